@@ -1,0 +1,35 @@
+"""Alembic environment: migrates the database named by DATABASE_URL or handed in by db.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from db.models import Base
+from db.session import make_sync_engine
+from settings import get_settings
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_migrations(connection)
+else:
+    url = config.attributes.get("database_url") or get_settings().effective_database_url
+    engine = make_sync_engine(url)
+    with engine.connect() as conn:
+        run_migrations(conn)
+    engine.dispose()

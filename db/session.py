@@ -1,0 +1,73 @@
+"""Engines and session factories for the API (async) and for migrations and tools (sync)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.url import async_url, parse_database_url
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def _prepare_sqlite(engine: Engine, url: URL) -> None:
+    """WAL so the API can read while the worker writes; real BEGINs so savepoints work."""
+    if url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The sqlite3 module's own transaction handling skips BEGIN before SELECT, which breaks
+        # SAVEPOINT and read consistency; take control of it as SQLAlchemy documents.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """The asyncio engine the API and the activities use."""
+    url = parse_database_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(async_url(url), **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _prepare_sqlite(engine.sync_engine, url)
+    return engine
+
+
+def make_sync_engine(database_url: str, **kwargs: Any) -> Engine:
+    """A blocking engine for migrations and the command line."""
+    url = parse_database_url(database_url)
+    engine = create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _prepare_sqlite(engine, url)
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> SessionFactory:
+    # expire_on_commit=False: routes return ORM objects after committing.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_sync_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,79 @@
+"""Pledge's configuration, read from the environment by the API, the worker and the launcher."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Every setting Pledge reads; the environment variable names are the aliases."""
+
+    model_config = SettingsConfigDict(populate_by_name=True, extra="ignore")
+
+    data_dir: Path = Field(ROOT / ".data", validation_alias="PLEDGE_DATA_DIR")
+    # None means the embedded default, an SQLite file in the data directory.
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    # None means the embedded default: `make run` starts the dev server on 127.0.0.1.
+    temporal_address: str | None = Field(None, validation_alias="TEMPORAL_ADDRESS")
+    temporal_dev_port: int = Field(7233, validation_alias="TEMPORAL_DEV_PORT")
+    temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
+    temporal_task_queue: str = Field("pledge", validation_alias="TEMPORAL_TASK_QUEUE")
+    temporal_ui_port: int = Field(8233, validation_alias="TEMPORAL_UI_PORT")
+    temporal_connect_timeout: float = Field(30.0, validation_alias="TEMPORAL_CONNECT_TIMEOUT")
+    api_host: str = Field("127.0.0.1", validation_alias="PLEDGE_API_HOST")
+    api_port: int = Field(8000, validation_alias="PLEDGE_API_PORT")
+    public_url: str | None = Field(None, validation_alias="PLEDGE_PUBLIC_URL")
+    bootstrap_api_key: str | None = Field(None, validation_alias="PLEDGE_BOOTSTRAP_API_KEY")
+    metrics_address: str = Field("127.0.0.1:9464", validation_alias="PLEDGE_METRICS_ADDRESS")
+    smtp_host: str = Field("127.0.0.1", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
+    mail_from: str = Field("Pledge <pledge@localhost>", validation_alias="PLEDGE_MAIL_FROM")
+    log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
+
+    @field_validator(
+        "database_url", "temporal_address", "bootstrap_api_key", "public_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DATABASE_URL= make run` should mean the default, not an empty URL.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'pledge.db'}"
+
+    @property
+    def embedded_temporal(self) -> bool:
+        """True when Pledge runs its own Temporal dev server rather than joining one."""
+        return self.temporal_address is None
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+    @property
+    def effective_public_url(self) -> str:
+        """Where people reach the API (links in e-mails and calendar feeds)."""
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def admin_key_file(self) -> Path:
+        return self.data_dir / "admin-api-key"
+
+
+ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
+    str(field.validation_alias) for field in Settings.model_fields.values()
+)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
