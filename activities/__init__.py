@@ -1,0 +1,23 @@
+"""Every activity the worker runs, bound to the dependencies they share."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from activities.deps import ActivityDeps
+from activities.system import SystemActivities
+
+ACTIVITY_CLASSES: list[type] = [SystemActivities]
+
+
+def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    """Instantiate each activity class once and return all its activity methods."""
+    bound: list[Callable[..., Any]] = []
+    for activity_class in ACTIVITY_CLASSES:
+        instance = activity_class(deps)
+        for _, method in inspect.getmembers(instance, inspect.ismethod):
+            if hasattr(method, "__temporal_activity_definition"):
+                bound.append(method)
+    return bound

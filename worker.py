@@ -1,0 +1,116 @@
+"""python worker.py: runs every Pledge workflow and activity until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities import build_activities
+from activities.deps import ActivityDeps
+from db.errors import explain
+from db.session import make_engine, make_session_factory
+from db.url import DatabaseUrlError
+from settings import Settings, get_settings
+from workflows import WORKFLOWS
+from workflows.connection import TemporalUnavailable, connect
+
+log = logging.getLogger("pledge.worker")
+
+
+def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Worker:  # type: ignore[no-untyped-def]
+    """The worker with every workflow and activity registered; tests build it the same way."""
+    return Worker(
+        client,
+        task_queue=deps.settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(deps),
+        # Synchronous activities (PDF rendering) run here; async ones ignore it.
+        activity_executor=executor,
+        graceful_shutdown_timeout=timedelta(seconds=15),
+    )
+
+
+async def run(settings: Settings) -> int:
+    identity = f"pledge-worker-{os.getpid()}@{socket.gethostname()}"
+    try:
+        engine = make_engine(settings.effective_database_url)
+    except DatabaseUrlError as exc:
+        print(f"pledge worker: {exc}", file=sys.stderr)
+        return 2
+    try:
+        runtime = Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(bind_address=settings.metrics_address)
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - the SDK raises a bare error for a taken port
+        print(
+            f"pledge worker: cannot serve metrics on {settings.metrics_address}: {exc} "
+            "(set PLEDGE_METRICS_ADDRESS)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        client = await connect(
+            settings,
+            runtime=runtime,
+            identity=identity,
+            wait=timedelta(seconds=settings.temporal_connect_timeout),
+        )
+    except TemporalUnavailable as exc:
+        print(f"pledge worker: {exc}", file=sys.stderr)
+        return 1
+    try:
+        async with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - one line for a person
+        print(f"pledge worker: {explain(exc, settings.effective_database_url)}", file=sys.stderr)
+        return 1
+
+    deps = ActivityDeps(
+        session_factory=make_session_factory(engine),
+        settings=settings,
+        worker_identity=identity,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
+        worker = build_worker(client, deps, executor)
+        async with worker:
+            log.info(
+                "worker %s polling task queue %r on %s; metrics on http://%s/metrics",
+                identity,
+                settings.temporal_task_queue,
+                settings.effective_temporal_address,
+                settings.metrics_address,
+            )
+            await stop.wait()
+            log.info("shutting down: finishing running activities")
+    await engine.dispose()
+    log.info("worker stopped")
+    return 0
+
+
+def main() -> int:
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

