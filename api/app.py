@@ -1,0 +1,50 @@
+"""The FastAPI application: its lifespan owns the database engine and one Temporal client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import health, keys, system
+from db.session import make_engine, make_session_factory
+from settings import Settings, get_settings
+from workflows.connection import connect
+
+DESCRIPTION = """
+Pledge keeps the promises a support or customer-success team makes: SLA clocks counted in
+business hours and working days, complaint deadlines, onboarding objectives, monthly reports
+and quarterly reviews, each a durable Temporal workflow.
+
+Every route except `/health` and these docs needs an API key: `Authorization: Bearer <key>`.
+Errors are problem documents (`status`, `title`, `detail`, and `errors` per field).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; `uvicorn --factory api.app:create_app` calls this with the environment."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        # Lazy: the API starts, and /health says so, even while Temporal is still coming up.
+        app.state.temporal = await connect(settings, lazy=True)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Pledge",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, keys, system):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,64 @@
+"""Who is calling: bearer API keys resolved to a principal, and role checks for routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import Session
+from api.errors import Forbidden, Unauthorized
+from api.keys import find_by_secret
+from db.models import Role
+
+# auto_error=False: a missing header becomes our 401 problem document, not FastAPI's 403.
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller behind a key."""
+
+    key_id: int
+    name: str
+    role: Role
+    account_id: int | None
+
+    def can_see_account(self, account_id: int) -> bool:
+        return self.role is not Role.CUSTOMER or self.account_id == account_id
+
+
+async def authenticate(
+    session: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("An API key is required: send the header 'Authorization: Bearer <key>'")
+    key = await find_by_secret(session, credentials.credentials)
+    if key is None:
+        raise Unauthorized("The API key is not recognised")
+    if key.revoked_at is not None:
+        raise Unauthorized(f"The API key '{key.name}' was revoked on {key.revoked_at:%Y-%m-%d}")
+    return Principal(key_id=key.id, name=key.name, role=key.role, account_id=key.account_id)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting the given roles; admin is always admitted."""
+    allowed = {Role.ADMIN, *roles}
+    names = " or ".join(sorted(role.value for role in allowed))
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"This needs the role {names}; your key has the role {principal.role}")
+        return principal
+
+    return check
+
+
+AdminPrincipal = Annotated[Principal, Depends(require())]

@@ -1,0 +1,80 @@
+"""GET /health: is the database up, is Temporal up, is a worker polling."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Response
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from api.deps import AppSettings, DatabaseEngine, Temporal
+from api.schemas import ComponentHealth, Health
+from db.errors import explain
+from workflows.connection import TemporalUnavailable, check_health, count_pollers
+
+router = APIRouter(tags=["health"])
+
+TIMEOUT_SECONDS = 3.0
+
+
+async def _database(engine: AsyncEngine, database_url: str) -> ComponentHealth:
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        return ComponentHealth(status="down", detail="the database did not answer within 3 s")
+    except Exception as exc:  # noqa: BLE001 - any failure is "down", reported with its reason
+        return ComponentHealth(status="down", detail=explain(exc, database_url))
+    return ComponentHealth(status="up", detail=engine.dialect.name)
+
+
+async def _temporal(client: Client) -> ComponentHealth:
+    try:
+        await check_health(client)
+    except TemporalUnavailable as exc:
+        return ComponentHealth(status="down", detail=str(exc))
+    return ComponentHealth(
+        status="up", detail=f"{client.service_client.config.target_host} / {client.namespace}"
+    )
+
+
+async def _worker(client: Client, task_queue: str) -> ComponentHealth:
+    try:
+        pollers = await count_pollers(client, task_queue)
+    except TemporalUnavailable as exc:
+        return ComponentHealth(status="down", detail=str(exc))
+    return ComponentHealth(
+        status="up" if pollers else "down",
+        detail=f"{pollers} worker(s) polling task queue {task_queue!r}",
+    )
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database or Temporal is down"}},
+)
+async def health(
+    settings: AppSettings, engine: DatabaseEngine, client: Temporal, response: Response
+) -> Health:
+    """Whether Pledge can keep promises now: 503 when the database or Temporal is down.
+
+    No worker polling is reported but is not a 503: the API still accepts work, and timers
+    wait durably in Temporal until a worker comes back.
+    """
+    database, temporal = await asyncio.gather(
+        _database(engine, settings.effective_database_url), _temporal(client)
+    )
+    if temporal.status == "up":
+        worker = await _worker(client, settings.temporal_task_queue)
+    else:
+        worker = ComponentHealth(status="down", detail="unknown while Temporal is down")
+    if "down" in (database.status, temporal.status):
+        response.status_code = 503
+        overall = "down"
+    else:
+        overall = "ok" if worker.status == "up" else "degraded"
+    return Health(status=overall, database=database, temporal=temporal, worker=worker)

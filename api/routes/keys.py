@@ -1,0 +1,55 @@
+"""API keys over HTTP: who am I, and (admin) list, create and revoke keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api import keys
+from api.auth import AdminPrincipal, CurrentPrincipal
+from api.deps import Session
+from api.errors import Conflict, responses
+from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Me
+
+router = APIRouter(tags=["access"])
+
+
+@router.get("/me", response_model=Me, responses=responses())
+async def me(principal: CurrentPrincipal) -> Me:
+    """The key you are calling with: its name, role and account."""
+    return Me(
+        key_id=principal.key_id,
+        name=principal.name,
+        role=principal.role,
+        account_id=principal.account_id,
+    )
+
+
+@router.get("/keys", response_model=list[ApiKeyOut], responses=responses(403))
+async def list_keys(
+    _: AdminPrincipal, session: Session, include_revoked: bool = False
+) -> list[ApiKeyOut]:
+    """Every API key (never the secrets); revoked ones only when asked."""
+    rows = await keys.list_keys(session, include_revoked=include_revoked)
+    return [ApiKeyOut.model_validate(row) for row in rows]
+
+
+@router.post(
+    "/keys",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403),
+)
+async def create_key(body: ApiKeyCreate, _: AdminPrincipal, session: Session) -> ApiKeyCreated:
+    """Mint a key; the answer carries its secret, which is not shown again."""
+    minted = await keys.mint_key(
+        session, name=body.name, role=body.role, account_id=body.account_id
+    )
+    return ApiKeyCreated(**ApiKeyOut.model_validate(minted.key).model_dump(), secret=minted.secret)
+
+
+@router.post("/keys/{key_id}/revoke", response_model=ApiKeyOut, responses=responses(403, 404))
+async def revoke_key(key_id: int, principal: AdminPrincipal, session: Session) -> ApiKeyOut:
+    """Revoke a key at once; requests with it are refused from now on."""
+    if key_id == principal.key_id:
+        raise Conflict("You cannot revoke the key you are using; use another admin key")
+    return ApiKeyOut.model_validate(await keys.revoke_key(session, key_id))
