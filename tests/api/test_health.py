@@ -1,0 +1,81 @@
+"""GET /health tells the truth about the database, Temporal and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from activities.deps import ActivityDeps
+from api.app import create_app
+from db.session import make_session_factory
+from settings import Settings
+from tests.conftest import free_port
+from worker import build_worker
+
+
+async def _get_health(app: FastAPI) -> httpx.Response:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://pledge.test") as client:
+            return await client.get("/health")
+
+
+@pytest.fixture
+async def running_worker(
+    settings: Settings, engine: AsyncEngine, dev_server_env: WorkflowEnvironment
+) -> AsyncIterator[None]:
+    deps = ActivityDeps(make_session_factory(engine), settings, "test-worker")
+    with ThreadPoolExecutor(2) as executor:
+        async with build_worker(dev_server_env.client, deps, executor):
+            yield
+
+
+async def test_all_up(settings: Settings, running_worker: None) -> None:
+    # A new worker shows up in the task queue's pollers once its first poll arrives.
+    for _ in range(50):
+        response = await _get_health(create_app(settings))
+        if response.json()["worker"]["status"] == "up":
+            break
+        await asyncio.sleep(0.2)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "up"
+    assert body["temporal"]["status"] == "up"
+    assert body["worker"]["status"] == "up"
+
+
+async def test_no_worker_is_degraded_but_not_503(settings: Settings) -> None:
+    response = await _get_health(create_app(settings))
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["worker"]["status"] == "down"
+
+
+async def test_database_down_is_503(settings: Settings) -> None:
+    dead = settings.model_copy(
+        update={"database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/pledge"}
+    )
+    response = await _get_health(create_app(dead))
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"]["status"] == "down"
+    assert "connection refused" in body["database"]["detail"].lower()
+    assert body["temporal"]["status"] == "up"
+
+
+async def test_temporal_down_is_503(settings: Settings) -> None:
+    dead = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    response = await _get_health(create_app(dead))
+    assert response.status_code == 503
+    body = response.json()
+    assert body["temporal"]["status"] == "down"
+    assert "connection refused" in body["temporal"]["detail"]
+    assert body["database"]["status"] == "up"
