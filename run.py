@@ -346,9 +346,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    exit_code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip interpreter teardown: the Temporal SDK's Rust threads can abort Python's finalisation
-    # after a failed connection (temporalio/sdk-python#300), turning a clean exit 1 into SIGABRT.
-    os._exit(exit_code)
+    from workflows.connection import exit_without_teardown
+
+    exit_without_teardown(main())

@@ -21,7 +21,7 @@ from db.session import make_engine, make_session_factory
 from db.url import DatabaseUrlError
 from settings import Settings, get_settings
 from workflows import WORKFLOWS
-from workflows.connection import TemporalUnavailable, connect
+from workflows.connection import TemporalUnavailable, connect, exit_without_teardown
 
 log = logging.getLogger("pledge.worker")
 
@@ -113,4 +113,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_without_teardown(main())

