@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
 from api.routes import health, keys, system
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from local files: /docs must work on a machine without internet.
+    app = FastAPIOffline(
         title="Pledge",
         version="0.1.0",
         description=DESCRIPTION,

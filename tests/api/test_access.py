@@ -142,3 +142,14 @@ async def test_an_admin_cannot_lock_themselves_out(
         f"/keys/{minted.key.id}/revoke", headers={"Authorization": f"Bearer {minted.secret}"}
     )
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_docs_work_without_internet(client: httpx.AsyncClient, page: str) -> None:
+    html = (await client.get(page)).text
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    assert assets, html
+    for asset in assets:
+        assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
+        response = await client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 10_000, asset
