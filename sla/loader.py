@@ -1,0 +1,96 @@
+"""Loading policies from TOML, with errors that name the file, the field and the reason."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import FieldError, PolicyError, UnknownPolicy
+from .policy import Policy
+
+PRESET_KEYS = ("e-shot", "spotler", "web-agency", "electric-putty", "essensys")
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate one policy file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(str(path), "", f"cannot read the file: {exc.strerror or exc}") from None
+    return parse_policy(text, file=str(path))
+
+
+def parse_policy(text: str, file: str = "<string>") -> Policy:
+    """Validate a policy from TOML text; `file` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(file, "", f"not valid TOML: {exc}") from None
+    return policy_from_data(data, file=file)
+
+
+def policy_from_data(data: Mapping[str, Any], file: str = "<data>") -> Policy:
+    """Validate a policy from already-parsed data."""
+    try:
+        return Policy.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [_explain(err) for err in exc.errors()]
+        field, reason = problems[0]
+        raise PolicyError(file, field, reason, others=problems[1:]) from None
+
+
+def _explain(err: Any) -> tuple[str, str]:
+    """(dotted field path, reason a person can act on) of one pydantic error."""
+    loc = [str(part) for part in err["loc"]]
+    kind = err["type"]
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        if cause.field:
+            loc.append(cause.field)
+        return ".".join(loc), cause.reason
+    if kind == "missing":
+        return ".".join(loc), "is required"
+    if kind == "extra_forbidden":
+        return ".".join(loc), "unknown field"
+    reason = str(cause) if isinstance(cause, ValueError) else err["msg"]
+    if reason.startswith("Value error, "):
+        reason = reason[len("Value error, ") :]
+    return ".".join(loc), reason[:1].lower() + reason[1:]
+
+
+def _preset_dir() -> Any:
+    return resources.files("sla") / "presets"
+
+
+@lru_cache(maxsize=1)
+def load_presets() -> dict[str, Policy]:
+    """The five seed policies by key, read once on first use."""
+    found: dict[str, Policy] = {}
+    for key in PRESET_KEYS:
+        entry = _preset_dir() / f"{key}.toml"
+        policy = parse_policy(entry.read_text(encoding="utf-8"), file=f"sla/presets/{key}.toml")
+        if policy.key != key:
+            raise PolicyError(f"sla/presets/{key}.toml", "key", f"must be {key!r}, the file's name")
+        found[key] = policy
+    return found
+
+
+def get_policy(key: str) -> Policy:
+    """A preset policy by key; UnknownPolicy naming the known keys otherwise."""
+    presets = load_presets()
+    try:
+        return presets[key]
+    except KeyError:
+        raise UnknownPolicy(f"no policy {key!r} (known: {', '.join(presets)})") from None
+
+
+def policy_keys() -> list[str]:
+    """Keys of the preset policies."""
+    return list(PRESET_KEYS)
