@@ -29,8 +29,7 @@ run: system-deps $(VENV)/.installed
 test: system-deps $(VENV)/.installed-dev postgres
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: system-deps $(VENV)/.installed-dev postgres
-	@$(PIP) install 'businesstimedelta==1.0.1' 'pandas>=2.2,<4'
+bench: system-deps $(VENV)/.installed-bench postgres
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
 
 lint: $(VENV)/.installed-dev
@@ -58,6 +57,10 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 # The tests create and drop their own throw-away database on this server. A cluster this target
 # installs itself is new and empty, so it is given trust authentication on loopback as the
