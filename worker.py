@@ -14,6 +14,7 @@ from datetime import timedelta
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+import sla
 from activities import build_activities
 from activities.deps import ActivityDeps
 from db.errors import explain
@@ -76,6 +77,8 @@ async def run(settings: Settings) -> int:
         print(f"pledge worker: {explain(exc, settings.effective_database_url)}", file=sys.stderr)
         return 1
 
+    # Read the presets now: workflows then look policies up without touching the disk.
+    sla.load_presets()
     deps = ActivityDeps(
         session_factory=make_session_factory(engine),
         settings=settings,

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+import sla
 from api.errors import install_error_handlers
-from api.routes import health, keys, system
+from api.routes import health, keys, policies, system
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from workflows.connection import connect
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sla.load_presets()  # a broken preset stops start-up here, not a request later
         engine = make_engine(settings.effective_database_url)
         # Lazy: the API starts, and /health says so, even while Temporal is still coming up.
         app.state.temporal = await connect(settings, lazy=True)
@@ -47,6 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, keys, system):
+    for module in (health, keys, policies, system):
         app.include_router(module.router)
     return app
