@@ -38,6 +38,7 @@ from .loader import (
     parse_policy,
     policy_from_data,
     policy_keys,
+    preload,
 )
 from .policy import CalendarSpec, Policy, Priority, Target
 from .triage import WaitingAction, on_waiting, triage
@@ -79,6 +80,7 @@ __all__ = [
     "paused_time",
     "policy_from_data",
     "policy_keys",
+    "preload",
     "remaining",
     "target_deadline",
     "triage",

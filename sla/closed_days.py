@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 _ONE_DAY = timedelta(days=1)
@@ -38,7 +38,7 @@ def _holidays_module() -> Any:
     return holidays
 
 
-@lru_cache(maxsize=4096)
+@cache
 def _holidays_of(
     country: str, subdivisions: tuple[str, ...], year: int
 ) -> tuple[tuple[date, str], ...]:
@@ -171,7 +171,9 @@ class ClosedDays:
         return bool(self.holidays or self.closures)
 
 
-@lru_cache(maxsize=1024)
+# Unbounded: the calendars are few, and a worker preloads them so that workflows never have to
+# call into the holidays package (which the Temporal sandbox forbids: it reads the locale).
+@cache
 def _closed_days(closed: ClosedDays, year: int) -> tuple[tuple[date, str], ...]:
     found: dict[date, str] = {}
     for source in closed.holidays:

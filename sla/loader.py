@@ -94,3 +94,24 @@ def get_policy(key: str) -> Policy:
 def policy_keys() -> list[str]:
     """Keys of the preset policies."""
     return list(PRESET_KEYS)
+
+
+PRELOAD_YEARS = range(2000, 2081)
+
+
+def preload(years: range = PRELOAD_YEARS) -> None:
+    """Build every preset and jurisdiction calendar with its closed days for `years`.
+
+    A worker calls this once at start: afterwards the deadline maths inside workflows is pure
+    lookups, and never needs the holidays package (which reads the locale, and the Temporal
+    sandbox forbids that).
+    """
+    from .calendar import UK_JURISDICTIONS, uk_working_days
+
+    calendars = [
+        policy.calendar(key) for policy in load_presets().values() for key in policy.calendars
+    ]
+    calendars += [uk_working_days(name) for name in UK_JURISDICTIONS]
+    for calendar in calendars:
+        for year in years:
+            calendar.closed_days(year)
