@@ -31,13 +31,25 @@ class Settings(BaseSettings):
     public_url: str | None = Field(None, validation_alias="PLEDGE_PUBLIC_URL")
     bootstrap_api_key: str | None = Field(None, validation_alias="PLEDGE_BOOTSTRAP_API_KEY")
     metrics_address: str = Field("127.0.0.1:9464", validation_alias="PLEDGE_METRICS_ADDRESS")
-    smtp_host: str = Field("127.0.0.1", validation_alias="SMTP_HOST")
+    # None: e-mail is written to <data dir>/outbox as .eml files instead of being sent.
+    smtp_host: str | None = Field(None, validation_alias="SMTP_HOST")
     smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
     mail_from: str = Field("Pledge <pledge@localhost>", validation_alias="PLEDGE_MAIL_FROM")
+    customer_services_email: str | None = Field(
+        None, validation_alias="PLEDGE_CUSTOMER_SERVICES_EMAIL"
+    )
+    development_email: str | None = Field(None, validation_alias="PLEDGE_DEVELOPMENT_EMAIL")
     log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
 
     @field_validator(
-        "database_url", "temporal_address", "bootstrap_api_key", "public_url", mode="before"
+        "database_url",
+        "temporal_address",
+        "bootstrap_api_key",
+        "public_url",
+        "smtp_host",
+        "customer_services_email",
+        "development_email",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -62,6 +74,10 @@ class Settings(BaseSettings):
     def effective_public_url(self) -> str:
         """Where people reach the API (links in e-mails and calendar feeds)."""
         return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def admin_key_file(self) -> Path:

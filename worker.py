@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import sla
 from activities import build_activities
 from activities.deps import ActivityDeps
+from activities.mail import Mailer
 from db.errors import explain
 from db.session import make_engine, make_session_factory
 from db.url import DatabaseUrlError
@@ -26,14 +28,26 @@ from workflows.connection import TemporalUnavailable, connect, exit_without_tear
 
 log = logging.getLogger("pledge.worker")
 
+# sla is pure and deterministic, so workflows use the real module; the holiday data it loads
+# lazily (the holidays package, and dateutil under it) must come from outside the sandbox too,
+# or its first use inside a workflow trips the sandbox's clock guard.
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "sla", "holidays", "dateutil", "pydantic"
+    )
+)
+
 
 def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Worker:  # type: ignore[no-untyped-def]
     """The worker with every workflow and activity registered; tests build it the same way."""
+    # Presets, calendars and holidays now: inside workflows the deadline maths is then pure.
+    sla.preload()
     return Worker(
         client,
         task_queue=deps.settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(deps),
+        workflow_runner=SANDBOX,
         # Synchronous activities (PDF rendering) run here; async ones ignore it.
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=15),
@@ -77,12 +91,11 @@ async def run(settings: Settings) -> int:
         print(f"pledge worker: {explain(exc, settings.effective_database_url)}", file=sys.stderr)
         return 1
 
-    # Read the presets now: workflows then look policies up without touching the disk.
-    sla.load_presets()
     deps = ActivityDeps(
         session_factory=make_session_factory(engine),
         settings=settings,
         worker_identity=identity,
+        mailer=Mailer(settings),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

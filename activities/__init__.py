@@ -8,8 +8,9 @@ from typing import Any
 
 from activities.deps import ActivityDeps
 from activities.system import SystemActivities
+from activities.tickets import TicketActivities
 
-ACTIVITY_CLASSES: list[type] = [SystemActivities]
+ACTIVITY_CLASSES: list[type] = [SystemActivities, TicketActivities]
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:

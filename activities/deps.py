@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activities.mail import Mailer
 from db.session import SessionFactory
 from settings import Settings
 
@@ -13,3 +14,4 @@ class ActivityDeps:
     session_factory: SessionFactory
     settings: Settings
     worker_identity: str
+    mailer: Mailer

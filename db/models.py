@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Enum, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.types import UTCDateTime, utcnow
@@ -76,3 +89,157 @@ class SystemCheck(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     worker_identity: Mapped[str] = mapped_column(String(200))
+
+
+class Edition(enum.StrEnum):
+    """What an account has bought; the policy says what each edition is entitled to."""
+
+    ENTERPRISE = "enterprise"
+    STANDARD = "standard"
+
+
+class Account(Base):
+    """A customer: the policy its promises follow and who looks after it."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    policy: Mapped[str] = mapped_column(String(64))
+    edition: Mapped[Edition] = mapped_column(str_enum(Edition))
+    # The policy calendar (region) its clocks count in; None for the policy's default.
+    calendar: Mapped[str | None] = mapped_column(String(64))
+    account_manager_name: Mapped[str | None] = mapped_column(String(200))
+    account_manager_email: Mapped[str | None] = mapped_column(String(320))
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contact(Base):
+    """A person at an account; authorised representatives may raise and close cases."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("uq_contacts_account_email", "account_id", "email", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    login: Mapped[str | None] = mapped_column(String(200))
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ticket(Base):
+    """The read model of a ticket workflow, kept current by its activities."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_account_status", "account_id", "status"),
+        Index("ix_tickets_next_due", "next_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16))
+    policy: Mapped[str] = mapped_column(String(64))
+    calendar: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    assignee_email: Mapped[str | None] = mapped_column(String(320))
+    routed_to: Mapped[str | None] = mapped_column(String(32))
+    campaign_scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The workflow's change counter: a retried or late write of an older state is ignored.
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketClock(Base):
+    """One target of one ticket: its due and its state (running, paused, met, breached)."""
+
+    __tablename__ = "ticket_clocks"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    clock: Mapped[str] = mapped_column(String(16))
+    calendar: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))
+    due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_remaining_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class TicketEvent(Base):
+    """The append-only history of a ticket: who did what, when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_seq", "ticket_id", "seq"),)
+
+    # "<reference>:<seq>": the workflow numbers its events, so a retried write is a no-op.
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Release(Base):
+    """A hot fix or maintenance release that release-based promises wait for."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    planned_for: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReleaseTicket(Base):
+    __tablename__ = "release_tickets"
+
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """One message sent about an event, so a retried activity does not send it twice."""
+
+    __tablename__ = "notifications"
+
+    # "<event id>:<channel>:<recipient>"
+    id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(2000))
+    role: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

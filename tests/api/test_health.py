@@ -9,12 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
 from api.app import create_app
-from db.session import make_session_factory
 from settings import Settings
 from tests.conftest import free_port
 from worker import build_worker
@@ -29,11 +27,10 @@ async def _get_health(app: FastAPI) -> httpx.Response:
 
 @pytest.fixture
 async def running_worker(
-    settings: Settings, engine: AsyncEngine, dev_server_env: WorkflowEnvironment
+    activity_deps: ActivityDeps, dev_server_env: WorkflowEnvironment
 ) -> AsyncIterator[None]:
-    deps = ActivityDeps(make_session_factory(engine), settings, "test-worker")
     with ThreadPoolExecutor(2) as executor:
-        async with build_worker(dev_server_env.client, deps, executor):
+        async with build_worker(dev_server_env.client, activity_deps, executor):
             yield
 
 

@@ -20,10 +20,6 @@ from worker import build_worker
 from workflows.system_check import SystemCheckWorkflow
 
 
-def _deps(engine: AsyncEngine, settings: Settings) -> ActivityDeps:
-    return ActivityDeps(make_session_factory(engine), settings, "test-worker")
-
-
 async def _count(engine: AsyncEngine, check_id: str) -> int:
     async with make_session_factory(engine)() as session:
         return int(
@@ -32,11 +28,14 @@ async def _count(engine: AsyncEngine, check_id: str) -> int:
 
 
 async def test_workflow_records_the_check(
-    time_skipping_env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    settings: Settings,
+    activity_deps: ActivityDeps,
 ) -> None:
     check_id = f"system-check-{uuid.uuid4()}"
     with ThreadPoolExecutor(2) as executor:
-        async with build_worker(time_skipping_env.client, _deps(engine, settings), executor):
+        async with build_worker(time_skipping_env.client, activity_deps, executor):
             result = await time_skipping_env.client.execute_workflow(
                 SystemCheckWorkflow.run,
                 SystemCheckRequest(check_id=check_id, requested_at=datetime.now(UTC)),
@@ -48,8 +47,10 @@ async def test_workflow_records_the_check(
     assert await _count(engine, check_id) == 1
 
 
-async def test_a_retried_activity_writes_once(engine: AsyncEngine, settings: Settings) -> None:
-    activities = SystemActivities(_deps(engine, settings))
+async def test_a_retried_activity_writes_once(
+    engine: AsyncEngine, activity_deps: ActivityDeps
+) -> None:
+    activities = SystemActivities(activity_deps)
     request = SystemCheckRequest(check_id=f"retry-{uuid.uuid4()}", requested_at=datetime.now(UTC))
     environment = ActivityEnvironment()
     first = await environment.run(activities.record_system_check, request)
@@ -62,11 +63,11 @@ async def test_api_round_trip_on_the_dev_server(
     live_client: httpx.AsyncClient,
     live_admin_headers: dict[str, str],
     engine: AsyncEngine,
-    settings: Settings,
+    activity_deps: ActivityDeps,
     dev_server_env: WorkflowEnvironment,
 ) -> None:
     with ThreadPoolExecutor(2) as executor:
-        async with build_worker(dev_server_env.client, _deps(engine, settings), executor):
+        async with build_worker(dev_server_env.client, activity_deps, executor):
             response = await live_client.post("/system/checks", headers=live_admin_headers)
     assert response.status_code == 200, response.text
     body = response.json()

@@ -1,0 +1,273 @@
+"""Side effects of ticket workflows: the read model in the database, e-mail and webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio import activity
+
+from activities import ticket_emails
+from activities.deps import ActivityDeps
+from activities.webhooks import post_event
+from db.idempotent import insert_once
+from db.models import (
+    Account,
+    Contact,
+    Notification,
+    Release,
+    ReleaseTicket,
+    Ticket,
+    TicketClock,
+    TicketEvent,
+)
+from db.types import utcnow
+
+
+class ClockRow(BaseModel):
+    name: str
+    kind: str
+    clock: str
+    calendar: str
+    target: str
+    due: datetime | None
+    state: str
+    met_at: datetime | None
+    breached_due: datetime | None
+    paused_remaining_seconds: float | None
+
+
+class EventRow(BaseModel):
+    id: str
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    summary: str
+    data: dict[str, Any] = {}
+
+
+class TicketRecord(BaseModel):
+    """Everything the tickets table holds for one ticket, plus its clocks and new events."""
+
+    reference: str
+    account_id: int
+    contact_id: int | None
+    subject: str
+    description: str
+    channel: str
+    type: str
+    policy: str
+    calendar: str | None
+    priority: str
+    status: str
+    line: int
+    assignee_name: str | None
+    assignee_email: str | None
+    routed_to: str | None
+    campaign_scheduled_at: datetime | None
+    received_at: datetime
+    opened_at: datetime
+    opened_by: str
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    next_due: datetime | None
+    breached: bool
+    version: int
+    updated_at: datetime
+    releases: list[str] = []
+    clocks: list[ClockRow] = []
+    events: list[EventRow] = []
+
+
+Role = Literal["contact", "assignee", "account_manager", "customer_services_manager", "development"]
+
+
+class TicketNotice(BaseModel):
+    """Tell people about an event on a ticket; the activity finds their addresses."""
+
+    event_id: str
+    reference: str
+    kind: Literal["confirmation", "warning", "breach", "routed", "release_shipped"]
+    roles: list[Role]
+    first_only: bool = False  # only the first role that has someone to tell
+    webhook: bool = False
+    clock: str | None = None
+    due: datetime | None = None
+    at: datetime
+    line: int | None = None
+    release_name: str | None = None
+
+
+class ReleaseRecord(BaseModel):
+    id: str
+    name: str
+    kind: str
+    planned_for: date
+    notes: str
+    shipped_at: datetime | None
+    created_by: str
+    created_at: datetime
+    linked: list[str] = []  # ticket references
+
+
+def _upsert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+class TicketActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def record_ticket(self, record: TicketRecord) -> int:
+        """Bring the ticket's row and clocks to this version and append its new events.
+
+        Idempotent and order-proof: a retry or an older version arriving late changes nothing,
+        because the row only moves forward in version and events are keyed by their id.
+        """
+        values = record.model_dump(exclude={"clocks", "events", "releases"})
+        async with self._deps.session_factory() as session, session.begin():
+            insert = _upsert(session)
+            statement = insert(Ticket).values(**values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[Ticket.reference],
+                set_={key: statement.excluded[key] for key in values if key != "reference"},
+                where=Ticket.version < statement.excluded.version,
+            )
+            await session.execute(statement)
+            ticket = await session.scalar(
+                select(Ticket).where(Ticket.reference == record.reference)
+            )
+            assert ticket is not None
+            if ticket.version == record.version:
+                for clock in record.clocks:
+                    row = clock.model_dump()
+                    clock_statement = insert(TicketClock).values(ticket_id=ticket.id, **row)
+                    await session.execute(
+                        clock_statement.on_conflict_do_update(
+                            index_elements=[TicketClock.ticket_id, TicketClock.name],
+                            set_={
+                                key: clock_statement.excluded[key] for key in row if key != "name"
+                            },
+                        )
+                    )
+            for event in record.events:
+                await insert_once(session, TicketEvent, ticket_id=ticket.id, **event.model_dump())
+            for release_id in record.releases:
+                await insert_once(
+                    session,
+                    ReleaseTicket,
+                    release_id=release_id,
+                    ticket_id=ticket.id,
+                    linked_at=record.updated_at,
+                )
+            return ticket.id
+
+    @activity.defn
+    async def notify_ticket(self, notice: TicketNotice) -> list[str]:
+        """E-mail the people `notice.roles` names (and call the account's webhook); returns
+        the addresses told. Each (event, recipient) is sent at most once across retries."""
+        async with self._deps.session_factory() as session:
+            ticket = await session.scalar(
+                select(Ticket).where(Ticket.reference == notice.reference)
+            )
+            if ticket is None:
+                raise RuntimeError(f"ticket {notice.reference} is not recorded yet")
+            account = await session.get(Account, ticket.account_id)
+            contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+            already = set(
+                await session.scalars(
+                    select(Notification.id).where(Notification.event_id == notice.event_id)
+                )
+            )
+        assert account is not None
+        recipients = self._recipients(notice, ticket, account, contact)
+        told: list[str] = []
+        for role, address in recipients:
+            key = f"{notice.event_id}:email:{address}"
+            if key not in already:
+                message = ticket_emails.compose(
+                    self._deps, notice, ticket, account, contact, address
+                )
+                await asyncio.to_thread(self._deps.mailer.send, message)
+                await self._remember(key, notice, "email", address, role)
+            told.append(address)
+        if notice.webhook and account.webhook_url:
+            key = f"{notice.event_id}:webhook:{account.webhook_url}"
+            if key not in already:
+                await post_event(
+                    account.webhook_url,
+                    notice.event_id,
+                    ticket_emails.webhook_payload(notice, ticket),
+                )
+                await self._remember(key, notice, "webhook", account.webhook_url, "webhook")
+        return told
+
+    def _recipients(
+        self, notice: TicketNotice, ticket: Ticket, account: Account, contact: Contact | None
+    ) -> list[tuple[str, str]]:
+        settings = self._deps.settings
+        addresses: dict[str, str | None] = {
+            "contact": contact.email if contact else None,
+            "assignee": ticket.assignee_email,
+            "account_manager": account.account_manager_email,
+            "customer_services_manager": settings.customer_services_email,
+            "development": settings.development_email,
+        }
+        found = [(role, addresses[role]) for role in notice.roles if addresses.get(role)]
+        unique: list[tuple[str, str]] = []
+        for role, address in found:
+            if address and address not in [a for _, a in unique]:
+                unique.append((role, address))
+        return unique[:1] if notice.first_only else unique
+
+    async def _remember(
+        self, key: str, notice: TicketNotice, channel: str, recipient: str, role: str
+    ) -> None:
+        async with self._deps.session_factory() as session, session.begin():
+            await insert_once(
+                session,
+                Notification,
+                id=key,
+                event_id=notice.event_id,
+                channel=channel,
+                recipient=recipient,
+                role=role,
+                kind=notice.kind,
+                sent_at=utcnow(),
+            )
+
+    @activity.defn
+    async def record_release(self, record: ReleaseRecord) -> None:
+        """Bring the release's row up to date (created, linked, shipped)."""
+        values = record.model_dump(exclude={"linked"})
+        async with self._deps.session_factory() as session, session.begin():
+            insert = _upsert(session)
+            statement = insert(Release).values(**values)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[Release.id],
+                    set_={"shipped_at": statement.excluded.shipped_at},
+                )
+            )
+
+    @activity.defn
+    async def linked_tickets(self, release_id: str) -> list[str]:
+        """References of the tickets linked to a release, as their workflows recorded them."""
+        async with self._deps.session_factory() as session:
+            rows = await session.scalars(
+                select(Ticket.reference)
+                .join(ReleaseTicket, ReleaseTicket.ticket_id == Ticket.id)
+                .where(ReleaseTicket.release_id == release_id)
+                .order_by(Ticket.reference)
+            )
+            return list(rows)

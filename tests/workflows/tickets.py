@@ -1,0 +1,193 @@
+"""Helpers for ticket workflow tests: committed accounts, opening tickets, reading results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from api.references import new_reference
+from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
+from sla.ticket import TicketType
+from workflows.ticket import Opened, TicketOpening, TicketStart, TicketView, TicketWorkflow
+
+T = TypeVar("T")
+LONDON = ZoneInfo("Europe/London")
+
+
+async def make_account(
+    engine: AsyncEngine,
+    policy: str,
+    *,
+    calendar: str | None = None,
+    webhook_url: str | None = None,
+    representative: bool = False,
+) -> tuple[Account, Contact]:
+    """A committed account with one contact (the activities write through their own sessions)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        account = Account(
+            name=f"{policy} customer {uuid.uuid4().hex[:8]}",
+            policy=policy,
+            edition=Edition.ENTERPRISE,
+            calendar=calendar,
+            account_manager_name="Ana Manager",
+            account_manager_email=f"am-{uuid.uuid4().hex[:6]}@customer.test",
+            webhook_url=webhook_url,
+        )
+        session.add(account)
+        await session.flush()
+        contact = Contact(
+            account_id=account.id,
+            name="Casey Contact",
+            email=f"casey-{uuid.uuid4().hex[:6]}@customer.test",
+            phone="01483 911 411",
+            is_representative=representative,
+        )
+        session.add(contact)
+    return account, contact
+
+
+async def open_ticket(
+    client: Client,
+    task_queue: str,
+    account: Account,
+    contact: Contact | None,
+    *,
+    priority: str,
+    received_at: datetime,
+    type: TicketType = TicketType.INCIDENT,
+    reference: str | None = None,
+    fingerprint: str = "f",
+) -> TicketView:
+    opening = TicketOpening(
+        reference=reference or new_reference("T"),
+        account_id=account.id,
+        contact_id=contact.id if contact else None,
+        subject="Campaign will not send",
+        description="The send button does nothing.",
+        channel="phone",
+        type=type,
+        policy=account.policy,
+        calendar=account.calendar,
+        priority=priority,
+        received_at=received_at,
+        opened_by="Sam Agent",
+        fingerprint=fingerprint,
+    )
+    start = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        TicketStart(opening=opening),
+        id=f"ticket-{opening.reference}",
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return await client.execute_update_with_start_workflow(
+        TicketWorkflow.opened, Opened(fingerprint=fingerprint), start_workflow_operation=start
+    )
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
+    """Poll `probe` until it returns something truthy, for a bounded time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if value or loop.time() > deadline:
+            return value
+        await asyncio.sleep(0.05)
+
+
+async def events(engine: AsyncEngine, reference: str) -> list[TicketEvent]:
+    async with AsyncSession(engine) as session:
+        return list(
+            await session.scalars(
+                select(TicketEvent)
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(Ticket.reference == reference)
+                .order_by(TicketEvent.seq)
+            )
+        )
+
+
+async def kinds(engine: AsyncEngine, reference: str) -> list[str]:
+    return [event.kind for event in await events(engine, reference)]
+
+
+async def row(engine: AsyncEngine, reference: str) -> Ticket | None:
+    async with AsyncSession(engine) as session:
+        return await session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+async def clocks(engine: AsyncEngine, reference: str) -> dict[str, TicketClock]:
+    async with AsyncSession(engine) as session:
+        found = await session.scalars(
+            select(TicketClock)
+            .join(Ticket, Ticket.id == TicketClock.ticket_id)
+            .where(Ticket.reference == reference)
+        )
+        return {clock.name: clock for clock in found}
+
+
+async def notifications(engine: AsyncEngine, reference: str) -> list[Notification]:
+    async with AsyncSession(engine) as session:
+        return list(
+            await session.scalars(
+                select(Notification)
+                .where(Notification.event_id.like(f"{reference}:%"))
+                .order_by(Notification.sent_at)
+            )
+        )
+
+
+def next_weekday_at(now: datetime, weekday: int, hour: int, minute: int = 0) -> datetime:
+    """The next local London `weekday` (0 = Monday) at hh:mm, at least a day after `now`."""
+    day = (now.astimezone(LONDON) + timedelta(days=1)).date()
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+
+
+@dataclass
+class WebhookSink:
+    """A real HTTP server on loopback that keeps every JSON body POSTed to it."""
+
+    url: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+
+def serve_webhooks() -> Iterator[WebhookSink]:
+    sink = WebhookSink(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+            length = int(self.headers.get("content-length", 0))
+            body = json.loads(self.rfile.read(length))
+            body["_idempotency_key"] = self.headers.get("Idempotency-Key")
+            sink.received.append(body)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,689 @@
+"""A support ticket as a durable workflow: its SLA clocks are real timers (ticket-<reference>).
+
+The workflow only orchestrates. Every rule lives in sla.ticket.TicketSla; here each action is
+applied, written to the read model by an activity, and the clocks' next instants become the
+timeout of a wait, so warnings and breaches fire on time whatever restarts in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.tickets import (
+        ClockRow,
+        EventRow,
+        TicketActivities,
+        TicketNotice,
+        TicketRecord,
+    )
+    from sla import SlaLookupError, get_policy
+    from sla.ticket import (
+        Breach,
+        ClockAction,
+        ClockState,
+        Refused,
+        TicketSla,
+        TicketStatus,
+        TicketType,
+    )
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+NOTIFY_TIMEOUT = timedelta(minutes=2)
+NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+DEFAULT_CHAIN = ["assignee", "account_manager"]
+
+
+class TicketOpening(BaseModel):
+    """What the API knows when a ticket is logged."""
+
+    reference: str
+    account_id: int
+    contact_id: int | None
+    subject: str
+    description: str
+    channel: str
+    type: TicketType
+    policy: str
+    calendar: str | None
+    priority: str
+    campaign_scheduled_at: datetime | None = None
+    received_at: datetime
+    opened_by: str
+    fingerprint: str
+
+
+class TicketCarry(BaseModel):
+    """State handed to the next run by continue-as-new."""
+
+    sla: TicketSla
+    assignee_name: str | None
+    assignee_email: str | None
+    version: int
+    seq: int
+    opened_at: datetime
+
+
+class TicketStart(BaseModel):
+    opening: TicketOpening
+    carry: TicketCarry | None = None
+
+
+class ClockView(BaseModel):
+    target: str
+    due: datetime | None
+    state: ClockState
+    remaining_seconds: float | None
+    met_at: datetime | None
+
+
+class TicketView(BaseModel):
+    """The ticket as the API answers it after an action."""
+
+    reference: str
+    status: TicketStatus
+    priority: str
+    type: TicketType
+    line: int
+    assignee_name: str | None
+    assignee_email: str | None
+    received_at: datetime
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    next_due: datetime | None
+    breached: bool
+    clocks: dict[str, ClockView]
+    releases: list[str]
+    version: int
+
+
+class Act(BaseModel):
+    actor: str
+    note: str = ""
+
+
+class Reply(Act):
+    author: Literal["agent", "customer"]
+    body: str
+
+
+class Reprioritise(Act):
+    priority: str
+
+
+class Assign(Act):
+    name: str
+    email: str | None = None
+
+
+class Close(Act):
+    representative_agreed: bool = False
+    representative: str | None = None
+
+
+class Link(Act):
+    release_id: str
+    release_name: str
+
+
+class Shipped(BaseModel):
+    release_id: str
+    release_name: str
+    at: datetime
+
+
+class Opened(BaseModel):
+    fingerprint: str
+
+
+@workflow.defn
+class TicketWorkflow:
+    @workflow.init
+    def __init__(self, start: TicketStart) -> None:
+        self._opening = start.opening
+        carry = start.carry
+        if carry is not None:
+            self._sla = carry.sla
+            self._assignee: tuple[str | None, str | None] = (
+                carry.assignee_name,
+                carry.assignee_email,
+            )
+            self._version, self._seq, self._opened_at = carry.version, carry.seq, carry.opened_at
+        else:
+            o = start.opening
+            self._sla = TicketSla.open(
+                policy=o.policy,
+                priority=o.priority,
+                received_at=o.received_at,
+                calendar=o.calendar,
+                type=o.type,
+            )
+            self._assignee = (None, None)
+            self._version, self._seq, self._opened_at = 0, 0, workflow.now()
+        self._events: list[EventRow] = []
+        self._notices: list[asyncio.Task[Any]] = []
+        self._lock = asyncio.Lock()
+        self._ready = carry is not None
+        self._changed = False
+
+    # ------------------------------------------------------------------ the clock loop
+
+    @workflow.run
+    async def run(self, start: TicketStart) -> TicketView:
+        if start.carry is None:
+            await self._open()
+        while True:
+            async with self._lock:
+                await self._act_on_clocks()
+            if self._sla.finished:
+                break
+            if workflow.info().is_continue_as_new_suggested():
+                await self._drain()
+                workflow.continue_as_new(self._carry_over())
+            self._changed = False
+            now = workflow.now()
+            # Always a timeout, and always a positive one: next_wake is strictly after now.
+            with contextlib.suppress(TimeoutError):  # the timeout is the timer firing
+                await workflow.wait_condition(
+                    lambda: self._changed, timeout=self._sla.next_wake(now) - now
+                )
+        await self._drain()
+        return self._view()
+
+    async def _open(self) -> None:
+        o = self._opening
+        summary = f"Opened by {o.opened_by} via {o.channel}"
+        if self._sla.type is TicketType.INCIDENT:
+            summary += f", priority {o.priority}"
+        else:
+            summary += f", {self._sla.type.value} (no SLA clock)"
+        opened = self._event("opened", o.opened_by, summary, channel=o.channel, priority=o.priority)
+        route = self._sla.type.route_to
+        routed = (
+            self._event("routed", "pledge", f"Routed to {route.replace('_', ' ')}", to=route)
+            if route
+            else None
+        )
+        await self._save()
+        if o.contact_id is not None:
+            self._notify("confirmation", ["contact"], opened)
+        if route and routed:
+            self._notify("routed", [route], routed)
+        async with self._lock:
+            await self._act_on_clocks()
+        self._ready = True
+
+    async def _act_on_clocks(self) -> None:
+        """Record every warning and breach whose time has come, each exactly once."""
+        actions = self._sla.due_actions(workflow.now())
+        if not actions:
+            return
+        chain = get_policy(self._sla.policy).escalation or DEFAULT_CHAIN
+        notices: list[tuple[ClockAction, str]] = []
+        for action in actions:
+            self._sla.record(action)
+            clock = action.clock.replace("_", " ")
+            if isinstance(action, Breach):
+                event_id = self._event(
+                    "breach",
+                    "pledge",
+                    f"SLA breached: {clock} was due {action.due.isoformat()}; "
+                    f"escalated to line {self._sla.line}",
+                    clock=action.clock,
+                    due=action.due.isoformat(),
+                    line=self._sla.line,
+                )
+            else:
+                event_id = self._event(
+                    "warning",
+                    "pledge",
+                    f"Warning: {clock} due {action.due.isoformat()}",
+                    clock=action.clock,
+                    due=action.due.isoformat(),
+                )
+            notices.append((action, event_id))
+        await self._save()
+        for action, event_id in notices:
+            breach = isinstance(action, Breach)
+            self._notify(
+                "breach" if breach else "warning",
+                chain,
+                event_id,
+                first_only=not breach,
+                webhook=True,
+                clock=action.clock,
+                due=action.due,
+                line=self._sla.line if breach else None,
+            )
+
+    # ------------------------------------------------------------------ messages
+
+    @workflow.update
+    async def opened(self, request: Opened) -> TicketView:
+        """The answer to POST /tickets (also to its retries): the ticket once it is recorded."""
+        await workflow.wait_condition(lambda: self._ready)
+        return self._view()
+
+    @opened.validator
+    def _check_opened(self, request: Opened) -> None:
+        if request.fingerprint != self._opening.fingerprint:
+            raise ApplicationError(
+                f"the Idempotency-Key was already used for ticket {self._opening.reference} "
+                "with a different request",
+                type=IDEMPOTENCY_MISMATCH,
+                non_retryable=True,
+            )
+
+    @workflow.query
+    def view(self) -> TicketView:
+        """Live clock state, for the rare read the database cannot answer."""
+        return self._view()
+
+    @workflow.update
+    async def respond(self, reply: Reply) -> TicketView:
+        async def apply(now: datetime) -> None:
+            was_waiting = self._sla.status is TicketStatus.WAITING
+            met = self._sla.respond(reply.author, now)
+            who = "agent" if reply.author == "agent" else "customer"
+            self._event(
+                "response",
+                reply.actor,
+                f"Response from the {who}",
+                author=reply.author,
+                body=reply.body,
+            )
+            self._met(met, reply.actor)
+            if was_waiting and self._sla.status is TicketStatus.OPEN:
+                self._event("resumed", reply.actor, "The customer replied: clocks running again")
+
+        return await self._act(apply)
+
+    @respond.validator
+    def _check_respond(self, reply: Reply) -> None:
+        self._dry_run(lambda t, now: t.respond(reply.author, now))
+
+    @workflow.update
+    async def wait(self, act: Act) -> TicketView:
+        async def apply(now: datetime) -> None:
+            old = self._sla.priority
+            outcome = self._sla.wait(now)
+            if outcome == "regraded":
+                self._event(
+                    "regraded",
+                    act.actor,
+                    f"Waiting on the customer: re-graded from {old} to {self._sla.priority}"
+                    + (" and marked Delayed" if self._sla.delayed else ""),
+                    old=old,
+                    new=self._sla.priority,
+                    note=act.note,
+                )
+            else:
+                paused = " (clocks paused)" if outcome == "paused" else ""
+                self._event("waiting", act.actor, f"Waiting on the customer{paused}", note=act.note)
+
+        return await self._act(apply)
+
+    @wait.validator
+    def _check_wait(self, act: Act) -> None:
+        self._dry_run(lambda t, now: t.wait(now))
+
+    @workflow.update
+    async def resume(self, act: Act) -> TicketView:
+        async def apply(now: datetime) -> None:
+            self._sla.resume(now)
+            self._event("resumed", act.actor, "Work resumed: clocks running again", note=act.note)
+
+        return await self._act(apply)
+
+    @resume.validator
+    def _check_resume(self, act: Act) -> None:
+        self._dry_run(lambda t, now: t.resume(now))
+
+    @workflow.update
+    async def change_priority(self, change: Reprioritise) -> TicketView:
+        async def apply(now: datetime) -> None:
+            old = self._sla.priority
+            self._sla.change_priority(change.priority, now)
+            self._event(
+                "priority_changed",
+                change.actor,
+                f"Priority changed from {old} to {change.priority}; "
+                "deadlines recomputed from receipt",
+                old=old,
+                new=change.priority,
+                note=change.note,
+            )
+
+        return await self._act(apply)
+
+    @change_priority.validator
+    def _check_change_priority(self, change: Reprioritise) -> None:
+        self._dry_run(lambda t, now: t.change_priority(change.priority, now))
+
+    @workflow.update
+    async def escalate(self, act: Act) -> TicketView:
+        async def apply(now: datetime) -> None:
+            line = self._sla.escalate()
+            self._event(
+                "escalated", act.actor, f"Escalated to line {line}", line=line, note=act.note
+            )
+
+        return await self._act(apply)
+
+    @escalate.validator
+    def _check_escalate(self, act: Act) -> None:
+        self._dry_run(lambda t, now: t.escalate())
+
+    @workflow.update
+    async def assign(self, assign: Assign) -> TicketView:
+        async def apply(now: datetime) -> None:
+            if self._sla.status is TicketStatus.CLOSED:
+                raise Refused("cannot assign a closed ticket")
+            self._assignee = (assign.name, assign.email)
+            self._event(
+                "assigned",
+                assign.actor,
+                f"Assigned to {assign.name}",
+                name=assign.name,
+                email=assign.email,
+            )
+
+        return await self._act(apply)
+
+    @assign.validator
+    def _check_assign(self, assign: Assign) -> None:
+        if self._sla.status is TicketStatus.CLOSED:
+            raise _refused("cannot assign a closed ticket")
+
+    @workflow.update
+    async def resolve(self, act: Act) -> TicketView:
+        async def apply(now: datetime) -> None:
+            met = self._sla.resolve(now)
+            self._event("resolved", act.actor, "Resolved", note=act.note)
+            self._met(met, act.actor)
+
+        return await self._act(apply)
+
+    @resolve.validator
+    def _check_resolve(self, act: Act) -> None:
+        self._dry_run(lambda t, now: t.resolve(now))
+
+    @workflow.update
+    async def close(self, close: Close) -> TicketView:
+        async def apply(now: datetime) -> None:
+            self._sla.close(now, representative_agreed=close.representative_agreed)
+            agreed = (
+                f" with the agreement of {close.representative}" if close.representative else ""
+            )
+            self._event(
+                "closed",
+                close.actor,
+                f"Closed{agreed}",
+                representative=close.representative,
+                note=close.note,
+            )
+
+        return await self._act(apply)
+
+    @close.validator
+    def _check_close(self, close: Close) -> None:
+        self._dry_run(
+            lambda t, now: t.close(now, representative_agreed=close.representative_agreed)
+        )
+
+    @workflow.update
+    async def reopen(self, act: Act) -> TicketView:
+        async def apply(now: datetime) -> None:
+            self._sla.reopen(now)
+            self._event(
+                "reopened", act.actor, "Reopened: the resolution clock runs again", note=act.note
+            )
+
+        return await self._act(apply)
+
+    @reopen.validator
+    def _check_reopen(self, act: Act) -> None:
+        self._dry_run(lambda t, now: t.reopen(now))
+
+    @workflow.update
+    async def link_release(self, link: Link) -> TicketView:
+        async def apply(now: datetime) -> None:
+            self._sla.link_release(link.release_id)
+            self._event(
+                "release_linked",
+                link.actor,
+                f"Linked to release {link.release_name}",
+                release_id=link.release_id,
+            )
+
+        return await self._act(apply)
+
+    @link_release.validator
+    def _check_link(self, link: Link) -> None:
+        self._dry_run(lambda t, now: t.link_release(link.release_id))
+
+    @workflow.signal
+    async def release_shipped(self, shipped: Shipped) -> None:
+        """A linked release went out: release promises are met and the contact is told."""
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            if shipped.release_id not in self._sla.releases:
+                return
+            met = self._sla.release_shipped(shipped.release_id, shipped.at)
+            event_id = self._event(
+                "release_shipped",
+                "pledge",
+                f"Release {shipped.release_name} shipped",
+                release_id=shipped.release_id,
+            )
+            self._met(met, "pledge")
+            await self._save()
+            if self._opening.contact_id is not None:
+                self._notify(
+                    "release_shipped",
+                    ["contact"],
+                    event_id,
+                    release_name=shipped.release_name,
+                    at=shipped.at,
+                )
+            self._changed = True
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _act(self, apply: Any) -> TicketView:
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            try:
+                await apply(workflow.now())
+            except (Refused, SlaLookupError) as exc:
+                # Validated, then overtaken by a concurrent action: fail this update only.
+                raise _refused(str(exc)) from None
+            await self._save()
+            await self._act_on_clocks()
+            self._changed = True
+            return self._view()
+
+    def _dry_run(self, action: Any) -> None:
+        """Validators refuse an action before it is accepted into history."""
+        try:
+            action(self._sla.model_copy(deep=True), workflow.now())
+        except (Refused, SlaLookupError) as exc:
+            raise _refused(str(exc)) from None
+
+    def _met(self, names: list[str], actor: str) -> None:
+        for name in names:
+            state = self._sla.clock_state(name)
+            self._event(
+                "clock_met" if state is ClockState.MET else "clock_met_late",
+                actor,
+                f"{name.replace('_', ' ').capitalize()} "
+                + ("met in time" if state is ClockState.MET else "delivered after its deadline"),
+                clock=name,
+            )
+
+    def _event(self, kind: str, actor: str, summary: str, **data: Any) -> str:
+        self._seq += 1
+        event_id = f"{self._opening.reference}:{self._seq}"
+        self._events.append(
+            EventRow(
+                id=event_id,
+                seq=self._seq,
+                kind=kind,
+                actor=actor,
+                at=workflow.now(),
+                summary=summary,
+                data={key: value for key, value in data.items() if value not in (None, "")},
+            )
+        )
+        return event_id
+
+    async def _save(self) -> None:
+        self._version += 1
+        events, self._events = self._events, []
+        await workflow.execute_local_activity_method(
+            TicketActivities.record_ticket,
+            self._record(events),
+            start_to_close_timeout=RECORD_TIMEOUT,
+        )
+
+    def _notify(self, kind: str, roles: list[str], event_id: str, **details: Any) -> None:
+        notice = TicketNotice(
+            event_id=event_id,
+            reference=self._opening.reference,
+            kind=kind,  # type: ignore[arg-type]
+            roles=roles,  # type: ignore[arg-type]
+            at=details.pop("at", workflow.now()),
+            **details,
+        )
+        self._notices.append(
+            asyncio.ensure_future(
+                workflow.execute_activity_method(
+                    TicketActivities.notify_ticket,
+                    notice,
+                    start_to_close_timeout=NOTIFY_TIMEOUT,
+                    retry_policy=NOTIFY_RETRY,
+                )
+            )
+        )
+
+    async def _drain(self) -> None:
+        """Let running handlers and notifications finish before the run ends."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._notices:
+            await asyncio.gather(*self._notices, return_exceptions=True)
+            self._notices = []
+
+    def _carry_over(self) -> TicketStart:
+        return TicketStart(
+            opening=self._opening,
+            carry=TicketCarry(
+                sla=self._sla,
+                assignee_name=self._assignee[0],
+                assignee_email=self._assignee[1],
+                version=self._version,
+                seq=self._seq,
+                opened_at=self._opened_at,
+            ),
+        )
+
+    def _record(self, events: list[EventRow]) -> TicketRecord:
+        o, t = self._opening, self._sla
+        paused = t.paused
+        return TicketRecord(
+            reference=o.reference,
+            account_id=o.account_id,
+            contact_id=o.contact_id,
+            subject=o.subject,
+            description=o.description,
+            channel=o.channel,
+            type=t.type.value,
+            policy=t.policy,
+            calendar=t.calendar,
+            priority=t.priority,
+            status=t.status.value,
+            line=t.line,
+            assignee_name=self._assignee[0],
+            assignee_email=self._assignee[1],
+            routed_to=t.type.route_to,
+            campaign_scheduled_at=o.campaign_scheduled_at,
+            received_at=t.received_at,
+            opened_at=self._opened_at,
+            opened_by=o.opened_by,
+            first_response_at=t.first_response_at,
+            resolved_at=t.resolved_at,
+            closed_at=t.closed_at,
+            first_response_due=t.due("first_response"),
+            resolution_due=t.due("resolution"),
+            next_due=t.next_due(),
+            breached=t.breached,
+            version=self._version,
+            updated_at=workflow.now(),
+            releases=list(t.releases),
+            clocks=[
+                ClockRow(
+                    name=c.name,
+                    kind=c.kind,
+                    clock=c.clock.value,
+                    calendar=c.calendar,
+                    target=c.target,
+                    due=c.due,
+                    state=c.state(paused).value,
+                    met_at=c.met_at,
+                    breached_due=c.breached_due,
+                    paused_remaining_seconds=c.paused_remaining.total_seconds()
+                    if c.paused_remaining is not None
+                    else None,
+                )
+                for c in t.clocks.values()
+            ],
+            events=events,
+        )
+
+    def _view(self) -> TicketView:
+        t, now = self._sla, workflow.now()
+        clocks = {}
+        for name, c in t.clocks.items():
+            left = t.remaining(name, now)
+            clocks[name] = ClockView(
+                target=c.target,
+                due=c.due,
+                state=t.clock_state(name),
+                remaining_seconds=left.total_seconds() if left is not None else None,
+                met_at=c.met_at,
+            )
+        return TicketView(
+            reference=self._opening.reference,
+            status=t.status,
+            priority=t.priority,
+            type=t.type,
+            line=t.line,
+            assignee_name=self._assignee[0],
+            assignee_email=self._assignee[1],
+            received_at=t.received_at,
+            first_response_due=t.due("first_response"),
+            resolution_due=t.due("resolution"),
+            next_due=t.next_due(),
+            breached=t.breached,
+            clocks=clocks,
+            releases=list(t.releases),
+            version=self._version,
+        )
+
+
+# ApplicationError types the API maps to HTTP statuses.
+REFUSED = "TicketRefused"  # the ticket's state does not allow the action: 409
+IDEMPOTENCY_MISMATCH = "IdempotencyMismatch"  # 409 as well, with its own sentence
+
+
+def _refused(message: str) -> ApplicationError:
+    # An ApplicationError fails only the update; any other exception in a handler would fail
+    # the workflow task and retry it forever.
+    return ApplicationError(message, type=REFUSED, non_retryable=True)
