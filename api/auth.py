@@ -26,6 +26,7 @@ class Principal:
     name: str
     role: Role
     account_id: int | None
+    key_prefix: str = ""  # random per key: scopes a client's Idempotency-Keys
 
     def can_see_account(self, account_id: int) -> bool:
         return self.role is not Role.CUSTOMER or self.account_id == account_id
@@ -42,7 +43,13 @@ async def authenticate(
         raise Unauthorized("The API key is not recognised")
     if key.revoked_at is not None:
         raise Unauthorized(f"The API key '{key.name}' was revoked on {key.revoked_at:%Y-%m-%d}")
-    return Principal(key_id=key.id, name=key.name, role=key.role, account_id=key.account_id)
+    return Principal(
+        key_id=key.id,
+        name=key.name,
+        role=key.role,
+        account_id=key.account_id,
+        key_prefix=key.prefix,
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
@@ -62,3 +69,11 @@ def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 AdminPrincipal = Annotated[Principal, Depends(require())]
+# Who may do what; admin may do everything.
+SuccessManager = Annotated[Principal, Depends(require(Role.SUCCESS_MANAGER))]
+Staff = Annotated[Principal, Depends(require(Role.SUCCESS_MANAGER, Role.AGENT))]
+Agent = Annotated[Principal, Depends(require(Role.AGENT))]
+# Staff, or a customer acting on their own account (the routes check which account).
+StaffOrCustomer = Annotated[
+    Principal, Depends(require(Role.SUCCESS_MANAGER, Role.AGENT, Role.CUSTOMER))
+]

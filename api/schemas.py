@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+)
 
 import sla
-from db.models import Role
+from db.models import Edition, Role
+from sla.ticket import ClockState, TicketStatus, TicketType
 
 
 def _utc_iso(value: datetime) -> str:
@@ -152,3 +161,209 @@ class DeadlinePreview(BaseModel):
     open_at_receipt: bool
     request_type: str | None
     deadlines: dict[str, DeadlineDetail]
+
+
+# -- accounts and contacts ---------------------------------------------------------------------
+
+
+class AccountCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    policy: str = Field(
+        description="The key of an SLA policy (GET /policies)", examples=["spotler"]
+    )
+    edition: Edition = Field(Edition.STANDARD, description="enterprise or standard")
+    calendar: str | None = Field(
+        None,
+        description="The policy calendar (region) the account's clocks count in, e.g. us-pacific "
+        "for essensys; default the policy's",
+    )
+    account_manager_name: str | None = Field(None, max_length=200)
+    account_manager_email: EmailStr | None = None
+    webhook_url: HttpUrl | None = Field(
+        None, description="Receives a JSON POST for every SLA warning and breach"
+    )
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    policy: str
+    edition: Edition
+    calendar: str | None
+    account_manager_name: str | None
+    account_manager_email: str | None
+    webhook_url: str | None
+    created_at: Instant
+
+
+class ContactCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(None, max_length=50)
+    login: str | None = Field(None, max_length=200, description="Management system login")
+    is_representative: bool = Field(
+        False, description="An authorised representative: may raise and agree to close cases"
+    )
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    name: str
+    email: str
+    phone: str | None
+    login: str | None
+    is_representative: bool
+
+
+class AccountDetail(AccountOut):
+    contacts: list[ContactOut]
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+Channel = Literal["chat", "email", "phone", "web", "monitor"]
+
+
+class TicketCreate(Strict):
+    account_id: int
+    subject: str = Field(min_length=1, max_length=300)
+    description: str = Field(min_length=1, max_length=20_000)
+    channel: Channel
+    priority: str | None = Field(
+        None,
+        description="A priority key of the account's policy. Where the policy triages by "
+        "campaign date (Spotler) it may be left out and follows campaign_scheduled_at.",
+    )
+    campaign_scheduled_at: AwareDatetime | None = None
+    type: TicketType = Field(
+        TicketType.INCIDENT,
+        description="incident (SLA clocks), enhancement (to development) or advice (to the "
+        "account manager); the last two carry no clock",
+    )
+    contact_id: int | None = None
+    received_at: AwareDatetime | None = Field(
+        None, description="When it really arrived (phone, post); default now, never in the future"
+    )
+
+
+class ClockOut(BaseModel):
+    target: str = Field(description="What was promised, e.g. '8 business_hours'")
+    due: Instant | None
+    state: ClockState
+    remaining_seconds: float | None = Field(
+        description="Clock time left (business time for business units); frozen while paused"
+    )
+    remaining: str | None = Field(description="The same, for people: '3h 20m'")
+    met_at: Instant | None = None
+
+
+class Person(BaseModel):
+    name: str
+    email: str | None
+
+
+class TicketOut(BaseModel):
+    reference: str
+    account_id: int
+    contact_id: int | None
+    subject: str
+    channel: str
+    type: TicketType
+    policy: str
+    priority: str
+    status: TicketStatus
+    line: int
+    assignee: Person | None
+    routed_to: str | None
+    received_at: Instant
+    first_response_due: Instant | None
+    resolution_due: Instant | None
+    next_due: Instant | None
+    breached: bool
+    clocks: dict[str, ClockOut]
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    kind: str
+    actor: str
+    at: Instant
+    summary: str
+    data: dict[str, Any]
+
+
+class TicketDetail(TicketOut):
+    description: str
+    first_response_at: Instant | None
+    resolved_at: Instant | None
+    closed_at: Instant | None
+    releases: list[str]
+    events: list[EventOut]
+
+
+class TicketPage(BaseModel):
+    tickets: list[TicketOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ActionNote(Strict):
+    note: str = Field("", max_length=5000)
+
+
+class ResponseCreate(Strict):
+    author: Literal["agent", "customer"] = Field(
+        "agent", description="Who replied; the first agent reply meets the first-response clock"
+    )
+    body: str = Field(min_length=1, max_length=50_000)
+
+
+class PriorityChange(Strict):
+    priority: str
+    note: str = Field("", max_length=5000)
+
+
+class Assignment(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+
+
+class CloseRequest(Strict):
+    agreed_by_contact_id: int | None = Field(
+        None,
+        description="The authorised representative who agreed to close, where the policy "
+        "needs one (essensys)",
+    )
+    note: str = Field("", max_length=5000)
+
+
+# -- releases --------------------------------------------------------------------------------
+
+
+class ReleaseCreate(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["4.12.1"])
+    kind: Literal["hotfix", "maintenance"]
+    planned_for: date
+    notes: str = Field("", max_length=20_000)
+
+
+class ReleaseLink(Strict):
+    references: list[str] = Field(min_length=1, max_length=500)
+
+
+class ReleaseOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    planned_for: date
+    notes: str
+    shipped_at: Instant | None
+    tickets: list[str]

@@ -57,6 +57,7 @@ async def test_revoked_key_is_401(
     client: httpx.AsyncClient, session: AsyncSession, admin_headers
 ) -> None:
     minted = await mint_key(session, name="leaving", role=Role.AGENT)
+    await session.commit()
     headers = {"Authorization": f"Bearer {minted.secret}"}
     assert (await client.get("/me", headers=headers)).status_code == 200
     revoked = await client.post(f"/keys/{minted.key.id}/revoke", headers=admin_headers)
@@ -138,6 +139,7 @@ async def test_an_admin_cannot_lock_themselves_out(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     minted = await mint_key(session, name="me", role=Role.ADMIN)
+    await session.commit()
     response = await client.post(
         f"/keys/{minted.key.id}/revoke", headers={"Authorization": f"Bearer {minted.secret}"}
     )

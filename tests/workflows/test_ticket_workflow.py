@@ -110,7 +110,7 @@ async def test_warning_then_breach_fire_on_time_and_notify_the_chain(
     await eventually(lambda: _count(inbox, view.reference, "breached", 2))
     assert sorted(
         m["To"] for m in inbox.about(view.reference) if "breached" in m["Subject"]
-    ) == sorted([account.account_manager_email, "csm@pledge.test"])
+    ) == sorted([account.account_manager_email, "csm@pledge.example.com"])
     assert breached
     await eventually(lambda: _webhooks(webhooks, 2))
     assert [hook["event"] for hook in webhooks.received] == ["ticket.warning", "ticket.breach"]
@@ -187,7 +187,7 @@ async def test_the_whole_life_of_a_ticket(
 def _assign():  # type: ignore[no-untyped-def]
     from workflows.ticket import Assign
 
-    return Assign(actor="Lead", name="Alex Agent", email="alex@pledge.test")
+    return Assign(actor="Lead", name="Alex Agent", email="alex@pledge.example.com")
 
 
 @pytest.mark.parametrize(
@@ -288,23 +288,67 @@ async def test_priority_change_recomputes_from_receipt(
 async def test_e_shot_p2_out_of_hours_gets_four_calendar_hours(
     env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings
 ) -> None:
-    now = await env.get_current_time()
     calendar = sla.get_policy("e-shot").calendar()
-    evening = now + timedelta(days=1)
-    while calendar.is_open(evening):
-        evening += timedelta(hours=1)
+    evening = (await next_open_day(env, "e-shot", 18)) + timedelta(hours=2)  # 20:00, closed
+    assert not calendar.is_open(evening)
+    await skip_to(env, evening)
     account, contact = await make_account(engine, "e-shot")
     view = await open_ticket(
         env.client, settings.temporal_task_queue, account, contact, priority="p2",
         received_at=evening,
-    ) if evening <= now else None  # fmt: skip
-    if view is None:  # the next closed hour is in the future: go there first
-        await skip_to(env, evening)
-        view = await open_ticket(
-            env.client, settings.temporal_task_queue, account, contact, priority="p2",
-            received_at=evening,
-        )  # fmt: skip
+    )  # fmt: skip
     assert view.first_response_due == evening + timedelta(hours=4)
+    await skip_to(env, evening + timedelta(hours=4, seconds=1))
+    assert await eventually(lambda: _has(engine, view.reference, "breach"))
+
+
+async def test_electric_putty_counts_only_support_hours(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings
+) -> None:
+    # A critical issue at 16:30 on a working day: half an hour today, half the next working day.
+    opened_at = await next_open_day(env, "electric-putty", 16, 30)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "electric-putty")
+    view = await open_ticket(
+        env.client, settings.temporal_task_queue, account, contact, priority="critical",
+        received_at=opened_at,
+    )  # fmt: skip
+    calendar = sla.get_policy("electric-putty").calendar()
+    next_day = opened_at.date() + timedelta(days=1)
+    while not calendar.is_working_day(next_day):
+        next_day += timedelta(days=1)
+    expected = datetime(next_day.year, next_day.month, next_day.day, 9, 30, tzinfo=opened_at.tzinfo)
+    assert view.first_response_due == expected
+    assert view.resolution_due is None and "resolution" not in view.clocks  # not promised
+    await skip_to(env, opened_at + timedelta(hours=2))  # evening: closed, nothing happens
+    assert "breach" not in await kinds(engine, view.reference)
+    await skip_to(env, expected + timedelta(seconds=1))
+    assert await eventually(lambda: _has(engine, view.reference, "breach"))
+
+
+async def test_the_agency_answers_mission_critical_around_the_clock(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings
+) -> None:
+    saturday_night = await next_open_day(env, "e-shot", 23)
+    while saturday_night.weekday() != 5:
+        saturday_night += timedelta(days=1)
+    await skip_to(env, saturday_night)
+    account, contact = await make_account(engine, "web-agency")
+    critical = await open_ticket(
+        env.client, settings.temporal_task_queue, account, contact, priority="mission-critical",
+        received_at=saturday_night,
+    )  # fmt: skip
+    support = await open_ticket(
+        env.client, settings.temporal_task_queue, account, contact, priority="user-support",
+        received_at=saturday_night,
+    )  # fmt: skip
+    assert critical.first_response_due == saturday_night + timedelta(hours=1)
+    policy = sla.get_policy("web-agency")
+    assert (
+        support.first_response_due
+        == sla.compute_deadlines(policy, "user-support", saturday_night).first_response_due
+    )
+    assert support.first_response_due > saturday_night + timedelta(days=3)
 
 
 async def test_a_shipped_release_meets_release_promises_and_tells_the_contact(
@@ -381,7 +425,7 @@ async def test_enhancement_requests_carry_no_clock_and_go_to_development(
     )  # fmt: skip
     assert view.clocks == {} and view.next_due is None
     routed = await inbox.wait_for(
-        lambda m: m["To"] == "dev@pledge.test" and view.reference in m["Subject"]
+        lambda m: m["To"] == "dev@pledge.example.com" and view.reference in m["Subject"]
     )
     assert "enhancement request" in routed[0]["Subject"]
     assert await kinds(engine, view.reference) == ["opened", "routed"]

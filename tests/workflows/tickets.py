@@ -43,7 +43,7 @@ async def make_account(
             edition=Edition.ENTERPRISE,
             calendar=calendar,
             account_manager_name="Ana Manager",
-            account_manager_email=f"am-{uuid.uuid4().hex[:6]}@customer.test",
+            account_manager_email=f"am-{uuid.uuid4().hex[:6]}@customer.example.com",
             webhook_url=webhook_url,
         )
         session.add(account)
@@ -51,7 +51,7 @@ async def make_account(
         contact = Contact(
             account_id=account.id,
             name="Casey Contact",
-            email=f"casey-{uuid.uuid4().hex[:6]}@customer.test",
+            email=f"casey-{uuid.uuid4().hex[:6]}@customer.example.com",
             phone="01483 911 411",
             is_representative=representative,
         )

@@ -1,0 +1,117 @@
+"""Accounts and their contacts: who the promises are made to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import sla
+from api.auth import CurrentPrincipal, Principal, Staff, SuccessManager
+from api.deps import Session
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound, responses
+from api.schemas import AccountCreate, AccountDetail, AccountOut, ContactCreate, ContactOut
+from db.models import Account, Contact, Role
+
+router = APIRouter(tags=["accounts"])
+
+
+async def load_account(session: Session, account_id: int, principal: Principal) -> Account:
+    """The account, if it exists and the caller may see it (404 otherwise, 403 for customers)."""
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"No account with id {account_id}")
+    if not principal.can_see_account(account_id):
+        raise Forbidden("A customer key sees its own account only")
+    return account
+
+
+def _check_policy(body: AccountCreate) -> None:
+    try:
+        policy = sla.get_policy(body.policy)
+    except sla.UnknownPolicy as exc:
+        raise InvalidInput.for_field("body.policy", str(exc)) from None
+    if body.calendar is not None and body.calendar not in policy.calendars:
+        raise InvalidInput.for_field(
+            "body.calendar",
+            f"policy {policy.key!r} has no calendar {body.calendar!r} "
+            f"(known: {', '.join(policy.calendars)})",
+        )
+
+
+@router.post(
+    "/accounts",
+    response_model=AccountOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409),
+)
+async def create_account(body: AccountCreate, session: Session, _: SuccessManager) -> Account:
+    """Add a customer account under one of the SLA policies."""
+    _check_policy(body)
+    account = Account(**body.model_dump(mode="json"))
+    session.add(account)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"An account called {body.name!r} already exists") from None
+    return account
+
+
+@router.get("/accounts", response_model=list[AccountOut], responses=responses(403))
+async def list_accounts(session: Session, principal: CurrentPrincipal) -> list[Account]:
+    """Every account (a customer key sees its own)."""
+    query = select(Account).order_by(Account.name)
+    if principal.role is Role.CUSTOMER:
+        query = query.where(Account.id == principal.account_id)
+    return list(await session.scalars(query))
+
+
+@router.get("/accounts/{account_id}", response_model=AccountDetail, responses=responses(403, 404))
+async def get_account(
+    account_id: int, session: Session, principal: CurrentPrincipal
+) -> AccountDetail:
+    """An account with its contacts."""
+    account = await load_account(session, account_id, principal)
+    contacts = await session.scalars(
+        select(Contact).where(Contact.account_id == account_id).order_by(Contact.name)
+    )
+    return AccountDetail(
+        **AccountOut.model_validate(account).model_dump(),
+        contacts=[ContactOut.model_validate(contact) for contact in contacts],
+    )
+
+
+@router.post(
+    "/accounts/{account_id}/contacts",
+    response_model=ContactOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 404, 409),
+)
+async def create_contact(
+    account_id: int, body: ContactCreate, session: Session, principal: Staff
+) -> Contact:
+    """Add a person at the account; mark authorised representatives."""
+    await load_account(session, account_id, principal)
+    contact = Contact(account_id=account_id, **body.model_dump())
+    session.add(contact)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"The account already has a contact with e-mail {body.email}") from None
+    return contact
+
+
+@router.get(
+    "/accounts/{account_id}/contacts",
+    response_model=list[ContactOut],
+    responses=responses(403, 404),
+)
+async def list_contacts(
+    account_id: int, session: Session, principal: CurrentPrincipal
+) -> list[Contact]:
+    await load_account(session, account_id, principal)
+    return list(
+        await session.scalars(
+            select(Contact).where(Contact.account_id == account_id).order_by(Contact.name)
+        )
+    )

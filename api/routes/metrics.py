@@ -1,0 +1,90 @@
+"""GET /metrics/sla: medians and attainment against the policy's goals, per priority."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+
+import sla
+from api.auth import Principal, StaffOrCustomer
+from api.deps import Session
+from api.errors import Forbidden, InvalidInput, NotFound, responses
+from db.models import Account, Role
+from db.sla_figures import SlaFigures, sla_figures
+
+router = APIRouter(tags=["metrics"])
+
+PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_bounds(period: str, timezone: str) -> tuple[datetime, datetime]:
+    """The first instant of a YYYY-MM month and of the next, in the given zone."""
+    match = PERIOD.match(period)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise InvalidInput.for_field("query.period", f"{period!r} is not a month like 2026-11")
+    year, month = int(match[1]), int(match[2])
+    zone = ZoneInfo(timezone)
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _bounds(
+    period: str | None, start: date | None, end: date | None, timezone: str
+) -> tuple[datetime, datetime]:
+    if period is not None:
+        if start is not None or end is not None:
+            raise InvalidInput.for_field("query.period", "give a period or from/to, not both")
+        return month_bounds(period, timezone)
+    if start is None or end is None:
+        raise InvalidInput.for_field("query.period", "give a period (2026-11) or both from and to")
+    if end <= start:
+        raise InvalidInput.for_field("query.to", f"must be after from ({start.isoformat()})")
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(start, time(), zone).astimezone(UTC),
+        datetime.combine(end, time(), zone).astimezone(UTC),
+    )
+
+
+async def _scope(session: Session, account_id: int | None, principal: Principal) -> Account | None:
+    if principal.role is Role.CUSTOMER:
+        if account_id not in (None, principal.account_id):
+            raise Forbidden("A customer key sees its own account's figures only")
+        account_id = principal.account_id
+    if account_id is None:
+        return None
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"No account with id {account_id}")
+    return account
+
+
+@router.get("/metrics/sla", response_model=SlaFigures, responses=responses(403, 404))
+async def sla_metrics(
+    session: Session,
+    principal: StaffOrCustomer,
+    account_id: int | None = None,
+    period: Annotated[str | None, Query(description="A month, YYYY-MM")] = None,
+    start: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, exclusive")] = None,
+) -> SlaFigures:
+    """Median first response and time to close, and the share of tickets meeting their first
+    response and resolution targets beside the policy's goals, per priority. Periods are in
+    the account's time zone (UTC across all accounts); tickets count by when they arrived."""
+    account = await _scope(session, account_id, principal)
+    timezone = (
+        sla.get_policy(account.policy).calendar(account.calendar).timezone if account else "UTC"
+    )
+    first, last = _bounds(period, start, end, timezone)
+    return await sla_figures(
+        session,
+        account_id=account.id if account else None,
+        start=first,
+        end=last,
+        policy=account.policy if account else None,
+    )

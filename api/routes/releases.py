@@ -1,0 +1,158 @@
+"""Releases: hot fixes and maintenance releases that release-based promises wait for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from activities.tickets import ReleaseRecord
+from api.auth import Agent, Staff
+from api.deps import AppSettings, Session, Temporal
+from api.errors import Conflict, InvalidInput, NotFound, responses
+from api.references import new_reference
+from api.schemas import ReleaseCreate, ReleaseLink, ReleaseOut
+from api.temporal_calls import call
+from db import ticket_reads
+from db.models import Release, ReleaseTicket, Ticket
+from sla.ticket import TicketStatus
+from workflows.release import ReleaseWorkflow, ShipRequest
+from workflows.ticket import Link, TicketWorkflow
+
+router = APIRouter(tags=["releases"])
+
+
+def workflow_id(release_id: str) -> str:
+    return f"release-{release_id}"
+
+
+async def _fresh_snapshot(session: Session) -> None:
+    # The workflows just wrote through their own connections; on SQLite this request's read
+    # transaction still sees the snapshot from before, so end it before reading again.
+    await session.commit()
+
+
+async def _release_out(session: Session, release: Release) -> ReleaseOut:
+    tickets = await session.scalars(
+        select(Ticket.reference)
+        .join(ReleaseTicket, ReleaseTicket.ticket_id == Ticket.id)
+        .where(ReleaseTicket.release_id == release.id)
+        .order_by(Ticket.reference)
+    )
+    return ReleaseOut(
+        id=release.id,
+        name=release.name,
+        kind=release.kind,
+        planned_for=release.planned_for,
+        notes=release.notes,
+        shipped_at=release.shipped_at,
+        tickets=list(tickets),
+    )
+
+
+async def _load(session: Session, release_id: str) -> Release:
+    release = await session.get(Release, release_id)
+    if release is None:
+        raise NotFound(f"No release with id {release_id}")
+    return release
+
+
+@router.post(
+    "/releases",
+    response_model=ReleaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 503),
+)
+async def create_release(
+    body: ReleaseCreate, client: Temporal, settings: AppSettings, principal: Agent
+) -> ReleaseOut:
+    """Plan a hot fix or maintenance release; link tickets to it; ship it."""
+    record = ReleaseRecord(
+        id=new_reference("R"),
+        name=body.name,
+        kind=body.kind,
+        planned_for=body.planned_for,
+        notes=body.notes,
+        shipped_at=None,
+        created_by=principal.name,
+        created_at=datetime.now(UTC),
+    )
+    start = WithStartWorkflowOperation(
+        ReleaseWorkflow.run,
+        record,
+        id=workflow_id(record.id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    await call(
+        client.execute_update_with_start_workflow(
+            ReleaseWorkflow.recorded, start_workflow_operation=start
+        ),
+        finished="The release could not be created",
+    )
+    return ReleaseOut(
+        **record.model_dump(exclude={"linked", "created_by", "created_at"}), tickets=[]
+    )
+
+
+@router.get("/releases", response_model=list[ReleaseOut], responses=responses(403))
+async def list_releases(session: Session, _: Staff) -> list[ReleaseOut]:
+    releases = await session.scalars(select(Release).order_by(Release.planned_for.desc()))
+    return [await _release_out(session, release) for release in releases]
+
+
+@router.get("/releases/{release_id}", response_model=ReleaseOut, responses=responses(403, 404))
+async def get_release(release_id: str, session: Session, _: Staff) -> ReleaseOut:
+    return await _release_out(session, await _load(session, release_id))
+
+
+@router.post(
+    "/releases/{release_id}/tickets", response_model=ReleaseOut, responses=responses(403, 404, 409)
+)
+async def link_tickets(
+    release_id: str, body: ReleaseLink, session: Session, client: Temporal, principal: Agent
+) -> ReleaseOut:
+    """Link tickets to the release: its shipping meets their release-based targets."""
+    release = await _load(session, release_id)
+    if release.shipped_at is not None:
+        raise Conflict(f"Release {release.name} has already shipped; link tickets to a new one")
+    already = set((await _release_out(session, release)).tickets)
+    tickets = []
+    for index, reference in enumerate(body.references):
+        ticket = await ticket_reads.by_reference(session, reference)
+        if ticket is None:
+            raise InvalidInput.for_field(f"body.references.{index}", f"no ticket {reference}")
+        if ticket.status == TicketStatus.CLOSED:
+            raise Conflict(f"Ticket {reference} is closed")
+        if reference not in already:  # linking again is a no-op, so a retry is safe
+            tickets.append(ticket)
+    for ticket in tickets:
+        handle = client.get_workflow_handle(f"ticket-{ticket.reference}")
+        link = Link(actor=principal.name, release_id=release.id, release_name=release.name)
+        await call(
+            handle.execute_update(TicketWorkflow.link_release, link),
+            finished=f"Ticket {ticket.reference} is closed",
+        )
+    await _fresh_snapshot(session)
+    return await _release_out(session, release)
+
+
+@router.post(
+    "/releases/{release_id}/ship", response_model=ReleaseOut, responses=responses(403, 404, 409)
+)
+async def ship_release(
+    release_id: str, session: Session, client: Temporal, principal: Agent
+) -> ReleaseOut:
+    """The release is out: every linked ticket's release-based targets are met, contacts told."""
+    release = await _load(session, release_id)
+    handle = client.get_workflow_handle(workflow_id(release_id))
+    result = await call(
+        handle.execute_update(ReleaseWorkflow.ship, ShipRequest(actor=principal.name)),
+        finished=f"Release {release.name} has already shipped",
+    )
+    await _fresh_snapshot(session)
+    out = await _release_out(session, release)
+    return out.model_copy(update={"shipped_at": result.shipped_at})

@@ -1,0 +1,442 @@
+"""Tickets: open them, work them through their workflow, read them from the read model."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, status
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+import sla
+from api.auth import Agent, Principal, StaffOrCustomer
+from api.deps import AppSettings, Session, Temporal
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable, responses
+from api.references import fingerprint, new_reference, reference_for_key
+from api.schemas import (
+    ActionNote,
+    Assignment,
+    CloseRequest,
+    PriorityChange,
+    ResponseCreate,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+)
+from api.temporal_calls import call
+from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
+from db import ticket_reads
+from db.models import Account, Contact, Role, Ticket
+from sla.ticket import TicketStatus, TicketType
+from workflows.ticket import (
+    Act,
+    Assign,
+    Close,
+    Opened,
+    Reply,
+    Reprioritise,
+    TicketOpening,
+    TicketStart,
+    TicketView,
+    TicketWorkflow,
+)
+
+router = APIRouter(tags=["tickets"])
+
+# A received_at this little ahead of our clock is the caller's clock drifting, not the future.
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+def workflow_id(reference: str) -> str:
+    return f"ticket-{reference}"
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+async def _account_for(session: Session, account_id: int, principal: Principal) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise InvalidInput.for_field("body.account_id", f"no account with id {account_id}")
+    if not principal.can_see_account(account_id):
+        raise Forbidden("A customer key can open tickets for its own account only")
+    return account
+
+
+async def _contact_for(
+    session: Session, account: Account, contact_id: int | None
+) -> Contact | None:
+    if contact_id is None:
+        return None
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.account_id != account.id:
+        raise InvalidInput.for_field(
+            "body.contact_id", f"no contact with id {contact_id} at account {account.name!r}"
+        )
+    return contact
+
+
+def _priority_for(body: TicketCreate, policy: sla.Policy, received_at: datetime) -> str:
+    known = ", ".join(policy.priorities)
+    if body.priority is not None:
+        if body.priority not in policy.priorities:
+            raise InvalidInput.for_field(
+                "body.priority",
+                f"policy {policy.key!r} has no priority {body.priority!r} (known: {known})",
+            )
+        return body.priority
+    if body.type is not TicketType.INCIDENT:
+        return policy.default_priority or next(iter(policy.priorities))
+    triaged = sla.triage(policy, received_at, {"campaign_scheduled_at": body.campaign_scheduled_at})
+    if triaged is None:
+        raise InvalidInput.for_field("body.priority", f"is required; one of {known}")
+    return triaged
+
+
+def _check_raised_by(policy: sla.Policy, contact: Contact | None) -> None:
+    """essensys: cases come from an authorised representative who gave name and phone."""
+    if policy.tickets.raised_by != "authorised_representative":
+        return
+    if contact is None:
+        raise InvalidInput.for_field(
+            "body.contact_id",
+            f"is required: under policy {policy.key!r} tickets are raised by an authorised "
+            "representative",
+        )
+    if not contact.is_representative:
+        raise InvalidInput.for_field(
+            "body.contact_id", f"{contact.name} is not an authorised representative"
+        )
+    if not contact.phone:
+        raise InvalidInput.for_field(
+            "body.contact_id",
+            f"{contact.name} has no contact telephone number, which policy {policy.key!r} needs",
+        )
+
+
+def _received_at(body: TicketCreate, now: datetime) -> datetime:
+    if body.received_at is None:
+        return now
+    if body.received_at > now + CLOCK_SKEW:
+        raise InvalidInput.for_field(
+            "body.received_at",
+            f"{body.received_at.isoformat()} is in the future; it is now {now.isoformat()}",
+        )
+    return min(body.received_at, now).astimezone(UTC)
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409, 503),
+)
+async def open_ticket(
+    body: TicketCreate,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    principal: StaffOrCustomer,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retrying with the same key returns the same ticket instead of a new one",
+        ),
+    ] = None,
+) -> TicketOut:
+    """Log a ticket; its clocks start at `received_at` and its contact gets the reference."""
+    account = await _account_for(session, body.account_id, principal)
+    contact = await _contact_for(session, account, body.contact_id)
+    policy = sla.get_policy(account.policy)
+    now = datetime.now(UTC)
+    received_at = _received_at(body, now)
+    priority = _priority_for(body, policy, received_at)
+    _check_raised_by(policy, contact)
+
+    request_digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
+    for _ in range(5):
+        reference = (
+            reference_for_key("T", principal.key_prefix, idempotency_key)
+            if idempotency_key
+            else new_reference("T")
+        )
+        opening = TicketOpening(
+            reference=reference,
+            account_id=account.id,
+            contact_id=contact.id if contact else None,
+            subject=body.subject,
+            description=body.description,
+            channel=body.channel,
+            type=body.type,
+            policy=policy.key,
+            calendar=account.calendar,
+            priority=priority,
+            campaign_scheduled_at=body.campaign_scheduled_at,
+            received_at=received_at,
+            opened_by=principal.name,
+            fingerprint=request_digest,
+        )
+        start = WithStartWorkflowOperation(
+            TicketWorkflow.run,
+            TicketStart(opening=opening),
+            id=workflow_id(reference),
+            task_queue=settings.temporal_task_queue,
+            id_conflict_policy=(
+                WorkflowIDConflictPolicy.USE_EXISTING
+                if idempotency_key
+                else WorkflowIDConflictPolicy.FAIL
+            ),
+            # A finished ticket's id is never reused: a key maps to one ticket for good.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            view = await call(
+                client.execute_update_with_start_workflow(
+                    TicketWorkflow.opened,
+                    Opened(fingerprint=request_digest),
+                    start_workflow_operation=start,
+                ),
+                finished=f"Ticket {reference} no longer exists",
+            )
+        except (WorkflowAlreadyStartedError, RPCError) as exc:
+            if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
+                raise ServiceUnavailable(
+                    f"Temporal did not accept the ticket: {exc.message}"
+                ) from None
+            if idempotency_key:
+                raise Conflict(
+                    f"The Idempotency-Key was used for ticket {reference}, which is now closed"
+                ) from None
+            continue  # two random references met: draw another
+        return ticket_from_view(
+            view,
+            account_id=account.id,
+            contact_id=opening.contact_id,
+            subject=body.subject,
+            channel=body.channel,
+            policy=policy.key,
+        )
+    raise ServiceUnavailable("Could not find a free ticket reference; try again")
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+async def _load(session: Session, reference: str, principal: Principal) -> Ticket:
+    ticket = await ticket_reads.by_reference(session, reference)
+    if ticket is None or not principal.can_see_account(ticket.account_id):
+        raise NotFound(f"No ticket with reference {reference}")
+    return ticket
+
+
+@router.get("/tickets", response_model=TicketPage, responses=responses(403))
+async def list_tickets(
+    session: Session,
+    principal: StaffOrCustomer,
+    account_id: int | None = None,
+    status: TicketStatus | None = None,
+    priority: str | None = None,
+    breached: bool | None = None,
+    due_before: Annotated[
+        datetime | None, Query(description="Only tickets with a deadline before this instant")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketPage:
+    """The work queue: tickets ordered by their next deadline, soonest first."""
+    if principal.role is Role.CUSTOMER:
+        if account_id not in (None, principal.account_id):
+            raise Forbidden("A customer key sees its own account's tickets only")
+        account_id = principal.account_id
+    if due_before is not None and due_before.tzinfo is None:
+        raise InvalidInput.for_field(
+            "query.due_before", "needs a UTC offset, e.g. 2026-11-20T17:00:00Z"
+        )
+    where = ticket_reads.TicketFilter(
+        account_id=account_id,
+        status=status.value if status else None,
+        priority=priority,
+        breached=breached,
+        due_before=due_before,
+    )
+    rows, total = await ticket_reads.search(session, where, limit, offset)
+    clocks = await ticket_reads.clocks_of(session, [row.id for row in rows])
+    return TicketPage(
+        tickets=[ticket_out(row, clocks.get(row.id, [])) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/tickets/{reference}", response_model=TicketDetail, responses=responses(403, 404))
+async def get_ticket(reference: str, session: Session, principal: StaffOrCustomer) -> TicketDetail:
+    """A ticket with its clocks and its full history: who did what, when."""
+    ticket = await _load(session, reference, principal)
+    clocks = await ticket_reads.clocks_of(session, [ticket.id])
+    return ticket_detail(
+        ticket,
+        clocks.get(ticket.id, []),
+        await ticket_reads.events_of(session, ticket.id),
+        await ticket_reads.releases_of(session, ticket.id),
+    )
+
+
+# -- working a ticket --------------------------------------------------------------------------
+
+
+async def _update(
+    client: Temporal,
+    ticket: Ticket,
+    send: Callable[[WorkflowHandle[Any, Any]], Awaitable[TicketView]],
+) -> TicketOut:
+    handle = client.get_workflow_handle(workflow_id(ticket.reference))
+    view = await call(
+        send(handle), finished=f"Ticket {ticket.reference} is closed; nothing more can change"
+    )
+    return ticket_from_view(
+        view,
+        account_id=ticket.account_id,
+        contact_id=ticket.contact_id,
+        subject=ticket.subject,
+        channel=ticket.channel,
+        policy=ticket.policy,
+    )
+
+
+def _not_closed(ticket: Ticket) -> None:
+    # The workflow decides; this only spares a round trip for the commonest refusal.
+    if ticket.status == TicketStatus.CLOSED:
+        raise Conflict(f"Ticket {ticket.reference} is closed; nothing more can change")
+
+
+ACTION_RESPONSES = responses(403, 404, 409, 503)
+
+
+@router.post("/tickets/{reference}/responses", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def add_response(
+    reference: str,
+    body: ResponseCreate,
+    session: Session,
+    client: Temporal,
+    principal: StaffOrCustomer,
+) -> TicketOut:
+    """A reply: the first agent reply meets the first-response clock; customers' are recorded
+    too, and a customer reply to a ticket waiting on them resumes it."""
+    ticket = await _load(session, reference, principal)
+    _not_closed(ticket)
+    author = "customer" if principal.role is Role.CUSTOMER else body.author
+    reply = Reply(actor=principal.name, author=author, body=body.body)
+    return await _update(client, ticket, lambda h: h.execute_update(TicketWorkflow.respond, reply))
+
+
+def _action(name: str, summary: str, update: Any) -> None:
+    """Register POST /tickets/{reference}/<name>, an agent's action carrying an optional note."""
+
+    async def endpoint(
+        reference: str,
+        session: Session,
+        client: Temporal,
+        principal: Agent,
+        body: ActionNote | None = None,
+    ) -> TicketOut:
+        ticket = await _load(session, reference, principal)
+        _not_closed(ticket)
+        act = Act(actor=principal.name, note=body.note if body else "")
+        return await _update(client, ticket, lambda h: h.execute_update(update, act))
+
+    endpoint.__doc__ = summary
+    endpoint.__name__ = f"ticket_{name}"
+    router.post(
+        f"/tickets/{{reference}}/{name}", response_model=TicketOut, responses=ACTION_RESPONSES
+    )(endpoint)
+
+
+_action(
+    "wait",
+    "Waiting on the customer: the policy pauses the clocks, or re-grades the ticket and marks "
+    "it Delayed (Spotler).",
+    TicketWorkflow.wait,
+)
+_action("resume", "The customer answered: the clocks run again.", TicketWorkflow.resume)
+_action(
+    "escalate", "Move the ticket to the next support line (1st, 2nd, 3rd).", TicketWorkflow.escalate
+)
+_action("resolve", "The fix is delivered: meets the resolution clock.", TicketWorkflow.resolve)
+_action("reopen", "The fix did not hold: the resolution clock runs again.", TicketWorkflow.reopen)
+
+
+@router.post("/tickets/{reference}/priority", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def change_priority(
+    reference: str, body: PriorityChange, session: Session, client: Temporal, principal: Agent
+) -> TicketOut:
+    """Change the priority; every deadline is recomputed as if it had applied from receipt."""
+    ticket = await _load(session, reference, principal)
+    policy = sla.get_policy(ticket.policy)
+    if body.priority not in policy.priorities:
+        raise InvalidInput.for_field(
+            "body.priority",
+            f"policy {policy.key!r} has no priority {body.priority!r} "
+            f"(known: {', '.join(policy.priorities)})",
+        )
+    _not_closed(ticket)
+    change = Reprioritise(actor=principal.name, priority=body.priority, note=body.note)
+    return await _update(
+        client, ticket, lambda h: h.execute_update(TicketWorkflow.change_priority, change)
+    )
+
+
+@router.post("/tickets/{reference}/assign", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def assign(
+    reference: str, body: Assignment, session: Session, client: Temporal, principal: Agent
+) -> TicketOut:
+    """Give the ticket to someone; they are the first in line for its warnings."""
+    ticket = await _load(session, reference, principal)
+    _not_closed(ticket)
+    assignment = Assign(actor=principal.name, name=body.name, email=body.email)
+    return await _update(
+        client, ticket, lambda h: h.execute_update(TicketWorkflow.assign, assignment)
+    )
+
+
+@router.post("/tickets/{reference}/close", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def close(
+    reference: str, body: CloseRequest, session: Session, client: Temporal, principal: Agent
+) -> TicketOut:
+    """Close a resolved ticket; essensys needs an authorised representative's agreement."""
+    ticket = await _load(session, reference, principal)
+    policy = sla.get_policy(ticket.policy)
+    needed = policy.tickets.close_requires_representative
+    representative: Contact | None = None
+    if body.agreed_by_contact_id is not None:
+        representative = await session.get(Contact, body.agreed_by_contact_id)
+        if representative is None or representative.account_id != ticket.account_id:
+            raise InvalidInput.for_field(
+                "body.agreed_by_contact_id",
+                f"no contact with id {body.agreed_by_contact_id} at this ticket's account",
+            )
+        if needed and not representative.is_representative:
+            raise InvalidInput.for_field(
+                "body.agreed_by_contact_id",
+                f"{representative.name} is not an authorised representative",
+            )
+    elif needed:
+        raise InvalidInput.for_field(
+            "body.agreed_by_contact_id",
+            f"is required: policy {policy.key!r} closes a case only with an authorised "
+            "representative's agreement",
+        )
+    _not_closed(ticket)
+    request = Close(
+        actor=principal.name,
+        note=body.note,
+        representative_agreed=representative is not None and representative.is_representative,
+        representative=representative.name if representative else None,
+    )
+    return await _update(client, ticket, lambda h: h.execute_update(TicketWorkflow.close, request))

@@ -1,0 +1,130 @@
+"""Tickets as the API shows them: from the read model, or from the workflow's own view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sla
+from api.schemas import ClockOut, EventOut, Person, TicketDetail, TicketOut
+from db.models import Ticket, TicketClock, TicketEvent
+from reports.dates import duration
+from sla.ticket import ClockState
+from sla.units import Clock
+from workflows.ticket import TicketView
+
+
+def _remaining(clock: TicketClock, policy: sla.Policy, now: datetime) -> float | None:
+    if clock.state == ClockState.PAUSED:
+        return clock.paused_remaining_seconds
+    if clock.state != ClockState.RUNNING or clock.due is None:
+        return None
+    if clock.clock == Clock.BUSINESS:
+        left = policy.calendar(clock.calendar).business_between(now, clock.due)
+    else:
+        left = clock.due - now
+    return left.total_seconds()
+
+
+def _clock_out(target: str, due, state, remaining: float | None, met_at) -> ClockOut:  # type: ignore[no-untyped-def]
+    return ClockOut(
+        target=target,
+        due=due,
+        state=state,
+        remaining_seconds=remaining,
+        remaining=duration(remaining) if remaining is not None else None,
+        met_at=met_at,
+    )
+
+
+def clocks_from_rows(
+    ticket: Ticket, rows: Sequence[TicketClock], now: datetime | None = None
+) -> dict[str, ClockOut]:
+    policy = sla.get_policy(ticket.policy)
+    now = now or datetime.now(UTC)
+    order = {"first_response": 0, "resolution": 1}
+    return {
+        row.name: _clock_out(
+            row.target, row.due, row.state, _remaining(row, policy, now), row.met_at
+        )
+        for row in sorted(rows, key=lambda r: (order.get(r.name, 2), r.name))
+    }
+
+
+def _assignee(name: str | None, email: str | None) -> Person | None:
+    return Person(name=name, email=email) if name else None
+
+
+def ticket_out(ticket: Ticket, clocks: Sequence[TicketClock]) -> TicketOut:
+    return TicketOut(
+        reference=ticket.reference,
+        account_id=ticket.account_id,
+        contact_id=ticket.contact_id,
+        subject=ticket.subject,
+        channel=ticket.channel,
+        type=ticket.type,  # type: ignore[arg-type]
+        policy=ticket.policy,
+        priority=ticket.priority,
+        status=ticket.status,  # type: ignore[arg-type]
+        line=ticket.line,
+        assignee=_assignee(ticket.assignee_name, ticket.assignee_email),
+        routed_to=ticket.routed_to,
+        received_at=ticket.received_at,
+        first_response_due=ticket.first_response_due,
+        resolution_due=ticket.resolution_due,
+        next_due=ticket.next_due,
+        breached=ticket.breached,
+        clocks=clocks_from_rows(ticket, clocks),
+    )
+
+
+def ticket_detail(
+    ticket: Ticket,
+    clocks: Sequence[TicketClock],
+    events: Sequence[TicketEvent],
+    releases: list[str],
+) -> TicketDetail:
+    return TicketDetail(
+        **ticket_out(ticket, clocks).model_dump(),
+        description=ticket.description,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        releases=releases,
+        events=[EventOut.model_validate(event) for event in events],
+    )
+
+
+def ticket_from_view(
+    view: TicketView,
+    *,
+    account_id: int,
+    contact_id: int | None,
+    subject: str,
+    channel: str,
+    policy: str,
+) -> TicketOut:
+    """The answer to an action: the workflow's view, with the facts it does not carry."""
+    return TicketOut(
+        reference=view.reference,
+        type=view.type,
+        priority=view.priority,
+        status=view.status,
+        line=view.line,
+        assignee=_assignee(view.assignee_name, view.assignee_email),
+        received_at=view.received_at,
+        first_response_due=view.first_response_due,
+        resolution_due=view.resolution_due,
+        next_due=view.next_due,
+        breached=view.breached,
+        clocks={
+            name: _clock_out(c.target, c.due, c.state, c.remaining_seconds, c.met_at)
+            for name, c in view.clocks.items()
+        },
+        account_id=account_id,
+        contact_id=contact_id,
+        subject=subject,
+        channel=channel,
+        policy=policy,
+        routed_to=view.type.route_to,
+    )

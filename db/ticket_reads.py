@@ -1,0 +1,83 @@
+"""Reads of the ticket read model: one ticket with its parts, and the filtered work queue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ReleaseTicket, Ticket, TicketClock, TicketEvent
+
+
+async def by_reference(session: AsyncSession, reference: str) -> Ticket | None:
+    return await session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+async def clocks_of(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> dict[int, list[TicketClock]]:
+    found: dict[int, list[TicketClock]] = defaultdict(list)
+    if ticket_ids:
+        rows = await session.scalars(
+            select(TicketClock).where(TicketClock.ticket_id.in_(ticket_ids))
+        )
+        for row in rows:
+            found[row.ticket_id].append(row)
+    return found
+
+
+async def events_of(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
+    return list(
+        await session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
+        )
+    )
+
+
+async def releases_of(session: AsyncSession, ticket_id: int) -> list[str]:
+    return list(
+        await session.scalars(
+            select(ReleaseTicket.release_id)
+            .where(ReleaseTicket.ticket_id == ticket_id)
+            .order_by(ReleaseTicket.linked_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    account_id: int | None = None
+    status: str | None = None
+    priority: str | None = None
+    breached: bool | None = None
+    due_before: datetime | None = None
+
+
+async def search(
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+) -> tuple[list[Ticket], int]:
+    """Tickets matching the filter, the next deadline first; and how many match in all."""
+    conditions = []
+    if where.account_id is not None:
+        conditions.append(Ticket.account_id == where.account_id)
+    if where.status is not None:
+        conditions.append(Ticket.status == where.status)
+    if where.priority is not None:
+        conditions.append(Ticket.priority == where.priority)
+    if where.breached is not None:
+        conditions.append(Ticket.breached.is_(where.breached))
+    if where.due_before is not None:
+        conditions.append(Ticket.next_due < where.due_before)
+    total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+    rows = await session.scalars(
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)

@@ -1,0 +1,79 @@
+"""API tests that need the whole chain: the app, a worker on the dev server, committed data."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from temporalio.testing import WorkflowEnvironment
+
+from activities.deps import ActivityDeps
+from api.keys import mint_key
+from db.models import Role
+from worker import build_worker
+
+
+@dataclass
+class Live:
+    """A running Pledge: HTTP client and a key per role."""
+
+    http: httpx.AsyncClient
+    keys: dict[str, dict[str, str]]
+
+    def as_(self, role: str) -> dict[str, str]:
+        return self.keys[role]
+
+    async def account(self, policy: str, **extra) -> dict:  # type: ignore[no-untyped-def]
+        body = {"name": f"{policy} {secrets.token_hex(4)}", "policy": policy, **extra}
+        response = await self.http.post("/accounts", json=body, headers=self.as_("success_manager"))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def contact(self, account_id: int, **extra) -> dict:  # type: ignore[no-untyped-def]
+        body = {
+            "name": "Casey Contact",
+            "email": f"casey-{secrets.token_hex(3)}@customer.example.com",
+            "phone": "01483 911 411",
+            **extra,
+        }
+        response = await self.http.post(
+            f"/accounts/{account_id}/contacts", json=body, headers=self.as_("agent")
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def open(self, **body) -> httpx.Response:  # type: ignore[no-untyped-def]
+        body.setdefault("subject", "Campaign will not send")
+        body.setdefault("description", "Nothing happens when I press send.")
+        body.setdefault("channel", "phone")
+        return await self.http.post("/tickets", json=body, headers=self.as_("agent"))
+
+
+async def _key(engine: AsyncEngine, role: Role, account_id: int | None = None) -> dict[str, str]:
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        minted = await mint_key(
+            session, name=f"{role.value} {secrets.token_hex(2)}", role=role, account_id=account_id
+        )
+    return {"Authorization": f"Bearer {minted.secret}"}
+
+
+@pytest.fixture
+async def live(
+    live_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    activity_deps: ActivityDeps,
+    dev_server_env: WorkflowEnvironment,
+) -> AsyncIterator[Live]:
+    keys = {role.value: await _key(engine, role) for role in Role if role is not Role.CUSTOMER}
+    with ThreadPoolExecutor(4) as executor:
+        async with build_worker(dev_server_env.client, activity_deps, executor):
+            yield Live(http=live_client, keys=keys)
+
+
+async def customer_key(engine: AsyncEngine, account_id: int) -> dict[str, str]:
+    return await _key(engine, Role.CUSTOMER, account_id)
