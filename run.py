@@ -212,6 +212,18 @@ class Launcher:
             ) from None
         return f"{check['round_trip_ms']:.0f} ms"
 
+    def seed_demo_data(self, admin_key: str) -> None:
+        from api.demo import DemoError, seed
+
+        base = f"http://{self.settings.api_host}:{self.settings.api_port}"
+        try:
+            seeded = asyncio.run(seed(base, admin_key))
+        except DemoError as exc:
+            say(f"demo data not loaded: {exc}")  # Pledge itself is up; say so and go on
+            return
+        if seeded is not None:
+            say(seeded.summary())
+
     # -- processes -------------------------------------------------------------------------
 
     def _spawn(
@@ -332,6 +344,8 @@ def main() -> int:
         launcher.start_worker_and_api()
         round_trip = launcher.wait_for_api(admin_key)
         say(f"end-to-end check passed in {round_trip}: API -> Temporal -> worker -> database")
+        if settings.demo_data:
+            launcher.seed_demo_data(admin_key)
         print(banner(settings, embedded_temporal, admin_key, key_source), flush=True)
         code = launcher.supervise()
     except StartupError as exc:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     )
     development_email: str | None = Field(None, validation_alias="PLEDGE_DEVELOPMENT_EMAIL")
     log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
+    # make run fills an empty database with demo accounts and tickets unless this is false.
+    demo_data: bool = Field(True, validation_alias="PLEDGE_DEMO_DATA")
 
     @field_validator(
         "database_url",

@@ -8,14 +8,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import ticket_emails
 from activities.deps import ActivityDeps
 from activities.webhooks import post_event
-from db.idempotent import insert_once
+from db.idempotent import insert_once, upsert_for
 from db.models import (
     Account,
     Contact,
@@ -119,10 +117,6 @@ class ReleaseRecord(BaseModel):
     linked: list[str] = []  # ticket references
 
 
-def _upsert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 class TicketActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
@@ -136,7 +130,7 @@ class TicketActivities:
         """
         values = record.model_dump(exclude={"clocks", "events", "releases"})
         async with self._deps.session_factory() as session, session.begin():
-            insert = _upsert(session)
+            insert = upsert_for(session)
             statement = insert(Ticket).values(**values)
             statement = statement.on_conflict_do_update(
                 index_elements=[Ticket.reference],
@@ -251,7 +245,7 @@ class TicketActivities:
         """Bring the release's row up to date (created, linked, shipped)."""
         values = record.model_dump(exclude={"linked"})
         async with self._deps.session_factory() as session, session.begin():
-            insert = _upsert(session)
+            insert = upsert_for(session)
             statement = insert(Release).values(**values)
             await session.execute(
                 statement.on_conflict_do_update(

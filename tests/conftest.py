@@ -210,8 +210,8 @@ def settings(
         temporal_task_queue=f"pledge-test-{secrets.token_hex(4)}",
         smtp_host="127.0.0.1",
         smtp_port=smtp[1],
-        customer_services_email="csm@pledge.test",
-        development_email="dev@pledge.test",
+        customer_services_email="csm@pledge.example.com",
+        development_email="dev@pledge.example.com",
     )
 
 

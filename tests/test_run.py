@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -136,6 +137,12 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
 
     status, health = first.get("/health")
     assert (status, health["status"]) == (200, "ok"), health
+    seeded = re.search(r"demo data: 5 accounts, (\d+) tickets", first.text())
+    assert seeded, first.text()
+    status, queue = first.get("/tickets?limit=100", key)
+    assert status == 200 and queue["total"] == int(seeded[1]) >= 9
+    assert {t["status"] for t in queue["tickets"]} >= {"open", "delayed", "resolved", "closed"}
+    assert any(t["breached"] for t in queue["tickets"])
     assert first.get("/me", key) == (
         200,
         {"key_id": 1, "name": "generated admin", "role": "admin", "account_id": None},
@@ -156,6 +163,7 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     second = _start(env)
     launches.append(second)
     assert f"kept in {key_file}" in second.text()
+    assert "demo data" not in second.text()  # never seeded twice
     assert await _system_checks(temporal) == 2
     assert second.stop() == 0
 

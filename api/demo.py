@@ -1,0 +1,208 @@
+"""Demo data for `make run`: one account per seed policy, tickets in every state, via the API.
+
+It goes through the HTTP API like any client, so every ticket is a real workflow with real
+timers: the breached ones were logged after their deadlines, the others will warn and breach
+on their own while you watch. It only ever seeds an empty database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+ACCOUNTS: list[dict[str, Any]] = [
+    {
+        "name": "Northwind Marketing",
+        "policy": "e-shot",
+        "edition": "enterprise",
+        "account_manager_name": "Priya Shah",
+        "account_manager_email": "priya.shah@pledge.example.com",
+        "contacts": [
+            {"name": "Tom Baker", "email": "tom@northwind.example.com", "phone": "020 7946 0001"},
+        ],
+    },
+    {
+        "name": "Bluebell Florists",
+        "policy": "spotler",
+        "edition": "standard",
+        "account_manager_name": "Dan Okafor",
+        "account_manager_email": "dan.okafor@pledge.example.com",
+        "contacts": [
+            {"name": "Maya Green", "email": "maya@bluebell.example.com", "phone": "01483 000 222"},
+        ],
+    },
+    {
+        "name": "Harbour Cafe",
+        "policy": "web-agency",
+        "edition": "standard",
+        "contacts": [{"name": "Sam Reed", "email": "sam@harbourcafe.example.com"}],
+    },
+    {
+        "name": "Greenfield School",
+        "policy": "electric-putty",
+        "edition": "standard",
+        "contacts": [{"name": "Ruth Ellis", "email": "office@greenfield.example.com"}],
+    },
+    {
+        "name": "Atlas Workspaces",
+        "policy": "essensys",
+        "edition": "enterprise",
+        "calendar": "us-pacific",
+        "account_manager_name": "Lena Park",
+        "account_manager_email": "lena.park@pledge.example.com",
+        "contacts": [
+            {
+                "name": "Jordan Lee",
+                "email": "jordan@atlas.example.com",
+                "phone": "+1 415 555 0100",
+                "login": "jlee",
+                "is_representative": True,
+            },
+            {"name": "Chris Fox", "email": "chris@atlas.example.com"},
+        ],
+    },
+]
+
+
+@dataclass
+class Seeded:
+    accounts: int = 0
+    tickets: int = 0
+    releases: int = 0
+    references: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (
+            f"demo data: {self.accounts} accounts, {self.tickets} tickets, {self.releases} "
+            "release (GET /tickets lists them, soonest deadline first)"
+        )
+
+
+class DemoError(RuntimeError):
+    """The API refused a demo request; the message says which and why."""
+
+
+async def seed(base_url: str, admin_key: str) -> Seeded | None:
+    """Fill an empty Pledge with demo data; None when there is data already."""
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
+        if (await _call(client, "GET", "/accounts")) != []:
+            return None
+        done = Seeded()
+        ids: dict[str, int] = {}
+        contacts: dict[str, int] = {}
+        for spec in ACCOUNTS:
+            body = {key: value for key, value in spec.items() if key != "contacts"}
+            account = await _call(client, "POST", "/accounts", body)
+            ids[spec["policy"]] = account["id"]
+            done.accounts += 1
+            for person in spec["contacts"]:
+                contact = await _call(client, "POST", f"/accounts/{account['id']}/contacts", person)
+                contacts.setdefault(spec["policy"], contact["id"])
+        await _tickets(client, ids, contacts, done)
+        return done
+
+
+async def _tickets(
+    client: httpx.AsyncClient, ids: dict[str, int], contacts: dict[str, int], done: Seeded
+) -> None:
+    now = datetime.now(UTC)
+
+    async def open_ticket(name: str, policy: str, **body: Any) -> str:
+        body = {
+            "account_id": ids[policy],
+            "contact_id": contacts[policy],
+            "channel": "email",
+            **body,
+        }
+        if "received_at" in body:
+            body["received_at"] = body["received_at"].isoformat()
+        ticket = await _call(client, "POST", "/tickets", body)
+        done.tickets += 1
+        done.references[name] = ticket["reference"]
+        return str(ticket["reference"])
+
+    async def act(reference: str, action: str, body: dict[str, Any] | None = None) -> None:
+        await _call(client, "POST", f"/tickets/{reference}/{action}", body)
+
+    # e-shot: an urgent one just in, a P2 logged two days late (breached), a P3 on a release.
+    await open_ticket(
+        "urgent", "e-shot", priority="p1", subject="Scheduled campaign stuck in 'sending'",
+        description="Our 09:00 newsletter has been 'sending' for an hour.",
+    )  # fmt: skip
+    await open_ticket(
+        "late", "e-shot", priority="p2", subject="Bounce report shows no data",
+        description="Raised by phone on Monday; logged now.", received_at=now - timedelta(days=2),
+        channel="phone",
+    )  # fmt: skip
+    release_ticket = await open_ticket(
+        "release", "e-shot", priority="p3", subject="Preview pane cuts off long subject lines",
+        description="Subjects over 80 characters are truncated in the preview.",
+    )  # fmt: skip
+    await act(release_ticket, "responses", {"body": "Reproduced; the fix is in 7.3."})
+    planned = (now + timedelta(days=14)).date().isoformat()
+    release = await _call(
+        client,
+        "POST",
+        "/releases",
+        {"name": "7.3", "kind": "maintenance", "planned_for": planned, "notes": "Editor fixes."},
+    )
+    await _call(
+        client, "POST", f"/releases/{release['id']}/tickets", {"references": [release_ticket]}
+    )
+    done.releases += 1
+
+    # Spotler: a campaign going out tomorrow (triaged High), then waiting on the customer,
+    # which re-grades it to Medium and marks it Delayed; an enhancement request with no clock.
+    spotler = await open_ticket(
+        "delayed", "spotler", subject="Test emails not arriving",
+        description="Campaign goes out tomorrow morning.",
+        campaign_scheduled_at=(now + timedelta(hours=20)).isoformat(),
+    )  # fmt: skip
+    await act(spotler, "responses", {"body": "Could you give us access to your DNS settings?"})
+    await act(spotler, "wait", {"note": "waiting for DNS access"})
+    await open_ticket(
+        "enhancement", "spotler", type="enhancement", subject="Schedule sends by time zone",
+        description="We would like to send at 9am in each recipient's time zone.",
+    )  # fmt: skip
+
+    # The web agency: the site is down (mission critical, 24/7), and a bug already fixed.
+    await open_ticket(
+        "site-down", "web-agency", priority="mission-critical", channel="monitor",
+        subject="harbourcafe.example.com not responding", description="5-minute ping failed.",
+    )  # fmt: skip
+    fixed = await open_ticket(
+        "fixed", "web-agency", priority="bug-fix", subject="500 error when saving a menu item",
+        description="The CMS console shows a 500.", received_at=now - timedelta(hours=3),
+    )  # fmt: skip
+    await act(fixed, "assign", {"name": "Ola Nowak", "email": "ola@pledge.example.com"})
+    await act(fixed, "responses", {"body": "Found it: a missing migration. Deploying a fix."})
+    await act(fixed, "resolve", {"note": "Migration applied; saving works again."})
+
+    # Electric Putty: a normal issue counted in support hours only.
+    await open_ticket(
+        "support-hours", "electric-putty", priority="normal", channel="web",
+        subject="Update the term dates page", description="New dates for the spring term.",
+    )  # fmt: skip
+
+    # essensys: a case from the authorised representative, worked and closed with their OK.
+    case = await open_ticket(
+        "closed-case", "essensys", priority="p3", channel="chat",
+        subject="Meeting room display offline", description="Room 4 screen shows no bookings.",
+    )  # fmt: skip
+    await act(case, "responses", {"body": "Please power-cycle the display."})
+    await act(case, "resolve", {"note": "Back online after a power cycle."})
+    await act(case, "close", {"agreed_by_contact_id": contacts["essensys"]})
+
+
+async def _call(
+    client: httpx.AsyncClient, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:
+    response = await client.request(method, path, json=body)
+    if response.status_code >= 400:
+        detail = response.json().get("detail", response.text)
+        raise DemoError(f"{method} {path} answered {response.status_code}: {detail}")
+    return response.json()
