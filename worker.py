@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import sla
@@ -24,7 +24,12 @@ from db.session import make_engine, make_session_factory
 from db.url import DatabaseUrlError
 from settings import Settings, get_settings
 from workflows import WORKFLOWS
-from workflows.connection import TemporalUnavailable, connect, exit_without_teardown
+from workflows.connection import (
+    DATA_CONVERTER,
+    TemporalUnavailable,
+    connect,
+    exit_without_teardown,
+)
 
 log = logging.getLogger("pledge.worker")
 
@@ -52,6 +57,12 @@ def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Wo
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=15),
     )
+
+
+def build_replayer() -> Replayer:
+    """A replayer that runs saved histories exactly as the worker runs live ones."""
+    sla.preload()
+    return Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=SANDBOX)
 
 
 async def run(settings: Settings) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import uuid
 from collections.abc import Sequence
@@ -26,13 +27,19 @@ class Mailer:
         *,
         attachments: Sequence[tuple[str, bytes, str]] = (),
         headers: dict[str, str] | None = None,
+        message_key: str | None = None,
     ) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain="pledge.local")
+        # A key (event and recipient) gives a re-sent duplicate the same Message-ID.
+        message["Message-ID"] = (
+            f"<{hashlib.sha256(message_key.encode()).hexdigest()[:32]}@pledge.local>"
+            if message_key
+            else make_msgid(domain="pledge.local")
+        )
         for name, value in (headers or {}).items():
             message[name] = value
         message.set_content(body)

@@ -35,6 +35,8 @@ def compose(
     account: Account,
     contact: Contact | None,
     to: str,
+    *,
+    message_key: str,
 ) -> EmailMessage:
     zone = _zone(ticket)
     link = f"{deps.settings.effective_public_url}/tickets/{ticket.reference}"
@@ -102,7 +104,11 @@ def compose(
             link,
         ]
     return deps.mailer.compose(
-        to, subject, "\n".join(lines) + "\n", headers={"X-Pledge-Ticket": ref}
+        to,
+        subject,
+        "\n".join(lines) + "\n",
+        headers={"X-Pledge-Ticket": ref},
+        message_key=message_key,
     )
 
 

@@ -95,6 +95,8 @@ class TicketNotice(BaseModel):
     event_id: str
     reference: str
     kind: Literal["confirmation", "warning", "breach", "routed", "release_shipped"]
+    # Who was assigned when it happened: a later assignment must not redirect this notice.
+    assignee_email: str | None = None
     roles: list[Role]
     first_only: bool = False  # only the first role that has someone to tell
     webhook: bool = False
@@ -169,7 +171,13 @@ class TicketActivities:
     @activity.defn
     async def notify_ticket(self, notice: TicketNotice) -> list[str]:
         """E-mail the people `notice.roles` names (and call the account's webhook); returns
-        the addresses told. Each (event, recipient) is sent at most once across retries."""
+        the addresses told.
+
+        A retry skips every recipient already recorded as told. A crash between sending and
+        recording can still send one message twice (SMTP cannot be made exactly-once); the
+        Message-ID is derived from the event and recipient, so mail clients fold such a
+        duplicate into one.
+        """
         async with self._deps.session_factory() as session:
             ticket = await session.scalar(
                 select(Ticket).where(Ticket.reference == notice.reference)
@@ -190,10 +198,11 @@ class TicketActivities:
             key = f"{notice.event_id}:email:{address}"
             if key not in already:
                 message = ticket_emails.compose(
-                    self._deps, notice, ticket, account, contact, address
+                    self._deps, notice, ticket, account, contact, address, message_key=key
                 )
                 await asyncio.to_thread(self._deps.mailer.send, message)
                 await self._remember(key, notice, "email", address, role)
+            activity.heartbeat(address)
             told.append(address)
         if notice.webhook and account.webhook_url:
             key = f"{notice.event_id}:webhook:{account.webhook_url}"
@@ -212,7 +221,7 @@ class TicketActivities:
         settings = self._deps.settings
         addresses: dict[str, str | None] = {
             "contact": contact.email if contact else None,
-            "assignee": ticket.assignee_email,
+            "assignee": notice.assignee_email,
             "account_manager": account.account_manager_email,
             "customer_services_manager": settings.customer_services_email,
             "development": settings.development_email,

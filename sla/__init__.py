@@ -32,6 +32,7 @@ from .errors import (
     UnknownRequestType,
 )
 from .loader import (
+    EARLIEST_START,
     get_policy,
     load_policy,
     load_presets,
@@ -45,6 +46,7 @@ from .triage import WaitingAction, on_waiting, triage
 from .units import Clock, Unit, due
 
 __all__ = [
+    "EARLIEST_START",
     "Calendar",
     "CalendarSpec",
     "Clock",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -97,6 +98,9 @@ def policy_keys() -> list[str]:
 
 
 PRELOAD_YEARS = range(2000, 2081)
+# The earliest instant deadlines may count from: a calendar also reads the year before, and only
+# preloaded years are safe inside a workflow. Callers refuse earlier instants as bad input.
+EARLIEST_START = datetime(PRELOAD_YEARS.start + 1, 1, 1, tzinfo=UTC)
 
 
 def preload(years: range = PRELOAD_YEARS) -> None:

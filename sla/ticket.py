@@ -269,7 +269,8 @@ class TicketSla(BaseModel):
     def respond(self, author: Literal["agent", "customer"], at: datetime) -> list[str]:
         """Record a reply; the first agent reply meets the first-response clock.
 
-        A customer's reply to a ticket waiting on them resumes it. Returns the clocks met.
+        A customer's reply to a ticket waiting on them (or Delayed for it) resumes it: they
+        have given what was asked for. Returns the clocks met.
         """
         if self.status is TicketStatus.CLOSED:
             raise Refused("cannot add a response to a closed ticket")
@@ -278,7 +279,7 @@ class TicketSla(BaseModel):
             if self.first_response_at is None:
                 self.first_response_at = at
             met = self._meet(["first_response"], at)
-        elif self.status is TicketStatus.WAITING:
+        elif self.status in (TicketStatus.WAITING, TicketStatus.DELAYED):
             self.resume(at)
         return met
 

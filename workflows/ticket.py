@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
+# A worker that dies mid-send is noticed within this, not after the whole timeout.
+NOTIFY_HEARTBEAT = timedelta(seconds=20)
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
 
@@ -290,7 +292,7 @@ class TicketWorkflow:
     @workflow.update
     async def respond(self, reply: Reply) -> TicketView:
         async def apply(now: datetime) -> None:
-            was_waiting = self._sla.status is TicketStatus.WAITING
+            was_waiting = self._sla.status in (TicketStatus.WAITING, TicketStatus.DELAYED)
             met = self._sla.respond(reply.author, now)
             who = "agent" if reply.author == "agent" else "customer"
             self._event(
@@ -558,6 +560,7 @@ class TicketWorkflow:
         notice = TicketNotice(
             event_id=event_id,
             reference=self._opening.reference,
+            assignee_email=self._assignee[1],
             kind=kind,  # type: ignore[arg-type]
             roles=roles,  # type: ignore[arg-type]
             at=details.pop("at", workflow.now()),
@@ -569,6 +572,7 @@ class TicketWorkflow:
                     TicketActivities.notify_ticket,
                     notice,
                     start_to_close_timeout=NOTIFY_TIMEOUT,
+                    heartbeat_timeout=NOTIFY_HEARTBEAT,
                     retry_policy=NOTIFY_RETRY,
                 )
             )

@@ -127,6 +127,12 @@ def _received_at(body: TicketCreate, now: datetime) -> datetime:
             "body.received_at",
             f"{body.received_at.isoformat()} is in the future; it is now {now.isoformat()}",
         )
+    if body.received_at < sla.EARLIEST_START:
+        raise InvalidInput.for_field(
+            "body.received_at",
+            f"{body.received_at.isoformat()} is before {sla.EARLIEST_START:%Y-%m-%d}, the "
+            "earliest date Pledge counts deadlines from",
+        )
     return min(body.received_at, now).astimezone(UTC)
 
 

@@ -112,6 +112,13 @@ def test_pausing_carries_the_remaining_business_time_to_the_resume() -> None:
     assert ticket.clock_state("first_response") is ClockState.RUNNING
 
 
+def test_a_customer_reply_reopens_a_delayed_ticket() -> None:
+    ticket = spotler_high(at=Z(2026, 11, 16, 9))
+    ticket.wait(Z(2026, 11, 16, 10))
+    ticket.respond("customer", Z(2026, 11, 16, 11))
+    assert (ticket.status, ticket.priority) == (TicketStatus.OPEN, "medium")
+
+
 def test_a_customer_reply_resumes_a_waiting_ticket() -> None:
     ticket = TicketSla.open(policy="e-shot", priority="p2", received_at=Z(2026, 11, 16, 9))
     ticket.wait(Z(2026, 11, 16, 9, 30))
