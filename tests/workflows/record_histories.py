@@ -1,0 +1,313 @@
+"""Record the workflow histories that test_replay.py replays against the current code.
+
+    .venv/bin/python -m tests.workflows.record_histories
+
+Runs representative scenarios of every workflow type on a time-skipping test server, with the
+real worker (worker.build_worker) on a throw-away SQLite database, and writes each history to
+tests/workflows/histories/<name>.json, replacing what was there.
+
+Record again to cover new behaviour, never to make a failing replay pass: a failure means runs
+already in flight would break on deploy, and the fix is a workflow.patched() branch (or a new
+workflow type) that keeps the old histories replaying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+import sla
+from activities.deps import ActivityDeps
+from activities.mail import Mailer
+from activities.system import SystemCheckRequest
+from activities.tickets import ReleaseRecord
+from db.migrate import upgrade
+from db.session import make_engine, make_session_factory
+from settings import Settings
+from sla.ticket import TicketType
+from tests.workflows.tickets import kinds, make_account, open_ticket
+from worker import build_worker
+from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
+from workflows.release import ReleaseWorkflow, ShipRequest
+from workflows.system_check import SystemCheckWorkflow
+from workflows.ticket import Act, Assign, Close, Link, Reply, Reprioritise, TicketWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+Handles = dict[str, WorkflowHandle]
+Scenario = Callable[[WorkflowEnvironment, AsyncEngine, Settings], Awaitable[Handles]]
+
+
+# -- time on the test server -------------------------------------------------------------------
+
+
+async def skip_to(env: WorkflowEnvironment, at: datetime) -> None:
+    now = await env.get_current_time()
+    if at > now:
+        await env.sleep(at - now)
+
+
+async def next_open_day(
+    env: WorkflowEnvironment, policy: str, hour: int, calendar: str | None = None
+) -> datetime:
+    """hh:00 local on the calendar's next working day, at least a day ahead."""
+    cal = sla.get_policy(policy).calendar(calendar)
+    now = await env.get_current_time()
+    day = (now + timedelta(days=1)).astimezone(cal._tz).date()  # noqa: SLF001
+    while not cal.is_working_day(day):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=cal._tz)  # noqa: SLF001
+
+
+def ticket(env: WorkflowEnvironment, reference: str) -> WorkflowHandle:
+    return env.client.get_workflow_handle_for(TicketWorkflow.run, f"ticket-{reference}")
+
+
+async def expect(engine: AsyncEngine, reference: str, kind: str) -> None:
+    """Wait (bounded) until a timer's work is recorded: env.sleep returns when the timer fires,
+    not when the workflow has acted on it, and the next step must come after, as in real life."""
+    for _ in range(200):
+        if kind in await kinds(engine, reference):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{reference}: no {kind!r} event")
+
+
+async def check(engine: AsyncEngine, reference: str, expected: list[str]) -> None:
+    """Refuse to save a history whose run did not go the way its scenario says."""
+    found = await kinds(engine, reference)
+    if found != expected:
+        raise RuntimeError(f"{reference}: expected events {expected}, recorded {found}")
+
+
+# -- the scenarios ------------------------------------------------------------------------------
+
+
+async def ticket_lifecycle(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """Every action a ticket goes through, with a warning and a breach firing on their timers."""
+    opened_at = await next_open_day(env, "web-agency", 10)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "web-agency")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="bug-fix",
+        received_at=opened_at,
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.assign,
+        Assign(actor="Lead", name="Alex Agent", email="alex@pledge.example.com"),
+    )
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Casey", author="customer", body="Any news?")
+    )
+    await env.sleep(timedelta(minutes=5))
+    await h.execute_update(TicketWorkflow.wait, Act(actor="Alex", note="Need a screenshot"))
+    await env.sleep(timedelta(minutes=10))
+    await h.execute_update(TicketWorkflow.resume, Act(actor="Alex"))
+    # Recomputed from receipt: 1 calendar hour, plus the 10 paused minutes.
+    await h.execute_update(
+        TicketWorkflow.change_priority, Reprioritise(actor="Alex", priority="mission-critical")
+    )
+    await skip_to(env, opened_at + timedelta(minutes=10 + 46))
+    await expect(engine, view.reference, "warning")
+    await skip_to(env, opened_at + timedelta(minutes=10 + 61))
+    await expect(engine, view.reference, "breach")
+    await h.execute_update(TicketWorkflow.escalate, Act(actor="Alex"))
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Alex", author="agent", body="Looking at it")
+    )
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Alex", note="Restarted"))
+    await h.execute_update(TicketWorkflow.reopen, Act(actor="Casey"))
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Alex"))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Alex"))
+    await h.result()
+    await check(engine, view.reference, [
+        "opened", "assigned", "response", "waiting", "resumed", "priority_changed", "warning",
+        "breach", "escalated", "response", "clock_met_late", "resolved", "clock_met",
+        "reopened", "resolved", "clock_met", "closed",
+    ])  # fmt: skip
+    return {"ticket_lifecycle": h}
+
+
+async def ticket_spotler_regrade(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """Spotler: waiting on the customer re-grades High to Medium and marks it Delayed."""
+    opened_at = await next_open_day(env, "spotler", 9)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "spotler")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="high",
+        received_at=opened_at,
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Sam", author="agent", body="Which campaign?")
+    )
+    await h.execute_update(TicketWorkflow.wait, Act(actor="Sam"))
+    await env.sleep(timedelta(hours=2))
+    await h.execute_update(TicketWorkflow.resume, Act(actor="Sam"))
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Sam"))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Sam"))
+    await h.result()
+    await check(engine, view.reference, [
+        "opened", "response", "clock_met", "regraded", "resumed", "resolved", "clock_met", "closed",
+    ])  # fmt: skip
+    return {"ticket_spotler_regrade": h}
+
+
+async def ticket_release_linked(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """e-shot P3: resolved and closed, its release promises met only when the release ships."""
+    now = await env.get_current_time()
+    account, contact = await make_account(engine, "e-shot")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p3", received_at=now
+    )
+    release = ReleaseRecord(
+        id=f"R-{view.reference[2:]}", name="4.12", kind="maintenance", planned_for=now.date(),
+        notes="", shipped_at=None, created_by="Sam", created_at=now,
+    )  # fmt: skip
+    release_handle = await env.client.start_workflow(
+        ReleaseWorkflow.run, release, id=f"release-{release.id}", task_queue=s.temporal_task_queue
+    )
+    await release_handle.execute_update(ReleaseWorkflow.recorded)
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.link_release, Link(actor="Sam", release_id=release.id, release_name="4.12")
+    )
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Sam", author="agent", body="A workaround")
+    )
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Sam"))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Sam"))
+    await env.sleep(timedelta(days=1))
+    await release_handle.execute_update(ReleaseWorkflow.ship, ShipRequest(actor="Sam"))
+    await release_handle.result()
+    await h.result()
+    await check(engine, view.reference, [
+        "opened", "release_linked", "response", "clock_met", "resolved", "closed",
+        "release_shipped", "clock_met", "clock_met",
+    ])  # fmt: skip
+    return {"ticket_release_linked": h, "release_shipped": release_handle}
+
+
+async def ticket_logged_late(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """Logged after the fact, long after its deadlines: both breaches are recorded at opening."""
+    now = await env.get_current_time()
+    account, contact = await make_account(engine, "spotler")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="high",
+        received_at=now - timedelta(days=30),
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Sam"))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Sam"))
+    await h.result()
+    await check(engine, view.reference, [
+        "opened", "breach", "breach", "resolved", "clock_met_late", "clock_met_late", "closed",
+    ])  # fmt: skip
+    return {"ticket_logged_late": h}
+
+
+async def ticket_enhancement(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """An enhancement request: no clock, routed to development."""
+    now = await env.get_current_time()
+    account, contact = await make_account(engine, "spotler")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="low", received_at=now,
+        type=TicketType.ENHANCEMENT,
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    await h.execute_update(TicketWorkflow.resolve, Act(actor="Dev"))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Dev"))
+    await h.result()
+    await check(engine, view.reference, ["opened", "routed", "resolved", "closed"])
+    return {"ticket_enhancement": h}
+
+
+async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    now = await env.get_current_time()
+    h = await env.client.start_workflow(
+        SystemCheckWorkflow.run,
+        SystemCheckRequest(check_id="system-check-history", requested_at=now),
+        id="system-check-history",
+        task_queue=s.temporal_task_queue,
+    )
+    await h.result()
+    return {"system_check": h}
+
+
+SCENARIOS: list[Scenario] = [
+    ticket_lifecycle,
+    ticket_spotler_regrade,
+    ticket_release_linked,
+    ticket_logged_late,
+    ticket_enhancement,
+    system_check,
+]
+
+
+# -- recording ----------------------------------------------------------------------------------
+
+
+async def record(directory: Path = HISTORIES) -> list[Path]:
+    with tempfile.TemporaryDirectory(prefix="pledge-histories-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'pledge.db'}"
+        upgrade(url)
+        settings = Settings(
+            data_dir=Path(scratch),  # no SMTP_HOST: mail goes to .eml files in here
+            database_url=url,
+            temporal_task_queue="record-histories",
+            customer_services_email="csm@pledge.example.com",
+            development_email="dev@pledge.example.com",
+        )
+        engine = make_engine(url)
+        deps = ActivityDeps(
+            make_session_factory(engine), settings, "record-histories", Mailer(settings)
+        )
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(installed_binary("temporal-test-server")),
+            data_converter=DATA_CONVERTER,
+        )
+        try:
+            with ThreadPoolExecutor(4) as executor:
+                async with build_worker(env.client, deps, executor):
+                    handles: Handles = {}
+                    for scenario in SCENARIOS:
+                        handles.update(await scenario(env, engine, settings))
+                    histories = {
+                        name: await handle.fetch_history() for name, handle in handles.items()
+                    }
+        finally:
+            await env.shutdown()
+            await engine.dispose()
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.json"):
+        stale.unlink()
+    written = []
+    for name, history in histories.items():
+        path = directory / f"{name}.json"
+        path.write_text(history.to_json() + "\n")
+        written.append(path)
+    return written
+
+
+async def main() -> int:
+    for path in await record():
+        print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    # The SDK's Rust threads can abort interpreter teardown; leave as worker.py does.
+    exit_without_teardown(asyncio.run(main()))
