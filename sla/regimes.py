@@ -1,0 +1,159 @@
+"""Complaint regimes as data: when to acknowledge, when to reply, what extensions are allowed.
+
+Each regime is a TOML file in sla/regimes/ (standard, the Housing Ombudsman's two stages, the
+FCA's rules, subject access requests). Deadlines count on a jurisdiction's working days: the
+bank holidays of England and Wales, Scotland, Northern Ireland, or any part of the UK.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .calendar import Calendar, uk_working_days
+from .errors import FieldError, PolicyError, SlaLookupError
+from .units import WHOLE_UNITS, Unit, due, parse_unit
+
+REGIME_KEYS = ("standard", "housing-stage-1", "housing-stage-2", "fca", "sar")
+
+# The API's names for jurisdictions, and the engine's UK calendars behind them.
+JURISDICTIONS = {
+    "england-and-wales": "england-wales",
+    "scotland": "scotland",
+    "northern-ireland": "northern-ireland",
+    "any-uk": "uk",
+}
+
+
+class UnknownRegime(SlaLookupError):
+    """No complaint regime has that key."""
+
+
+class UnknownJurisdiction(SlaLookupError):
+    """No jurisdiction has that name."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """An amount of a unit: 5 end_of_working_day, 8 weeks, 1 calendar_months."""
+
+    amount: int
+    unit: Unit
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_unit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("unit"), str):
+            data = {**data, "unit": parse_unit(data["unit"])}
+        return data
+
+    @model_validator(mode="after")
+    def _sensible(self) -> Period:
+        if self.amount <= 0:
+            raise FieldError("amount", "must be positive")
+        if self.unit not in WHOLE_UNITS and self.unit is not Unit.CALENDAR_HOURS:
+            raise FieldError(
+                "unit", f"complaint deadlines count in days, weeks or months, not {self.unit}"
+            )
+        return self
+
+    def after(self, calendar: Calendar, start: datetime) -> datetime:
+        result = due(calendar, start, self.amount, self.unit)
+        assert result is not None  # a period always has a clock
+        return result
+
+
+class Deadline(Period):
+    """A regime's clock: a period counted from receipt or from the acknowledgement."""
+
+    counted_from: Literal["received", "acknowledged"] = "received"
+    # Whole-day deadlines (a month, eight weeks) fall due at the end of their last day.
+    end_of_day: bool = False
+    label: str = ""
+
+    def after(self, calendar: Calendar, start: datetime) -> datetime:
+        result = super().after(calendar, start)
+        return calendar.end_of_day(result) if self.end_of_day else result
+
+
+class Extension(_Model):
+    """Whether the reply date may be moved by a holding response, how often and how far."""
+
+    allowed: bool = True
+    max_count: int | None = None
+    max_total: Period | None = None  # the furthest past the original reply date
+    note: str = ""
+
+
+class Regime(_Model):
+    """A complaints regime: its clocks, its extension rule, and when to remind the handler."""
+
+    key: str
+    name: str
+    source: str
+    notes: list[str] = []
+    acknowledgement: Deadline | None = None
+    reply: Deadline
+    extension: Extension = Extension()
+    reminder_working_days: int = 2
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Regime:
+        if self.reply.counted_from == "acknowledged" and self.acknowledgement is None:
+            raise FieldError(
+                "reply.counted_from", "a reply counted from the acknowledgement needs one"
+            )
+        if self.reminder_working_days < 0:
+            raise FieldError("reminder_working_days", "must be zero or more")
+        return self
+
+
+def jurisdiction_calendar(jurisdiction: str) -> Calendar:
+    """The working-days calendar of a jurisdiction; UnknownJurisdiction naming the known ones."""
+    name = JURISDICTIONS.get(jurisdiction)
+    if name is None:
+        raise UnknownJurisdiction(
+            f"no jurisdiction {jurisdiction!r} (known: {', '.join(JURISDICTIONS)})"
+        )
+    return uk_working_days(name)
+
+
+@lru_cache(maxsize=1)
+def load_regimes() -> dict[str, Regime]:
+    """Every regime by key, read once from sla/regimes/."""
+    found: dict[str, Regime] = {}
+    for key in REGIME_KEYS:
+        file = f"sla/regimes/{key}.toml"
+        text = (resources.files("sla") / "regimes" / f"{key}.toml").read_text(encoding="utf-8")
+        try:
+            regime = Regime.model_validate(tomllib.loads(text))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            cause = (error.get("ctx") or {}).get("error")
+            loc = [str(part) for part in error["loc"]]
+            if isinstance(cause, FieldError):
+                loc.append(cause.field)
+                reason = cause.reason
+            else:
+                reason = error["msg"]
+            raise PolicyError(file, ".".join(loc), reason) from None
+        if regime.key != key:
+            raise PolicyError(file, "key", f"must be {key!r}, the file's name")
+        found[key] = regime
+    return found
+
+
+def get_regime(key: str) -> Regime:
+    regimes = load_regimes()
+    try:
+        return regimes[key]
+    except KeyError:
+        raise UnknownRegime(f"no regime {key!r} (known: {', '.join(regimes)})") from None
