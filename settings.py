@@ -39,6 +39,14 @@ class Settings(BaseSettings):
         None, validation_alias="PLEDGE_CUSTOMER_SERVICES_EMAIL"
     )
     development_email: str | None = Field(None, validation_alias="PLEDGE_DEVELOPMENT_EMAIL")
+    complaints_manager_email: str | None = Field(
+        None, validation_alias="PLEDGE_COMPLAINTS_MANAGER_EMAIL"
+    )
+    # Who the letters and reports come from.
+    organisation_name: str = Field(
+        "Pledge Customer Success", validation_alias="PLEDGE_ORGANISATION"
+    )
+    organisation_address: str = Field("", validation_alias="PLEDGE_ORGANISATION_ADDRESS")
     log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
     # make run fills an empty database with demo accounts and tickets unless this is false.
     demo_data: bool = Field(True, validation_alias="PLEDGE_DEMO_DATA")
@@ -51,6 +59,7 @@ class Settings(BaseSettings):
         "smtp_host",
         "customer_services_email",
         "development_email",
+        "complaints_manager_email",
         mode="before",
     )
     @classmethod

@@ -6,11 +6,12 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
 
-ACTIVITY_CLASSES: list[type] = [SystemActivities, TicketActivities]
+ACTIVITY_CLASSES: list[type] = [SystemActivities, TicketActivities, ComplaintActivities]
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from temporalio import activity
 
 from activities import ticket_emails
 from activities.deps import ActivityDeps
+from activities.history import EventRow
 from activities.webhooks import post_event
 from db.idempotent import insert_once, upsert_for
 from db.models import (
@@ -24,6 +25,7 @@ from db.models import (
     TicketClock,
     TicketEvent,
 )
+from db.projection import insert_missing, save_versioned, upsert_children
 from db.types import utcnow
 
 
@@ -38,16 +40,6 @@ class ClockRow(BaseModel):
     met_at: datetime | None
     breached_due: datetime | None
     paused_remaining_seconds: float | None
-
-
-class EventRow(BaseModel):
-    id: str
-    seq: int
-    kind: str
-    actor: str
-    at: datetime
-    summary: str
-    data: dict[str, Any] = {}
 
 
 class TicketRecord(BaseModel):
@@ -132,41 +124,28 @@ class TicketActivities:
         """
         values = record.model_dump(exclude={"clocks", "events", "releases"})
         async with self._deps.session_factory() as session, session.begin():
-            insert = upsert_for(session)
-            statement = insert(Ticket).values(**values)
-            statement = statement.on_conflict_do_update(
-                index_elements=[Ticket.reference],
-                set_={key: statement.excluded[key] for key in values if key != "reference"},
-                where=Ticket.version < statement.excluded.version,
-            )
-            await session.execute(statement)
-            ticket = await session.scalar(
-                select(Ticket).where(Ticket.reference == record.reference)
-            )
-            assert ticket is not None
-            if ticket.version == record.version:
-                for clock in record.clocks:
-                    row = clock.model_dump()
-                    clock_statement = insert(TicketClock).values(ticket_id=ticket.id, **row)
-                    await session.execute(
-                        clock_statement.on_conflict_do_update(
-                            index_elements=[TicketClock.ticket_id, TicketClock.name],
-                            set_={
-                                key: clock_statement.excluded[key] for key in row if key != "name"
-                            },
-                        )
-                    )
-            for event in record.events:
-                await insert_once(session, TicketEvent, ticket_id=ticket.id, **event.model_dump())
-            for release_id in record.releases:
-                await insert_once(
+            ticket_id, written = await save_versioned(session, Ticket.__table__, values)
+            if written:
+                await upsert_children(
                     session,
-                    ReleaseTicket,
-                    release_id=release_id,
-                    ticket_id=ticket.id,
-                    linked_at=record.updated_at,
+                    TicketClock.__table__,
+                    ("ticket_id", "name"),
+                    [{"ticket_id": ticket_id, **clock.model_dump()} for clock in record.clocks],
                 )
-            return ticket.id
+            await insert_missing(
+                session,
+                TicketEvent.__table__,
+                [{"ticket_id": ticket_id, **event.model_dump()} for event in record.events],
+            )
+            await insert_missing(
+                session,
+                ReleaseTicket.__table__,
+                [
+                    {"release_id": release, "ticket_id": ticket_id, "linked_at": record.updated_at}
+                    for release in record.releases
+                ],
+            )
+            return ticket_id
 
     @activity.defn
     async def notify_ticket(self, notice: TicketNotice) -> list[str]:

@@ -10,7 +10,17 @@ from fastapi_offline import FastAPIOffline
 
 import sla
 from api.errors import install_error_handlers
-from api.routes import accounts, health, keys, metrics, policies, releases, system, tickets
+from api.routes import (
+    accounts,
+    complaints,
+    health,
+    keys,
+    metrics,
+    policies,
+    releases,
+    system,
+    tickets,
+)
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from workflows.connection import connect
@@ -49,6 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, keys, policies, accounts, tickets, releases, metrics, system):
+    for module in (
+        health,
+        keys,
+        policies,
+        accounts,
+        tickets,
+        releases,
+        complaints,
+        metrics,
+        system,
+    ):
         app.include_router(module.router)
     return app

@@ -73,6 +73,8 @@ AdminPrincipal = Annotated[Principal, Depends(require())]
 SuccessManager = Annotated[Principal, Depends(require(Role.SUCCESS_MANAGER))]
 Staff = Annotated[Principal, Depends(require(Role.SUCCESS_MANAGER, Role.AGENT))]
 Agent = Annotated[Principal, Depends(require(Role.AGENT))]
+# Complaints are confidential to the complaints department.
+ComplaintsHandler = Annotated[Principal, Depends(require(Role.COMPLAINTS_HANDLER))]
 # Staff, or a customer acting on their own account (the routes check which account).
 StaffOrCustomer = Annotated[
     Principal, Depends(require(Role.SUCCESS_MANAGER, Role.AGENT, Role.CUSTOMER))

@@ -367,3 +367,126 @@ class ReleaseOut(BaseModel):
     notes: str
     shipped_at: Instant | None
     tickets: list[str]
+
+
+# -- complaints ------------------------------------------------------------------------------
+
+JurisdictionKey = Literal["england-and-wales", "scotland", "northern-ireland", "any-uk"]
+RegimeKey = Literal["standard", "housing-stage-1", "housing-stage-2", "fca", "sar"]
+
+
+class Complainant(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    postal_address: str | None = Field(
+        None, max_length=1000, description="Lines separated by newlines"
+    )
+
+
+class HandlerIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+
+
+class ComplaintCreate(Strict):
+    complainant: Complainant
+    account_id: int | None = None
+    summary: str = Field(min_length=1, max_length=20_000)
+    channel: Literal["letter", "email", "phone", "web", "chat", "in-person"]
+    received_at: AwareDatetime | None = Field(
+        None, description="When it arrived (post, phone); default now, never in the future"
+    )
+    jurisdiction: JurisdictionKey = Field(
+        "england-and-wales", description="Whose bank holidays the working days skip"
+    )
+    regime: RegimeKey = Field("standard", description="Which deadlines apply")
+    handler: HandlerIn | None = None
+
+
+class ComplaintClockOut(BaseModel):
+    due: Instant
+    state: Literal["running", "met", "breached"]
+    met_at: Instant | None
+
+
+class ExtensionOut(BaseModel):
+    at: Instant
+    reason: str
+    previous_due: Instant
+    new_due: Instant
+    in_time: bool = Field(description="Sent before the date it moved, so the promise still holds")
+
+
+class LetterOut(BaseModel):
+    id: str
+    kind: str
+    sent_at: Instant
+    url: str
+
+
+class ComplaintOut(BaseModel):
+    reference: str
+    status: Literal["received", "acknowledged", "replied", "closed", "reopened"]
+    regime: str
+    jurisdiction: str
+    account_id: int | None
+    complainant: Complainant
+    summary: str
+    channel: str
+    handler: Person | None
+    received_at: Instant
+    acknowledgement_due: Instant | None
+    reply_due: Instant
+    original_reply_due: Instant
+    next_due: Instant | None
+    overdue: bool
+    clocks: dict[str, ComplaintClockOut]
+    extensions: list[ExtensionOut]
+    letters: list[LetterOut]
+
+
+class ComplaintDetail(ComplaintOut):
+    acknowledged_at: Instant | None
+    replied_at: Instant | None
+    closed_at: Instant | None
+    events: list[EventOut]
+
+
+class ComplaintSummary(BaseModel):
+    """A line of the handler's board."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    status: str
+    regime: str
+    complainant_name: str
+    handler_name: str | None
+    received_at: Instant
+    acknowledgement_due: Instant | None
+    reply_due: Instant
+    next_due: Instant | None
+    overdue: bool
+    extensions: int
+
+
+class ComplaintBoard(BaseModel):
+    complaints: list[ComplaintSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ExtendRequest(Strict):
+    reason: str = Field(min_length=1, max_length=5000, description="Why the reply is late")
+    new_reply_by: date = Field(description="The last day of the new reply date")
+
+
+class ComplaintReply(Strict):
+    body: str = Field(
+        min_length=1, max_length=50_000, description="The full reply, as the letter says it"
+    )
+
+
+class FeedUrl(BaseModel):
+    url: str

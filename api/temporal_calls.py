@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import Conflict, ServiceUnavailable
-from workflows.ticket import IDEMPOTENCY_MISMATCH, REFUSED
+from api.errors import Conflict, InvalidInput, ServiceUnavailable
+from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
 
 T = TypeVar("T")
 
@@ -19,8 +20,20 @@ T = TypeVar("T")
 WAIT_SECONDS = 30
 
 
-async def call(operation: Awaitable[T], *, finished: str) -> T:
-    """Await a workflow update; a refusal is 409, a finished workflow is 409 with `finished`."""
+async def call(
+    operation: Awaitable[T],
+    *,
+    finished: str,
+    session: AsyncSession | None = None,
+    invalid_field: str = "body",
+) -> T:
+    """Await a workflow update; a refusal is 409, a finished workflow is 409 with `finished`.
+
+    With the request's `session`, its database transaction ends first: waiting on Temporal
+    (up to WAIT_SECONDS) must not hold a pooled connection that other requests need.
+    """
+    if session is not None:
+        await session.commit()
     try:
         async with asyncio.timeout(WAIT_SECONDS):
             return await operation
@@ -38,6 +51,8 @@ async def call(operation: Awaitable[T], *, finished: str) -> T:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type in (REFUSED, IDEMPOTENCY_MISMATCH):
             raise Conflict(_sentence(cause.message)) from None
+        if isinstance(cause, ApplicationError) and cause.type == INVALID:
+            raise InvalidInput.for_field(invalid_field, cause.message) from None
         raise
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:

@@ -11,7 +11,7 @@ from db.models import Ticket, TicketClock, TicketEvent
 from reports.dates import duration
 from sla.ticket import ClockState
 from sla.units import Clock
-from workflows.ticket import TicketView
+from workflows.ticket_messages import TicketView
 
 
 def _remaining(clock: TicketClock, policy: sla.Policy, now: datetime) -> float | None:

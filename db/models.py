@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -72,6 +73,9 @@ class ApiKey(Base):
     account_id: Mapped[int | None] = mapped_column(Integer, index=True)
     prefix: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Calendar apps cannot send a bearer header: a subscribed feed URL carries this instead,
+    # and it dies with the key.
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -243,3 +247,71 @@ class Notification(Base):
     role: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Complaint(Base):
+    """The read model of a complaint workflow: its statutory clocks and where it stands."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    complainant_name: Mapped[str] = mapped_column(String(200))
+    complainant_email: Mapped[str] = mapped_column(String(320))
+    complainant_address: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    regime: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    handler_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    handler_email: Mapped[str | None] = mapped_column(String(320))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledgement_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    original_reply_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledgement_state: Mapped[str | None] = mapped_column(String(16))
+    reply_state: Mapped[str] = mapped_column(String(16))
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # Replied by the (possibly extended) date, every extension sent in time; None while open.
+    reply_kept: Mapped[bool | None] = mapped_column(Boolean)
+    next_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplaintEvent(Base):
+    """The append-only history of a complaint."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (Index("ix_complaint_events_complaint_seq", "complaint_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Letter(Base):
+    """A letter sent to a complainant, kept as the PDF they received."""
+
+    __tablename__ = "letters"
+
+    # "<reference>:<event seq>": the event that sent it, so a retried render stores it once.
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,8 @@
-"""Reads of the ticket read model: one ticket with its parts, and the filtered work queue."""
+"""Reads of the ticket read model: one ticket with its parts, and the filtered work queue.
+
+A ticket's parts are read as plain rows (Core), not ORM objects: they are only ever turned
+into API answers, and skipping the identity map roughly halves the cost of a read.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ReleaseTicket, Ticket, TicketClock, TicketEvent
@@ -17,35 +22,32 @@ async def by_reference(session: AsyncSession, reference: str) -> Ticket | None:
     return await session.scalar(select(Ticket).where(Ticket.reference == reference))
 
 
-async def clocks_of(
-    session: AsyncSession, ticket_ids: Sequence[int]
-) -> dict[int, list[TicketClock]]:
-    found: dict[int, list[TicketClock]] = defaultdict(list)
+CLOCKS = TicketClock.__table__
+EVENTS = TicketEvent.__table__
+LINKS = ReleaseTicket.__table__
+
+
+async def clocks_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    found: dict[int, list[Row[Any]]] = defaultdict(list)
     if ticket_ids:
-        rows = await session.scalars(
-            select(TicketClock).where(TicketClock.ticket_id.in_(ticket_ids))
-        )
+        rows = await session.execute(select(CLOCKS).where(CLOCKS.c.ticket_id.in_(ticket_ids)))
         for row in rows:
             found[row.ticket_id].append(row)
     return found
 
 
-async def events_of(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
-    return list(
-        await session.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
-        )
+async def events_of(session: AsyncSession, ticket_id: int) -> list[Row[Any]]:
+    rows = await session.execute(
+        select(EVENTS).where(EVENTS.c.ticket_id == ticket_id).order_by(EVENTS.c.seq)
     )
+    return list(rows)
 
 
 async def releases_of(session: AsyncSession, ticket_id: int) -> list[str]:
-    return list(
-        await session.scalars(
-            select(ReleaseTicket.release_id)
-            .where(ReleaseTicket.ticket_id == ticket_id)
-            .order_by(ReleaseTicket.linked_at)
-        )
+    rows = await session.execute(
+        select(LINKS.c.release_id).where(LINKS.c.ticket_id == ticket_id).order_by(LINKS.c.linked_at)
     )
+    return list(rows.scalars())
 
 
 @dataclass(frozen=True)

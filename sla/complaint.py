@@ -18,6 +18,8 @@ from .calendar import Calendar
 from .regimes import Regime, get_regime, jurisdiction_calendar
 
 IDLE_WAKE = timedelta(days=7)
+# A closed complaint can be reopened (taken to the next stage, say) for this long.
+REOPEN_WINDOW = timedelta(days=365)
 REMINDER_TIME = time(9, 0)  # reminders go out at the start of a working day
 
 
@@ -158,16 +160,21 @@ class ComplaintSla(BaseModel):
         return self.clocks["reply"].due
 
     def next_due(self) -> datetime | None:
-        dues = [c.due for c in self.clocks.values() if c.state is ClockState.RUNNING]
-        return min(dues, default=None)
+        """The earliest deadline still owed, passed or not: what the handler must do next."""
+        return min((c.due for c in self.clocks.values() if c.met_at is None), default=None)
 
     @property
     def overdue(self) -> bool:
-        return any(c.state is ClockState.BREACHED for c in self.clocks.values())
+        """A deadline has been missed and its letter is still owed."""
+        return any(c.met_at is None and c.breached_due is not None for c in self.clocks.values())
 
-    @property
-    def finished(self) -> bool:
-        return self.status is ComplaintStatus.CLOSED
+    def finished(self, now: datetime) -> bool:
+        """Closed, and past the time it could be reopened in: nothing more can happen."""
+        return (
+            self.status is ComplaintStatus.CLOSED
+            and self.closed_at is not None
+            and now >= self.closed_at + REOPEN_WINDOW
+        )
 
     def reply_kept(self) -> bool | None:
         """Was the reply promise kept? An extension sent in time keeps it; None while open."""
@@ -220,10 +227,12 @@ class ComplaintSla(BaseModel):
 
     def next_wake(self, now: datetime) -> datetime:
         upcoming = []
+        if self.status is ComplaintStatus.CLOSED and self.closed_at is not None:
+            upcoming.append(self.closed_at + REOPEN_WINDOW)
         for clock in self._live():
             remind = self.reminder_at(clock.due)
-            upcoming += [at for at in (remind, clock.due) if at is not None and at > now]
-        return min(upcoming, default=now + IDLE_WAKE)
+            upcoming += [at for at in (remind, clock.due) if at is not None]
+        return min((at for at in upcoming if at > now), default=now + IDLE_WAKE)
 
     # -------------------------------------------------------------------- actions
 
@@ -306,6 +315,11 @@ class ComplaintSla(BaseModel):
         if self.status is not ComplaintStatus.CLOSED:
             raise Refused(
                 f"only a closed complaint can be reopened; this one is {self.status.value}"
+            )
+        if self.closed_at is not None and at >= self.closed_at + REOPEN_WINDOW:
+            raise Refused(
+                "the complaint was closed more than a year ago and can no longer be reopened: "
+                "log a new complaint that refers to it"
             )
         self.status = ComplaintStatus.REOPENED
         self.reopened_at = at

@@ -20,18 +20,21 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
-from activities.mail import Mailer
 from api.app import create_app
 from api.deps import get_session
 from api.keys import mint_key
 from db.migrate import upgrade
 from db.models import Role
-from db.session import make_engine, make_session_factory
+from db.session import (
+    make_engine,
+    make_sync_engine,
+)
 from settings import Settings
 from workflows.connection import DATA_CONVERTER, installed_binary
 
@@ -212,12 +215,22 @@ def settings(
         smtp_port=smtp[1],
         customer_services_email="csm@pledge.example.com",
         development_email="dev@pledge.example.com",
+        complaints_manager_email="complaints-manager@pledge.example.com",
+        organisation_name="e-shot",
+        organisation_address="1 High Street, Guildford GU1 1AA",
     )
 
 
+@pytest.fixture(scope="session")
+def sync_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_sync_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def activity_deps(engine: AsyncEngine, settings: Settings) -> ActivityDeps:
-    return ActivityDeps(make_session_factory(engine), settings, "test-worker", Mailer(settings))
+def activity_deps(engine: AsyncEngine, sync_engine: Engine, settings: Settings) -> ActivityDeps:
+    return ActivityDeps.create(settings, "test-worker", engine, sync_engine)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from activities import ACTIVITY_CLASSES
 from activities.system import SystemCheckRequest
 from settings import ROOT
 from tests.conftest import dev_server_address, free_port
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 from workflows.system_check import SystemCheckWorkflow
 
 

@@ -1,7 +1,5 @@
-"""Every workflow the worker runs. Workflows orchestrate only: timers, signals, updates, queries."""
+"""Temporal workflows: orchestration only (timers, signals, updates, queries).
 
-from workflows.release import ReleaseWorkflow
-from workflows.system_check import SystemCheckWorkflow
-from workflows.ticket import TicketWorkflow
-
-WORKFLOWS: list[type] = [SystemCheckWorkflow, TicketWorkflow, ReleaseWorkflow]
+The list the worker registers is in workflows.registry, not here: every workflow run imports
+this package inside the sandbox, and importing every workflow module each time is wasted work.
+"""

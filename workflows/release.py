@@ -10,7 +10,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.tickets import ReleaseRecord, TicketActivities
-    from workflows.ticket import REFUSED, Shipped, TicketWorkflow
+    from workflows.errors import REFUSED
+    from workflows.ticket_messages import Shipped
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 
@@ -50,7 +51,7 @@ class ReleaseWorkflow:
             handle = workflow.get_external_workflow_handle(f"ticket-{reference}")
             try:
                 await handle.signal(
-                    TicketWorkflow.release_shipped,
+                    "release_shipped",
                     Shipped(
                         release_id=self._release.id,
                         release_name=self._release.name,

@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.history import EventRow
     from activities.tickets import (
         ClockRow,
-        EventRow,
         TicketActivities,
         TicketNotice,
         TicketRecord,
@@ -35,6 +34,22 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
         TicketType,
     )
+    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.journal import Journal, SideJobs
+    from workflows.ticket_messages import (
+        Act,
+        Assign,
+        ClockView,
+        Close,
+        Link,
+        Opened,
+        Reply,
+        Reprioritise,
+        Shipped,
+        TicketCarry,
+        TicketStart,
+        TicketView,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
@@ -42,108 +57,6 @@ NOTIFY_TIMEOUT = timedelta(minutes=2)
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
-
-
-class TicketOpening(BaseModel):
-    """What the API knows when a ticket is logged."""
-
-    reference: str
-    account_id: int
-    contact_id: int | None
-    subject: str
-    description: str
-    channel: str
-    type: TicketType
-    policy: str
-    calendar: str | None
-    priority: str
-    campaign_scheduled_at: datetime | None = None
-    received_at: datetime
-    opened_by: str
-    fingerprint: str
-
-
-class TicketCarry(BaseModel):
-    """State handed to the next run by continue-as-new."""
-
-    sla: TicketSla
-    assignee_name: str | None
-    assignee_email: str | None
-    version: int
-    seq: int
-    opened_at: datetime
-
-
-class TicketStart(BaseModel):
-    opening: TicketOpening
-    carry: TicketCarry | None = None
-
-
-class ClockView(BaseModel):
-    target: str
-    due: datetime | None
-    state: ClockState
-    remaining_seconds: float | None
-    met_at: datetime | None
-
-
-class TicketView(BaseModel):
-    """The ticket as the API answers it after an action."""
-
-    reference: str
-    status: TicketStatus
-    priority: str
-    type: TicketType
-    line: int
-    assignee_name: str | None
-    assignee_email: str | None
-    received_at: datetime
-    first_response_due: datetime | None
-    resolution_due: datetime | None
-    next_due: datetime | None
-    breached: bool
-    clocks: dict[str, ClockView]
-    releases: list[str]
-    version: int
-
-
-class Act(BaseModel):
-    actor: str
-    note: str = ""
-
-
-class Reply(Act):
-    author: Literal["agent", "customer"]
-    body: str
-
-
-class Reprioritise(Act):
-    priority: str
-
-
-class Assign(Act):
-    name: str
-    email: str | None = None
-
-
-class Close(Act):
-    representative_agreed: bool = False
-    representative: str | None = None
-
-
-class Link(Act):
-    release_id: str
-    release_name: str
-
-
-class Shipped(BaseModel):
-    release_id: str
-    release_name: str
-    at: datetime
-
-
-class Opened(BaseModel):
-    fingerprint: str
 
 
 @workflow.defn
@@ -158,7 +71,8 @@ class TicketWorkflow:
                 carry.assignee_name,
                 carry.assignee_email,
             )
-            self._version, self._seq, self._opened_at = carry.version, carry.seq, carry.opened_at
+            self._version, self._opened_at = carry.version, carry.opened_at
+            self._journal = Journal(start.opening.reference, carry.seq)
         else:
             o = start.opening
             self._sla = TicketSla.open(
@@ -169,9 +83,9 @@ class TicketWorkflow:
                 type=o.type,
             )
             self._assignee = (None, None)
-            self._version, self._seq, self._opened_at = 0, 0, workflow.now()
-        self._events: list[EventRow] = []
-        self._notices: list[asyncio.Task[Any]] = []
+            self._version, self._opened_at = 0, workflow.now()
+            self._journal = Journal(start.opening.reference)
+        self._side_jobs = SideJobs()
         self._lock = asyncio.Lock()
         self._ready = carry is not None
         self._changed = False
@@ -186,9 +100,12 @@ class TicketWorkflow:
             async with self._lock:
                 await self._act_on_clocks()
             if self._sla.finished:
-                break
+                await self._side_jobs.drain()
+                if self._sla.finished:  # no handler changed that while draining
+                    break
+                continue
             if workflow.info().is_continue_as_new_suggested():
-                await self._drain()
+                await self._side_jobs.drain()
                 workflow.continue_as_new(self._carry_over())
             self._changed = False
             now = workflow.now()
@@ -197,7 +114,6 @@ class TicketWorkflow:
                 await workflow.wait_condition(
                     lambda: self._changed, timeout=self._sla.next_wake(now) - now
                 )
-        await self._drain()
         return self._view()
 
     async def _open(self) -> None:
@@ -207,10 +123,12 @@ class TicketWorkflow:
             summary += f", priority {o.priority}"
         else:
             summary += f", {self._sla.type.value} (no SLA clock)"
-        opened = self._event("opened", o.opened_by, summary, channel=o.channel, priority=o.priority)
+        opened = self._journal.add(
+            "opened", o.opened_by, summary, channel=o.channel, priority=o.priority
+        )
         route = self._sla.type.route_to
         routed = (
-            self._event("routed", "pledge", f"Routed to {route.replace('_', ' ')}", to=route)
+            self._journal.add("routed", "pledge", f"Routed to {route.replace('_', ' ')}", to=route)
             if route
             else None
         )
@@ -234,7 +152,7 @@ class TicketWorkflow:
             self._sla.record(action)
             clock = action.clock.replace("_", " ")
             if isinstance(action, Breach):
-                event_id = self._event(
+                event_id = self._journal.add(
                     "breach",
                     "pledge",
                     f"SLA breached: {clock} was due {action.due.isoformat()}; "
@@ -244,7 +162,7 @@ class TicketWorkflow:
                     line=self._sla.line,
                 )
             else:
-                event_id = self._event(
+                event_id = self._journal.add(
                     "warning",
                     "pledge",
                     f"Warning: {clock} due {action.due.isoformat()}",
@@ -295,7 +213,7 @@ class TicketWorkflow:
             was_waiting = self._sla.status in (TicketStatus.WAITING, TicketStatus.DELAYED)
             met = self._sla.respond(reply.author, now)
             who = "agent" if reply.author == "agent" else "customer"
-            self._event(
+            self._journal.add(
                 "response",
                 reply.actor,
                 f"Response from the {who}",
@@ -304,7 +222,9 @@ class TicketWorkflow:
             )
             self._met(met, reply.actor)
             if was_waiting and self._sla.status is TicketStatus.OPEN:
-                self._event("resumed", reply.actor, "The customer replied: clocks running again")
+                self._journal.add(
+                    "resumed", reply.actor, "The customer replied: clocks running again"
+                )
 
         return await self._act(apply)
 
@@ -318,7 +238,7 @@ class TicketWorkflow:
             old = self._sla.priority
             outcome = self._sla.wait(now)
             if outcome == "regraded":
-                self._event(
+                self._journal.add(
                     "regraded",
                     act.actor,
                     f"Waiting on the customer: re-graded from {old} to {self._sla.priority}"
@@ -329,7 +249,9 @@ class TicketWorkflow:
                 )
             else:
                 paused = " (clocks paused)" if outcome == "paused" else ""
-                self._event("waiting", act.actor, f"Waiting on the customer{paused}", note=act.note)
+                self._journal.add(
+                    "waiting", act.actor, f"Waiting on the customer{paused}", note=act.note
+                )
 
         return await self._act(apply)
 
@@ -341,7 +263,9 @@ class TicketWorkflow:
     async def resume(self, act: Act) -> TicketView:
         async def apply(now: datetime) -> None:
             self._sla.resume(now)
-            self._event("resumed", act.actor, "Work resumed: clocks running again", note=act.note)
+            self._journal.add(
+                "resumed", act.actor, "Work resumed: clocks running again", note=act.note
+            )
 
         return await self._act(apply)
 
@@ -354,7 +278,7 @@ class TicketWorkflow:
         async def apply(now: datetime) -> None:
             old = self._sla.priority
             self._sla.change_priority(change.priority, now)
-            self._event(
+            self._journal.add(
                 "priority_changed",
                 change.actor,
                 f"Priority changed from {old} to {change.priority}; "
@@ -374,7 +298,7 @@ class TicketWorkflow:
     async def escalate(self, act: Act) -> TicketView:
         async def apply(now: datetime) -> None:
             line = self._sla.escalate()
-            self._event(
+            self._journal.add(
                 "escalated", act.actor, f"Escalated to line {line}", line=line, note=act.note
             )
 
@@ -390,7 +314,7 @@ class TicketWorkflow:
             if self._sla.status is TicketStatus.CLOSED:
                 raise Refused("cannot assign a closed ticket")
             self._assignee = (assign.name, assign.email)
-            self._event(
+            self._journal.add(
                 "assigned",
                 assign.actor,
                 f"Assigned to {assign.name}",
@@ -409,7 +333,7 @@ class TicketWorkflow:
     async def resolve(self, act: Act) -> TicketView:
         async def apply(now: datetime) -> None:
             met = self._sla.resolve(now)
-            self._event("resolved", act.actor, "Resolved", note=act.note)
+            self._journal.add("resolved", act.actor, "Resolved", note=act.note)
             self._met(met, act.actor)
 
         return await self._act(apply)
@@ -425,7 +349,7 @@ class TicketWorkflow:
             agreed = (
                 f" with the agreement of {close.representative}" if close.representative else ""
             )
-            self._event(
+            self._journal.add(
                 "closed",
                 close.actor,
                 f"Closed{agreed}",
@@ -445,7 +369,7 @@ class TicketWorkflow:
     async def reopen(self, act: Act) -> TicketView:
         async def apply(now: datetime) -> None:
             self._sla.reopen(now)
-            self._event(
+            self._journal.add(
                 "reopened", act.actor, "Reopened: the resolution clock runs again", note=act.note
             )
 
@@ -459,7 +383,7 @@ class TicketWorkflow:
     async def link_release(self, link: Link) -> TicketView:
         async def apply(now: datetime) -> None:
             self._sla.link_release(link.release_id)
-            self._event(
+            self._journal.add(
                 "release_linked",
                 link.actor,
                 f"Linked to release {link.release_name}",
@@ -480,7 +404,7 @@ class TicketWorkflow:
             if shipped.release_id not in self._sla.releases:
                 return
             met = self._sla.release_shipped(shipped.release_id, shipped.at)
-            event_id = self._event(
+            event_id = self._journal.add(
                 "release_shipped",
                 "pledge",
                 f"Release {shipped.release_name} shipped",
@@ -523,7 +447,7 @@ class TicketWorkflow:
     def _met(self, names: list[str], actor: str) -> None:
         for name in names:
             state = self._sla.clock_state(name)
-            self._event(
+            self._journal.add(
                 "clock_met" if state is ClockState.MET else "clock_met_late",
                 actor,
                 f"{name.replace('_', ' ').capitalize()} "
@@ -531,28 +455,11 @@ class TicketWorkflow:
                 clock=name,
             )
 
-    def _event(self, kind: str, actor: str, summary: str, **data: Any) -> str:
-        self._seq += 1
-        event_id = f"{self._opening.reference}:{self._seq}"
-        self._events.append(
-            EventRow(
-                id=event_id,
-                seq=self._seq,
-                kind=kind,
-                actor=actor,
-                at=workflow.now(),
-                summary=summary,
-                data={key: value for key, value in data.items() if value not in (None, "")},
-            )
-        )
-        return event_id
-
     async def _save(self) -> None:
         self._version += 1
-        events, self._events = self._events, []
         await workflow.execute_local_activity_method(
             TicketActivities.record_ticket,
-            self._record(events),
+            self._record(self._journal.take()),
             start_to_close_timeout=RECORD_TIMEOUT,
         )
 
@@ -566,24 +473,15 @@ class TicketWorkflow:
             at=details.pop("at", workflow.now()),
             **details,
         )
-        self._notices.append(
-            asyncio.ensure_future(
-                workflow.execute_activity_method(
-                    TicketActivities.notify_ticket,
-                    notice,
-                    start_to_close_timeout=NOTIFY_TIMEOUT,
-                    heartbeat_timeout=NOTIFY_HEARTBEAT,
-                    retry_policy=NOTIFY_RETRY,
-                )
+        self._side_jobs.start(
+            workflow.execute_activity_method(
+                TicketActivities.notify_ticket,
+                notice,
+                start_to_close_timeout=NOTIFY_TIMEOUT,
+                heartbeat_timeout=NOTIFY_HEARTBEAT,
+                retry_policy=NOTIFY_RETRY,
             )
         )
-
-    async def _drain(self) -> None:
-        """Let running handlers and notifications finish before the run ends."""
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._notices:
-            await asyncio.gather(*self._notices, return_exceptions=True)
-            self._notices = []
 
     def _carry_over(self) -> TicketStart:
         return TicketStart(
@@ -593,7 +491,7 @@ class TicketWorkflow:
                 assignee_name=self._assignee[0],
                 assignee_email=self._assignee[1],
                 version=self._version,
-                seq=self._seq,
+                seq=self._journal.seq,
                 opened_at=self._opened_at,
             ),
         )
@@ -680,11 +578,6 @@ class TicketWorkflow:
             releases=list(t.releases),
             version=self._version,
         )
-
-
-# ApplicationError types the API maps to HTTP statuses.
-REFUSED = "TicketRefused"  # the ticket's state does not allow the action: 409
-IDEMPOTENCY_MISMATCH = "IdempotencyMismatch"  # 409 as well, with its own sentence
 
 
 def _refused(message: str) -> ApplicationError:

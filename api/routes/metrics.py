@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 import sla
-from api.auth import Principal, StaffOrCustomer
+from api.auth import ComplaintsHandler, Principal, StaffOrCustomer
 from api.deps import Session
 from api.errors import Forbidden, InvalidInput, NotFound, responses
+from db.complaint_figures import ComplaintFigures, complaint_figures
 from db.models import Account, Role
 from db.sla_figures import SlaFigures, sla_figures
 
@@ -88,3 +89,18 @@ async def sla_metrics(
         end=last,
         policy=account.policy if account else None,
     )
+
+
+@router.get("/metrics/complaints", response_model=ComplaintFigures, responses=responses(403))
+async def complaint_metrics(
+    session: Session,
+    _: ComplaintsHandler,
+    period: Annotated[str | None, Query(description="A month, YYYY-MM")] = None,
+    start: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, exclusive")] = None,
+) -> ComplaintFigures:
+    """The share of complaints acknowledged and answered in time (an extension sent in time
+    keeps the promise), and the median days to each; per regime. Periods are UK dates and
+    complaints count by when they arrived."""
+    first, last = _bounds(period, start, end, "Europe/London")
+    return await complaint_figures(session, start=first, end=last)

@@ -20,19 +20,14 @@ from db import ticket_reads
 from db.models import Release, ReleaseTicket, Ticket
 from sla.ticket import TicketStatus
 from workflows.release import ReleaseWorkflow, ShipRequest
-from workflows.ticket import Link, TicketWorkflow
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import Link
 
 router = APIRouter(tags=["releases"])
 
 
 def workflow_id(release_id: str) -> str:
     return f"release-{release_id}"
-
-
-async def _fresh_snapshot(session: Session) -> None:
-    # The workflows just wrote through their own connections; on SQLite this request's read
-    # transaction still sees the snapshot from before, so end it before reading again.
-    await session.commit()
 
 
 async def _release_out(session: Session, release: Release) -> ReleaseOut:
@@ -135,8 +130,8 @@ async def link_tickets(
         await call(
             handle.execute_update(TicketWorkflow.link_release, link),
             finished=f"Ticket {ticket.reference} is closed",
+            session=session,
         )
-    await _fresh_snapshot(session)
     return await _release_out(session, release)
 
 
@@ -152,7 +147,7 @@ async def ship_release(
     result = await call(
         handle.execute_update(ReleaseWorkflow.ship, ShipRequest(actor=principal.name)),
         finished=f"Release {release.name} has already shipped",
+        session=session,
     )
-    await _fresh_snapshot(session)
     out = await _release_out(session, release)
     return out.model_copy(update={"shipped_at": result.shipped_at})

@@ -33,7 +33,8 @@ from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Role, Ticket
 from sla.ticket import TicketStatus, TicketType
-from workflows.ticket import (
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import (
     Act,
     Assign,
     Close,
@@ -43,7 +44,6 @@ from workflows.ticket import (
     TicketOpening,
     TicketStart,
     TicketView,
-    TicketWorkflow,
 )
 
 router = APIRouter(tags=["tickets"])
@@ -209,6 +209,7 @@ async def open_ticket(
                     start_workflow_operation=start,
                 ),
                 finished=f"Ticket {reference} no longer exists",
+                session=session,
             )
         except (WorkflowAlreadyStartedError, RPCError) as exc:
             if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
@@ -298,13 +299,16 @@ async def get_ticket(reference: str, session: Session, principal: StaffOrCustome
 
 
 async def _update(
+    session: Session,
     client: Temporal,
     ticket: Ticket,
     send: Callable[[WorkflowHandle[Any, Any]], Awaitable[TicketView]],
 ) -> TicketOut:
     handle = client.get_workflow_handle(workflow_id(ticket.reference))
     view = await call(
-        send(handle), finished=f"Ticket {ticket.reference} is closed; nothing more can change"
+        send(handle),
+        finished=f"Ticket {ticket.reference} is closed; nothing more can change",
+        session=session,
     )
     return ticket_from_view(
         view,
@@ -339,7 +343,9 @@ async def add_response(
     _not_closed(ticket)
     author = "customer" if principal.role is Role.CUSTOMER else body.author
     reply = Reply(actor=principal.name, author=author, body=body.body)
-    return await _update(client, ticket, lambda h: h.execute_update(TicketWorkflow.respond, reply))
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.respond, reply)
+    )
 
 
 def _action(name: str, summary: str, update: Any) -> None:
@@ -355,7 +361,7 @@ def _action(name: str, summary: str, update: Any) -> None:
         ticket = await _load(session, reference, principal)
         _not_closed(ticket)
         act = Act(actor=principal.name, note=body.note if body else "")
-        return await _update(client, ticket, lambda h: h.execute_update(update, act))
+        return await _update(session, client, ticket, lambda h: h.execute_update(update, act))
 
     endpoint.__doc__ = summary
     endpoint.__name__ = f"ticket_{name}"
@@ -394,7 +400,7 @@ async def change_priority(
     _not_closed(ticket)
     change = Reprioritise(actor=principal.name, priority=body.priority, note=body.note)
     return await _update(
-        client, ticket, lambda h: h.execute_update(TicketWorkflow.change_priority, change)
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.change_priority, change)
     )
 
 
@@ -407,7 +413,7 @@ async def assign(
     _not_closed(ticket)
     assignment = Assign(actor=principal.name, name=body.name, email=body.email)
     return await _update(
-        client, ticket, lambda h: h.execute_update(TicketWorkflow.assign, assignment)
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.assign, assignment)
     )
 
 
@@ -445,4 +451,6 @@ async def close(
         representative_agreed=representative is not None and representative.is_representative,
         representative=representative.name if representative else None,
     )
-    return await _update(client, ticket, lambda h: h.execute_update(TicketWorkflow.close, request))
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.close, request)
+    )

@@ -53,6 +53,21 @@ class Live:
         body.setdefault("channel", "phone")
         return await self.http.post("/tickets", json=body, headers=self.as_("agent"))
 
+    async def complain(self, **body) -> httpx.Response:  # type: ignore[no-untyped-def]
+        body.setdefault(
+            "complainant",
+            {
+                "name": "Jane Doe",
+                "email": "jane@example.com",
+                "postal_address": "14 Acacia Avenue\nLeeds LS1 4AB",
+            },
+        )
+        body.setdefault("summary", "Unsubscribed contacts still received the newsletter")
+        body.setdefault("channel", "letter")
+        return await self.http.post(
+            "/complaints", json=body, headers=self.as_("complaints_handler")
+        )
+
 
 async def _key(engine: AsyncEngine, role: Role, account_id: int | None = None) -> dict[str, str]:
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():

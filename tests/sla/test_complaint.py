@@ -156,6 +156,14 @@ def test_reminders_two_working_days_before_then_breaches() -> None:
     assert breach == [Breach(clock="acknowledgement", due=Z(2026, 11, 24))]
     complaint.record(breach[0])
     assert complaint.overdue and complaint.clocks["acknowledgement"].state is ClockState.BREACHED
+    # Still owed, so still the next thing due on the handler's board.
+    assert complaint.next_due() == Z(2026, 11, 24)
+    complaint.acknowledge(Z(2026, 11, 25, 9))
+    # Sent late: the clock stays breached (the figures count it late) but nothing is overdue,
+    # and the reply is what is due next.
+    assert complaint.clocks["acknowledgement"].state is ClockState.BREACHED
+    assert not complaint.overdue
+    assert complaint.next_due() == complaint.reply_due == Z(2026, 12, 15)
 
 
 def test_the_reply_counts_as_acknowledgement_and_close_then_reopen() -> None:

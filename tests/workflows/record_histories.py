@@ -26,19 +26,25 @@ from temporalio.testing import WorkflowEnvironment
 
 import sla
 from activities.deps import ActivityDeps
-from activities.mail import Mailer
 from activities.system import SystemCheckRequest
 from activities.tickets import ReleaseRecord
 from db.migrate import upgrade
-from db.session import make_engine, make_session_factory
+from db.session import make_engine, make_sync_engine
 from settings import Settings
+from sla.complaint import ComplaintSla
 from sla.ticket import TicketType
+from tests.workflows.complaints import complaint_kinds, log_complaint
 from tests.workflows.tickets import kinds, make_account, open_ticket
 from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+from workflows.complaint_messages import Act as ComplaintAct
+from workflows.complaint_messages import AssignHandler, Extend
+from workflows.complaint_messages import Reply as ComplaintReply
 from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
 from workflows.release import ReleaseWorkflow, ShipRequest
 from workflows.system_check import SystemCheckWorkflow
-from workflows.ticket import Act, Assign, Close, Link, Reply, Reprioritise, TicketWorkflow
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import Act, Assign, Close, Link, Reply, Reprioritise
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -235,6 +241,94 @@ async def ticket_enhancement(env: WorkflowEnvironment, engine: AsyncEngine, s: S
     return {"ticket_enhancement": h}
 
 
+def complaint(env: WorkflowEnvironment, reference: str) -> WorkflowHandle:
+    return env.client.get_workflow_handle_for(ComplaintWorkflow.run, f"complaint-{reference}")
+
+
+async def expect_complaint(engine: AsyncEngine, reference: str, kind: str, n: int = 1) -> None:
+    for _ in range(200):
+        if (await complaint_kinds(engine, reference)).count(kind) >= n:
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{reference}: no {kind!r} event")
+
+
+async def check_complaint(engine: AsyncEngine, reference: str, expected: list[str]) -> None:
+    found = await complaint_kinds(engine, reference)
+    if found != expected:
+        raise RuntimeError(f"{reference}: expected events {expected}, recorded {found}")
+
+
+async def complaint_lifecycle(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """A standard complaint: reminder, acknowledgement letter, holding letter, reply, close,
+    reopen, a second reply; the workflow ends when the reopening window has passed."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(env.client, s.temporal_task_queue, received_at=received)
+    h = complaint(env, view.reference)
+    await h.execute_update(
+        ComplaintWorkflow.assign,
+        AssignHandler(actor="Lead", name="Hana Handler", email="hana@pledge.example.com"),
+    )
+    sla_ = ComplaintSla.open(
+        regime="standard", jurisdiction="england-and-wales", received_at=received
+    )
+    assert view.acknowledgement_due is not None
+    await skip_to(env, sla_.reminder_at(view.acknowledgement_due) + timedelta(seconds=1))
+    await expect_complaint(engine, view.reference, "reminder")
+    await h.execute_update(ComplaintWorkflow.acknowledge, ComplaintAct(actor="Hana"))
+    await h.execute_update(
+        ComplaintWorkflow.extend,
+        Extend(
+            actor="Hana", reason="Waiting for delivery logs",
+            new_due=view.reply_due + timedelta(days=14),
+        ),
+    )  # fmt: skip
+    await env.sleep(timedelta(days=3))
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=10))
+    await h.execute_update(ComplaintWorkflow.reopen, ComplaintAct(actor="Jane"))
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="And the archive too.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=366))
+    await h.result()
+    await check_complaint(engine, view.reference, [
+        "received", "assigned", "reminder", "acknowledged", "extended", "replied", "closed",
+        "reopened", "replied", "closed",
+    ])  # fmt: skip
+    return {"complaint_lifecycle": h}
+
+
+async def complaint_logged_late(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """Housing stage 1 logged weeks late: both breaches at once; the reply acknowledges too."""
+    now = await env.get_current_time()
+    view = await log_complaint(
+        env.client, s.temporal_task_queue, received_at=now - timedelta(days=45),
+        regime="housing-stage-1",
+    )  # fmt: skip
+    h = complaint(env, view.reference)
+    await expect_complaint(engine, view.reference, "breach", 2)
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We are sorry.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=366))
+    await h.result()
+    await check_complaint(
+        engine, view.reference, ["received", "breach", "breach", "replied", "closed"]
+    )
+    return {"complaint_logged_late": h}
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -253,6 +347,8 @@ SCENARIOS: list[Scenario] = [
     ticket_release_linked,
     ticket_logged_late,
     ticket_enhancement,
+    complaint_lifecycle,
+    complaint_logged_late,
     system_check,
 ]
 
@@ -272,9 +368,8 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             development_email="dev@pledge.example.com",
         )
         engine = make_engine(url)
-        deps = ActivityDeps(
-            make_session_factory(engine), settings, "record-histories", Mailer(settings)
-        )
+        sync_engine = make_sync_engine(url)
+        deps = ActivityDeps.create(settings, "record-histories", engine, sync_engine)
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(installed_binary("temporal-test-server")),
             data_converter=DATA_CONVERTER,
@@ -291,6 +386,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
         finally:
             await env.shutdown()
             await engine.dispose()
+            sync_engine.dispose()
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.json"):
         stale.unlink()

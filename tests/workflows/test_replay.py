@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 
 from worker import build_replayer
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
 SAVED = sorted(HISTORIES.glob("*.json"))

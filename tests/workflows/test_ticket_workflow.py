@@ -31,7 +31,8 @@ from tests.workflows.tickets import (
 )
 from worker import build_worker
 from workflows.release import ReleaseWorkflow, ShipRequest
-from workflows.ticket import Act, Close, Link, Reply, Reprioritise, TicketWorkflow
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import Act, Close, Link, Reply, Reprioritise
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from temporalio.testing import WorkflowEnvironment
 from settings import ROOT, Settings
 from tests.conftest import Inbox, dev_server_address, free_port
 from tests.workflows.tickets import events, eventually, make_account, notifications, open_ticket
-from workflows.ticket import Assign, TicketWorkflow
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import Assign
 
 TICKETS = 5  # in each of the two groups below
 # Long enough to open, assign and settle the tickets before the first deadline on a busy

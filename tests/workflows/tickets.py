@@ -21,7 +21,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.references import new_reference
 from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
 from sla.ticket import TicketType
-from workflows.ticket import Opened, TicketOpening, TicketStart, TicketView, TicketWorkflow
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_messages import Opened, TicketOpening, TicketStart, TicketView
 
 T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")

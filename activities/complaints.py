@@ -1,0 +1,293 @@
+"""Side effects of complaint workflows: the read model, letters as PDFs, and e-mail."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from temporalio import activity
+
+from activities.deps import ActivityDeps
+from activities.history import EventRow
+from db.idempotent import insert_once
+from db.models import Complaint, ComplaintEvent, Letter, Notification
+from db.projection import insert_missing, insert_missing_statement, save_versioned
+from db.types import utcnow
+from reports.dates import long_date, long_instant
+
+# Every jurisdiction Pledge knows is a UK one: letters give dates in UK time.
+LETTER_ZONE = "Europe/London"
+LETTER_KINDS = {
+    "acknowledgement": ("letters/acknowledgement.html", "acknowledgement"),
+    "holding_response": ("letters/holding_response.html", "holding-response"),
+    "reply": ("letters/reply.html", "reply"),
+}
+
+
+class ComplaintRecord(BaseModel):
+    """Everything the complaints table holds for one complaint, plus its new events."""
+
+    reference: str
+    account_id: int | None
+    complainant_name: str
+    complainant_email: str
+    complainant_address: str | None
+    summary: str
+    channel: str
+    jurisdiction: str
+    regime: str
+    status: str
+    handler_name: str | None
+    handler_email: str | None
+    received_at: datetime
+    opened_at: datetime
+    opened_by: str
+    acknowledged_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    acknowledgement_due: datetime | None
+    reply_due: datetime
+    original_reply_due: datetime
+    acknowledgement_state: str | None
+    reply_state: str
+    extensions: int
+    reply_kept: bool | None
+    next_due: datetime | None
+    overdue: bool
+    version: int
+    updated_at: datetime
+    events: list[EventRow] = []
+
+
+class LetterRequest(BaseModel):
+    """One letter to render and keep: what it says and to whom."""
+
+    letter_id: str
+    reference: str
+    kind: Literal["acknowledgement", "holding_response", "reply"]
+    complainant_name: str
+    complainant_address: str | None
+    summary: str
+    regime: str
+    received_at: datetime
+    sent_at: datetime
+    reply_due: datetime
+    previous_due: datetime | None = None
+    reason: str = ""
+    body: str = ""
+    signatory: str
+    reply_days: int | None = None
+
+
+class LetterDelivery(BaseModel):
+    letter_id: str
+    reference: str
+    event_id: str
+
+
+class ComplaintNotice(BaseModel):
+    """Tell the handler (or the complaints manager) about a deadline."""
+
+    event_id: str
+    reference: str
+    kind: Literal["reminder", "breach"]
+    clock: str
+    due: datetime
+    handler_email: str | None
+
+
+def last_day(due: datetime) -> date:
+    """The day a whole-day deadline ends on, as a letter names it ('by Tuesday 29 December')."""
+    return (due - timedelta(microseconds=1)).astimezone(ZoneInfo(LETTER_ZONE)).date()
+
+
+def _summary_line(summary: str) -> str:
+    line = summary.strip().splitlines()[0] if summary.strip() else "your complaint"
+    return line if len(line) <= 120 else line[:117].rstrip() + "..."
+
+
+class ComplaintActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def record_complaint(self, record: ComplaintRecord) -> int:
+        """Bring the complaint's row to this version and append its new events (idempotent)."""
+        values = record.model_dump(exclude={"events"})
+        async with self._deps.session_factory() as session, session.begin():
+            complaint_id, _ = await save_versioned(session, Complaint.__table__, values)
+            await insert_missing(
+                session,
+                ComplaintEvent.__table__,
+                [{"complaint_id": complaint_id, **event.model_dump()} for event in record.events],
+            )
+            return complaint_id
+
+    @activity.defn
+    def render_letter(self, request: LetterRequest) -> str:
+        """Render the letter to PDF and keep it; runs on the worker's thread pool (WeasyPrint
+        is CPU-bound and synchronous). A retry finds the letter kept and renders nothing."""
+        # Read, render and write in separate steps: on SQLite a transaction that read first and
+        # writes after a long render fails at once if anyone else wrote meanwhile.
+        with self._deps.sync_session_factory() as session:
+            complaint_id = session.scalar(
+                select(Complaint.id).where(Complaint.reference == request.reference)
+            )
+            if complaint_id is None:
+                raise RuntimeError(f"complaint {request.reference} is not recorded yet")
+            if session.get(Letter, request.letter_id) is not None:
+                return request.letter_id
+        template, slug = LETTER_KINDS[request.kind]
+        settings = self._deps.settings
+        pdf = self._deps.renderer.pdf(
+            template,
+            organisation={
+                "name": settings.organisation_name,
+                "address_lines": [
+                    line.strip()
+                    for line in settings.organisation_address.split(",")
+                    if line.strip()
+                ],
+            },
+            complainant={
+                "name": request.complainant_name,
+                "address": request.complainant_address,
+            },
+            complaint={
+                "reference": request.reference,
+                "received_on": request.received_at.astimezone(ZoneInfo(LETTER_ZONE)).date(),
+                "summary_line": _summary_line(request.summary),
+            },
+            sent_on=request.sent_at.astimezone(ZoneInfo(LETTER_ZONE)).date(),
+            reply_by=last_day(request.reply_due),
+            previous_by=last_day(request.previous_due) if request.previous_due else None,
+            reason=request.reason,
+            body=request.body,
+            signatory=request.signatory,
+            regime_key=request.regime,
+            reply_days=request.reply_days,
+        )
+        with self._deps.sync_session_factory() as session, session.begin():
+            # One statement that writes first; a concurrent retry's copy wins and this is a no-op.
+            session.execute(
+                insert_missing_statement(Letter.__table__, session.get_bind().dialect.name),
+                {
+                    "id": request.letter_id,
+                    "complaint_id": complaint_id,
+                    "kind": request.kind,
+                    "filename": f"{request.reference}-{slug}.pdf",
+                    "content": pdf,
+                    "created_at": request.sent_at,
+                },
+            )
+        return request.letter_id
+
+    @activity.defn
+    async def send_letter(self, delivery: LetterDelivery) -> str:
+        """E-mail a kept letter to the complainant, as a PDF attachment, once."""
+        key = f"{delivery.event_id}:email"
+        async with self._deps.session_factory() as session:
+            letter = await session.get(Letter, delivery.letter_id)
+            complaint = await session.scalar(
+                select(Complaint).where(Complaint.reference == delivery.reference)
+            )
+            sent = await session.get(Notification, key)
+        if letter is None or complaint is None:
+            raise RuntimeError(f"letter {delivery.letter_id} is not kept yet")
+        if sent is not None:
+            return complaint.complainant_email
+        titles = {
+            "acknowledgement": "We have received your complaint",
+            "holding_response": "An update on your complaint",
+            "reply": "Our reply to your complaint",
+        }
+        message = self._deps.mailer.compose(
+            complaint.complainant_email,
+            f"[{complaint.reference}] {titles[letter.kind]}",
+            f"Dear {complaint.complainant_name},\n\nPlease find our letter attached "
+            f"({letter.filename}).\n\n{self._deps.settings.organisation_name}\n",
+            attachments=[(letter.filename, letter.content, "application/pdf")],
+            headers={"X-Pledge-Complaint": complaint.reference},
+            message_key=key,
+        )
+        await asyncio.to_thread(self._deps.mailer.send, message)
+        await self._remember(
+            key, delivery.event_id, complaint.complainant_email, "complainant", "letter"
+        )
+        return complaint.complainant_email
+
+    @activity.defn
+    async def notify_complaint(self, notice: ComplaintNotice) -> list[str]:
+        """A reminder goes to the handler (the complaints manager when there is none); a breach
+        to the complaints manager and the handler."""
+        manager = self._deps.settings.complaints_manager_email
+        if notice.kind == "reminder":
+            recipients = [notice.handler_email or manager]
+        else:
+            recipients = [manager, notice.handler_email]
+        addresses = list(dict.fromkeys(a for a in recipients if a))
+        async with self._deps.session_factory() as session:
+            complaint = await session.scalar(
+                select(Complaint).where(Complaint.reference == notice.reference)
+            )
+            already = set(
+                await session.scalars(
+                    select(Notification.id).where(Notification.event_id == notice.event_id)
+                )
+            )
+        if complaint is None:
+            raise RuntimeError(f"complaint {notice.reference} is not recorded yet")
+        what = "acknowledgement" if notice.clock == "acknowledgement" else "full reply"
+        when = long_instant(notice.due - timedelta(microseconds=1), LETTER_ZONE)
+        if notice.kind == "reminder":
+            subject = (
+                f"[{complaint.reference}] Reminder: {what} due by {long_date(last_day(notice.due))}"
+            )
+            opening = f"The {what} to complaint {complaint.reference} is due by the end of {when}."
+        else:
+            subject = f"[{complaint.reference}] Deadline missed: {what}"
+            opening = (
+                f"The {what} to complaint {complaint.reference} was due by the end of {when} "
+                "and has not been sent."
+            )
+        body = (
+            f"{opening}\n\nComplainant: {complaint.complainant_name}\nRegime: {complaint.regime}"
+            f"\nSummary: {_summary_line(complaint.summary)}\n\n"
+            f"{self._deps.settings.effective_public_url}/complaints/{complaint.reference}\n"
+        )
+        for address in addresses:
+            key = f"{notice.event_id}:email:{address}"
+            if key in already:
+                continue
+            message = self._deps.mailer.compose(
+                address,
+                subject,
+                body,
+                headers={"X-Pledge-Complaint": complaint.reference},
+                message_key=key,
+            )
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            role = "complaints_manager" if address == manager else "handler"
+            await self._remember(key, notice.event_id, address, role, notice.kind)
+            activity.heartbeat(address)
+        return addresses
+
+    async def _remember(
+        self, key: str, event_id: str, recipient: str, role: str, kind: str
+    ) -> None:
+        async with self._deps.session_factory() as session, session.begin():
+            await insert_once(
+                session,
+                Notification,
+                id=key,
+                event_id=event_id,
+                channel="email",
+                recipient=recipient,
+                role=role,
+                kind=kind,
+                sent_at=utcnow(),
+            )

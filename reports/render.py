@@ -1,0 +1,68 @@
+"""HTML to PDF: Jinja2 templates, one stylesheet parsed once, WeasyPrint with no network."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import CSS, HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from reports.dates import duration, long_date, long_instant
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+class LocalOnly(URLFetcher):
+    """Fetches data: URIs and files under reports/static, nothing else.
+
+    A report is rendered from data we hold; a template reaching for the network would make
+    rendering slow, fragile offline, and a way to leak what the report is about.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:"):
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if not path.is_relative_to(STATIC):
+                raise FatalURLFetchingError(f"reports may only load files from {STATIC}: {url}")
+        elif not url.startswith("data:"):
+            raise FatalURLFetchingError(f"reports may not fetch from the network: {url}")
+        return super().fetch(url, headers)
+
+
+class Renderer:
+    """Thread-safe for rendering: templates and the stylesheet are read once and shared."""
+
+    def __init__(self) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["long_date"] = long_date
+        self._env.filters["long_instant"] = long_instant
+        self._env.filters["duration"] = duration
+
+    @cached_property
+    def _stylesheet(self) -> CSS:
+        return CSS(filename=str(STATIC / "pledge.css"), url_fetcher=LocalOnly())
+
+    def html(self, template: str, **context: Any) -> str:
+        return self._env.get_template(template).render(**context)
+
+    def pdf(self, template: str, **context: Any) -> bytes:
+        document = HTML(
+            string=self.html(template, **context),
+            base_url=str(STATIC) + "/",
+            url_fetcher=LocalOnly(),
+        )
+        return document.write_pdf(stylesheets=[self._stylesheet])
