@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one account per seed policy, tickets in every state, via the API.
+"""Demo data for `make run`: one account per seed policy, tickets and complaints, via the API.
 
 It goes through the HTTP API like any client, so every ticket is a real workflow with real
 timers: the breached ones were logged after their deadlines, the others will warn and breach
@@ -72,12 +72,14 @@ class Seeded:
     accounts: int = 0
     tickets: int = 0
     releases: int = 0
+    complaints: int = 0
     references: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"demo data: {self.accounts} accounts, {self.tickets} tickets, {self.releases} "
-            "release (GET /tickets lists them, soonest deadline first)"
+            f"release, {self.complaints} complaints (GET /tickets and GET /complaints list "
+            "them, soonest deadline first)"
         )
 
 
@@ -103,6 +105,7 @@ async def seed(base_url: str, admin_key: str) -> Seeded | None:
                 contact = await _call(client, "POST", f"/accounts/{account['id']}/contacts", person)
                 contacts.setdefault(spec["policy"], contact["id"])
         await _tickets(client, ids, contacts, done)
+        await _complaints(client, ids, done)
         return done
 
 
@@ -196,6 +199,63 @@ async def _tickets(
     await act(case, "responses", {"body": "Please power-cycle the display."})
     await act(case, "resolve", {"note": "Back online after a power cycle."})
     await act(case, "close", {"agreed_by_contact_id": contacts["essensys"]})
+
+
+async def _complaints(client: httpx.AsyncClient, ids: dict[str, int], done: Seeded) -> None:
+    now = datetime.now(UTC)
+    handler = {"name": "Hana Handler", "email": "hana.handler@pledge.example.com"}
+
+    async def complain(name: str, **body: Any) -> str:
+        body = {"channel": "letter", "handler": handler, **body}
+        if "received_at" in body:
+            body["received_at"] = body["received_at"].isoformat()
+        complaint = await _call(client, "POST", "/complaints", body)
+        done.complaints += 1
+        done.references[name] = complaint["reference"]
+        return str(complaint["reference"])
+
+    async def act(reference: str, action: str, body: dict[str, Any] | None = None) -> None:
+        await _call(client, "POST", f"/complaints/{reference}/{action}", body)
+
+    # A written complaint from this morning: acknowledgement due in 5 working days, reply in 20.
+    await complain(
+        "complaint-new", account_id=ids["e-shot"], channel="email",
+        complainant={"name": "Tom Baker", "email": "tom@northwind.example.com"},
+        summary="Contacts who unsubscribed still received the December newsletter.",
+    )  # fmt: skip
+    # Acknowledged, then a holding letter moving the reply a fortnight: both letters are PDFs.
+    held = await complain(
+        "complaint-extended", received_at=now - timedelta(days=9),
+        complainant={
+            "name": "Margaret Hughes", "email": "m.hughes@example.com",
+            "postal_address": "14 Acacia Avenue\nLeeds\nLS1 4AB",
+        },
+        summary="I was charged twice for my annual subscription and nobody has answered.",
+    )  # fmt: skip
+    await act(held, "acknowledge")
+    complaint = await _call(client, "GET", f"/complaints/{held}")
+    new_by = datetime.fromisoformat(complaint["reply_due"]).date() + timedelta(days=14)
+    await act(
+        held,
+        "extend",
+        {
+            "reason": "We are waiting for our payment provider's records of both charges.",
+            "new_reply_by": new_by.isoformat(),
+        },
+    )
+    # Logged a month late: both deadlines already missed, so it tops the board as overdue.
+    await complain(
+        "complaint-overdue", received_at=now - timedelta(days=40), channel="phone",
+        regime="housing-stage-1",
+        complainant={"name": "Kwame Mensah", "email": "kwame@example.com"},
+        summary="The repair to my boiler was booked three times and nobody came.",
+    )  # fmt: skip
+    # A subject access request in Scotland: one calendar month, no acknowledgement clock.
+    await complain(
+        "complaint-sar", regime="sar", jurisdiction="scotland", channel="email",
+        complainant={"name": "Eilidh Ross", "email": "eilidh@example.com"},
+        summary="Please send me a copy of all the personal data you hold about me.",
+    )  # fmt: skip
 
 
 async def _call(

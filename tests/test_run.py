@@ -143,6 +143,12 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     assert status == 200 and queue["total"] == int(seeded[1]) >= 9
     assert {t["status"] for t in queue["tickets"]} >= {"open", "delayed", "resolved", "closed"}
     assert any(t["breached"] for t in queue["tickets"])
+    complaints = re.search(r"(\d+) complaints", first.text())
+    assert complaints, first.text()
+    status, board = first.get("/complaints", key)
+    assert status == 200 and board["total"] == int(complaints[1]) >= 4
+    assert board["complaints"][0]["overdue"] is True  # the overdue one tops the board
+    assert {c["status"] for c in board["complaints"]} >= {"received", "acknowledged"}
     assert first.get("/me", key) == (
         200,
         {"key_id": 1, "name": "generated admin", "role": "admin", "account_id": None},
