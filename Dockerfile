@@ -4,7 +4,7 @@ FROM python:3.11-slim-bookworm
 # WeasyPrint renders reports with Pango; DejaVu gives the PDFs a font with full coverage.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONUNBUFFERED=1 \

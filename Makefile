@@ -12,8 +12,8 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 # Libraries WeasyPrint loads at run time, and fonts for the PDFs it renders.
-SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 fonts-dejavu-core
+SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1 libharfbuzz-subset.so.0
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0 fonts-dejavu-core
 
 .PHONY: help run test bench lint system-deps postgres clean
 
