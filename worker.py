@@ -140,6 +140,9 @@ def main() -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # WeasyPrint logs every rendering step at INFO; only its warnings (a missing font, an
+    # unreadable image) are worth a line in the worker's log.
+    logging.getLogger("weasyprint").setLevel(max(logging.WARNING, logging.root.level))
     return asyncio.run(run(settings))
 
 

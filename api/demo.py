@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+
+from sla.regimes import jurisdiction_calendar
 
 ACCOUNTS: list[dict[str, Any]] = [
     {
@@ -234,7 +237,12 @@ async def _complaints(client: httpx.AsyncClient, ids: dict[str, int], done: Seed
     )  # fmt: skip
     await act(held, "acknowledge")
     complaint = await _call(client, "GET", f"/complaints/{held}")
-    new_by = datetime.fromisoformat(complaint["reply_due"]).date() + timedelta(days=14)
+    # Ten days past the last day, moved on to a working day, as a handler would promise.
+    calendar = jurisdiction_calendar("england-and-wales")
+    due = datetime.fromisoformat(complaint["reply_due"]) - timedelta(microseconds=1)
+    new_by = due.astimezone(ZoneInfo(calendar.timezone)).date() + timedelta(days=10)
+    while not calendar.is_working_day(new_by):
+        new_by += timedelta(days=1)
     await act(
         held,
         "extend",

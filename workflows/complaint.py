@@ -23,8 +23,10 @@ with workflow.unsafe.imports_passed_through():
         ComplaintRecord,
         LetterDelivery,
         LetterRequest,
+        last_day,
     )
     from activities.history import EventRow
+    from reports.dates import long_date
     from sla import SlaLookupError
     from sla.complaint import (
         Breach,
@@ -55,6 +57,11 @@ RENDER_TIMEOUT = timedelta(minutes=2)
 SEND_TIMEOUT = timedelta(minutes=2)
 SEND_HEARTBEAT = timedelta(seconds=20)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+
+
+def _by(due: datetime) -> str:
+    """How the history names a deadline: 'the end of Monday 23 November 2026'."""
+    return f"the end of {long_date(last_day(due))}"
 
 
 def _refused(message: str) -> ApplicationError:
@@ -135,7 +142,7 @@ class ComplaintWorkflow:
                 event = self._journal.add(
                     "breach",
                     "pledge",
-                    f"Deadline missed: the {what} was due by {action.due.isoformat()}",
+                    f"Deadline missed: the {what} was due by {_by(action.due)}",
                     clock=action.clock,
                     due=action.due.isoformat(),
                 )
@@ -143,7 +150,7 @@ class ComplaintWorkflow:
                 event = self._journal.add(
                     "reminder",
                     "pledge",
-                    f"Reminder sent: the {what} is due by {action.due.isoformat()}",
+                    f"Reminder sent: the {what} is due by {_by(action.due)}",
                     clock=action.clock,
                     due=action.due.isoformat(),
                 )
@@ -214,7 +221,7 @@ class ComplaintWorkflow:
             event = self._journal.add(
                 "extended",
                 extend.actor,
-                f"Holding response sent{late}: reply now due {extension.new_due.isoformat()}",
+                f"Holding response sent{late}: the reply is now due by {_by(extension.new_due)}",
                 reason=extend.reason,
                 previous_due=extension.previous_due.isoformat(),
                 new_due=extension.new_due.isoformat(),
@@ -267,7 +274,7 @@ class ComplaintWorkflow:
             self._journal.add(
                 "reopened",
                 act.actor,
-                f"Reopened: a new full reply is due {self._sla.reply_due.isoformat()}",
+                f"Reopened: a new full reply is due by {_by(self._sla.reply_due)}",
                 note=act.note,
             )
 

@@ -245,6 +245,8 @@ async def test_acknowledge_extend_reply_close_reopen_with_letters(
         "received", "acknowledged", "extended", "replied", "closed", "reopened",
     ]  # fmt: skip
     assert detail["extensions"] == []  # a reopened complaint starts a fresh reply clock
+    extended_event = detail["events"][2]["summary"]
+    assert f"due by the end of {new_by:%A} {new_by.day} {new_by:%B %Y}" in extended_event
 
 
 async def test_unknown_complaints_and_letters_are_404(live: Live) -> None:
