@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import Conflict, InvalidInput, ServiceUnavailable
+from api.references import new_reference, reference_for_key
 from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
 
 T = TypeVar("T")
@@ -60,6 +67,64 @@ async def call(
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             raise ServiceUnavailable(f"Temporal is not answering: {exc.message}") from None
         raise
+
+
+async def open_workflow(
+    client: Client,
+    session: AsyncSession,
+    *,
+    noun: str,
+    prefix: str,
+    task_queue: str,
+    key_prefix: str,
+    idempotency_key: str | None,
+    run: Any,
+    start: Callable[[str], Any],
+    opened: Any,
+    opened_request: Any,
+) -> Any:
+    """Start `<noun>-<reference>` and answer its `opened` update, in one round trip.
+
+    The reference is random, drawn again should two draws meet; with an Idempotency-Key it is
+    derived from the key, so a retry reaches the same workflow (and 409 once it has finished:
+    a finished workflow's id is never reused, so a key names one thing for good).
+    """
+    for _ in range(5):
+        reference = (
+            reference_for_key(prefix, key_prefix, idempotency_key)
+            if idempotency_key
+            else new_reference(prefix)
+        )
+        operation = WithStartWorkflowOperation(
+            run,
+            start(reference),
+            id=f"{noun}-{reference}",
+            task_queue=task_queue,
+            id_conflict_policy=(
+                WorkflowIDConflictPolicy.USE_EXISTING
+                if idempotency_key
+                else WorkflowIDConflictPolicy.FAIL
+            ),
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            return await call(
+                client.execute_update_with_start_workflow(
+                    opened, opened_request, start_workflow_operation=operation
+                ),
+                finished=f"{noun.capitalize()} {reference} no longer exists",
+                session=session,
+            )
+        except (WorkflowAlreadyStartedError, RPCError) as exc:
+            if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
+                raise ServiceUnavailable(
+                    f"Temporal did not accept the {noun}: {exc.message}"
+                ) from None
+            if idempotency_key:
+                raise Conflict(
+                    f"The Idempotency-Key was used for {noun} {reference}, which is now closed"
+                ) from None
+    raise ServiceUnavailable(f"Could not find a free {noun} reference; try again")
 
 
 def _sentence(message: str) -> str:

@@ -11,25 +11,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import select
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import WorkflowHandle
 
 import sla
 from api.auth import ComplaintsHandler
 from api.calendar_feed import complaint_deadlines_ics
 from api.deps import AppSettings, Session, Temporal
 from api.errors import (
-    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
-    ServiceUnavailable,
     Unauthorized,
     responses,
 )
-from api.references import fingerprint, new_reference, reference_for_key
+from api.references import fingerprint
 from api.schemas import (
     ActionNote,
     Complainant,
@@ -48,7 +43,7 @@ from api.schemas import (
     LetterOut,
     Person,
 )
-from api.temporal_calls import call
+from api.temporal_calls import call, open_workflow
 from db import complaint_reads
 from db.models import Account, ApiKey, Complaint, Role
 from sla.complaint import ComplaintStatus
@@ -170,62 +165,41 @@ async def log_complaint(
     received_at = _received_at(body, datetime.now(UTC))
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
     handler = body.handler or HandlerIn(name=principal.name)
-    for _ in range(5):
-        reference = (
-            reference_for_key("C", principal.key_prefix, idempotency_key)
-            if idempotency_key
-            else new_reference("C")
-        )
-        opening = ComplaintOpening(
-            reference=reference,
-            account_id=body.account_id,
-            complainant_name=body.complainant.name,
-            complainant_email=body.complainant.email,
-            complainant_address=body.complainant.postal_address,
-            summary=body.summary,
-            channel=body.channel,
-            jurisdiction=body.jurisdiction,
-            regime=body.regime,
-            received_at=received_at,
-            opened_by=principal.name,
-            handler_name=handler.name,
-            handler_email=handler.email,
-            fingerprint=digest,
-        )
-        start = WithStartWorkflowOperation(
-            ComplaintWorkflow.run,
-            ComplaintStart(opening=opening),
-            id=workflow_id(reference),
-            task_queue=settings.temporal_task_queue,
-            id_conflict_policy=(
-                WorkflowIDConflictPolicy.USE_EXISTING
-                if idempotency_key
-                else WorkflowIDConflictPolicy.FAIL
-            ),
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-        try:
-            view = await call(
-                client.execute_update_with_start_workflow(
-                    ComplaintWorkflow.opened,
-                    Opened(fingerprint=digest),
-                    start_workflow_operation=start,
-                ),
-                finished=f"Complaint {reference} no longer exists",
-                session=session,
+
+    def opening(reference: str) -> ComplaintStart:
+        return ComplaintStart(
+            opening=ComplaintOpening(
+                reference=reference,
+                account_id=body.account_id,
+                complainant_name=body.complainant.name,
+                complainant_email=body.complainant.email,
+                complainant_address=body.complainant.postal_address,
+                summary=body.summary,
+                channel=body.channel,
+                jurisdiction=body.jurisdiction,
+                regime=body.regime,
+                received_at=received_at,
+                opened_by=principal.name,
+                handler_name=handler.name,
+                handler_email=handler.email,
+                fingerprint=digest,
             )
-        except (WorkflowAlreadyStartedError, RPCError) as exc:
-            if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
-                raise ServiceUnavailable(
-                    f"Temporal did not accept the complaint: {exc.message}"
-                ) from None
-            if idempotency_key:
-                raise Conflict(
-                    f"The Idempotency-Key was used for complaint {reference}, which is closed"
-                ) from None
-            continue
-        return _out(view, body)
-    raise ServiceUnavailable("Could not find a free complaint reference; try again")
+        )
+
+    view: ComplaintView = await open_workflow(
+        client,
+        session,
+        noun="complaint",
+        prefix="C",
+        task_queue=settings.temporal_task_queue,
+        key_prefix=principal.key_prefix,
+        idempotency_key=idempotency_key,
+        run=ComplaintWorkflow.run,
+        start=opening,
+        opened=ComplaintWorkflow.opened,
+        opened_request=Opened(fingerprint=digest),
+    )
+    return _out(view, body)
 
 
 # -- the calendar feed (before /complaints/{reference}, which would swallow "feed") -------------

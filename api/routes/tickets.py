@@ -7,16 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import WorkflowHandle
 
 import sla
 from api.auth import Agent, Principal, StaffOrCustomer
 from api.deps import AppSettings, Session, Temporal
-from api.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable, responses
-from api.references import fingerprint, new_reference, reference_for_key
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound, responses
+from api.references import fingerprint
 from api.schemas import (
     ActionNote,
     Assignment,
@@ -28,7 +25,7 @@ from api.schemas import (
     TicketOut,
     TicketPage,
 )
-from api.temporal_calls import call
+from api.temporal_calls import call, open_workflow
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Role, Ticket
@@ -166,70 +163,48 @@ async def open_ticket(
     _check_raised_by(policy, contact)
 
     request_digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
-    for _ in range(5):
-        reference = (
-            reference_for_key("T", principal.key_prefix, idempotency_key)
-            if idempotency_key
-            else new_reference("T")
-        )
-        opening = TicketOpening(
-            reference=reference,
-            account_id=account.id,
-            contact_id=contact.id if contact else None,
-            subject=body.subject,
-            description=body.description,
-            channel=body.channel,
-            type=body.type,
-            policy=policy.key,
-            calendar=account.calendar,
-            priority=priority,
-            campaign_scheduled_at=body.campaign_scheduled_at,
-            received_at=received_at,
-            opened_by=principal.name,
-            fingerprint=request_digest,
-        )
-        start = WithStartWorkflowOperation(
-            TicketWorkflow.run,
-            TicketStart(opening=opening),
-            id=workflow_id(reference),
-            task_queue=settings.temporal_task_queue,
-            id_conflict_policy=(
-                WorkflowIDConflictPolicy.USE_EXISTING
-                if idempotency_key
-                else WorkflowIDConflictPolicy.FAIL
-            ),
-            # A finished ticket's id is never reused: a key maps to one ticket for good.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-        try:
-            view = await call(
-                client.execute_update_with_start_workflow(
-                    TicketWorkflow.opened,
-                    Opened(fingerprint=request_digest),
-                    start_workflow_operation=start,
-                ),
-                finished=f"Ticket {reference} no longer exists",
-                session=session,
+
+    def opening(reference: str) -> TicketStart:
+        return TicketStart(
+            opening=TicketOpening(
+                reference=reference,
+                account_id=account.id,
+                contact_id=contact.id if contact else None,
+                subject=body.subject,
+                description=body.description,
+                channel=body.channel,
+                type=body.type,
+                policy=policy.key,
+                calendar=account.calendar,
+                priority=priority,
+                campaign_scheduled_at=body.campaign_scheduled_at,
+                received_at=received_at,
+                opened_by=principal.name,
+                fingerprint=request_digest,
             )
-        except (WorkflowAlreadyStartedError, RPCError) as exc:
-            if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
-                raise ServiceUnavailable(
-                    f"Temporal did not accept the ticket: {exc.message}"
-                ) from None
-            if idempotency_key:
-                raise Conflict(
-                    f"The Idempotency-Key was used for ticket {reference}, which is now closed"
-                ) from None
-            continue  # two random references met: draw another
-        return ticket_from_view(
-            view,
-            account_id=account.id,
-            contact_id=opening.contact_id,
-            subject=body.subject,
-            channel=body.channel,
-            policy=policy.key,
         )
-    raise ServiceUnavailable("Could not find a free ticket reference; try again")
+
+    view: TicketView = await open_workflow(
+        client,
+        session,
+        noun="ticket",
+        prefix="T",
+        task_queue=settings.temporal_task_queue,
+        key_prefix=principal.key_prefix,
+        idempotency_key=idempotency_key,
+        run=TicketWorkflow.run,
+        start=opening,
+        opened=TicketWorkflow.opened,
+        opened_request=Opened(fingerprint=request_digest),
+    )
+    return ticket_from_view(
+        view,
+        account_id=account.id,
+        contact_id=contact.id if contact else None,
+        subject=body.subject,
+        channel=body.channel,
+        policy=policy.key,
+    )
 
 
 # -- reading -----------------------------------------------------------------------------------
