@@ -30,7 +30,7 @@ test: system-deps $(VENV)/.installed-dev postgres
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-deps $(VENV)/.installed-bench postgres
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
 
 lint: $(VENV)/.installed-dev
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -31,14 +31,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import os
 import random
 import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +50,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from _support import die_with_parent, free_port, percentile, say
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 from temporalio import activity, workflow
@@ -78,25 +77,6 @@ STARTUP_SECONDS = 60
 STOP_SECONDS = 20
 TASK_QUEUE = "pledge-bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile: p99 of 300 samples is the 297th smallest, a real sample."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))  # ceil without floats
-    return ordered[int(rank) - 1]
 
 
 # -- the peer: Temporal's trivial workflow -----------------------------------------------------
@@ -130,12 +110,6 @@ class Sink:
         with self._lock:
             self.received += 1
         return "250 OK"
-
-
-def _die_with_parent() -> None:
-    # A bench killed with SIGKILL must not leave a dev server, worker or API holding ports.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -175,7 +149,7 @@ class Stack:
             stdin=subprocess.DEVNULL,
             # Our own session: a Ctrl-C reaches only the bench, which stops them in order.
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         log.close()
 
