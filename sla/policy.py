@@ -398,6 +398,23 @@ class AccountServices(_Model):
         return self
 
 
+# essensys's table (Customer Success Engagement 1.2.1), for policies that publish none: the
+# enterprise edition gets the success services, the standard edition none of them.
+DEFAULT_ACCOUNT_SERVICES = AccountServices(
+    default_edition="standard",
+    editions={
+        "enterprise": Entitlements(
+            customer_success_manager=True,
+            quarterly_business_review=True,
+            incident_reporting=True,
+            monthly_reporting=True,
+        ),
+        "standard": Entitlements(),
+    },
+    note="Pledge's default: essensys's table, as the policy publishes no account services.",
+)
+
+
 class PublishedFigure(_Model):
     """A performance figure the organisation publishes."""
 
@@ -577,6 +594,12 @@ class Policy(_Model):
         """0 for the most urgent priority: priorities are listed most urgent first."""
         self.priority(key)
         return list(self.priorities).index(key)
+
+    def entitlements(self, edition: str) -> Entitlements:
+        """What an account on this edition gets; an edition the policy does not name gets its
+        default edition's (e-shot gives every subscription the same services)."""
+        services = self.account_services or DEFAULT_ACCOUNT_SERVICES
+        return services.editions.get(edition) or services.editions[services.default_edition]
 
     def calendar(self, key: str | None = None) -> Calendar:
         """The engine calendar with this key (the default calendar when None)."""

@@ -119,7 +119,7 @@ def test_representatives_and_closing(essensys: Policy) -> None:
 def test_editions(essensys: Policy) -> None:
     services = essensys.account_services
     assert services is not None
-    enterprise, other = services.editions["enterprise"], services.editions["other"]
+    enterprise, other = essensys.entitlements("enterprise"), essensys.entitlements("standard")
     for name in (
         "customer_success_manager",
         "quarterly_business_review",
