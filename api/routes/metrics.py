@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -16,22 +15,9 @@ from api.errors import Forbidden, InvalidInput, NotFound, responses
 from db.complaint_figures import ComplaintFigures, complaint_figures
 from db.models import Account, Role
 from db.sla_figures import SlaFigures, sla_figures
+from sla.periods import BadPeriod, month_bounds
 
 router = APIRouter(tags=["metrics"])
-
-PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_bounds(period: str, timezone: str) -> tuple[datetime, datetime]:
-    """The first instant of a YYYY-MM month and of the next, in the given zone."""
-    match = PERIOD.match(period)
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise InvalidInput.for_field("query.period", f"{period!r} is not a month like 2026-11")
-    year, month = int(match[1]), int(match[2])
-    zone = ZoneInfo(timezone)
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _bounds(
@@ -40,7 +26,10 @@ def _bounds(
     if period is not None:
         if start is not None or end is not None:
             raise InvalidInput.for_field("query.period", "give a period or from/to, not both")
-        return month_bounds(period, timezone)
+        try:
+            return month_bounds(period, timezone)
+        except BadPeriod as exc:
+            raise InvalidInput.for_field("query.period", str(exc)) from None
     if start is None or end is None:
         raise InvalidInput.for_field("query.period", "give a period (2026-11) or both from and to")
     if end <= start:
