@@ -8,10 +8,16 @@ from typing import Any
 
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
+from activities.reports import ReportActivities
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
 
-ACTIVITY_CLASSES: list[type] = [SystemActivities, TicketActivities, ComplaintActivities]
+ACTIVITY_CLASSES: list[type] = [
+    SystemActivities,
+    TicketActivities,
+    ComplaintActivities,
+    ReportActivities,
+]
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:

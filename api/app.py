@@ -18,6 +18,7 @@ from api.routes import (
     metrics,
     policies,
     releases,
+    reports,
     system,
     tickets,
 )
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tickets,
         releases,
         complaints,
+        reports,
         metrics,
         system,
     ):

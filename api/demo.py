@@ -76,13 +76,14 @@ class Seeded:
     tickets: int = 0
     releases: int = 0
     complaints: int = 0
+    reports: int = 0
     references: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"demo data: {self.accounts} accounts, {self.tickets} tickets, {self.releases} "
-            f"release, {self.complaints} complaints (GET /tickets and GET /complaints list "
-            "them, soonest deadline first)"
+            f"release, {self.complaints} complaints, {self.reports} monthly report (GET "
+            "/tickets and GET /complaints list them, soonest deadline first)"
         )
 
 
@@ -109,6 +110,10 @@ async def seed(base_url: str, admin_key: str) -> Seeded | None:
                 contacts.setdefault(spec["policy"], contact["id"])
         await _tickets(client, ids, contacts, done)
         await _complaints(client, ids, done)
+        # This month's report so far, for the e-shot customer: the tickets above, as a PDF.
+        period = datetime.now(UTC).strftime("%Y-%m")
+        await _call(client, "POST", f"/accounts/{ids['e-shot']}/reports", {"period": period})
+        done.reports += 1
         return done
 
 

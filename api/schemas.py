@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     HttpUrl,
     PlainSerializer,
+    computed_field,
 )
 
 import sla
@@ -179,9 +180,37 @@ class AccountCreate(Strict):
     )
     account_manager_name: str | None = Field(None, max_length=200)
     account_manager_email: EmailStr | None = None
+    success_manager_name: str | None = Field(
+        None, max_length=200, description="Customer success manager, where the edition has one"
+    )
+    success_manager_email: EmailStr | None = None
     webhook_url: HttpUrl | None = Field(
         None, description="Receives a JSON POST for every SLA warning and breach"
     )
+
+
+class AccountUpdate(Strict):
+    """Only the fields given change; null clears one."""
+
+    edition: Edition | None = Field(
+        None, description="What the account has bought; its workflows follow from their next cycle"
+    )
+    account_manager_name: str | None = Field(None, max_length=200)
+    account_manager_email: EmailStr | None = None
+    success_manager_name: str | None = Field(None, max_length=200)
+    success_manager_email: EmailStr | None = None
+    webhook_url: HttpUrl | None = None
+
+
+class Services(BaseModel):
+    """What the account's edition gets under its policy."""
+
+    customer_success_manager: bool
+    account_manager: bool
+    quarterly_business_review: bool
+    monthly_reporting: bool
+    incident_reporting: bool
+    onboarding_objectives: bool
 
 
 class AccountOut(BaseModel):
@@ -194,8 +223,16 @@ class AccountOut(BaseModel):
     calendar: str | None
     account_manager_name: str | None
     account_manager_email: str | None
+    success_manager_name: str | None
+    success_manager_email: str | None
     webhook_url: str | None
     created_at: Instant
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def services(self) -> Services:
+        entitled = sla.get_policy(self.policy).entitlements(self.edition.value)
+        return Services(**entitled.model_dump(include=set(Services.model_fields)))
 
 
 class ContactCreate(Strict):
@@ -490,3 +527,32 @@ class ComplaintReply(Strict):
 
 class FeedUrl(BaseModel):
     url: str
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+class ReportCreate(Strict):
+    period: str = Field(description="The month to report on, YYYY-MM", examples=["2026-10"])
+    send: bool = Field(
+        False, description="Also e-mail it to the account's representatives and success manager"
+    )
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    kind: str
+    period: str
+    title: str
+    filename: str
+    requested_by: str
+    created_at: Instant
+    emailed_to: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return f"/reports/{self.id}/pdf"

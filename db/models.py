@@ -115,6 +115,9 @@ class Account(Base):
     calendar: Mapped[str | None] = mapped_column(String(64))
     account_manager_name: Mapped[str | None] = mapped_column(String(200))
     account_manager_email: Mapped[str | None] = mapped_column(String(320))
+    # The customer success manager (essensys's Enterprise edition): reviews and reports.
+    success_manager_name: Mapped[str | None] = mapped_column(String(200))
+    success_manager_email: Mapped[str | None] = mapped_column(String(320))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -315,3 +318,26 @@ class Letter(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """A report produced for an account (monthly, review pack, incident), kept as its PDF."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_account_kind_period", "account_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Who asked for it, once: a scheduled run's workflow id, or an on-demand request's; a
+    # retried activity finds its report here instead of storing a second one.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The figures as reported, so anyone can check the PDF against GET /metrics/sla.
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    emailed_to: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -149,6 +149,10 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     assert status == 200 and board["total"] == int(complaints[1]) >= 4
     assert board["complaints"][0]["overdue"] is True  # the overdue one tops the board
     assert {c["status"] for c in board["complaints"]} >= {"received", "acknowledged"}
+    status, accounts = first.get("/accounts", key)
+    [eshot] = [a for a in accounts if a["policy"] == "e-shot"]
+    status, reports = first.get(f"/accounts/{eshot['id']}/reports", key)
+    assert status == 200 and [r["kind"] for r in reports] == ["monthly"]
     assert first.get("/me", key) == (
         200,
         {"key_id": 1, "name": "generated admin", "role": "admin", "account_id": None},

@@ -1,8 +1,17 @@
 """Every workflow the worker runs."""
 
+from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.release import ReleaseWorkflow
+from workflows.report import MonthlyReportWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
 
-WORKFLOWS: list[type] = [SystemCheckWorkflow, TicketWorkflow, ReleaseWorkflow, ComplaintWorkflow]
+WORKFLOWS: list[type] = [
+    SystemCheckWorkflow,
+    TicketWorkflow,
+    ReleaseWorkflow,
+    ComplaintWorkflow,
+    AccountSuccessWorkflow,
+    MonthlyReportWorkflow,
+]

@@ -5,13 +5,31 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 import sla
 from api.auth import CurrentPrincipal, Principal, Staff, SuccessManager
-from api.deps import Session
-from api.errors import Conflict, Forbidden, InvalidInput, NotFound, responses
-from api.schemas import AccountCreate, AccountDetail, AccountOut, ContactCreate, ContactOut
-from db.models import Account, Contact, Role
+from api.deps import AppSettings, Session, Temporal
+from api.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    responses,
+)
+from api.schemas import (
+    AccountCreate,
+    AccountDetail,
+    AccountOut,
+    AccountUpdate,
+    ContactCreate,
+    ContactOut,
+)
+from db.models import Account, Contact, Edition, Role
+from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
+from workflows.account_success import workflow_id as success_workflow_id
 
 router = APIRouter(tags=["accounts"])
 
@@ -37,16 +55,35 @@ def _check_policy(body: AccountCreate) -> None:
             f"policy {policy.key!r} has no calendar {body.calendar!r} "
             f"(known: {', '.join(policy.calendars)})",
         )
+    _check_success_manager(policy, body.edition.value, body.success_manager_name)
+
+
+def _check_success_manager(policy: sla.Policy, edition: str, name: str | None) -> None:
+    """A success manager only where the edition has success services to run."""
+    services = policy.entitlements(edition)
+    if name and not (services.customer_success_manager or services.quarterly_business_review):
+        raise InvalidInput.for_field(
+            "body.success_manager_name",
+            f"the {edition} edition under policy {policy.key!r} has no customer success "
+            "manager or reviews; change the edition first",
+        )
 
 
 @router.post(
     "/accounts",
     response_model=AccountOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(403, 409),
+    responses=responses(403, 409, 503),
 )
-async def create_account(body: AccountCreate, session: Session, _: SuccessManager) -> Account:
-    """Add a customer account under one of the SLA policies."""
+async def create_account(
+    body: AccountCreate,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    _: SuccessManager,
+) -> Account:
+    """Add a customer account under one of the SLA policies; its success work (monthly
+    reports where the edition has them) starts with it."""
     _check_policy(body)
     account = Account(**body.model_dump(mode="json"))
     session.add(account)
@@ -54,6 +91,21 @@ async def create_account(body: AccountCreate, session: Session, _: SuccessManage
         await session.flush()
     except IntegrityError:
         raise Conflict(f"An account called {body.name!r} already exists") from None
+    try:
+        # Before the commit: without its workflow the account would silently get no reports.
+        await client.start_workflow(
+            AccountSuccessWorkflow.run,
+            AccountSuccessStart(
+                account_id=account.id, policy=account.policy, calendar=account.calendar
+            ),
+            id=success_workflow_id(account.id),
+            task_queue=settings.temporal_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    except RPCError as exc:
+        raise ServiceUnavailable(
+            f"Temporal did not accept the account's success workflow: {exc.message}"
+        ) from None
     return account
 
 
@@ -79,6 +131,25 @@ async def get_account(
         **AccountOut.model_validate(account).model_dump(),
         contacts=[ContactOut.model_validate(contact) for contact in contacts],
     )
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountOut, responses=responses(403, 404))
+async def update_account(
+    account_id: int, body: AccountUpdate, session: Session, principal: SuccessManager
+) -> Account:
+    """Change the edition, the account or success manager, or the webhook. A new edition
+    changes what the account's success workflows do from their next cycle."""
+    account = await load_account(session, account_id, principal)
+    changes = body.model_dump(mode="json", include=body.model_fields_set)
+    if "edition" in changes and changes["edition"] is None:
+        raise InvalidInput.for_field("body.edition", "an account always has an edition")
+    edition = changes.get("edition", account.edition.value)
+    manager = changes.get("success_manager_name", account.success_manager_name)
+    _check_success_manager(sla.get_policy(account.policy), edition, manager)
+    for name, value in changes.items():
+        setattr(account, name, Edition(value) if name == "edition" else value)
+    await session.flush()
+    return account
 
 
 @router.post(

@@ -32,10 +32,13 @@ from db.migrate import upgrade
 from db.session import make_engine, make_sync_engine
 from settings import Settings
 from sla.complaint import ComplaintSla
+from sla.periods import next_monthly_run, period_reported_at
 from sla.ticket import TicketType
 from tests.workflows.complaints import complaint_kinds, log_complaint
 from tests.workflows.tickets import kinds, make_account, open_ticket
 from worker import build_worker
+from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
+from workflows.account_success import workflow_id as success_workflow_id
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_messages import Act as ComplaintAct
 from workflows.complaint_messages import AssignHandler, Extend
@@ -329,6 +332,37 @@ async def complaint_logged_late(
     return {"complaint_logged_late": h}
 
 
+async def account_success_month(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """An enterprise account's first cycle: sleep to the first working day, the monthly
+    report as a child (gathered, rendered, mailed), then continue as new."""
+    account, _ = await make_account(engine, "essensys", representative=True)
+    first = await env.client.start_workflow(
+        AccountSuccessWorkflow.run,
+        AccountSuccessStart(account_id=account.id, policy="essensys", calendar=None),
+        id=success_workflow_id(account.id),
+        task_queue=s.temporal_task_queue,
+    )
+    calendar = sla.get_policy("essensys").calendar()
+    run_at = next_monthly_run(calendar, await env.get_current_time())
+    await skip_to(env, run_at + timedelta(minutes=1))
+    report = env.client.get_workflow_handle(
+        f"account-{account.id}-monthly-{period_reported_at(calendar, run_at)}"
+    )
+    await report.result()
+    for _ in range(200):  # until the first run has continued as new
+        if (await env.client.get_workflow_handle(first.id).describe()).run_id != first.run_id:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise RuntimeError("the account workflow did not continue as new")
+    return {
+        "account_success_month": env.client.get_workflow_handle(first.id, run_id=first.run_id),
+        "monthly_report": report,
+    }
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -349,6 +383,7 @@ SCENARIOS: list[Scenario] = [
     ticket_enhancement,
     complaint_lifecycle,
     complaint_logged_late,
+    account_success_month,
     system_check,
 ]
 

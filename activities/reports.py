@@ -1,0 +1,203 @@
+"""Side effects of reporting: gathering an account's figures, rendering PDFs, e-mailing them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from temporalio import activity
+
+import sla
+from activities.deps import ActivityDeps
+from db.account_figures import account_month
+from db.idempotent import insert_once
+from db.models import Account, Contact, Notification, Report
+from db.projection import insert_missing_statement
+from db.types import utcnow
+from reports.charts import Pair, Share, attainment_bars, paired_bars
+from sla.periods import month_bounds, month_label
+from workflows.report_messages import (
+    AccountServicesView,
+    MonthlyContent,
+    ReportRequest,
+)
+
+
+def account_timezone(account: Account) -> str:
+    return sla.get_policy(account.policy).calendar(account.calendar).timezone
+
+
+class ReportActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def account_services(self, account_id: int) -> AccountServicesView | None:
+        """The account's edition and what it is entitled to now; None once it is gone."""
+        async with self._deps.session_factory() as session:
+            account = await session.get(Account, account_id)
+        if account is None:
+            return None
+        services = sla.get_policy(account.policy).entitlements(account.edition.value)
+        return AccountServicesView(
+            account_id=account.id,
+            policy=account.policy,
+            calendar=account.calendar,
+            edition=account.edition.value,
+            monthly_reporting=services.monthly_reporting,
+        )
+
+    @activity.defn
+    async def gather_monthly(self, request: ReportRequest) -> MonthlyContent | None:
+        """The month's figures for the account, and who the report goes to."""
+        async with self._deps.session_factory() as session:
+            account = await session.get(Account, request.account_id)
+            if account is None:
+                return None
+            timezone = account_timezone(account)
+            start, end = month_bounds(request.period, timezone)
+            month = await account_month(
+                session, account_id=account.id, policy=account.policy, start=start, end=end
+            )
+            representatives = list(
+                await session.scalars(
+                    select(Contact.email)
+                    .where(Contact.account_id == account.id, Contact.is_representative)
+                    .order_by(Contact.email)
+                )
+            )
+        recipients = representatives + (
+            [account.success_manager_email] if account.success_manager_email else []
+        )
+        now = datetime.now(UTC)
+        return MonthlyContent(
+            account_id=account.id,
+            account_name=account.name,
+            policy=account.policy,
+            edition=account.edition.value,
+            success_manager_name=account.success_manager_name,
+            timezone=timezone,
+            period=request.period,
+            partial=now < end,
+            gathered_at=now,
+            month=month,
+            recipients=list(dict.fromkeys(recipients)),
+        )
+
+    @activity.defn
+    def render_monthly(self, request: ReportRequest, content: MonthlyContent) -> int:
+        """Render the monthly report to PDF and keep it under the request's key; on the
+        worker's thread pool (WeasyPrint is CPU-bound). A retry finds it kept."""
+        with self._deps.sync_session_factory() as session:
+            kept = session.scalar(select(Report.id).where(Report.key == request.key))
+        if kept is not None:
+            return kept
+        policy = sla.get_policy(content.policy)
+        names = {key: priority.name for key, priority in policy.priorities.items()}
+        month = content.month
+        label = month_label(content.period)
+        title = f"Monthly report, {label}"
+        pdf = self._deps.renderer.pdf(
+            "reports/monthly.html",
+            title=title,
+            organisation={"name": self._deps.settings.organisation_name},
+            account={
+                "id": content.account_id,
+                "name": content.account_name,
+                "edition": content.edition,
+                "success_manager_name": content.success_manager_name,
+            },
+            policy={"name": policy.name},
+            period=content.period,
+            period_label=label,
+            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+            partial=content.partial,
+            figures_until=content.gathered_at,
+            timezone=content.timezone,
+            month=month,
+            priority_names=names,
+            charts={
+                "activity": paired_bars(
+                    [Pair(names.get(r.priority, r.priority), r.opened, r.resolved)
+                     for r in month.activity],
+                    ("opened", "resolved"),
+                ),
+                "attainment": attainment_bars(
+                    [
+                        Share(f"{names.get(row.priority or '', row.priority)} {what}",
+                              getattr(row, clock).attainment, getattr(row, clock).goal)
+                        for row in month.sla.by_priority
+                        for clock, what in (("first_response", "response"),
+                                            ("resolution", "resolution"))
+                    ]
+                ),
+            },
+        )  # fmt: skip
+        slug = content.account_name.lower().replace(" ", "-")
+        with self._deps.sync_session_factory() as session, session.begin():
+            # Writes first (see render_letter); a concurrent retry's copy wins.
+            session.execute(
+                insert_missing_statement(Report.__table__, session.get_bind().dialect.name),
+                {
+                    "key": request.key,
+                    "account_id": content.account_id,
+                    "kind": "monthly",
+                    "period": content.period,
+                    "title": title,
+                    "filename": f"{slug}-monthly-report-{content.period}.pdf",
+                    "content": pdf,
+                    "figures": month.model_dump(mode="json"),
+                    "requested_by": request.requested_by,
+                    "created_at": utcnow(),
+                    "emailed_to": [],
+                },
+            )
+            report_id = session.scalar(select(Report.id).where(Report.key == request.key))
+        assert report_id is not None
+        return report_id
+
+    @activity.defn
+    async def send_report(self, report_id: int, recipients: list[str]) -> list[str]:
+        """E-mail the report, as a PDF attachment, to each recipient once."""
+        async with self._deps.session_factory() as session:
+            report = await session.get(Report, report_id)
+            if report is None:
+                raise RuntimeError(f"report {report_id} is not kept")
+            account = await session.get(Account, report.account_id)
+            sent = set(
+                await session.scalars(
+                    select(Notification.recipient).where(
+                        Notification.event_id == f"report:{report_id}"
+                    )
+                )
+            )
+        name = account.name if account else "your account"
+        organisation = self._deps.settings.organisation_name
+        for address in recipients:
+            if address in sent:
+                continue
+            key = f"report:{report_id}:email:{address}"
+            message = self._deps.mailer.compose(
+                address,
+                f"{report.title}: {name}",
+                f"Hello,\n\nPlease find attached the {report.title.lower()} for {name}.\n\n"
+                f"{organisation}\n",
+                attachments=[(report.filename, report.content, "application/pdf")],
+                headers={"X-Pledge-Report": str(report_id)},
+                message_key=key,
+            )
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            async with self._deps.session_factory() as session, session.begin():
+                await insert_once(
+                    session, Notification, id=key, event_id=f"report:{report_id}",
+                    channel="email", recipient=address, role="representative",
+                    kind="report", sent_at=utcnow(),
+                )  # fmt: skip
+            activity.heartbeat(address)
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(Report).where(Report.id == report_id).values(emailed_to=recipients)
+            )
+        return recipients

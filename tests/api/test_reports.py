@@ -1,0 +1,157 @@
+"""Monthly reports on demand, end to end: every figure in the PDF is the API's figure."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+from pypdf import PdfReader
+
+from reports.dates import duration
+from tests.api.conftest import Live, customer_key
+from tests.conftest import Inbox
+
+
+def pdf_text(content: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def pct(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+async def test_a_report_on_demand_says_what_the_metrics_say(live: Live, inbox: Inbox) -> None:
+    account = await live.account(
+        "e-shot", success_manager_name="Sam Success", success_manager_email="sam@pledge.example.com"
+    )
+    rep = await live.contact(account["id"], is_representative=True)
+    agent = live.as_("agent")
+    references = []
+    for priority in ("p1", "p3", "p3"):
+        opened = await live.open(account_id=account["id"], contact_id=rep["id"], priority=priority)
+        assert opened.status_code == 201, opened.text
+        references.append(opened.json()["reference"])
+    for reference in references[:2]:
+        answer = await live.http.post(
+            f"/tickets/{reference}/responses", json={"body": "On it"}, headers=agent
+        )
+        assert answer.status_code == 200
+    await live.http.post(f"/tickets/{references[0]}/resolve", json={}, headers=agent)
+
+    period = datetime.now(UTC).astimezone().strftime("%Y-%m")
+    manager = live.as_("success_manager")
+    response = await live.http.post(
+        f"/accounts/{account['id']}/reports", json={"period": period, "send": True}, headers=manager
+    )
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert report["kind"] == "monthly" and report["period"] == period
+    assert sorted(report["emailed_to"]) == sorted([rep["email"], "sam@pledge.example.com"])
+
+    pdf = await live.http.get(report["url"], headers=manager)
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    figures = (
+        await live.http.get(
+            "/metrics/sla", params={"account_id": account["id"], "period": period}, headers=manager
+        )
+    ).json()
+    overall = figures["overall"]
+    assert account["name"] in text and "Monthly report" in text
+    assert f"Tickets opened {overall['tickets']}" in text
+    assert "Tickets resolved 1" in text
+    fr, res = overall["first_response"], overall["resolution"]
+    assert f"First response in time {pct(fr['attainment'])}" in text
+    assert f"Resolution in time {pct(res['attainment'])}" in text
+    assert f"Median first response {duration(overall['median_first_response_seconds'])}" in text
+    for row in figures["by_priority"]:
+        decided = row["first_response"]["met"] + row["first_response"]["breached"]
+        assert f"{row['first_response']['met']} of {decided}" in text
+    assert "The month is not over" in text  # the current month is reported to date
+
+    mail = await inbox.wait_for(
+        lambda m: m["To"] == rep["email"] and "Monthly report" in m["Subject"]
+    )
+    [attachment] = list(mail[0].iter_attachments())
+    assert attachment.get_filename() == report["filename"]
+    assert attachment.get_content() == pdf.content
+
+    listed = await live.http.get(f"/accounts/{account['id']}/reports", headers=manager)
+    assert [r["id"] for r in listed.json()] == [report["id"]]
+
+
+async def test_customers_see_their_own_reports_only(live: Live, engine) -> None:  # type: ignore[no-untyped-def]
+    mine = await live.account("web-agency", edition="enterprise")
+    theirs = await live.account("web-agency", edition="enterprise")
+    period = datetime.now(UTC).strftime("%Y-%m")
+    made = {}
+    for account in (mine, theirs):
+        response = await live.http.post(
+            f"/accounts/{account['id']}/reports", json={"period": period},
+            headers=live.as_("success_manager"),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        assert response.json()["emailed_to"] == []  # not asked to send
+        made[account["id"]] = response.json()["id"]
+    key = await customer_key(engine, mine["id"])
+    assert (await live.http.get(f"/reports/{made[mine['id']]}/pdf", headers=key)).status_code == 200
+    other = await live.http.get(f"/reports/{made[theirs['id']]}/pdf", headers=key)
+    assert other.status_code == 404
+    assert (
+        await live.http.get(f"/accounts/{theirs['id']}/reports", headers=key)
+    ).status_code == 403
+    made_by_customer = await live.http.post(
+        f"/accounts/{mine['id']}/reports", json={"period": period}, headers=key
+    )
+    assert made_by_customer.status_code == 403
+
+
+async def test_bad_periods_are_422_naming_the_field(live: Live) -> None:
+    account = await live.account("e-shot")
+    for period, words in [
+        ("2026-13", "is not a month like 2026-11"),
+        ("last month", "is not a month like 2026-11"),
+        ("2099-01", "has not begun"),
+    ]:
+        response = await live.http.post(
+            f"/accounts/{account['id']}/reports", json={"period": period},
+            headers=live.as_("success_manager"),
+        )  # fmt: skip
+        assert response.status_code == 422, response.text
+        [problem] = response.json()["errors"]
+        assert problem["field"] == "body.period" and words in problem["message"]
+    missing = await live.http.post(
+        "/accounts/987654/reports", json={"period": "2026-10"}, headers=live.as_("admin")
+    )
+    assert missing.status_code == 404
+
+
+async def test_editions_decide_the_services_and_can_change(live: Live) -> None:
+    account = await live.account("essensys", edition="standard")
+    assert account["services"]["monthly_reporting"] is False
+    manager = live.as_("success_manager")
+    refused = await live.http.patch(
+        f"/accounts/{account['id']}", json={"success_manager_name": "Sam"}, headers=manager
+    )
+    assert refused.status_code == 422
+    assert "no customer success manager" in refused.json()["errors"][0]["message"]
+    upgraded = await live.http.patch(
+        f"/accounts/{account['id']}",
+        json={"edition": "enterprise", "success_manager_name": "Sam",
+              "success_manager_email": "sam@pledge.example.com"},
+        headers=manager,
+    )  # fmt: skip
+    assert upgraded.status_code == 200, upgraded.text
+    body = upgraded.json()
+    assert body["edition"] == "enterprise" and body["success_manager_name"] == "Sam"
+    assert all(
+        body["services"][name]
+        for name in ("customer_success_manager", "quarterly_business_review",
+                     "incident_reporting", "monthly_reporting")
+    )  # fmt: skip
+    cleared = await live.http.patch(
+        f"/accounts/{account['id']}", json={"edition": None}, headers=manager
+    )
+    assert cleared.status_code == 422

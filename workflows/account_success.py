@@ -1,0 +1,96 @@
+"""An account's success work (account-<id>-success): a monthly report on the first working
+day of each month, for as long as the account exists; one cycle per run, then continue as new.
+
+What the account is entitled to is read afresh every cycle, so a change of edition takes
+effect from the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    import sla
+    from activities.reports import ReportActivities
+    from sla.periods import next_monthly_run, period_reported_at
+    from workflows.report import MonthlyReportWorkflow
+    from workflows.report_messages import ReportRequest
+
+READ_TIMEOUT = timedelta(seconds=30)
+
+
+class AccountSuccessStart(BaseModel):
+    account_id: int
+    policy: str
+    calendar: str | None
+    next_run: datetime | None = None  # None: the first run after now
+
+
+class CycleView(BaseModel):
+    account_id: int
+    next_run: datetime
+    last_report_period: str | None
+
+
+def workflow_id(account_id: int) -> str:
+    return f"account-{account_id}-success"
+
+
+@workflow.defn
+class AccountSuccessWorkflow:
+    @workflow.init
+    def __init__(self, start: AccountSuccessStart) -> None:
+        self._start = start
+        calendar = sla.get_policy(start.policy).calendar(start.calendar)
+        self._next_run = start.next_run or next_monthly_run(calendar, workflow.now())
+        self._last_period: str | None = None
+
+    @workflow.run
+    async def run(self, start: AccountSuccessStart) -> None:
+        await workflow.sleep(max(self._next_run - workflow.now(), timedelta(seconds=1)))
+        services = await workflow.execute_activity_method(
+            ReportActivities.account_services, start.account_id,
+            start_to_close_timeout=READ_TIMEOUT,
+        )  # fmt: skip
+        if services is None:
+            return  # the account is gone: nothing more to report
+        calendar = sla.get_policy(services.policy).calendar(services.calendar)
+        if services.monthly_reporting:
+            period = period_reported_at(calendar, self._next_run)
+            report_id = f"account-{start.account_id}-monthly-{period}"
+            # Already made (this cycle ran before a restart): one report a month.
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await workflow.execute_child_workflow(
+                    MonthlyReportWorkflow.run,
+                    ReportRequest(
+                        account_id=start.account_id,
+                        period=period,
+                        key=report_id,
+                        requested_by="Pledge (monthly schedule)",
+                    ),
+                    id=report_id,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+            self._last_period = period
+        workflow.continue_as_new(
+            AccountSuccessStart(
+                account_id=start.account_id,
+                policy=services.policy,
+                calendar=services.calendar,
+                next_run=next_monthly_run(calendar, self._next_run),
+            )
+        )
+
+    @workflow.query
+    def cycle(self) -> CycleView:
+        return CycleView(
+            account_id=self._start.account_id,
+            next_run=self._next_run,
+            last_report_period=self._last_period,
+        )

@@ -1,0 +1,49 @@
+"""What the API, the account workflows and the report activities say to each other."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from db.account_figures import AccountMonth
+
+
+class ReportRequest(BaseModel):
+    account_id: int
+    period: str  # YYYY-MM
+    key: str  # the requesting workflow's id: one report per key, whatever retries
+    requested_by: str
+    send: bool = True  # e-mail it to the account's representatives
+
+
+class MonthlyContent(BaseModel):
+    """A monthly report's data, gathered once, rendered from."""
+
+    account_id: int
+    account_name: str
+    policy: str
+    edition: str
+    success_manager_name: str | None
+    timezone: str
+    period: str
+    partial: bool  # the month is not over yet
+    gathered_at: datetime
+    month: AccountMonth
+    recipients: list[str]
+
+
+class ReportResult(BaseModel):
+    report_id: int | None
+    emailed_to: list[str] = []
+    skipped: str | None = None  # why nothing was produced
+
+
+class AccountServicesView(BaseModel):
+    """What an account's success workflow needs each cycle, read afresh."""
+
+    account_id: int
+    policy: str
+    calendar: str | None
+    edition: str
+    monthly_reporting: bool
