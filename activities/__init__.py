@@ -8,6 +8,7 @@ from typing import Any
 
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
+from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
@@ -17,6 +18,7 @@ ACTIVITY_CLASSES: list[type] = [
     TicketActivities,
     ComplaintActivities,
     ReportActivities,
+    ObjectiveActivities,
 ]
 
 

@@ -16,6 +16,7 @@ from api.routes import (
     health,
     keys,
     metrics,
+    objectives,
     policies,
     releases,
     reports,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         releases,
         complaints,
         reports,
+        objectives,
         metrics,
         system,
     ):

@@ -556,3 +556,74 @@ class ReportOut(BaseModel):
     @property
     def url(self) -> str:
         return f"/reports/{self.id}/pdf"
+
+
+# -- onboarding objectives and metrics -------------------------------------------------------
+
+
+class OwnerIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+
+
+class ObjectiveCreate(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["Grow the mailing list"])
+    metric: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The metric that measures it",
+        examples=["subscribers"],
+    )
+    target: float | None = Field(
+        None, allow_inf_nan=False, description="The value the metric must reach", examples=[5000]
+    )
+    direction: Literal["at_least", "at_most"] = Field(
+        "at_least", description="at_least: reach the target or more; at_most: stay at or below it"
+    )
+    due_on: date = Field(description="The last day to reach it")
+    owner: OwnerIn
+
+
+class ObjectiveOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    name: str
+    metric: str
+    target: float
+    direction: str
+    due_on: date
+    owner_name: str
+    owner_email: str | None
+    status: Literal["open", "achieved", "missed"]
+    decided_at: Instant | None
+    achieved_value: float | None
+    plan_id: int | None
+    created_at: Instant
+
+
+class MeasurementCreate(Strict):
+    name: str = Field(min_length=1, max_length=100, examples=["subscribers"])
+    value: float = Field(allow_inf_nan=False)
+    at: AwareDatetime | None = Field(None, description="When it was measured; default now")
+
+
+class MeasurementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    name: str
+    value: float
+    at: Instant
+    recorded_by: str
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    created_at: Instant
+    summary: dict[str, Any]

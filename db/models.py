@@ -341,3 +341,52 @@ class Report(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     emailed_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Objective(Base):
+    """A measurable objective agreed with a customer at onboarding (e-shot)."""
+
+    __tablename__ = "objectives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(100))
+    target: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(16))  # at_least | at_most
+    due_on: Mapped[date] = mapped_column(Date)
+    owner_name: Mapped[str] = mapped_column(String(200))
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | achieved | missed
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    achieved_value: Mapped[float | None] = mapped_column(Float)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Measurement(Base):
+    """One reading of an account's metric; objectives are decided by them."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_account_name_at", "account_id", "name", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class AccountPlan(Base):
+    """The account management plan onboarding ends with: its objectives and how they went."""
+
+    __tablename__ = "account_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The onboarding run that made it: one plan per run, whatever retries.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

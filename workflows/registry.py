@@ -2,6 +2,7 @@
 
 from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
 from workflows.report import MonthlyReportWorkflow
 from workflows.system_check import SystemCheckWorkflow
@@ -14,4 +15,5 @@ WORKFLOWS: list[type] = [
     ComplaintWorkflow,
     AccountSuccessWorkflow,
     MonthlyReportWorkflow,
+    OnboardingWorkflow,
 ]

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -29,6 +29,7 @@ from activities.deps import ActivityDeps
 from activities.system import SystemCheckRequest
 from activities.tickets import ReleaseRecord
 from db.migrate import upgrade
+from db.models import Objective
 from db.session import make_engine, make_sync_engine
 from settings import Settings
 from sla.complaint import ComplaintSla
@@ -44,6 +45,9 @@ from workflows.complaint_messages import Act as ComplaintAct
 from workflows.complaint_messages import AssignHandler, Extend
 from workflows.complaint_messages import Reply as ComplaintReply
 from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
+from workflows.onboarding import OnboardingWorkflow
+from workflows.onboarding import workflow_id as onboarding_workflow_id
+from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
 from workflows.release import ReleaseWorkflow, ShipRequest
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
@@ -363,6 +367,44 @@ async def account_success_month(
     }
 
 
+async def onboarding_plan(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """Two objectives: one achieved by a reading, one reminded and then missed; the plan."""
+    account, _ = await make_account(engine, "e-shot")
+    today = (await env.get_current_time()).date()
+    specs = [("Grow the list", "subscribers", 5000.0, 30), ("NPS", "nps", 40.0, 45)]
+    handle = None
+    for name, metric, target, days in specs:
+        async with AsyncSession(engine) as session, session.begin():
+            row = Objective(
+                account_id=account.id, name=name, metric=metric, target=target,
+                direction="at_least", due_on=today + timedelta(days=days), owner_name="Olive",
+                owner_email="olive@customer.example.com", status="open", created_by="record",
+                created_at=await env.get_current_time(),
+            )  # fmt: skip
+            session.add(row)
+            await session.flush()
+            spec = ObjectiveAdded(
+                objective_id=row.id, name=name, metric=metric, target=target,
+                direction="at_least", due_on=row.due_on,
+            )  # fmt: skip
+        handle = await env.client.start_workflow(
+            OnboardingWorkflow.run,
+            OnboardingStart(account_id=account.id, policy="e-shot", calendar=None),
+            id=onboarding_workflow_id(account.id),
+            task_queue=s.temporal_task_queue,
+            start_signal="objective_added",
+            start_signal_args=[spec],
+        )
+    assert handle is not None
+    await handle.signal(
+        OnboardingWorkflow.measured,
+        Measured(name="subscribers", value=5100, at=await env.get_current_time()),
+    )
+    await env.sleep(timedelta(days=50))
+    await handle.result()
+    return {"onboarding_plan": handle}
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -384,6 +426,7 @@ SCENARIOS: list[Scenario] = [
     complaint_lifecycle,
     complaint_logged_late,
     account_success_month,
+    onboarding_plan,
     system_check,
 ]
 

@@ -1,0 +1,118 @@
+"""Side effects of onboarding: deciding objectives, reminding their owners, the plan."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select, update
+from temporalio import activity
+
+from activities.deps import ActivityDeps
+from db.idempotent import insert_once
+from db.models import Account, AccountPlan, Notification, Objective
+from db.projection import insert_missing_statement
+from db.types import utcnow
+from reports.dates import long_date
+from workflows.onboarding_messages import Decision, PlanRequest
+
+
+class ObjectiveActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def decide_objective(self, decision: Decision) -> bool:
+        """Mark an open objective achieved or missed; false when it was decided already."""
+        async with self._deps.session_factory() as session, session.begin():
+            result = await session.execute(
+                update(Objective)
+                .where(Objective.id == decision.objective_id, Objective.status == "open")
+                .values(
+                    status=decision.status, decided_at=decision.at, achieved_value=decision.value
+                )
+            )
+        return bool(result.rowcount)
+
+    @activity.defn
+    async def remind_objective_owner(self, objective_id: int) -> list[str]:
+        """Tell the owner (and the success manager) that an objective's date is near, once."""
+        async with self._deps.session_factory() as session:
+            objective = await session.get(Objective, objective_id)
+            if objective is None or objective.status != "open":
+                return []
+            account = await session.get(Account, objective.account_id)
+            sent = set(
+                await session.scalars(
+                    select(Notification.recipient).where(
+                        Notification.event_id == f"objective:{objective_id}:reminder"
+                    )
+                )
+            )
+        assert account is not None
+        recipients = [objective.owner_email, account.success_manager_email]
+        addresses = [a for a in dict.fromkeys(recipients) if a and a not in sent]
+        word = "at least" if objective.direction == "at_least" else "at most"
+        for address in addresses:
+            key = f"objective:{objective_id}:reminder:email:{address}"
+            message = self._deps.mailer.compose(
+                address,
+                f"Objective due {long_date(objective.due_on)}: {objective.name} ({account.name})",
+                f"The onboarding objective '{objective.name}' for {account.name} is due by "
+                f"{long_date(objective.due_on)}: {objective.metric} {word} {objective.target:g}."
+                f"\n\nOwner: {objective.owner_name}\n\n"
+                f"{self._deps.settings.effective_public_url}/accounts/{account.id}/objectives\n",
+                message_key=key,
+            )
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            async with self._deps.session_factory() as session, session.begin():
+                await insert_once(
+                    session, Notification, id=key, event_id=f"objective:{objective_id}:reminder",
+                    channel="email", recipient=address, role="objective_owner",
+                    kind="objective_reminder", sent_at=utcnow(),
+                )  # fmt: skip
+        return addresses
+
+    @activity.defn
+    async def make_plan(self, request: PlanRequest) -> int:
+        """Turn the decided objectives into the account management plan, once per run."""
+        async with self._deps.session_factory() as session, session.begin():
+            objectives = list(
+                await session.scalars(
+                    select(Objective)
+                    .where(Objective.account_id == request.account_id, Objective.plan_id.is_(None))
+                    .order_by(Objective.due_on, Objective.id)
+                )
+            )
+            summary = {
+                "objectives": [
+                    {
+                        "id": o.id, "name": o.name, "metric": o.metric, "target": o.target,
+                        "direction": o.direction, "due_on": o.due_on.isoformat(),
+                        "owner": o.owner_name, "status": o.status,
+                        "achieved_value": o.achieved_value,
+                    }
+                    for o in objectives
+                ],
+                "achieved": sum(o.status == "achieved" for o in objectives),
+                "missed": sum(o.status == "missed" for o in objectives),
+            }  # fmt: skip
+            dialect = session.get_bind().dialect.name
+            await session.execute(
+                insert_missing_statement(AccountPlan.__table__, dialect),
+                {
+                    "account_id": request.account_id,
+                    "key": request.key,
+                    "created_at": utcnow(),
+                    "summary": summary,
+                },
+            )
+            plan_id = await session.scalar(
+                select(AccountPlan.id).where(AccountPlan.key == request.key)
+            )
+            assert plan_id is not None
+            await session.execute(
+                update(Objective)
+                .where(Objective.id.in_([o.id for o in objectives]))
+                .values(plan_id=plan_id)
+            )
+        return plan_id
