@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 import sla
 from activities.deps import ActivityDeps
+from db import ticket_reads
 from db.account_figures import account_month
 from db.idempotent import insert_once
 from db.models import Account, Contact, Notification, Report
@@ -20,8 +23,12 @@ from reports.charts import Pair, Share, attainment_bars, paired_bars
 from sla.periods import month_bounds, month_label
 from workflows.report_messages import (
     AccountServicesView,
+    IncidentClock,
+    IncidentContent,
+    IncidentRequest,
     MonthlyContent,
     ReportRequest,
+    TimelineEntry,
 )
 
 
@@ -61,16 +68,7 @@ class ReportActivities:
             month = await account_month(
                 session, account_id=account.id, policy=account.policy, start=start, end=end
             )
-            representatives = list(
-                await session.scalars(
-                    select(Contact.email)
-                    .where(Contact.account_id == account.id, Contact.is_representative)
-                    .order_by(Contact.email)
-                )
-            )
-        recipients = representatives + (
-            [account.success_manager_email] if account.success_manager_email else []
-        )
+            recipients = await _recipients(session, account)
         now = datetime.now(UTC)
         return MonthlyContent(
             account_id=account.id,
@@ -83,15 +81,14 @@ class ReportActivities:
             partial=now < end,
             gathered_at=now,
             month=month,
-            recipients=list(dict.fromkeys(recipients)),
+            recipients=recipients,
         )
 
     @activity.defn
     def render_monthly(self, request: ReportRequest, content: MonthlyContent) -> int:
         """Render the monthly report to PDF and keep it under the request's key; on the
         worker's thread pool (WeasyPrint is CPU-bound). A retry finds it kept."""
-        with self._deps.sync_session_factory() as session:
-            kept = session.scalar(select(Report.id).where(Report.key == request.key))
+        kept = self._kept(request.key)
         if kept is not None:
             return kept
         policy = sla.get_policy(content.policy)
@@ -136,27 +133,114 @@ class ReportActivities:
             },
         )  # fmt: skip
         slug = content.account_name.lower().replace(" ", "-")
+        return self._keep(
+            key=request.key,
+            account_id=content.account_id,
+            kind="monthly",
+            period=content.period,
+            title=title,
+            filename=f"{slug}-monthly-report-{content.period}.pdf",
+            content=pdf,
+            figures=month.model_dump(mode="json"),
+            requested_by=request.requested_by,
+        )
+
+    def _kept(self, key: str) -> int | None:
+        with self._deps.sync_session_factory() as session:
+            return session.scalar(select(Report.id).where(Report.key == key))
+
+    def _keep(self, **values: Any) -> int:
+        """Store a rendered report once under its key; the id of whichever copy is kept."""
         with self._deps.sync_session_factory() as session, session.begin():
             # Writes first (see render_letter); a concurrent retry's copy wins.
             session.execute(
                 insert_missing_statement(Report.__table__, session.get_bind().dialect.name),
-                {
-                    "key": request.key,
-                    "account_id": content.account_id,
-                    "kind": "monthly",
-                    "period": content.period,
-                    "title": title,
-                    "filename": f"{slug}-monthly-report-{content.period}.pdf",
-                    "content": pdf,
-                    "figures": month.model_dump(mode="json"),
-                    "requested_by": request.requested_by,
-                    "created_at": utcnow(),
-                    "emailed_to": [],
-                },
+                {**values, "created_at": utcnow(), "emailed_to": []},
             )
-            report_id = session.scalar(select(Report.id).where(Report.key == request.key))
+            report_id = session.scalar(select(Report.id).where(Report.key == values["key"]))
         assert report_id is not None
         return report_id
+
+    @activity.defn
+    async def gather_incident(self, request: IncidentRequest) -> IncidentContent | None:
+        """The resolved ticket, its clocks and history; None unless the account's edition
+        includes incident reporting."""
+        async with self._deps.session_factory() as session:
+            ticket = await ticket_reads.by_reference(session, request.reference)
+            if ticket is None:
+                raise RuntimeError(f"ticket {request.reference} is not recorded yet")
+            account = await session.get(Account, ticket.account_id)
+            assert account is not None
+            policy = sla.get_policy(account.policy)
+            if not policy.entitlements(account.edition.value).incident_reporting:
+                return None
+            clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
+            events = await ticket_reads.events_of(session, ticket.id)
+            recipients = await _recipients(session, account)
+        priority = policy.priorities.get(ticket.priority)
+        return IncidentContent(
+            account_id=account.id,
+            account_name=account.name,
+            policy=account.policy,
+            edition=account.edition.value,
+            success_manager_name=account.success_manager_name,
+            timezone=account_timezone(account),
+            reference=ticket.reference,
+            subject=ticket.subject,
+            description=ticket.description,
+            priority=ticket.priority,
+            priority_name=priority.name if priority else ticket.priority,
+            received_at=ticket.received_at,
+            resolved_at=ticket.resolved_at,
+            clocks=[
+                IncidentClock(
+                    name=c.name, target=c.target, due=c.due, state=c.state, met_at=c.met_at
+                )
+                for c in clocks
+            ],
+            timeline=[TimelineEntry(at=e.at, actor=e.actor, summary=e.summary) for e in events],
+            impact=request.impact,
+            cause=request.cause,
+            actions=request.actions,
+            gathered_at=datetime.now(UTC),
+            recipients=recipients,
+        )
+
+    @activity.defn
+    def render_incident(self, request: IncidentRequest, content: IncidentContent) -> int:
+        """Render the incident report to PDF and keep it under the request's key."""
+        kept = self._kept(request.key)
+        if kept is not None:
+            return kept
+        title = f"Incident report, {content.reference}"
+        pdf = self._deps.renderer.pdf(
+            "reports/incident.html",
+            title=title,
+            organisation={"name": self._deps.settings.organisation_name},
+            account={
+                "id": content.account_id,
+                "name": content.account_name,
+                "edition": content.edition,
+                "success_manager_name": content.success_manager_name,
+            },
+            policy={"name": sla.get_policy(content.policy).name},
+            cover_label="Ticket",
+            period_label=f"{content.reference}: {content.subject}",
+            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+            timezone=content.timezone,
+            incident=content,
+        )
+        return self._keep(
+            key=request.key,
+            account_id=content.account_id,
+            kind="incident",
+            period=content.reference,
+            title=title,
+            filename=f"incident-report-{content.reference}.pdf",
+            content=pdf,
+            figures=content.model_dump(mode="json", exclude={"recipients"}),
+            requested_by=request.requested_by,
+        )
 
     @activity.defn
     async def send_report(self, report_id: int, recipients: list[str]) -> list[str]:
@@ -201,3 +285,16 @@ class ReportActivities:
                 update(Report).where(Report.id == report_id).values(emailed_to=recipients)
             )
         return recipients
+
+
+async def _recipients(session: AsyncSession, account: Account) -> list[str]:
+    """Who an account's reports go to: its representatives, then its success manager."""
+    representatives = list(
+        await session.scalars(
+            select(Contact.email)
+            .where(Contact.account_id == account.id, Contact.is_representative)
+            .order_by(Contact.email)
+        )
+    )
+    manager = [account.success_manager_email] if account.success_manager_email else []
+    return list(dict.fromkeys(representatives + manager))

@@ -356,6 +356,16 @@ class ActionNote(Strict):
     note: str = Field("", max_length=5000)
 
 
+class ResolveRequest(ActionNote):
+    impact: str = Field(
+        "", max_length=10_000, description="For an incident report: who and what was affected"
+    )
+    cause: str = Field("", max_length=10_000, description="For an incident report: the cause")
+    actions: list[str] = Field(
+        [], max_length=50, description="For an incident report: what was done, and will be"
+    )
+
+
 class ResponseCreate(Strict):
     author: Literal["agent", "customer"] = Field(
         "agent", description="Who replied; the first agent reply meets the first-response clock"

@@ -42,3 +42,4 @@ class MonthlyReportWorkflow:
                 retry_policy=SEND_RETRY,
             )
         return ReportResult(report_id=report_id, emailed_to=emailed)
+

@@ -47,3 +47,51 @@ class AccountServicesView(BaseModel):
     calendar: str | None
     edition: str
     monthly_reporting: bool
+
+
+class IncidentRequest(BaseModel):
+    reference: str  # the ticket
+    key: str  # the child workflow's id: one report per resolution
+    impact: str
+    cause: str
+    actions: list[str]
+    requested_by: str
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    actor: str
+    summary: str
+
+
+class IncidentClock(BaseModel):
+    name: str
+    target: str
+    due: datetime | None
+    state: str
+    met_at: datetime | None
+
+
+class IncidentContent(BaseModel):
+    """An incident report's data, gathered once, rendered from."""
+
+    account_id: int
+    account_name: str
+    policy: str
+    edition: str
+    success_manager_name: str | None
+    timezone: str
+    reference: str
+    subject: str
+    description: str
+    priority: str
+    priority_name: str
+    received_at: datetime
+    resolved_at: datetime | None
+    clocks: list[IncidentClock]
+    timeline: list[TimelineEntry]
+    impact: str
+    cause: str
+    actions: list[str]
+    gathered_at: datetime
+    recipients: list[str]

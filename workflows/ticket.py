@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.history import EventRow
+    from activities.reports import ReportActivities
     from activities.tickets import (
         ClockRow,
         TicketActivities,
@@ -36,15 +37,18 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.journal import Journal, SideJobs
+    from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
         Act,
         Assign,
         ClockView,
         Close,
+        IncidentDetails,
         Link,
         Opened,
         Reply,
         Reprioritise,
+        Resolve,
         Shipped,
         TicketCarry,
         TicketStart,
@@ -55,6 +59,7 @@ RECORD_TIMEOUT = timedelta(seconds=30)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 # A worker that dies mid-send is noticed within this, not after the whole timeout.
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
+REPORT_TIMEOUT = timedelta(minutes=5)
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
 
@@ -330,16 +335,53 @@ class TicketWorkflow:
             raise _refused("cannot assign a closed ticket")
 
     @workflow.update
-    async def resolve(self, act: Act) -> TicketView:
+    async def resolve(self, act: Resolve) -> TicketView:
         async def apply(now: datetime) -> None:
             met = self._sla.resolve(now)
-            self._journal.add("resolved", act.actor, "Resolved", note=act.note)
+            event = self._journal.add("resolved", act.actor, "Resolved", note=act.note)
             self._met(met, act.actor)
+            # Runs resolved before incident reports existed replay without the child.
+            if workflow.patched("incident-reports") and self._is_top_priority():
+                self._side_jobs.start(self._incident_report(event, act))
 
         return await self._act(apply)
 
+    def _is_top_priority(self) -> bool:
+        return self._sla.priority == next(iter(get_policy(self._sla.policy).priorities))
+
+    async def _incident_report(self, event_id: str, act: Resolve) -> None:
+        """Gather, render and send the incident report for this resolution (the activities
+        check the account's edition); a side job, so the ticket's own work goes on."""
+        details = act.incident or IncidentDetails()
+        request = IncidentRequest(
+            reference=self._opening.reference,
+            key=f"ticket-{self._opening.reference}-incident-{event_id.rpartition(':')[2]}",
+            impact=details.impact,
+            cause=details.cause,
+            actions=details.actions,
+            requested_by=act.actor,
+        )
+        content = await workflow.execute_activity_method(
+            ReportActivities.gather_incident, request, start_to_close_timeout=REPORT_TIMEOUT
+        )
+        if content is None:
+            return
+        report_id = await workflow.execute_activity_method(
+            ReportActivities.render_incident,
+            args=[request, content],
+            start_to_close_timeout=REPORT_TIMEOUT,
+        )
+        if content.recipients:
+            await workflow.execute_activity_method(
+                ReportActivities.send_report,
+                args=[report_id, content.recipients],
+                start_to_close_timeout=REPORT_TIMEOUT,
+                heartbeat_timeout=NOTIFY_HEARTBEAT,
+                retry_policy=NOTIFY_RETRY,
+            )
+
     @resolve.validator
-    def _check_resolve(self, act: Act) -> None:
+    def _check_resolve(self, act: Resolve) -> None:
         self._dry_run(lambda t, now: t.resolve(now))
 
     @workflow.update

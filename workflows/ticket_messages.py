@@ -96,6 +96,18 @@ class Assign(Act):
     email: str | None = None
 
 
+class IncidentDetails(BaseModel):
+    """What an incident report says beyond the ticket's own history, as the agent entered it."""
+
+    impact: str = ""
+    cause: str = ""
+    actions: list[str] = []
+
+
+class Resolve(Act):
+    incident: IncidentDetails | None = None
+
+
 class Close(Act):
     representative_agreed: bool = False
     representative: str | None = None

@@ -19,6 +19,7 @@ from api.schemas import (
     Assignment,
     CloseRequest,
     PriorityChange,
+    ResolveRequest,
     ResponseCreate,
     TicketCreate,
     TicketDetail,
@@ -35,9 +36,11 @@ from workflows.ticket_messages import (
     Act,
     Assign,
     Close,
+    IncidentDetails,
     Opened,
     Reply,
     Reprioritise,
+    Resolve,
     TicketOpening,
     TicketStart,
     TicketView,
@@ -355,7 +358,33 @@ _action("resume", "The customer answered: the clocks run again.", TicketWorkflow
 _action(
     "escalate", "Move the ticket to the next support line (1st, 2nd, 3rd).", TicketWorkflow.escalate
 )
-_action("resolve", "The fix is delivered: meets the resolution clock.", TicketWorkflow.resolve)
+
+
+@router.post("/tickets/{reference}/resolve", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def ticket_resolve(
+    reference: str,
+    session: Session,
+    client: Temporal,
+    principal: Agent,
+    body: ResolveRequest | None = None,
+) -> TicketOut:
+    """The fix is delivered: meets the resolution clock. For a top-priority ticket on an
+    edition with incident reporting, the impact, cause and actions given here go into the
+    incident report sent to the customer."""
+    ticket = await _load(session, reference, principal)
+    _not_closed(ticket)
+    body = body or ResolveRequest()
+    incident = (
+        IncidentDetails(impact=body.impact, cause=body.cause, actions=body.actions)
+        if body.impact or body.cause or body.actions
+        else None
+    )
+    act = Resolve(actor=principal.name, note=body.note, incident=incident)
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.resolve, act)
+    )
+
+
 _action("reopen", "The fix did not hold: the resolution clock runs again.", TicketWorkflow.reopen)
 
 

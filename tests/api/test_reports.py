@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from reports.dates import duration
 from tests.api.conftest import Live, customer_key
 from tests.conftest import Inbox
+from tests.workflows.tickets import eventually
 
 
 def pdf_text(content: bytes) -> str:
@@ -155,3 +156,83 @@ async def test_editions_decide_the_services_and_can_change(live: Live) -> None:
         f"/accounts/{account['id']}", json={"edition": None}, headers=manager
     )
     assert cleared.status_code == 422
+
+
+async def _incidents(live: Live, account_id: int) -> list[dict]:
+    listed = await live.http.get(
+        f"/accounts/{account_id}/reports", headers=live.as_("success_manager")
+    )
+    return [r for r in listed.json() if r["kind"] == "incident"]
+
+
+async def test_resolving_a_top_priority_ticket_sends_an_incident_report(
+    live: Live, inbox: Inbox
+) -> None:
+    account = await live.account("essensys", edition="enterprise")
+    rep = await live.contact(account["id"], is_representative=True)
+    opened = await live.open(account_id=account["id"], contact_id=rep["id"], priority="p1")
+    assert opened.status_code == 201, opened.text
+    reference = opened.json()["reference"]
+    agent = live.as_("agent")
+    await live.http.post(
+        f"/tickets/{reference}/responses", json={"body": "Investigating"}, headers=agent
+    )
+    resolved = await live.http.post(
+        f"/tickets/{reference}/resolve",
+        json={
+            "note": "Access restored",
+            "impact": "Members could not open the front doors at two sites for 40 minutes.",
+            "cause": "An expired certificate on the door controller gateway.",
+            "actions": ["Renewed the certificate", "Added expiry monitoring"],
+        },
+        headers=agent,
+    )
+    assert resolved.status_code == 200, resolved.text
+
+    async def sent() -> list[dict]:
+        return [r for r in await _incidents(live, account["id"]) if r["emailed_to"]]
+
+    [report] = await eventually(sent)
+    assert report["period"] == reference and report["emailed_to"] == [rep["email"]]
+    pdf = await live.http.get(report["url"], headers=live.as_("success_manager"))
+    text = pdf_text(pdf.content)
+    assert f"Incident report, {reference}" in text
+    assert "expired certificate on the door controller gateway" in text
+    assert "Added expiry monitoring" in text and "40 minutes" in text
+    history = (await live.http.get(f"/tickets/{reference}", headers=agent)).json()["events"]
+    assert len(history) >= 3
+    for event in history:  # the ticket's history is the timeline
+        assert re.sub(r"\s+", " ", event["summary"]) in text, event["summary"]
+    mail = await inbox.wait_for(
+        lambda m: m["To"] == rep["email"] and "Incident report" in m["Subject"]
+    )
+    assert [a.get_filename() for a in mail[0].iter_attachments()] == [report["filename"]]
+
+
+async def test_no_incident_report_below_top_priority_or_without_the_entitlement(
+    live: Live,
+) -> None:
+    standard = await live.account("essensys", edition="standard")
+    enterprise = await live.account("essensys", edition="enterprise")
+    agent = live.as_("agent")
+    for account, priority in ((standard, "p1"), (enterprise, "p3")):
+        rep = await live.contact(account["id"], is_representative=True)
+        opened = await live.open(account_id=account["id"], contact_id=rep["id"], priority=priority)
+        reference = opened.json()["reference"]
+        resolved = await live.http.post(
+            f"/tickets/{reference}/resolve", json={"cause": "x"}, headers=agent
+        )
+        assert resolved.status_code == 200
+    # The p1 on standard ran its report workflow, which found no entitlement; give the p3 the
+    # same time and look: neither has a report.
+    probe = await live.open(
+        account_id=enterprise["id"],
+        contact_id=(await live.contact(enterprise["id"], is_representative=True))["id"],
+        priority="p1",
+    )
+    await live.http.post(f"/tickets/{probe.json()['reference']}/resolve", json={}, headers=agent)
+    await eventually(lambda: _incidents(live, enterprise["id"]))  # the probe's arrives...
+    assert [r["period"] for r in await _incidents(live, enterprise["id"])] == [
+        probe.json()["reference"]
+    ]  # ...and only the probe's
+    assert await _incidents(live, standard["id"]) == []

@@ -51,7 +51,16 @@ from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingSt
 from workflows.release import ReleaseWorkflow, ShipRequest
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
-from workflows.ticket_messages import Act, Assign, Close, Link, Reply, Reprioritise
+from workflows.ticket_messages import (
+    Act,
+    Assign,
+    Close,
+    IncidentDetails,
+    Link,
+    Reply,
+    Reprioritise,
+    Resolve,
+)
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -405,6 +414,24 @@ async def onboarding_plan(env: WorkflowEnvironment, engine: AsyncEngine, s: Sett
     return {"onboarding_plan": handle}
 
 
+async def ticket_incident(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """essensys enterprise: a P1 resolved with its impact and cause gets its incident report."""
+    now = await env.get_current_time()
+    account, contact = await make_account(engine, "essensys", representative=True)
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p1", received_at=now
+    )
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Ola", author="agent", body="Investigating")
+    )
+    details = IncidentDetails(impact="Doors", cause="A certificate", actions=["Renewed it"])
+    await h.execute_update(TicketWorkflow.resolve, Resolve(actor="Ola", incident=details))
+    await h.execute_update(TicketWorkflow.close, Close(actor="Ola", representative_agreed=True))
+    await h.result()
+    return {"ticket_incident": h}
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -427,6 +454,7 @@ SCENARIOS: list[Scenario] = [
     complaint_logged_late,
     account_success_month,
     onboarding_plan,
+    ticket_incident,
     system_check,
 ]
 
