@@ -10,6 +10,7 @@ from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
+from activities.reviews import ReviewActivities
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
 
@@ -19,6 +20,7 @@ ACTIVITY_CLASSES: list[type] = [
     ComplaintActivities,
     ReportActivities,
     ObjectiveActivities,
+    ReviewActivities,
 ]
 
 

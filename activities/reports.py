@@ -14,7 +14,7 @@ from temporalio import activity
 import sla
 from activities.deps import ActivityDeps
 from db import ticket_reads
-from db.account_figures import account_month
+from db.account_figures import AccountMonth, account_month
 from db.idempotent import insert_once
 from db.models import Account, Contact, Notification, Report
 from db.projection import insert_missing_statement
@@ -54,6 +54,7 @@ class ReportActivities:
             calendar=account.calendar,
             edition=account.edition.value,
             monthly_reporting=services.monthly_reporting,
+            quarterly_business_review=services.quarterly_business_review,
         )
 
     @activity.defn
@@ -109,28 +110,14 @@ class ReportActivities:
             policy={"name": policy.name},
             period=content.period,
             period_label=label,
+            span_label=label,
             prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
             partial=content.partial,
             figures_until=content.gathered_at,
             timezone=content.timezone,
             month=month,
             priority_names=names,
-            charts={
-                "activity": paired_bars(
-                    [Pair(names.get(r.priority, r.priority), r.opened, r.resolved)
-                     for r in month.activity],
-                    ("opened", "resolved"),
-                ),
-                "attainment": attainment_bars(
-                    [
-                        Share(f"{names.get(row.priority or '', row.priority)} {what}",
-                              getattr(row, clock).attainment, getattr(row, clock).goal)
-                        for row in month.sla.by_priority
-                        for clock, what in (("first_response", "response"),
-                                            ("resolution", "resolution"))
-                    ]
-                ),
-            },
+            charts=month_charts(month, names),
         )  # fmt: skip
         slug = content.account_name.lower().replace(" ", "-")
         return self._keep(
@@ -298,3 +285,24 @@ async def _recipients(session: AsyncSession, account: Account) -> list[str]:
     )
     manager = [account.success_manager_email] if account.success_manager_email else []
     return list(dict.fromkeys(representatives + manager))
+
+
+def month_charts(month: AccountMonth, names: dict[str, str]) -> dict[str, str]:
+    """The charts a monthly report or a review pack shows for a period's figures."""
+    return {
+        "activity": paired_bars(
+            [Pair(names.get(r.priority, r.priority), r.opened, r.resolved) for r in month.activity],
+            ("opened", "resolved"),
+        ),
+        "attainment": attainment_bars(
+            [
+                Share(
+                    f"{names.get(row.priority or '', row.priority)} {what}",
+                    getattr(row, clock).attainment,
+                    getattr(row, clock).goal,
+                )
+                for row in month.sla.by_priority
+                for clock, what in (("first_response", "response"), ("resolution", "resolution"))
+            ]
+        ),
+    }

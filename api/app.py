@@ -20,6 +20,7 @@ from api.routes import (
     policies,
     releases,
     reports,
+    reviews,
     system,
     tickets,
 )
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         releases,
         complaints,
         reports,
+        reviews,
         objectives,
         metrics,
         system,

@@ -637,3 +637,46 @@ class PlanOut(BaseModel):
     account_id: int
     created_at: Instant
     summary: dict[str, Any]
+
+
+# -- quarterly business reviews --------------------------------------------------------------
+
+
+class ReviewCreate(Strict):
+    starts_at: AwareDatetime = Field(description="When the meeting starts; on a working day")
+    duration_minutes: int = Field(60, ge=15, le=480)
+
+
+class RescheduleRequest(Strict):
+    starts_at: AwareDatetime
+
+
+class RecommendationsIn(Strict):
+    text: str = Field(max_length=20_000, description="The success manager's recommendations")
+
+
+class ReviewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    quarter: str
+    starts_at: Instant
+    duration_minutes: int
+    status: Literal["scheduled", "cancelled", "held"]
+    sequence: int
+    recommendations: str
+    pack_report_id: int | None
+    invited: list[str]
+    created_by: str
+    created_at: Instant
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def invite_url(self) -> str:
+        return f"/reviews/{self.id}/invite.ics"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pack_url(self) -> str | None:
+        return f"/reviews/{self.id}/pack" if self.pack_report_id else None

@@ -390,3 +390,26 @@ class AccountPlan(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Review(Base):
+    """A quarterly business review: the meeting, its invitation and its pack."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Who proposed it, once: "account-<id>-review-<quarter>" for the quarterly proposal.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    quarter: Mapped[str] = mapped_column(String(8))  # the quarter it reviews
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | cancelled | held
+    # iCalendar: the UID never changes; SEQUENCE rises with every reschedule and the cancel.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    pack_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    invited: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -69,3 +69,69 @@ def next_monthly_run(calendar: Calendar, after: datetime) -> datetime:
 def period_reported_at(calendar: Calendar, run_at: datetime) -> str:
     """The month a report made at `run_at` covers: the one before, in the calendar's zone."""
     return previous_month(run_at.astimezone(ZoneInfo(calendar.timezone)).date())
+
+
+def quarter_of(day: date) -> str:
+    """'2026-Q4'."""
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str, timezone: str) -> tuple[datetime, datetime]:
+    """The first instant of the quarter and of the next, in the zone, as UTC."""
+    match = re.match(r"^(\d{4})-Q([1-4])$", quarter)
+    if not match:
+        raise BadPeriod(f"{quarter!r} is not a quarter like 2026-Q4")
+    year, q = int(match[1]), int(match[2])
+    start, _ = month_bounds(f"{year:04d}-{3 * q - 2:02d}", timezone)
+    _, end = month_bounds(f"{year:04d}-{3 * q:02d}", timezone)
+    return start, end
+
+
+def previous_quarter(day: date) -> str:
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return quarter_of(first - timedelta(days=1))
+
+
+def working_day_after(calendar: Calendar, day: date, days: int) -> date:
+    """The working day `days` working days after `day`."""
+    while days > 0:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            days -= 1
+    return day
+
+
+def working_day_before(calendar: Calendar, day: date, days: int) -> date:
+    while days > 0:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            days -= 1
+    return day
+
+
+def local_date(calendar: Calendar, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(calendar.timezone)).date()
+
+
+def at_local(calendar: Calendar, day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, ZoneInfo(calendar.timezone)).astimezone(UTC)
+
+
+def quarter_starts(calendar: Calendar, run_at: datetime) -> bool:
+    """Whether a monthly run falls in the first month of a quarter (January, April...)."""
+    return local_date(calendar, run_at).month in (1, 4, 7, 10)
+
+
+def quarter_reported_at(calendar: Calendar, run_at: datetime) -> str:
+    """The quarter a review proposed at `run_at` covers: the one just ended."""
+    return previous_quarter(local_date(calendar, run_at))
+
+
+def quarter_label(quarter: str) -> str:
+    """'Q4 2026 (October to December)'."""
+    match = re.match(r"^(\d{4})-Q([1-4])$", quarter)
+    if not match:
+        raise BadPeriod(f"{quarter!r} is not a quarter like 2026-Q4")
+    year, q = int(match[1]), int(match[2])
+    first, last = date(year, 3 * q - 2, 1), date(year, 3 * q, 1)
+    return f"Q{q} {year} ({first:%B} to {last:%B})"

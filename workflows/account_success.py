@@ -18,9 +18,16 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 with workflow.unsafe.imports_passed_through():
     import sla
     from activities.reports import ReportActivities
-    from sla.periods import next_monthly_run, period_reported_at
+    from activities.reviews import ReviewActivities
+    from sla.periods import (
+        next_monthly_run,
+        period_reported_at,
+        quarter_reported_at,
+        quarter_starts,
+    )
+    from sla.reviews import proposed_time
     from workflows.report import MonthlyReportWorkflow
-    from workflows.report_messages import ReportRequest
+    from workflows.report_messages import ProposeReview, ReportRequest
 
 READ_TIMEOUT = timedelta(seconds=30)
 
@@ -36,6 +43,7 @@ class CycleView(BaseModel):
     account_id: int
     next_run: datetime
     last_report_period: str | None
+    last_review_id: int | None = None
 
 
 def workflow_id(account_id: int) -> str:
@@ -50,6 +58,7 @@ class AccountSuccessWorkflow:
         calendar = sla.get_policy(start.policy).calendar(start.calendar)
         self._next_run = start.next_run or next_monthly_run(calendar, workflow.now())
         self._last_period: str | None = None
+        self._last_review: int | None = None
 
     @workflow.run
     async def run(self, start: AccountSuccessStart) -> None:
@@ -78,6 +87,14 @@ class AccountSuccessWorkflow:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
             self._last_period = period
+        if (
+            services.quarterly_business_review
+            and quarter_starts(calendar, self._next_run)
+            and workflow.patched(
+                "quarterly-reviews"
+            )  # cycles run before reviews replay as they ran
+        ):
+            await self._propose_review(start.account_id, services.policy, services.calendar)
         workflow.continue_as_new(
             AccountSuccessStart(
                 account_id=start.account_id,
@@ -87,10 +104,28 @@ class AccountSuccessWorkflow:
             )
         )
 
+    async def _propose_review(self, account_id: int, policy: str, calendar_key: str | None) -> None:
+        """Propose the review of the quarter just ended, three working weeks out."""
+        calendar = sla.get_policy(policy).calendar(calendar_key)
+        quarter = quarter_reported_at(calendar, self._next_run)
+        starts_at = proposed_time(calendar, self._next_run)
+        review_id: int = await workflow.execute_activity_method(
+            ReviewActivities.propose_review,
+            ProposeReview(
+                account_id=account_id,
+                quarter=quarter,
+                key=f"account-{account_id}-review-{quarter}",
+                starts_at=starts_at,
+            ),
+            start_to_close_timeout=READ_TIMEOUT,
+        )
+        self._last_review = review_id
+
     @workflow.query
     def cycle(self) -> CycleView:
         return CycleView(
             account_id=self._start.account_id,
             next_run=self._next_run,
             last_report_period=self._last_period,
+            last_review_id=self._last_review,
         )

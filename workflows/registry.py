@@ -5,6 +5,7 @@ from workflows.complaint import ComplaintWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
 from workflows.report import MonthlyReportWorkflow
+from workflows.review import ReviewWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -16,4 +17,5 @@ WORKFLOWS: list[type] = [
     AccountSuccessWorkflow,
     MonthlyReportWorkflow,
     OnboardingWorkflow,
+    ReviewWorkflow,
 ]

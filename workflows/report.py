@@ -42,4 +42,3 @@ class MonthlyReportWorkflow:
                 retry_policy=SEND_RETRY,
             )
         return ReportResult(report_id=report_id, emailed_to=emailed)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -47,6 +48,7 @@ class AccountServicesView(BaseModel):
     calendar: str | None
     edition: str
     monthly_reporting: bool
+    quarterly_business_review: bool = False
 
 
 class IncidentRequest(BaseModel):
@@ -94,4 +96,59 @@ class IncidentContent(BaseModel):
     cause: str
     actions: list[str]
     gathered_at: datetime
+    recipients: list[str]
+
+
+class ReviewStart(BaseModel):
+    review_id: int
+    account_id: int
+    policy: str
+    calendar: str | None
+    starts_at: datetime
+    duration_minutes: int
+
+
+class ProposeReview(BaseModel):
+    account_id: int
+    quarter: str
+    key: str
+    starts_at: datetime
+    duration_minutes: int = 60
+
+
+class Reschedule(BaseModel):
+    actor: str
+    starts_at: datetime
+
+
+class ReviewAct(BaseModel):
+    actor: str
+
+
+class ReviewView(BaseModel):
+    review_id: int
+    status: str
+    starts_at: datetime
+    sequence: int
+    pack_due: datetime
+    pack_report_id: int | None
+
+
+class PackContent(BaseModel):
+    """A review pack's data: the quarter's figures, objectives, metric trends, advice."""
+
+    review_id: int
+    account_id: int
+    account_name: str
+    policy: str
+    edition: str
+    success_manager_name: str | None
+    timezone: str
+    quarter: str
+    starts_at: datetime
+    gathered_at: datetime
+    quarter_figures: AccountMonth
+    objectives: list[dict[str, Any]]
+    metrics: dict[str, list[tuple[datetime, float]]]
+    recommendations: str
     recipients: list[str]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,6 +13,10 @@ from sla.periods import (
     month_label,
     next_monthly_run,
     period_reported_at,
+    previous_quarter,
+    quarter_bounds,
+    quarter_label,
+    quarter_of,
 )
 
 
@@ -50,3 +54,13 @@ def test_an_account_in_california_runs_on_its_own_clock() -> None:
     pacific = sla.get_policy("essensys").calendar("us-pacific")
     # 07:00 PST on Tuesday 1 December 2026 is 15:00 UTC.
     assert next_monthly_run(pacific, Z(2026, 11, 21)) == Z(2026, 12, 1, 15)
+
+
+def test_quarters() -> None:
+    assert quarter_of(date(2026, 11, 22)) == "2026-Q4"
+    assert previous_quarter(date(2027, 1, 4)) == "2026-Q4"
+    assert quarter_label("2026-Q4") == "Q4 2026 (October to December)"
+    # Q1 2027 in London: GMT throughout; Q2 starts in summer time.
+    assert quarter_bounds("2027-Q1", "Europe/London") == (Z(2027, 1, 1), Z(2027, 3, 31, 23))
+    with pytest.raises(BadPeriod):
+        quarter_bounds("2027-Q5", "Europe/London")

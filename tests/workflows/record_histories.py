@@ -29,11 +29,18 @@ from activities.deps import ActivityDeps
 from activities.system import SystemCheckRequest
 from activities.tickets import ReleaseRecord
 from db.migrate import upgrade
-from db.models import Objective
+from db.models import Objective, Review
 from db.session import make_engine, make_sync_engine
 from settings import Settings
 from sla.complaint import ComplaintSla
-from sla.periods import next_monthly_run, period_reported_at
+from sla.periods import (
+    at_local,
+    local_date,
+    next_monthly_run,
+    period_reported_at,
+    working_day_after,
+)
+from sla.reviews import REVIEW_TIME, proposed_time
 from sla.ticket import TicketType
 from tests.workflows.complaints import complaint_kinds, log_complaint
 from tests.workflows.tickets import kinds, make_account, open_ticket
@@ -49,6 +56,8 @@ from workflows.onboarding import OnboardingWorkflow
 from workflows.onboarding import workflow_id as onboarding_workflow_id
 from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
 from workflows.release import ReleaseWorkflow, ShipRequest
+from workflows.report_messages import Reschedule, ReviewStart
+from workflows.review import ReviewWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import (
@@ -432,6 +441,39 @@ async def ticket_incident(env: WorkflowEnvironment, engine: AsyncEngine, s: Sett
     return {"ticket_incident": h}
 
 
+async def review_moved_and_held(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """A review invited, moved two working days on, packed three working days before, held."""
+    account, _ = await make_account(engine, "essensys", representative=True)
+    calendar = sla.get_policy("essensys").calendar()
+    starts = proposed_time(calendar, await env.get_current_time())
+    now = await env.get_current_time()
+    async with AsyncSession(engine) as session, session.begin():
+        review = Review(
+            account_id=account.id, key=f"account-{account.id}-review-record", quarter="2026-Q3",
+            starts_at=starts, duration_minutes=60, status="scheduled", sequence=0,
+            recommendations="", invited=[], created_by="record", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(review)
+        await session.flush()
+        review_id = review.id
+    handle = await env.client.start_workflow(
+        ReviewWorkflow.run,
+        ReviewStart(review_id=review_id, account_id=account.id, policy="essensys",
+                    calendar=None, starts_at=starts, duration_minutes=60),
+        id=f"account-{account.id}-review-record", task_queue=s.temporal_task_queue,
+    )  # fmt: skip
+    moved = at_local(
+        calendar, working_day_after(calendar, local_date(calendar, starts), 2), REVIEW_TIME
+    )
+    await handle.execute_update(ReviewWorkflow.reschedule, Reschedule(actor="Sam", starts_at=moved))
+    await skip_to(env, moved + timedelta(hours=2))
+    if await handle.result() != "held":
+        raise RuntimeError("the review was not held")
+    return {"review_moved_and_held": handle}
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -455,6 +497,7 @@ SCENARIOS: list[Scenario] = [
     account_success_month,
     onboarding_plan,
     ticket_incident,
+    review_moved_and_held,
     system_check,
 ]
 

@@ -1,0 +1,310 @@
+"""Side effects of quarterly reviews: the row, the invitations, the pack."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio import activity
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+import sla
+from activities.deps import ActivityDeps
+from activities.reports import account_timezone, month_charts
+from db.account_figures import account_month
+from db.idempotent import insert_once
+from db.models import Account, Contact, Measurement, Notification, Objective, Report, Review
+from db.projection import insert_missing_statement
+from db.types import utcnow
+from reports.dates import long_instant
+from reports.invite import Person, review_invite, review_uid
+from sla.periods import quarter_bounds, quarter_label
+from workflows.report_messages import PackContent, ProposeReview, ReportRequest, ReviewStart
+
+
+async def attendees(session: AsyncSession, account: Account) -> list[Person]:
+    """The representatives, then the success manager."""
+    people = [
+        Person(name, email)
+        for name, email in (
+            await session.execute(
+                select(Contact.name, Contact.email)
+                .where(Contact.account_id == account.id, Contact.is_representative)
+                .order_by(Contact.email)
+            )
+        ).all()
+    ]
+    if account.success_manager_email:
+        people.append(Person(account.success_manager_name or "", account.success_manager_email))
+    return list({p.email: p for p in people}.values())
+
+
+def organiser(account: Account, organisation: str, mail_from: str) -> Person:
+    if account.success_manager_email:
+        return Person(account.success_manager_name or organisation, account.success_manager_email)
+    address = mail_from.rpartition("<")[2].rstrip(">") or mail_from
+    return Person(organisation, address)
+
+
+async def invite_for(
+    session: AsyncSession, review: Review, organisation: str, mail_from: str
+) -> tuple[bytes, list[Person], Account]:
+    """The invitation as it stands: REQUEST, or CANCEL once cancelled."""
+    account = await session.get(Account, review.account_id)
+    assert account is not None
+    people = await attendees(session, account)
+    timezone = account_timezone(account)
+    ics = review_invite(
+        uid=review_uid(review.key),
+        sequence=review.sequence,
+        cancelled=review.status == "cancelled",
+        starts_at=review.starts_at,
+        duration_minutes=review.duration_minutes,
+        summary=f"Quarterly business review: {account.name} and {organisation}",
+        description=(
+            f"Our review of {review.quarter} with {account.name}: support activity, SLA "
+            f"performance, objectives and what comes next. "
+            f"{long_instant(review.starts_at, timezone)}."
+        ),
+        organiser=organiser(account, organisation, mail_from),
+        attendees=people,
+    )
+    return ics, people, account
+
+
+class ReviewActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def propose_review(self, proposal: ProposeReview) -> int:
+        """Add the quarter's review and start its workflow, once whatever retries."""
+        now = utcnow()
+        async with self._deps.session_factory() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            await session.execute(
+                insert_missing_statement(Review.__table__, dialect),
+                {
+                    "account_id": proposal.account_id, "key": proposal.key,
+                    "quarter": proposal.quarter, "starts_at": proposal.starts_at,
+                    "duration_minutes": proposal.duration_minutes, "status": "scheduled",
+                    "sequence": 0, "recommendations": "", "invited": [],
+                    "created_by": "Pledge (quarterly schedule)", "created_at": now,
+                    "updated_at": now,
+                },
+            )  # fmt: skip
+            review = await session.scalar(select(Review).where(Review.key == proposal.key))
+            assert review is not None
+            account = await session.get(Account, review.account_id)
+            assert account is not None
+        # Started from here rather than as a child: the review outlives the account
+        # workflow's cycle, and an abandoned child stalls the time-skipping test server.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await activity.client().start_workflow(
+                "ReviewWorkflow",
+                ReviewStart(
+                    review_id=review.id, account_id=account.id, policy=account.policy,
+                    calendar=account.calendar, starts_at=review.starts_at,
+                    duration_minutes=review.duration_minutes,
+                ),
+                id=review.key,
+                task_queue=activity.info().task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )  # fmt: skip
+        return review.id
+
+    @activity.defn
+    async def send_invite(self, review_id: int) -> list[str]:
+        """E-mail the invitation as it stands to every attendee, once per SEQUENCE."""
+        settings = self._deps.settings
+        async with self._deps.session_factory() as session:
+            review = await session.get(Review, review_id)
+            assert review is not None
+            ics, people, account = await invite_for(
+                session, review, settings.organisation_name, settings.mail_from
+            )
+            event = f"review:{review_id}:{review.sequence}:{review.status}"
+            sent = set(
+                await session.scalars(
+                    select(Notification.recipient).where(Notification.event_id == event)
+                )
+            )
+        cancelled = review.status == "cancelled"
+        method = "CANCEL" if cancelled else "REQUEST"
+        when = long_instant(review.starts_at, account_timezone(account))
+        for person in people:
+            if person.email in sent:
+                continue
+            key = f"{event}:email:{person.email}"
+            message = self._deps.mailer.compose(
+                person.email,
+                f"{'Cancelled' if cancelled else 'Invitation'}: quarterly business review, "
+                f"{account.name}, {when}",
+                f"Hello {person.name or ''},\n\n"
+                + (
+                    f"The quarterly business review on {when} is cancelled.\n"
+                    if cancelled
+                    else f"You are invited to our quarterly business review on {when}. "
+                    "The review pack will follow a few working days before.\n"
+                )
+                + f"\n{settings.organisation_name}\n",
+                attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
+                message_key=key,
+            )
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            async with self._deps.session_factory() as session, session.begin():
+                await insert_once(
+                    session, Notification, id=key, event_id=event, channel="email",
+                    recipient=person.email, role="attendee", kind=f"review_{method.lower()}",
+                    sent_at=utcnow(),
+                )  # fmt: skip
+            activity.heartbeat(person.email)
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(Review)
+                .where(Review.id == review_id)
+                .values(invited=[p.email for p in people])
+            )
+        return [p.email for p in people]
+
+    @activity.defn
+    async def reschedule_review(self, review_id: int, starts_at: datetime) -> int:
+        """Move the meeting and raise its SEQUENCE (once, whatever retries)."""
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(Review)
+                .where(
+                    Review.id == review_id,
+                    Review.status == "scheduled",
+                    Review.starts_at != starts_at,
+                )
+                .values(starts_at=starts_at, sequence=Review.sequence + 1, updated_at=utcnow())
+            )
+            return int(await session.scalar(select(Review.sequence).where(Review.id == review_id)))
+
+    @activity.defn
+    async def set_review_status(self, review_id: int, status: str) -> None:
+        """Cancelled (SEQUENCE raised, so the CANCEL wins) or held."""
+        values: dict[str, object] = {"status": status, "updated_at": utcnow()}
+        if status == "cancelled":
+            values["sequence"] = Review.sequence + 1
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(Review)
+                .where(Review.id == review_id, Review.status == "scheduled")
+                .values(**values)
+            )
+
+    @activity.defn
+    async def gather_pack(self, review_id: int) -> PackContent:
+        """The quarter under review: its figures, objectives, metric trends, the advice."""
+        async with self._deps.session_factory() as session:
+            review = await session.get(Review, review_id)
+            assert review is not None
+            account = await session.get(Account, review.account_id)
+            assert account is not None
+            timezone = account_timezone(account)
+            start, end = quarter_bounds(review.quarter, timezone)
+            figures = await account_month(
+                session, account_id=account.id, policy=account.policy, start=start, end=end
+            )
+            objectives = [
+                {
+                    "name": o.name, "metric": o.metric, "target": o.target,
+                    "direction": o.direction, "due_on": o.due_on.isoformat(),
+                    "owner": o.owner_name, "status": o.status, "value": o.achieved_value,
+                }
+                for o in await session.scalars(
+                    select(Objective)
+                    .where(Objective.account_id == account.id)
+                    .order_by(Objective.due_on)
+                )
+            ]  # fmt: skip
+            metrics: dict[str, list[tuple[datetime, float]]] = {}
+            for name, value, at in (
+                await session.execute(
+                    select(Measurement.name, Measurement.value, Measurement.at)
+                    .where(Measurement.account_id == account.id, Measurement.at < end)
+                    .order_by(Measurement.name, Measurement.at)
+                )
+            ).all():
+                metrics.setdefault(name, []).append((at, value))
+            people = await attendees(session, account)
+        return PackContent(
+            review_id=review.id,
+            account_id=account.id,
+            account_name=account.name,
+            policy=account.policy,
+            edition=account.edition.value,
+            success_manager_name=account.success_manager_name,
+            timezone=timezone,
+            quarter=review.quarter,
+            starts_at=review.starts_at,
+            gathered_at=datetime.now(UTC),
+            quarter_figures=figures,
+            objectives=objectives,
+            metrics={name: points[-12:] for name, points in metrics.items()},
+            recommendations=review.recommendations,
+            recipients=[p.email for p in people],
+        )
+
+    @activity.defn
+    def render_pack(self, request: ReportRequest, content: PackContent) -> int:
+        """Render the review pack and keep it as the review's pack (thread pool)."""
+        with self._deps.sync_session_factory() as session:
+            kept = session.scalar(select(Report.id).where(Report.key == request.key))
+        if kept is None:
+            policy = sla.get_policy(content.policy)
+            names = {key: p.name for key, p in policy.priorities.items()}
+            title = f"Quarterly business review, {quarter_label(content.quarter)}"
+            pdf = self._deps.renderer.pdf(
+                "reports/review_pack.html",
+                title=title,
+                organisation={"name": self._deps.settings.organisation_name},
+                account={
+                    "id": content.account_id,
+                    "name": content.account_name,
+                    "edition": content.edition,
+                    "success_manager_name": content.success_manager_name,
+                },
+                policy={"name": policy.name},
+                cover_label="Meeting",
+                span_label=quarter_label(content.quarter),
+                period_label=long_instant(content.starts_at, content.timezone),
+                prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+                timezone=content.timezone,
+                period=content.quarter,
+                quarter=content.quarter,
+                month=content.quarter_figures,
+                partial=False,
+                priority_names=names,
+                charts=month_charts(content.quarter_figures, names),
+                objectives=content.objectives,
+                metrics=content.metrics,
+                recommendations=content.recommendations,
+            )
+            slug = content.account_name.lower().replace(" ", "-")
+            with self._deps.sync_session_factory() as session, session.begin():
+                session.execute(
+                    insert_missing_statement(Report.__table__, session.get_bind().dialect.name),
+                    {
+                        "key": request.key, "account_id": content.account_id,
+                        "kind": "review_pack", "period": content.quarter, "title": title,
+                        "filename": f"{slug}-review-pack-{content.quarter}.pdf", "content": pdf,
+                        "figures": content.model_dump(mode="json", exclude={"recipients"}),
+                        "requested_by": request.requested_by, "created_at": utcnow(),
+                        "emailed_to": [],
+                    },
+                )  # fmt: skip
+                kept = session.scalar(select(Report.id).where(Report.key == request.key))
+        assert kept is not None
+        with self._deps.sync_session_factory() as session, session.begin():
+            session.execute(
+                update(Review).where(Review.id == content.review_id).values(pack_report_id=kept)
+            )
+        return kept

@@ -1,0 +1,234 @@
+"""Quarterly business reviews: proposed, moved, cancelled, their invitations and packs."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Response, status
+from sqlalchemy import select
+from temporalio.service import RPCError
+
+import sla
+from activities.reviews import invite_for
+from api.auth import Principal, StaffOrCustomer, SuccessManager
+from api.deps import AppSettings, Session, Temporal
+from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
+from api.routes.accounts import load_account
+from api.schemas import RecommendationsIn, RescheduleRequest, ReviewCreate, ReviewOut
+from api.temporal_calls import call
+from db.models import Account, Report, Review
+from sla.periods import previous_quarter
+from sla.reviews import is_working_day
+from workflows.report_messages import Reschedule, ReviewAct, ReviewStart
+from workflows.review import ReviewWorkflow
+
+router = APIRouter(tags=["reviews"])
+
+
+def _check_time(account: Account, starts_at: datetime, field: str) -> None:
+    calendar = sla.get_policy(account.policy).calendar(account.calendar)
+    if starts_at <= datetime.now(UTC):
+        raise InvalidInput.for_field(field, f"{starts_at.isoformat()} is in the past")
+    if not is_working_day(calendar, starts_at):
+        local = starts_at.astimezone(ZoneInfo(calendar.timezone))
+        raise InvalidInput.for_field(
+            field, f"{local:%A %d %B %Y} is not a working day in the account's calendar"
+        )
+
+
+async def _load(session: Session, review_id: int, principal: Principal) -> tuple[Review, Account]:
+    review = await session.get(Review, review_id)
+    if review is None or not principal.can_see_account(review.account_id):
+        raise NotFound(f"No review with id {review_id}")
+    account = await session.get(Account, review.account_id)
+    assert account is not None
+    return review, account
+
+
+@router.post(
+    "/accounts/{account_id}/reviews",
+    response_model=ReviewOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 404, 409, 503),
+)
+async def propose_review(
+    account_id: int,
+    body: ReviewCreate,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    principal: SuccessManager,
+) -> Review:
+    """Propose a review of the last quarter; the invitation goes out at once."""
+    account = await load_account(session, account_id, principal)
+    policy = sla.get_policy(account.policy)
+    if not policy.entitlements(account.edition.value).quarterly_business_review:
+        raise Conflict(
+            f"The {account.edition.value} edition under policy {policy.key!r} does not include "
+            "quarterly business reviews"
+        )
+    _check_time(account, body.starts_at, "body.starts_at")
+    now = datetime.now(UTC)
+    calendar = policy.calendar(account.calendar)
+    review = Review(
+        account_id=account.id,
+        key=f"account-{account.id}-review-{secrets.token_hex(6)}",
+        quarter=previous_quarter(now.astimezone(ZoneInfo(calendar.timezone)).date()),
+        starts_at=body.starts_at.astimezone(UTC),
+        duration_minutes=body.duration_minutes,
+        status="scheduled",
+        sequence=0,
+        recommendations="",
+        invited=[],
+        created_by=principal.name,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(review)
+    await session.flush()
+    await session.commit()  # the workflow reads the row
+    try:
+        await client.start_workflow(
+            ReviewWorkflow.run,
+            ReviewStart(
+                review_id=review.id,
+                account_id=account.id,
+                policy=account.policy,
+                calendar=account.calendar,
+                starts_at=review.starts_at,
+                duration_minutes=review.duration_minutes,
+            ),
+            id=review.key,
+            task_queue=settings.temporal_task_queue,
+        )
+    except RPCError as exc:
+        raise ServiceUnavailable(f"Temporal did not accept the review: {exc.message}") from None
+    return review
+
+
+@router.get(
+    "/accounts/{account_id}/reviews", response_model=list[ReviewOut], responses=responses(403, 404)
+)
+async def list_reviews(
+    account_id: int, session: Session, principal: StaffOrCustomer
+) -> list[Review]:
+    """The account's reviews, soonest first."""
+    await load_account(session, account_id, principal)
+    return list(
+        await session.scalars(
+            select(Review).where(Review.account_id == account_id).order_by(Review.starts_at)
+        )
+    )
+
+
+def _still_scheduled(review: Review) -> None:
+    if review.status != "scheduled":
+        raise Conflict(f"Review {review.id} is {review.status}; it can no longer change")
+
+
+async def _after(session: Session, review_id: int) -> Review:
+    await session.commit()  # the workflow's activities wrote: read afresh
+    review = await session.get(Review, review_id, populate_existing=True)
+    assert review is not None
+    return review
+
+
+@router.post(
+    "/reviews/{review_id}/reschedule",
+    response_model=ReviewOut,
+    responses=responses(403, 404, 409, 503),
+)
+async def reschedule_review(
+    review_id: int,
+    body: RescheduleRequest,
+    session: Session,
+    client: Temporal,
+    principal: SuccessManager,
+) -> Review:
+    """Move the meeting: the invitation goes again with its SEQUENCE raised."""
+    review, account = await _load(session, review_id, principal)
+    _still_scheduled(review)
+    _check_time(account, body.starts_at, "body.starts_at")
+    handle = client.get_workflow_handle(review.key)
+    await call(
+        handle.execute_update(
+            ReviewWorkflow.reschedule,
+            Reschedule(actor=principal.name, starts_at=body.starts_at.astimezone(UTC)),
+        ),
+        finished=f"Review {review_id} is over; it can no longer be moved",
+        session=session,
+    )
+    return await _after(session, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/cancel", response_model=ReviewOut, responses=responses(403, 404, 409, 503)
+)
+async def cancel_review(
+    review_id: int, session: Session, client: Temporal, principal: SuccessManager
+) -> Review:
+    """Cancel the meeting: every attendee gets the iCalendar CANCEL."""
+    review, _ = await _load(session, review_id, principal)
+    _still_scheduled(review)
+    handle = client.get_workflow_handle(review.key)
+    await call(
+        handle.execute_update(ReviewWorkflow.cancel, ReviewAct(actor=principal.name)),
+        finished=f"Review {review_id} is over; it can no longer be cancelled",
+        session=session,
+    )
+    return await _after(session, review_id)
+
+
+@router.put(
+    "/reviews/{review_id}/recommendations",
+    response_model=ReviewOut,
+    responses=responses(403, 404, 409),
+)
+async def set_recommendations(
+    review_id: int, body: RecommendationsIn, session: Session, principal: SuccessManager
+) -> Review:
+    """The success manager's recommendations, for the pack (made a few working days before)."""
+    review, _ = await _load(session, review_id, principal)
+    _still_scheduled(review)
+    review.recommendations = body.text
+    await session.flush()
+    return review
+
+
+@router.get(
+    "/reviews/{review_id}/invite.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, **responses(403, 404)},
+)
+async def review_invite(
+    review_id: int, session: Session, settings: AppSettings, principal: StaffOrCustomer
+) -> Response:
+    """The invitation as it stands (REQUEST, or CANCEL once cancelled)."""
+    review, _ = await _load(session, review_id, principal)
+    ics, _, _ = await invite_for(session, review, settings.organisation_name, settings.mail_from)
+    method = "CANCEL" if review.status == "cancelled" else "REQUEST"
+    return Response(
+        ics,
+        media_type=f"text/calendar; charset=utf-8; method={method}",
+        headers={"Content-Disposition": f'attachment; filename="review-{review_id}.ics"'},
+    )
+
+
+@router.get(
+    "/reviews/{review_id}/pack",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(403, 404)},
+)
+async def review_pack(review_id: int, session: Session, principal: StaffOrCustomer) -> Response:
+    """The review pack (PDF), once made: a few working days before the meeting."""
+    review, _ = await _load(session, review_id, principal)
+    report = await session.get(Report, review.pack_report_id) if review.pack_report_id else None
+    if report is None:
+        raise NotFound(f"Review {review_id} has no pack yet: it is made 3 working days before")
+    return Response(
+        report.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
+    )

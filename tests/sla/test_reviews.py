@@ -1,0 +1,27 @@
+"""When reviews are proposed and their packs fall due, by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sla
+from sla.reviews import is_working_day, pack_due, proposed_time
+
+
+def Z(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+def test_a_proposal_leaves_fifteen_working_days() -> None:
+    uk = sla.get_policy("essensys").calendar()
+    # From the January run (Monday 4 January 2027): 5-8, 11-15, 18-22 and 25 January.
+    assert proposed_time(uk, Z(2027, 1, 4, 7)) == Z(2027, 1, 25, 10)
+
+
+def test_the_pack_goes_three_working_days_before() -> None:
+    uk = sla.get_policy("essensys").calendar()
+    assert pack_due(uk, Z(2027, 1, 25, 10)) == Z(2027, 1, 20, 8)
+    # Thursday 28 May 2026, in summer time: 27th, 26th, then over the spring bank holiday
+    # (Monday 25th) to Friday 22nd, 08:00 BST.
+    assert pack_due(uk, Z(2026, 5, 28, 9)) == Z(2026, 5, 22, 7)
+    assert not is_working_day(uk, Z(2026, 5, 25, 9)) and is_working_day(uk, Z(2026, 5, 26, 9))
