@@ -10,7 +10,7 @@ from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
-from activities.reviews import ReviewActivities
+from activities.reviews import ReviewActionActivities, ReviewActivities
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
 
@@ -21,6 +21,7 @@ ACTIVITY_CLASSES: list[type] = [
     ReportActivities,
     ObjectiveActivities,
     ReviewActivities,
+    ReviewActionActivities,
 ]
 
 

@@ -18,10 +18,19 @@ from activities.deps import ActivityDeps
 from activities.reports import account_timezone, month_charts
 from db.account_figures import account_month
 from db.idempotent import insert_once
-from db.models import Account, Contact, Measurement, Notification, Objective, Report, Review
+from db.models import (
+    Account,
+    Contact,
+    Measurement,
+    Notification,
+    Objective,
+    Report,
+    Review,
+    ReviewAction,
+)
 from db.projection import insert_missing_statement
 from db.types import utcnow
-from reports.dates import long_instant
+from reports.dates import long_date, long_instant
 from reports.invite import Person, review_invite, review_uid
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import PackContent, ProposeReview, ReportRequest, ReviewStart
@@ -308,3 +317,50 @@ class ReviewActivities:
                 update(Review).where(Review.id == content.review_id).values(pack_report_id=kept)
             )
         return kept
+
+
+class ReviewActionActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn
+    async def chase_action(self, action_id: int, kind: str) -> list[str]:
+        """Tell an action's owner it is due today ('due') or overdue ('overdue', the success
+        manager too, and the action marked so), once each; nothing once it is done."""
+        async with self._deps.session_factory() as session, session.begin():
+            action = await session.get(ReviewAction, action_id)
+            if action is None or action.status == "done":
+                return []
+            account = await session.get(Account, action.account_id)
+            assert account is not None
+            if kind == "overdue":
+                action.status = "overdue"
+            event = f"review-action:{action_id}:{kind}"
+            sent = set(
+                await session.scalars(
+                    select(Notification.recipient).where(Notification.event_id == event)
+                )
+            )
+        recipients = [action.owner_email] + (
+            [account.success_manager_email] if kind == "overdue" else []
+        )
+        addresses = [a for a in dict.fromkeys(recipients) if a and a not in sent]
+        what = "is due today" if kind == "due" else "is overdue"
+        for address in addresses:
+            key = f"{event}:email:{address}"
+            message = self._deps.mailer.compose(
+                address,
+                f"Review action {what}: {action.description[:80]} ({account.name})",
+                f"The action agreed at {account.name}'s review {what} "
+                f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
+                f"Owner: {action.owner_name}\n",
+                message_key=key,
+            )
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            async with self._deps.session_factory() as session, session.begin():
+                await insert_once(
+                    session, Notification, id=key, event_id=event, channel="email",
+                    recipient=address, role="action_owner", kind=f"review_action_{kind}",
+                    sent_at=utcnow(),
+                )  # fmt: skip
+        return addresses

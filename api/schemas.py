@@ -668,6 +668,7 @@ class ReviewOut(BaseModel):
     recommendations: str
     pack_report_id: int | None
     invited: list[str]
+    outcome: str | None
     created_by: str
     created_at: Instant
 
@@ -680,3 +681,28 @@ class ReviewOut(BaseModel):
     @property
     def pack_url(self) -> str | None:
         return f"/reviews/{self.id}/pack" if self.pack_report_id else None
+
+
+class ActionIn(Strict):
+    description: str = Field(min_length=1, max_length=2000)
+    owner: OwnerIn
+    due_on: date
+
+
+class OutcomeIn(Strict):
+    outcome: str = Field(min_length=1, max_length=20_000, description="What was agreed")
+    actions: list[ActionIn] = Field([], max_length=100)
+
+
+class ReviewActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    review_id: int
+    description: str
+    owner_name: str
+    owner_email: str | None
+    due_on: date
+    status: Literal["open", "overdue", "done"]
+    done_at: Instant | None
+    done_by: str | None

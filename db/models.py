@@ -410,6 +410,25 @@ class Review(Base):
     recommendations: Mapped[str] = mapped_column(Text, default="")
     pack_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     invited: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReviewAction(Base):
+    """An action agreed at a review, with an owner and a date, tracked to done."""
+
+    __tablename__ = "review_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner_name: Mapped[str] = mapped_column(String(200))
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | overdue | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sla.calendar import Calendar
 from sla.periods import at_local, local_date, working_day_after, working_day_before
@@ -29,3 +29,19 @@ def pack_due(calendar: Calendar, starts_at: datetime) -> datetime:
 
 def is_working_day(calendar: Calendar, at: datetime) -> bool:
     return calendar.is_working_day(local_date(calendar, at))
+
+
+ACTION_REMINDER_TIME = time(9, 0)
+
+
+def action_reminder_at(calendar: Calendar, due_on: date) -> datetime:
+    """09:00 on the last working day on or before an agreed action's date."""
+    day = due_on
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return at_local(calendar, day, ACTION_REMINDER_TIME)
+
+
+def action_overdue_at(calendar: Calendar, due_on: date) -> datetime:
+    """The end of the action's date in the account's zone."""
+    return at_local(calendar, due_on + timedelta(days=1), time())

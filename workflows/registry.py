@@ -6,6 +6,7 @@ from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
 from workflows.report import MonthlyReportWorkflow
 from workflows.review import ReviewWorkflow
+from workflows.review_actions import ReviewActionsWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -18,4 +19,5 @@ WORKFLOWS: list[type] = [
     MonthlyReportWorkflow,
     OnboardingWorkflow,
     ReviewWorkflow,
+    ReviewActionsWorkflow,
 ]

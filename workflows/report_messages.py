@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -152,3 +152,18 @@ class PackContent(BaseModel):
     metrics: dict[str, list[tuple[datetime, float]]]
     recommendations: str
     recipients: list[str]
+
+
+class TrackedAction(BaseModel):
+    action_id: int
+    due_on: date
+    reminded: bool = False
+    overdue: bool = False
+    done: bool = False
+
+
+class ActionsStart(BaseModel):
+    review_id: int
+    policy: str
+    calendar: str | None
+    actions: list[TrackedAction]

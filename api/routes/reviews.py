@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 import sla
 from activities.reviews import invite_for
@@ -16,13 +16,27 @@ from api.auth import Principal, StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
 from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
 from api.routes.accounts import load_account
-from api.schemas import RecommendationsIn, RescheduleRequest, ReviewCreate, ReviewOut
+from api.schemas import (
+    OutcomeIn,
+    RecommendationsIn,
+    RescheduleRequest,
+    ReviewActionOut,
+    ReviewCreate,
+    ReviewOut,
+)
 from api.temporal_calls import call
-from db.models import Account, Report, Review
+from db.models import Account, Report, Review, ReviewAction
 from sla.periods import previous_quarter
 from sla.reviews import is_working_day
-from workflows.report_messages import Reschedule, ReviewAct, ReviewStart
+from workflows.report_messages import (
+    ActionsStart,
+    Reschedule,
+    ReviewAct,
+    ReviewStart,
+    TrackedAction,
+)
 from workflows.review import ReviewWorkflow
+from workflows.review_actions import ReviewActionsWorkflow
 
 router = APIRouter(tags=["reviews"])
 
@@ -232,3 +246,113 @@ async def review_pack(review_id: int, session: Session, principal: StaffOrCustom
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
     )
+
+
+@router.post(
+    "/reviews/{review_id}/outcome",
+    response_model=list[ReviewActionOut],
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 404, 409, 503),
+)
+async def record_outcome(
+    review_id: int,
+    body: OutcomeIn,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    principal: SuccessManager,
+) -> list[ReviewAction]:
+    """After the meeting: what was agreed, and the actions, each tracked to done."""
+    review, account = await _load(session, review_id, principal)
+    if review.status != "held":
+        raise Conflict(
+            f"Review {review_id} is {review.status}; an outcome is recorded once it has been held"
+        )
+    if review.outcome is not None:
+        raise Conflict(f"Review {review_id} already has its outcome")
+    now = datetime.now(UTC)
+    review.outcome = body.outcome
+    actions = [
+        ReviewAction(
+            review_id=review.id,
+            account_id=account.id,
+            description=a.description,
+            owner_name=a.owner.name,
+            owner_email=a.owner.email,
+            due_on=a.due_on,
+            status="open",
+            created_at=now,
+        )  # fmt: skip
+        for a in body.actions
+    ]
+    session.add_all(actions)
+    await session.flush()
+    await session.commit()
+    if actions:
+        try:
+            await client.start_workflow(
+                ReviewActionsWorkflow.run,
+                ActionsStart(
+                    review_id=review.id,
+                    policy=account.policy,
+                    calendar=account.calendar,
+                    actions=[TrackedAction(action_id=a.id, due_on=a.due_on) for a in actions],
+                ),
+                id=f"{review.key}-actions",
+                task_queue=settings.temporal_task_queue,
+            )
+        except RPCError as exc:
+            raise ServiceUnavailable(
+                f"Temporal did not accept the actions: {exc.message}"
+            ) from None
+    return actions
+
+
+@router.get(
+    "/reviews/{review_id}/actions",
+    response_model=list[ReviewActionOut],
+    responses=responses(403, 404),
+)
+async def list_actions(
+    review_id: int, session: Session, principal: StaffOrCustomer
+) -> list[ReviewAction]:
+    """The actions agreed at the review, soonest due first."""
+    await _load(session, review_id, principal)
+    return list(
+        await session.scalars(
+            select(ReviewAction)
+            .where(ReviewAction.review_id == review_id)
+            .order_by(ReviewAction.due_on, ReviewAction.id)
+        )
+    )
+
+
+@router.post(
+    "/review-actions/{action_id}/done",
+    response_model=ReviewActionOut,
+    responses=responses(403, 404, 409),
+)
+async def action_done(
+    action_id: int, session: Session, client: Temporal, principal: SuccessManager
+) -> ReviewAction:
+    """Mark an agreed action done; the review's tracking ends when all are."""
+    action = await session.get(ReviewAction, action_id)
+    if action is None or not principal.can_see_account(action.account_id):
+        raise NotFound(f"No review action with id {action_id}")
+    if action.status == "done":
+        raise Conflict(f"Action {action_id} is done already")
+    review = await session.get(Review, action.review_id)
+    assert review is not None
+    action.status = "done"
+    action.done_at = datetime.now(UTC)
+    action.done_by = principal.name
+    await session.flush()
+    await session.commit()
+    try:
+        await client.get_workflow_handle(f"{review.key}-actions").signal(
+            ReviewActionsWorkflow.done, action_id
+        )
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise ServiceUnavailable(f"Temporal did not take it: {exc.message}") from None
+    return action

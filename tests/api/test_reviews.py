@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import sla
+from db.models import Review
 from sla.periods import at_local, local_date, working_day_after
 from sla.reviews import REVIEW_TIME
 from tests.api.conftest import Live
@@ -91,3 +94,41 @@ async def test_a_review_in_the_past_on_a_weekend_or_for_standard_is_refused(live
     assert response.status_code == 409
     assert "does not include quarterly business reviews" in response.json()["detail"]
     assert (await live.http.get(at, headers=manager)).json() == []
+
+
+async def test_the_outcome_and_its_actions_after_the_meeting(live: Live, engine) -> None:  # type: ignore[no-untyped-def]
+    account = await live.account("essensys", edition="enterprise")
+    manager = live.as_("success_manager")
+    created = await live.http.post(
+        f"/accounts/{account['id']}/reviews",
+        json={"starts_at": working_day_at_ten(10).isoformat()},
+        headers=manager,
+    )
+    review = created.json()
+    outcome = {
+        "outcome": "Agreed to roll out SSO and to retrain the front desk.",
+        "actions": [
+            {"description": "Enable SSO", "owner": {"name": "Owen"},
+             "due_on": (date.today() + timedelta(days=30)).isoformat()},
+        ],
+    }  # fmt: skip
+    early = await live.http.post(f"/reviews/{review['id']}/outcome", json=outcome, headers=manager)
+    assert early.status_code == 409 and "once it has been held" in early.json()["detail"]
+
+    async with AsyncSession(engine) as session, session.begin():  # the meeting has happened
+        await session.execute(update(Review).where(Review.id == review["id"]).values(status="held"))
+    recorded = await live.http.post(
+        f"/reviews/{review['id']}/outcome", json=outcome, headers=manager
+    )
+    assert recorded.status_code == 201, recorded.text
+    [action] = recorded.json()
+    assert (action["status"], action["owner_name"]) == ("open", "Owen")
+    again = await live.http.post(f"/reviews/{review['id']}/outcome", json=outcome, headers=manager)
+    assert again.status_code == 409
+
+    done = await live.http.post(f"/review-actions/{action['id']}/done", headers=manager)
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    listed = await live.http.get(f"/reviews/{review['id']}/actions", headers=manager)
+    assert [a["status"] for a in listed.json()] == ["done"]
+    twice = await live.http.post(f"/review-actions/{action['id']}/done", headers=manager)
+    assert twice.status_code == 409

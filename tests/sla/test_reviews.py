@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sla
-from sla.reviews import is_working_day, pack_due, proposed_time
+from sla.reviews import (
+    action_overdue_at,
+    action_reminder_at,
+    is_working_day,
+    pack_due,
+    proposed_time,
+)
 
 
 def Z(*parts: int) -> datetime:
@@ -25,3 +31,13 @@ def test_the_pack_goes_three_working_days_before() -> None:
     # (Monday 25th) to Friday 22nd, 08:00 BST.
     assert pack_due(uk, Z(2026, 5, 28, 9)) == Z(2026, 5, 22, 7)
     assert not is_working_day(uk, Z(2026, 5, 25, 9)) and is_working_day(uk, Z(2026, 5, 26, 9))
+
+
+def test_actions_are_reminded_on_their_last_working_day_and_overdue_after_it() -> None:
+    uk = sla.get_policy("essensys").calendar()
+    # Due Saturday 19 December 2026: reminded Friday 18th at 09:00, overdue at midnight.
+    assert action_reminder_at(uk, date(2026, 12, 19)) == Z(2026, 12, 18, 9)
+    assert action_overdue_at(uk, date(2026, 12, 19)) == Z(2026, 12, 20)
+    # Due Tuesday 14 July 2026 (summer time): 08:00 UTC, overdue at 23:00 UTC.
+    assert action_reminder_at(uk, date(2026, 7, 14)) == Z(2026, 7, 14, 8)
+    assert action_overdue_at(uk, date(2026, 7, 14)) == Z(2026, 7, 14, 23)

@@ -29,7 +29,7 @@ from activities.deps import ActivityDeps
 from activities.system import SystemCheckRequest
 from activities.tickets import ReleaseRecord
 from db.migrate import upgrade
-from db.models import Objective, Review
+from db.models import Objective, Review, ReviewAction
 from db.session import make_engine, make_sync_engine
 from settings import Settings
 from sla.complaint import ComplaintSla
@@ -40,7 +40,7 @@ from sla.periods import (
     period_reported_at,
     working_day_after,
 )
-from sla.reviews import REVIEW_TIME, proposed_time
+from sla.reviews import REVIEW_TIME, action_overdue_at, action_reminder_at, proposed_time
 from sla.ticket import TicketType
 from tests.workflows.complaints import complaint_kinds, log_complaint
 from tests.workflows.tickets import kinds, make_account, open_ticket
@@ -56,8 +56,9 @@ from workflows.onboarding import OnboardingWorkflow
 from workflows.onboarding import workflow_id as onboarding_workflow_id
 from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
 from workflows.release import ReleaseWorkflow, ShipRequest
-from workflows.report_messages import Reschedule, ReviewStart
+from workflows.report_messages import ActionsStart, Reschedule, ReviewStart, TrackedAction
 from workflows.review import ReviewWorkflow
+from workflows.review_actions import ReviewActionsWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import (
@@ -474,6 +475,55 @@ async def review_moved_and_held(
     return {"review_moved_and_held": handle}
 
 
+async def review_actions_done(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """Two agreed actions: one done after its reminder, one chased as overdue, then done."""
+    account, _ = await make_account(engine, "essensys", representative=True)
+    calendar = sla.get_policy("essensys").calendar()
+    now = await env.get_current_time()
+    today = local_date(calendar, now)
+    due = [working_day_after(calendar, today, 3), working_day_after(calendar, today, 6)]
+    async with AsyncSession(engine) as session, session.begin():
+        review = Review(
+            account_id=account.id, key=f"account-{account.id}-review-actions", quarter="2026-Q3",
+            starts_at=now, duration_minutes=60, status="held", sequence=0, recommendations="",
+            invited=[], created_by="record", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(review)
+        await session.flush()
+        actions = [
+            ReviewAction(
+                review_id=review.id,
+                account_id=account.id,
+                description=text,
+                owner_name="Owen",
+                owner_email="owen@customer.example.com",
+                due_on=day,
+                status="open",
+                created_at=now,
+            )  # fmt: skip
+            for text, day in zip(("Enable SSO", "Retrain"), due, strict=True)
+        ]
+        session.add_all(actions)
+        await session.flush()
+        ids, review_id = [a.id for a in actions], review.id
+    handle = await env.client.start_workflow(
+        ReviewActionsWorkflow.run,
+        ActionsStart(
+            review_id=review_id, policy="essensys", calendar=None,
+            actions=[TrackedAction(action_id=i, due_on=d) for i, d in zip(ids, due, strict=True)],
+        ),
+        id=f"account-{account.id}-review-actions-actions", task_queue=s.temporal_task_queue,
+    )  # fmt: skip
+    await skip_to(env, action_reminder_at(calendar, due[0]) + timedelta(minutes=1))
+    await handle.signal(ReviewActionsWorkflow.done, ids[0])
+    await skip_to(env, action_overdue_at(calendar, due[1]) + timedelta(minutes=1))
+    await handle.signal(ReviewActionsWorkflow.done, ids[1])
+    await handle.result()
+    return {"review_actions_done": handle}
+
+
 async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     now = await env.get_current_time()
     h = await env.client.start_workflow(
@@ -498,6 +548,7 @@ SCENARIOS: list[Scenario] = [
     onboarding_plan,
     ticket_incident,
     review_moved_and_held,
+    review_actions_done,
     system_check,
 ]
 

@@ -17,17 +17,30 @@ from temporalio.testing import WorkflowEnvironment
 
 import sla
 from activities.deps import ActivityDeps
-from db.models import Account, Report, Review
+from db.models import Account, Report, Review, ReviewAction
 from settings import Settings
 from sla.periods import at_local, local_date, next_monthly_run, working_day_after
-from sla.reviews import REVIEW_TIME, pack_due, proposed_time
+from sla.reviews import (
+    REVIEW_TIME,
+    action_overdue_at,
+    action_reminder_at,
+    pack_due,
+    proposed_time,
+)
 from tests.conftest import Inbox
 from tests.workflows.tickets import eventually, make_account
 from worker import build_worker
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.account_success import workflow_id as success_id
-from workflows.report_messages import Reschedule, ReviewAct, ReviewStart
+from workflows.report_messages import (
+    ActionsStart,
+    Reschedule,
+    ReviewAct,
+    ReviewStart,
+    TrackedAction,
+)
 from workflows.review import ReviewWorkflow
+from workflows.review_actions import ReviewActionsWorkflow
 
 
 @pytest.fixture
@@ -213,3 +226,52 @@ async def _key(engine: AsyncEngine, review_id: int) -> str:
         review = await session.get(Review, review_id)
         assert review is not None
         return review.key
+
+
+async def test_agreed_actions_are_chased_until_done(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
+) -> None:
+    account, _, manager = await enterprise_account(engine)
+    calendar = sla.get_policy("essensys").calendar()
+    review_id = await new_review(engine, account.id, await env.get_current_time())
+    today = local_date(calendar, await env.get_current_time())
+    owner = f"owen-{uuid.uuid4().hex[:6]}@customer.example.com"
+    due = [working_day_after(calendar, today, 5), working_day_after(calendar, today, 10)]
+    async with AsyncSession(engine) as session, session.begin():
+        actions = [
+            ReviewAction(
+                review_id=review_id,
+                account_id=account.id,
+                description=text,
+                owner_name="Owen",
+                owner_email=owner,
+                due_on=day,
+                status="open",
+                created_at=datetime.now(UTC),
+            )  # fmt: skip
+            for text, day in zip(("Enable SSO", "Train the new team"), due, strict=True)
+        ]
+        session.add_all(actions)
+        await session.flush()
+        ids = [a.id for a in actions]
+    tracked = [TrackedAction(action_id=i, due_on=d) for i, d in zip(ids, due, strict=True)]
+    handle = await env.client.start_workflow(
+        ReviewActionsWorkflow.run,
+        ActionsStart(review_id=review_id, policy="essensys", calendar=None, actions=tracked),
+        id=f"actions-{review_id}", task_queue=settings.temporal_task_queue,
+    )  # fmt: skip
+
+    # The first: a reminder on its day, then done.
+    await skip_to(env, action_reminder_at(calendar, due[0]) + timedelta(seconds=1))
+    await inbox.wait_for(lambda m: m["To"] == owner and "Enable SSO" in m["Subject"])
+    await handle.signal(ReviewActionsWorkflow.done, ids[0])
+    # The second: reminded, then overdue, which the success manager hears of too.
+    await skip_to(env, action_overdue_at(calendar, due[1]) + timedelta(seconds=1))
+    chased = await inbox.wait_for(lambda m: m["To"] == manager and "overdue" in m["Subject"])
+    assert "Train the new team" in chased[0]["Subject"]
+    async with AsyncSession(engine) as session:
+        assert (await session.get(ReviewAction, ids[1])).status == "overdue"  # type: ignore[union-attr]
+    assert not [m for m in inbox.messages if m["To"] == owner and "SSO" in m["Subject"]
+                and "overdue" in m["Subject"]]  # fmt: skip
+    await handle.signal(ReviewActionsWorkflow.done, ids[1])
+    assert await handle.result() == 2
