@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+import sla
 from sla.regimes import jurisdiction_calendar
+from sla.reviews import proposed_time
 
 ACCOUNTS: list[dict[str, Any]] = [
     {
@@ -77,12 +79,15 @@ class Seeded:
     releases: int = 0
     complaints: int = 0
     reports: int = 0
+    objectives: int = 0
+    reviews: int = 0
     references: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"demo data: {self.accounts} accounts, {self.tickets} tickets, {self.releases} "
-            f"release, {self.complaints} complaints, {self.reports} monthly report (GET "
+            f"release, {self.complaints} complaints, {self.reports} monthly report, "
+            f"{self.objectives} onboarding objective, {self.reviews} quarterly review (GET "
             "/tickets and GET /complaints list them, soonest deadline first)"
         )
 
@@ -114,6 +119,7 @@ async def seed(base_url: str, admin_key: str) -> Seeded | None:
         period = datetime.now(UTC).strftime("%Y-%m")
         await _call(client, "POST", f"/accounts/{ids['e-shot']}/reports", {"period": period})
         done.reports += 1
+        await _success(client, ids, done)
         return done
 
 
@@ -269,6 +275,48 @@ async def _complaints(client: httpx.AsyncClient, ids: dict[str, int], done: Seed
         complainant={"name": "Eilidh Ross", "email": "eilidh@example.com"},
         summary="Please send me a copy of all the personal data you hold about me.",
     )  # fmt: skip
+
+
+async def _success(client: httpx.AsyncClient, ids: dict[str, int], done: Seeded) -> None:
+    """An onboarding objective half-way there, and a review with its invitation sent."""
+    eshot = ids["e-shot"]
+    due = (datetime.now(UTC) + timedelta(days=60)).date()
+    await _call(
+        client,
+        "POST",
+        f"/accounts/{eshot}/objectives",
+        {
+            "name": "Grow the mailing list", "metric": "subscribers", "target": 5000,
+            "due_on": due.isoformat(),
+            "owner": {"name": "Tom Baker", "email": "tom@northwind.example.com"},
+        },
+    )  # fmt: skip
+    await _call(
+        client, "POST", f"/accounts/{eshot}/metrics", {"name": "subscribers", "value": 4200}
+    )
+    done.objectives += 1
+    atlas = ids["essensys"]
+    await _call(
+        client,
+        "PATCH",
+        f"/accounts/{atlas}",
+        {
+            "success_manager_name": "Lena Park",
+            "success_manager_email": "lena.park@pledge.example.com",
+        },
+    )
+    calendar = sla.get_policy("essensys").calendar("us-pacific")
+    starts = proposed_time(calendar, datetime.now(UTC))
+    review = await _call(
+        client, "POST", f"/accounts/{atlas}/reviews", {"starts_at": starts.isoformat()}
+    )
+    await _call(
+        client,
+        "PUT",
+        f"/reviews/{review['id']}/recommendations",
+        {"text": "Add the new Mission Bay site to monitoring before it opens."},
+    )
+    done.reviews += 1
 
 
 async def _call(

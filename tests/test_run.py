@@ -153,6 +153,11 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     [eshot] = [a for a in accounts if a["policy"] == "e-shot"]
     status, reports = first.get(f"/accounts/{eshot['id']}/reports", key)
     assert status == 200 and [r["kind"] for r in reports] == ["monthly"]
+    status, objectives = first.get(f"/accounts/{eshot['id']}/objectives", key)
+    assert [o["status"] for o in objectives] == ["open"]
+    [atlas] = [a for a in accounts if a["policy"] == "essensys"]
+    status, reviews = first.get(f"/accounts/{atlas['id']}/reviews", key)
+    assert [r["status"] for r in reviews] == ["scheduled"]
     assert first.get("/me", key) == (
         200,
         {"key_id": 1, "name": "generated admin", "role": "admin", "account_id": None},
