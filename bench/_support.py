@@ -10,6 +10,13 @@ import contextlib
 import ctypes
 import signal
 import socket
+import sys
+from pathlib import Path
+
+# `python bench/<script>.py` puts bench/ first on sys.path, where bench/reports.py would shadow
+# the project's reports package; the project root goes first (the scripts import this module
+# before any of the project's).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def say(message: str) -> None:
