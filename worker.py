@@ -116,7 +116,11 @@ async def run(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
+    # The synchronous activities are PDF renders. WeasyPrint holds the GIL for most of its work
+    # and cffi hands it over at each of its many C calls, so renders on several threads cost
+    # each other 2-3 times the CPU (bench/reports.py): one thread renders more per second.
+    # Run more worker processes to use more cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as executor:
         worker = build_worker(client, deps, executor)
         async with worker:
             log.info(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     import sla
@@ -75,17 +75,21 @@ class AccountSuccessWorkflow:
             report_id = f"account-{start.account_id}-monthly-{period}"
             # Already made (this cycle ran before a restart): one report a month.
             with contextlib.suppress(WorkflowAlreadyStartedError):
-                await workflow.execute_child_workflow(
-                    MonthlyReportWorkflow.run,
-                    ReportRequest(
-                        account_id=start.account_id,
-                        period=period,
-                        key=report_id,
-                        requested_by="Pledge (monthly schedule)",
-                    ),
-                    id=report_id,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                )
+                try:
+                    await workflow.execute_child_workflow(
+                        MonthlyReportWorkflow.run,
+                        ReportRequest(
+                            account_id=start.account_id,
+                            period=period,
+                            key=report_id,
+                            requested_by="Pledge (monthly schedule)",
+                        ),
+                        id=report_id,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    )
+                except ChildWorkflowError as exc:
+                    # The failed report is visible in Temporal; the account's next months go on.
+                    workflow.logger.warning("monthly report %s failed: %s", report_id, exc.cause)
             self._last_period = period
         if (
             services.quarterly_business_review

@@ -16,6 +16,9 @@ RENDER_TIMEOUT = timedelta(minutes=5)
 SEND_TIMEOUT = timedelta(minutes=5)
 SEND_HEARTBEAT = timedelta(seconds=30)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# A report that cannot be made (a template error after a bad deploy) fails its workflow where
+# people see it, rather than retrying for ever.
+MAKE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10)
 
 
 @workflow.defn
@@ -23,7 +26,10 @@ class MonthlyReportWorkflow:
     @workflow.run
     async def run(self, request: ReportRequest) -> ReportResult:
         content = await workflow.execute_activity_method(
-            ReportActivities.gather_monthly, request, start_to_close_timeout=GATHER_TIMEOUT
+            ReportActivities.gather_monthly,
+            request,
+            start_to_close_timeout=GATHER_TIMEOUT,
+            retry_policy=MAKE_RETRY,
         )
         if content is None:
             return ReportResult(report_id=None, skipped=f"account {request.account_id} is gone")
@@ -31,6 +37,7 @@ class MonthlyReportWorkflow:
             ReportActivities.render_monthly,
             args=[request, content],
             start_to_close_timeout=RENDER_TIMEOUT,
+            retry_policy=MAKE_RETRY,
         )
         emailed: list[str] = []
         if request.send and content.recipients:
