@@ -206,6 +206,7 @@ async def set_recommendations(
     """The success manager's recommendations, for the pack (made a few working days before)."""
     review, _ = await _load(session, review_id, principal)
     _still_scheduled(review)
+    await session.commit()  # write in a fresh transaction (see record_outcome)
     review.recommendations = body.text
     await session.flush()
     return review
@@ -270,6 +271,9 @@ async def record_outcome(
         )
     if review.outcome is not None:
         raise Conflict(f"Review {review_id} already has its outcome")
+    # End the reading transaction: on SQLite one that read and then writes fails at once if
+    # the review's workflow wrote in between; a fresh one starts with the write and waits.
+    await session.commit()
     now = datetime.now(UTC)
     review.outcome = body.outcome
     actions = [
@@ -343,6 +347,7 @@ async def action_done(
         raise Conflict(f"Action {action_id} is done already")
     review = await session.get(Review, action.review_id)
     assert review is not None
+    await session.commit()  # write in a fresh transaction (see record_outcome)
     action.status = "done"
     action.done_at = datetime.now(UTC)
     action.done_by = principal.name
