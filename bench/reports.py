@@ -12,8 +12,8 @@ through those months and some accounts have a complaint. Then it measures:
   ceiling      WeasyPrint alone: the HTML the monthly report of a median account produces (its
                figures gathered once, beforehand), rendered to PDF with the worker's stylesheet
                and URL fetcher, one at a time: p50/p95 ms, and renders per second on one
-               thread; then the same renders on 8 threads at once, as the worker's pool runs
-               them (reported: renders/s and CPU per render)
+               thread; then the same renders on 8 threads at once, to show what a wider render
+               pool would cost (reported: renders/s and CPU per render)
   in process   one monthly report as the worker's activities make it, called in this process
                one at a time over a sample of accounts: gather_monthly (the database reads),
                then render_monthly (template, charts, WeasyPrint, storing the PDF), each p50/p95,
@@ -27,15 +27,15 @@ through those months and some accounts have a complaint. Then it measures:
                the bench stops waiting when no workflow has finished for 2 minutes, and shows
                the end of the worker's log
 
-The worker runs render_monthly, a synchronous activity, on its thread pool (worker.py: 8
-threads), so up to 8 reports render at once, beside the event loop that runs the workflows,
-the gathering and the sending. WeasyPrint is pure Python for most of its work and holds the GIL
-for it, so the renders share one core whatever the number of threads (2 cores bound the whole
-stack here, PostgreSQL and the Temporal server included); worse, cffi lets go of the GIL around
-each of the tens of thousands of Pango and cairo calls a render makes, so renders on several
-threads hand the GIL to each other at every call, and each costs more CPU than it does alone:
-the 8-thread line of the ceiling shows by how much. End to end at half the single-thread
-ceiling is the target.
+The worker runs render_monthly, a synchronous activity, on its thread pool (worker.py: one
+thread, since this bench showed 8 threads rendering at about half the rate), beside the event
+loop that runs the workflows, the gathering and the sending. WeasyPrint is pure Python for most
+of its work and holds the GIL for it, so the renders share one core whatever the number of
+threads (2 cores bound the whole stack here, PostgreSQL and the Temporal server included);
+worse, cffi lets go of the GIL around each of the tens of thousands of Pango and cairo calls a
+render makes, so renders on several threads hand the GIL to each other at every call, and each
+costs more CPU than it does alone: the 8-thread line of the ceiling shows by how much. End to
+end at half the single-thread ceiling is the target.
 
 Prints a table with PASS/FAIL per target and exits 0 whatever the figures (it measures, it does
 not test); it exits 1 only when the stack cannot be set up. Everything it starts is stopped and
