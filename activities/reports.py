@@ -100,14 +100,7 @@ class ReportActivities:
         pdf = self._deps.renderer.pdf(
             "reports/monthly.html",
             title=title,
-            organisation={"name": self._deps.settings.organisation_name},
-            account={
-                "id": content.account_id,
-                "name": content.account_name,
-                "edition": content.edition,
-                "success_manager_name": content.success_manager_name,
-            },
-            policy={"name": policy.name},
+            **cover_context(self._deps.settings.organisation_name, content),
             period=content.period,
             period_label=label,
             span_label=label,
@@ -203,14 +196,7 @@ class ReportActivities:
         pdf = self._deps.renderer.pdf(
             "reports/incident.html",
             title=title,
-            organisation={"name": self._deps.settings.organisation_name},
-            account={
-                "id": content.account_id,
-                "name": content.account_name,
-                "edition": content.edition,
-                "success_manager_name": content.success_manager_name,
-            },
-            policy={"name": sla.get_policy(content.policy).name},
+            **cover_context(self._deps.settings.organisation_name, content),
             cover_label="Ticket",
             period_label=f"{content.reference}: {content.subject}",
             prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
@@ -305,4 +291,20 @@ def month_charts(month: AccountMonth, names: dict[str, str]) -> dict[str, str]:
                 for clock, what in (("first_response", "response"), ("resolution", "resolution"))
             ]
         ),
+    }
+
+
+def cover_context(
+    organisation: str, content: MonthlyContent | IncidentContent | Any
+) -> dict[str, Any]:
+    """What every report's cover and running header show: who from, for whom, which service."""
+    return {
+        "organisation": {"name": organisation},
+        "account": {
+            "id": content.account_id,
+            "name": content.account_name,
+            "edition": content.edition,
+            "success_manager_name": content.success_manager_name,
+        },
+        "policy": {"name": sla.get_policy(content.policy).name},
     }

@@ -15,7 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import sla
 from activities.deps import ActivityDeps
-from activities.reports import account_timezone, month_charts
+from activities.reports import account_timezone, cover_context, month_charts
 from db.account_figures import account_month
 from db.idempotent import insert_once
 from db.models import (
@@ -274,14 +274,7 @@ class ReviewActivities:
             pdf = self._deps.renderer.pdf(
                 "reports/review_pack.html",
                 title=title,
-                organisation={"name": self._deps.settings.organisation_name},
-                account={
-                    "id": content.account_id,
-                    "name": content.account_name,
-                    "edition": content.edition,
-                    "success_manager_name": content.success_manager_name,
-                },
-                policy={"name": policy.name},
+                **cover_context(self._deps.settings.organisation_name, content),
                 cover_label="Meeting",
                 span_label=quarter_label(content.quarter),
                 period_label=long_instant(content.starts_at, content.timezone),

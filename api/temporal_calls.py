@@ -129,3 +129,15 @@ async def open_workflow(
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
+
+
+async def signal_if_running(client: Client, workflow_id: str, signal: Any, arg: Any) -> bool:
+    """Signal a workflow that may have finished (an onboarding that ended, actions all done):
+    false when there is none to tell; Temporal being down is a 503."""
+    try:
+        await client.get_workflow_handle(workflow_id).signal(signal, arg)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise ServiceUnavailable(f"Temporal is not answering: {exc.message}") from None
+    return True

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-import sla
 from api.auth import ComplaintsHandler
 from api.calendar_feed import complaint_deadlines_ics
 from api.deps import AppSettings, Session, Temporal
@@ -24,6 +23,7 @@ from api.errors import (
     Unauthorized,
     responses,
 )
+from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
     ActionNote,
@@ -62,7 +62,6 @@ from workflows.complaint_messages import (
 
 router = APIRouter(tags=["complaints"])
 
-CLOCK_SKEW = timedelta(seconds=60)
 ACTIONS = responses(403, 404, 409, 503)
 
 
@@ -122,23 +121,6 @@ def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOu
 # -- logging a complaint -----------------------------------------------------------------------
 
 
-def _received_at(body: ComplaintCreate, now: datetime) -> datetime:
-    if body.received_at is None:
-        return now
-    if body.received_at > now + CLOCK_SKEW:
-        raise InvalidInput.for_field(
-            "body.received_at",
-            f"{body.received_at.isoformat()} is in the future; it is now {now.isoformat()}",
-        )
-    if body.received_at < sla.EARLIEST_START:
-        raise InvalidInput.for_field(
-            "body.received_at",
-            f"{body.received_at.isoformat()} is before {sla.EARLIEST_START:%Y-%m-%d}, the "
-            "earliest date Pledge counts deadlines from",
-        )
-    return min(body.received_at, now).astimezone(UTC)
-
-
 @router.post(
     "/complaints",
     response_model=ComplaintOut,
@@ -162,7 +144,7 @@ async def log_complaint(
     """Log a complaint; its acknowledgement and reply deadlines count from `received_at`."""
     if body.account_id is not None and await session.get(Account, body.account_id) is None:
         raise InvalidInput.for_field("body.account_id", f"no account with id {body.account_id}")
-    received_at = _received_at(body, datetime.now(UTC))
+    received_at = check_received_at(body.received_at, datetime.now(UTC))
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
     handler = body.handler or HandlerIn(name=principal.name)
 

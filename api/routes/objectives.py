@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 import sla
 from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
 from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
+from api.received import CLOCK_SKEW
 from api.routes.accounts import load_account
 from api.schemas import (
     MeasurementCreate,
@@ -24,14 +25,13 @@ from api.schemas import (
     ObjectiveOut,
     PlanOut,
 )
+from api.temporal_calls import signal_if_running
 from db.models import Account, AccountPlan, Measurement, Objective
 from settings import Settings
 from workflows.onboarding import OnboardingWorkflow, workflow_id
 from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
 
 router = APIRouter(tags=["objectives"])
-
-CLOCK_SKEW = timedelta(seconds=60)
 
 
 def _zone_today(account: Account) -> datetime:
@@ -181,17 +181,12 @@ async def record_measurement(
         )
     )
     if open_objectives is not None:
-        handle = client.get_workflow_handle(workflow_id(account.id))
-        try:
-            await handle.signal(
-                OnboardingWorkflow.measured,
-                Measured(name=measurement.name, value=measurement.value, at=measurement.at),
-            )
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise ServiceUnavailable(
-                    f"Temporal did not take the measurement: {exc.message}"
-                ) from None
+        await signal_if_running(
+            client,
+            workflow_id(account.id),
+            OnboardingWorkflow.measured,
+            Measured(name=measurement.name, value=measurement.value, at=measurement.at),
+        )
     return measurement
 
 

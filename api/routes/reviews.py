@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 import sla
 from activities.reviews import invite_for
@@ -24,7 +24,7 @@ from api.schemas import (
     ReviewCreate,
     ReviewOut,
 )
-from api.temporal_calls import call
+from api.temporal_calls import call, signal_if_running
 from db.models import Account, Report, Review, ReviewAction
 from sla.periods import previous_quarter
 from sla.reviews import is_working_day
@@ -353,11 +353,5 @@ async def action_done(
     action.done_by = principal.name
     await session.flush()
     await session.commit()
-    try:
-        await client.get_workflow_handle(f"{review.key}-actions").signal(
-            ReviewActionsWorkflow.done, action_id
-        )
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise ServiceUnavailable(f"Temporal did not take it: {exc.message}") from None
+    await signal_if_running(client, f"{review.key}-actions", ReviewActionsWorkflow.done, action_id)
     return action

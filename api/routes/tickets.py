@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
@@ -13,6 +13,7 @@ import sla
 from api.auth import Agent, Principal, StaffOrCustomer
 from api.deps import AppSettings, Session, Temporal
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, responses
+from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
     ActionNote,
@@ -49,7 +50,6 @@ from workflows.ticket_messages import (
 router = APIRouter(tags=["tickets"])
 
 # A received_at this little ahead of our clock is the caller's clock drifting, not the future.
-CLOCK_SKEW = timedelta(seconds=60)
 
 
 def workflow_id(reference: str) -> str:
@@ -119,23 +119,6 @@ def _check_raised_by(policy: sla.Policy, contact: Contact | None) -> None:
         )
 
 
-def _received_at(body: TicketCreate, now: datetime) -> datetime:
-    if body.received_at is None:
-        return now
-    if body.received_at > now + CLOCK_SKEW:
-        raise InvalidInput.for_field(
-            "body.received_at",
-            f"{body.received_at.isoformat()} is in the future; it is now {now.isoformat()}",
-        )
-    if body.received_at < sla.EARLIEST_START:
-        raise InvalidInput.for_field(
-            "body.received_at",
-            f"{body.received_at.isoformat()} is before {sla.EARLIEST_START:%Y-%m-%d}, the "
-            "earliest date Pledge counts deadlines from",
-        )
-    return min(body.received_at, now).astimezone(UTC)
-
-
 @router.post(
     "/tickets",
     response_model=TicketOut,
@@ -161,7 +144,7 @@ async def open_ticket(
     contact = await _contact_for(session, account, body.contact_id)
     policy = sla.get_policy(account.policy)
     now = datetime.now(UTC)
-    received_at = _received_at(body, now)
+    received_at = check_received_at(body.received_at, now)
     priority = _priority_for(body, policy, received_at)
     _check_raised_by(policy, contact)
 
