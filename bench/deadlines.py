@@ -300,7 +300,7 @@ def explain(cal: Calendar, task: Task, ours: datetime, theirs: Any, peer: str) -
     if _closing_time(cal, ours) and theirs == cal.next_open(ours):
         return (
             f"{peer} rolls a result that lands exactly at closing time to the next opening; "
-            "DESIGN.md rule 1: a target that runs out at closing time is due at closing time"
+            "Pledge (docs/deadlines.md, rule 1) is due at closing time"
         )
     if abs(theirs - ours) == timedelta(hours=1) and _crosses_dst(task.start, max(ours, theirs)):
         return f"{peer} counts in naive local time, so across a DST change it is an hour off"

@@ -83,7 +83,7 @@ class _Year:
 
 
 class Calendar:
-    """A time zone, open intervals per weekday, holidays and closures; see DESIGN.md."""
+    """A time zone, open intervals per weekday, holidays and closures; see docs/deadlines.md."""
 
     def __init__(
         self,

@@ -1,7 +1,7 @@
 """A complaint's statutory clocks: acknowledgement and reply, extensions, reminders, breaches.
 
 Pure like sla.ticket: every method takes the instant it happens at, so a workflow can hold the
-state and replay it. Dates are counted on the jurisdiction's working days (DESIGN.md,
+state and replay it. Dates are counted on the jurisdiction's working days (docs/deadlines.md,
 end_of_working_day); whole-day deadlines fall due at 00:00 local time after their last day.
 """
 

@@ -50,7 +50,7 @@ def pdf_text(content: bytes) -> str:
 
 
 async def test_logging_a_complaint_answers_its_deadlines_and_history(live: Live) -> None:
-    # DESIGN.md's example: received Monday 16 November 2026 at 10:00; working days 17-20 and
+    # docs/deadlines.md's example: received Monday 16 November 2026 at 10:00; working days 17-20 and
     # 23 November make the acknowledgement due at midnight ending Monday 23rd, and 20 working
     # days the reply at midnight ending Monday 14 December.
     response = await live.complain(received_at="2026-11-16T10:00:00Z")

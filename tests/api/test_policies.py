@@ -60,7 +60,7 @@ async def test_unknown_policy_is_404_naming_the_known_ones(
 @pytest.mark.parametrize(
     ("policy", "priority", "received_at", "first_response", "resolution"),
     [
-        # DESIGN.md: 8 business hours from Thu 17:00Z is Fri 15:30Z; 1 business hour from
+        # docs/deadlines.md: 8 business hours from Thu 17:00Z is Fri 15:30Z; 1 business hour from
         # 17:00Z runs out exactly at closing time, 18:00Z, the same day.
         (
             "spotler",
@@ -69,7 +69,7 @@ async def test_unknown_policy_is_404_naming_the_known_ones(
             "2026-11-19T18:00:00+00:00",
             "2026-11-20T15:30:00+00:00",
         ),
-        # DESIGN.md: 10 working days from Wed 2026-11-18 10:15Z.
+        # docs/deadlines.md: 10 working days from Wed 2026-11-18 10:15Z.
         (
             "spotler",
             "low",

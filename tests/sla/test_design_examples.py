@@ -1,4 +1,4 @@
-"""The worked examples of DESIGN.md, 'Deadline semantics (normative)', verbatim."""
+"""The worked examples of docs/deadlines.md, verbatim."""
 
 from __future__ import annotations
 
