@@ -21,6 +21,11 @@ from api.errors import Conflict, ServiceUnavailable
 from api.temporal_calls import call
 
 
+def _unreachable(exc: RuntimeError) -> bool:
+    # A lazy client's first call reports a refused connection this way, not as an RPCError.
+    return str(exc).startswith("Failed client connect")
+
+
 def request_key(kind: str, scope: str, idempotency_key: str | None) -> str:
     """The key a request's row is written under: from its Idempotency-Key (scoped to the API
     key that sent it, so two clients' keys never meet), or random when it has none."""
@@ -68,9 +73,11 @@ async def update_with_start(
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(finished) from None
-    except RPCError as exc:
+    except (RPCError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and not _unreachable(exc):
+            raise
         raise ServiceUnavailable(
-            f"Temporal did not take the {noun}, so nothing was stored; try again ({exc.message})"
+            f"Temporal did not take the {noun}, so nothing was stored; try again ({_why(exc)})"
         ) from None
 
 
@@ -85,7 +92,20 @@ async def update_running(
             finished=finished,
             session=session,
         )
-    except RPCError as exc:
+    except (RPCError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and not _unreachable(exc):
+            raise
         raise ServiceUnavailable(
-            f"Temporal did not take the {noun}, so nothing was changed; try again ({exc.message})"
+            f"Temporal did not take the {noun}, so nothing was changed; try again ({_why(exc)})"
         ) from None
+
+
+def _unreachable(exc: RuntimeError) -> bool:
+    # A lazy client's first call reports a refused connection this way, not as an RPCError.
+    return str(exc).startswith("Failed client connect")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, RPCError):
+        return exc.message
+    return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
