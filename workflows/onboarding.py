@@ -181,7 +181,8 @@ class OnboardingWorkflow:
     async def _take_measurements(self) -> None:
         while self._measurements:
             reading = self._measurements.pop(0)
-            for tracked in self._objectives.values():
+            # A copy: an objective added while a decision is written must not break the loop.
+            for tracked in list(self._objectives.values()):
                 spec = tracked.spec
                 if (
                     tracked.status == "open"
