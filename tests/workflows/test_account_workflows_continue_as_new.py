@@ -1,11 +1,13 @@
 """Continue-as-new forced mid-life, by each long-lived account workflow's `compact` signal:
-onboarding, review actions and account success hand everything on to the next run.
+onboarding, review actions and account success hand everything on to the next run. And a
+review's updates, which take turns.
 
 On the time-skipping server, with the real worker and database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import uuid
@@ -17,7 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import (
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.testing import WorkflowEnvironment
 
@@ -26,21 +32,30 @@ from activities.deps import ActivityDeps
 from db.models import AccountPlan, Notification, Objective, Report, Review, ReviewAction
 from settings import Settings
 from sla.objectives import deadline, reminder_at
-from sla.periods import local_date, next_monthly_run, period_reported_at, working_day_after
-from sla.reviews import action_overdue_at, action_reminder_at
+from sla.periods import (
+    at_local,
+    local_date,
+    next_monthly_run,
+    period_reported_at,
+    working_day_after,
+)
+from sla.reviews import REVIEW_TIME, action_overdue_at, action_reminder_at, proposed_time
 from tests.conftest import Inbox
 from tests.workflows.tickets import eventually, make_account
 from worker import build_worker
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.onboarding import OnboardingWorkflow, workflow_id
 from workflows.onboarding_messages import MeasurementRequest, ObjectiveRequest, OnboardingStart
-from workflows.report_messages import ActionsStart
+from workflows.report_messages import ActionsStart, Reschedule, ReviewAct, ReviewStart, ReviewView
+from workflows.review import ReviewWorkflow
 from workflows.review_actions import ReviewActionsWorkflow
 from workflows.review_messages import (
     ActionDone,
     AgreedAction,
     Outcome,
     OutcomeAsked,
+    Proposed,
+    ReviewProposal,
 )
 
 
@@ -386,3 +401,59 @@ async def _reports(engine: AsyncEngine, account_id: int, n: int) -> list[Report]
             )
         )
     return found if len(found) >= n else []
+
+
+# -- a review's updates take turns ------------------------------------------------------------
+
+
+async def test_a_review_cancelled_and_moved_at_once_stays_consistent(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
+) -> None:
+    """Both updates pass their validators; the lock makes them take turns, the one that
+    finds the review cancelled is refused, and the workflow ends only after both answered."""
+    account, rep = await make_account(engine, "essensys", representative=True)
+    calendar = sla.get_policy("essensys").calendar()
+    starts = proposed_time(calendar, await env.get_current_time())
+    key = f"account-{account.id}-review-{secrets.token_hex(4)}"
+    operation = WithStartWorkflowOperation(
+        ReviewWorkflow.run,
+        ReviewStart(
+            review_id=None, account_id=account.id, policy="essensys", calendar=None,
+            starts_at=starts, duration_minutes=60,
+            proposal=ReviewProposal(quarter="2026-Q3", created_by="test", fingerprint="p"),
+        ),
+        id=key,
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )  # fmt: skip
+    view = await env.client.execute_update_with_start_workflow(
+        ReviewWorkflow.proposed, Proposed(fingerprint="p"), start_workflow_operation=operation
+    )
+    assert view.review_id is not None and view.status == "scheduled"
+    handle = await operation.workflow_handle()
+    await inbox.wait_for(lambda m: m["To"] == rep.email and "Invitation" in m["Subject"])
+    moved = at_local(
+        calendar, working_day_after(calendar, local_date(calendar, starts), 2), REVIEW_TIME
+    )
+    outcomes = await asyncio.gather(
+        handle.execute_update(ReviewWorkflow.reschedule, Reschedule(actor="Sam", starts_at=moved)),
+        handle.execute_update(ReviewWorkflow.cancel, ReviewAct(actor="Sam")),
+        return_exceptions=True,
+    )
+    assert await handle.result() == "cancelled"
+    moved_view, cancelled_view = outcomes
+    assert isinstance(cancelled_view, ReviewView), cancelled_view
+    if isinstance(moved_view, ReviewView):  # moved first, then cancelled
+        assert (moved_view.sequence, cancelled_view.sequence) == (1, 2)
+    else:  # cancelled first: the move is refused, not half done
+        assert isinstance(moved_view, WorkflowUpdateFailedError), moved_view
+        assert "cancelled" in str(moved_view.cause)
+        assert cancelled_view.sequence == 1
+    async with AsyncSession(engine) as session:
+        row = await session.get(Review, view.review_id)
+    assert row is not None and row.key == key
+    assert (row.status, row.sequence) == ("cancelled", cancelled_view.sequence)
+    mails = await inbox.wait_for(lambda m: m["To"] == rep.email and "Cancelled" in m["Subject"])
+    assert mails, "no CANCEL was sent"
+    last = [m for m in inbox.messages if m["To"] == rep.email][-1]
+    assert "Cancelled" in last["Subject"]  # nothing was sent after the CANCEL
