@@ -157,12 +157,7 @@ class OnboardingWorkflow:
                     }
                     workflow.continue_as_new(self._next_start())
                 return plan_id
-            if (
-                not self._objectives
-                and self._heard
-                and not self._measurements
-                and workflow.all_handlers_finished()
-            ):
+            if self._nothing_to_keep():
                 return None  # started to record readings only: they are recorded
             if self._compact or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -171,7 +166,7 @@ class OnboardingWorkflow:
             wake = self._next_wake()
             with contextlib.suppress(TimeoutError):  # the timeout is a date arriving
                 if wake is None:
-                    await workflow.wait_condition(lambda: self._changed)
+                    await workflow.wait_condition(lambda: self._changed or self._nothing_to_keep())
                 else:
                     await workflow.wait_condition(
                         lambda: self._changed,
@@ -218,6 +213,15 @@ class OnboardingWorkflow:
                     spec.objective_id,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                 )
+
+    def _nothing_to_keep(self) -> bool:
+        """No objective, and every message taken in: the run has done its work."""
+        return (
+            not self._objectives
+            and self._heard
+            and not self._measurements
+            and workflow.all_handlers_finished()
+        )
 
     def _next_wake(self) -> datetime | None:
         times = []

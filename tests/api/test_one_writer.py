@@ -15,6 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.keys import mint_key
@@ -190,7 +192,7 @@ async def _plan(live: Live, at: str) -> dict[str, Any] | None:
 
 
 async def test_a_reading_with_no_onboarding_going_is_recorded_and_the_run_ends(
-    live: Live, engine: AsyncEngine
+    live: Live, dev_server_env: WorkflowEnvironment
 ) -> None:
     """A reading for an account with no objectives: the onboarding workflow records it and
     ends, and the next reading starts a fresh run."""
@@ -203,6 +205,14 @@ async def test_a_reading_with_no_onboarding_going_is_recorded_and_the_run_ends(
         assert response.status_code == 201, response.text
     listed = await live.http.get(at, headers=live.as_("success_manager"))
     assert [m["value"] for m in listed.json()] == [1, 2]
+    handle = dev_server_env.client.get_workflow_handle(f"account-{account['id']}-onboarding")
+
+    async def ended() -> bool:
+        status = (await handle.describe()).status
+        return status == WorkflowExecutionStatus.COMPLETED
+
+    assert await eventually(ended), "the onboarding run did not end"
+    assert await handle.result() is None
 
 
 async def test_a_retried_outcome_records_its_actions_once(live: Live, engine: AsyncEngine) -> None:
