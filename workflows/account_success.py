@@ -20,7 +20,6 @@ from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import (
-    ApplicationError,
     ChildWorkflowError,
     WorkflowAlreadyStartedError,
 )
@@ -81,7 +80,9 @@ class AccountSuccessWorkflow:
         calendar = sla.get_policy(start.policy).calendar(start.calendar)
         carry = start.carry
         if carry is not None and carry.version > CARRY_VERSION:
-            raise ApplicationError(f"account success carry version {carry.version} is newer")
+            # Carried by newer code (a rolling deploy): fail the task, not the workflow, so a
+            # newer worker takes it; extra fields would otherwise be dropped without a word.
+            raise RuntimeError(f"account success carry version {carry.version} is newer")
         first = start.next_run or next_monthly_run(calendar, workflow.now())
         self._next_run = carry.next_run if carry else first
         self._last_period = carry.last_report_period if carry else None

@@ -261,7 +261,9 @@ class OnboardingWorkflow:
 
     def _restore(self, state: OnboardingCarry) -> None:
         if state.version > 1:
-            raise ApplicationError(f"onboarding carry version {state.version} is newer than 1")
+            # Carried by newer code (a rolling deploy): fail the task, not the workflow, so a
+            # newer worker takes it; extra fields would otherwise be dropped without a word.
+            raise RuntimeError(f"onboarding carry version {state.version} is newer than 1")
         for o in state.objectives:
             spec = ObjectiveAdded(
                 objective_id=o.objective_id, name=o.name, metric=o.metric, target=o.target,

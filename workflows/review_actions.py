@@ -182,7 +182,9 @@ class ReviewActionsWorkflow:
 
     def _restore(self, carry: ActionsCarry) -> None:
         if carry.version > 1:
-            raise ApplicationError(f"review actions carry version {carry.version} is newer than 1")
+            # Carried by newer code (a rolling deploy): fail the task, not the workflow, so a
+            # newer worker takes it; extra fields would otherwise be dropped without a word.
+            raise RuntimeError(f"review actions carry version {carry.version} is newer than 1")
         self._actions = {
             a.action_id: TrackedAction(
                 action_id=a.action_id, due_on=a.due_on, reminded=a.reminded,
