@@ -6,19 +6,90 @@ import asyncio
 
 from sqlalchemy import select, update
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.deps import ActivityDeps
 from db.idempotent import insert_once
-from db.models import Account, AccountPlan, Notification, Objective
+from db.models import Account, AccountPlan, Measurement, Notification, Objective
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.dates import long_date
-from workflows.onboarding_messages import Decision, PlanRequest
+from workflows.errors import IDEMPOTENCY_MISMATCH
+from workflows.onboarding_messages import (
+    Decision,
+    Measured,
+    MeasurementRecorded,
+    MeasurementRequest,
+    ObjectiveAdded,
+    ObjectiveRecorded,
+    ObjectiveRequest,
+    PlanRequest,
+)
+
+
+def _reused_key(what: str, key: str) -> ApplicationError:
+    return ApplicationError(
+        f"the Idempotency-Key was already used for {what} with a different request",
+        key,
+        type=IDEMPOTENCY_MISMATCH,
+        non_retryable=True,
+    )
 
 
 class ObjectiveActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
+
+    @activity.defn
+    async def record_objective(self, request: ObjectiveRequest) -> ObjectiveRecorded:
+        """Write the objective once per request key; a retry finds the row it wrote."""
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                insert_missing_statement(Objective.__table__, session.get_bind().dialect.name),
+                {
+                    "account_id": request.account_id, "name": request.name,
+                    "metric": request.metric, "target": request.target,
+                    "direction": request.direction, "due_on": request.due_on,
+                    "owner_name": request.owner_name, "owner_email": request.owner_email,
+                    "status": "open", "created_by": request.created_by,
+                    "created_at": utcnow(), "key": request.key,
+                    "fingerprint": request.fingerprint,
+                },
+            )  # fmt: skip
+            row = await session.scalar(select(Objective).where(Objective.key == request.key))
+        if row is None or (row.fingerprint, row.account_id) != (
+            request.fingerprint,
+            request.account_id,
+        ):
+            raise _reused_key(f"objective {row.id if row else '?'}", request.key)
+        spec = ObjectiveAdded(
+            objective_id=row.id, name=row.name, metric=row.metric, target=row.target,
+            direction=row.direction, due_on=row.due_on,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return ObjectiveRecorded(spec=spec, status=row.status)  # type: ignore[arg-type]
+
+    @activity.defn
+    async def record_measurement(self, request: MeasurementRequest) -> MeasurementRecorded:
+        """Write the reading once per request key; a retry finds the row it wrote."""
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                insert_missing_statement(Measurement.__table__, session.get_bind().dialect.name),
+                {
+                    "account_id": request.account_id, "name": request.name,
+                    "value": request.value, "at": request.at,
+                    "recorded_by": request.recorded_by, "key": request.key,
+                    "fingerprint": request.fingerprint,
+                },
+            )  # fmt: skip
+            row = await session.scalar(select(Measurement).where(Measurement.key == request.key))
+        if row is None or (row.fingerprint, row.account_id) != (
+            request.fingerprint,
+            request.account_id,
+        ):
+            raise _reused_key(f"measurement {row.id if row else '?'}", request.key)
+        return MeasurementRecorded(
+            measurement_id=row.id, reading=Measured(name=row.name, value=row.value, at=row.at)
+        )
 
     @activity.defn
     async def decide_objective(self, decision: Decision) -> bool:
@@ -79,7 +150,15 @@ class ObjectiveActivities:
             objectives = list(
                 await session.scalars(
                     select(Objective)
-                    .where(Objective.account_id == request.account_id, Objective.plan_id.is_(None))
+                    .where(
+                        Objective.account_id == request.account_id,
+                        Objective.plan_id.is_(None),
+                        *(
+                            [Objective.id.in_(request.objective_ids)]
+                            if request.objective_ids is not None
+                            else []
+                        ),
+                    )
                     .order_by(Objective.due_on, Objective.id)
                 )
             )

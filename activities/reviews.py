@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import sla
@@ -33,7 +34,15 @@ from db.types import utcnow
 from reports.dates import long_date, long_instant
 from reports.invite import Person, review_invite, review_uid
 from sla.periods import quarter_bounds, quarter_label
-from workflows.report_messages import PackContent, ProposeReview, ReportRequest, ReviewStart
+from workflows.report_messages import (
+    PackContent,
+    ProposeReview,
+    ReportRequest,
+    ReviewStart,
+    ReviewView,
+    TrackedAction,
+)
+from workflows.review_messages import NewReview, Proposed, RecordOutcome, ReviewProposal
 
 
 async def attendees(session: AsyncSession, account: Account) -> list[Person]:
@@ -91,41 +100,72 @@ class ReviewActivities:
         self._deps = deps
 
     @activity.defn
-    async def propose_review(self, proposal: ProposeReview) -> int:
-        """Add the quarter's review and start its workflow, once whatever retries."""
+    async def record_review(self, review: NewReview) -> int:
+        """Write the review's row, once whatever retries (its key is the workflow id)."""
         now = utcnow()
         async with self._deps.session_factory() as session, session.begin():
             dialect = session.get_bind().dialect.name
             await session.execute(
                 insert_missing_statement(Review.__table__, dialect),
                 {
-                    "account_id": proposal.account_id, "key": proposal.key,
-                    "quarter": proposal.quarter, "starts_at": proposal.starts_at,
-                    "duration_minutes": proposal.duration_minutes, "status": "scheduled",
+                    "account_id": review.account_id, "key": review.key,
+                    "quarter": review.quarter, "starts_at": review.starts_at,
+                    "duration_minutes": review.duration_minutes, "status": "scheduled",
                     "sequence": 0, "recommendations": "", "invited": [],
-                    "created_by": "Pledge (quarterly schedule)", "created_at": now,
-                    "updated_at": now,
+                    "created_by": review.created_by, "created_at": now, "updated_at": now,
                 },
             )  # fmt: skip
-            review = await session.scalar(select(Review).where(Review.key == proposal.key))
-            assert review is not None
-            account = await session.get(Account, review.account_id)
-            assert account is not None
-        # Started from here rather than as a child: the review outlives the account
-        # workflow's cycle, and an abandoned child stalls the time-skipping test server.
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await activity.client().start_workflow(
-                "ReviewWorkflow",
-                ReviewStart(
-                    review_id=review.id, account_id=account.id, policy=account.policy,
-                    calendar=account.calendar, starts_at=review.starts_at,
-                    duration_minutes=review.duration_minutes,
-                ),
-                id=review.key,
-                task_queue=activity.info().task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            )  # fmt: skip
-        return review.id
+            review_id = await session.scalar(select(Review.id).where(Review.key == review.key))
+        assert review_id is not None
+        return int(review_id)
+
+    @activity.defn
+    async def propose_review(self, proposal: ProposeReview) -> int:
+        """Start the quarter's review on its business key, once whatever retries; its id.
+
+        The review's workflow records the row (`proposed` answers once it has): this writes
+        nothing itself, so the review has one writer. Not a child of the account workflow:
+        an abandoned child stalls the time-skipping test server.
+        """
+        client = activity.client()
+        async with self._deps.session_factory() as session:
+            account = await session.get(Account, proposal.account_id)
+        assert account is not None
+        start = ReviewStart(
+            review_id=None, account_id=account.id, policy=account.policy,
+            calendar=account.calendar, starts_at=proposal.starts_at,
+            duration_minutes=proposal.duration_minutes,
+            proposal=ReviewProposal(
+                quarter=proposal.quarter, created_by="Pledge (quarterly schedule)"
+            ),
+        )  # fmt: skip
+        operation = WithStartWorkflowOperation(
+            "ReviewWorkflow",
+            start,
+            id=proposal.key,
+            task_queue=activity.info().task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # over already: it has its row
+            view = await client.execute_update_with_start_workflow(
+                "proposed", Proposed(), start_workflow_operation=operation, result_type=ReviewView
+            )
+            if view.review_id is not None:
+                return view.review_id
+        async with self._deps.session_factory() as session:
+            review_id = await session.scalar(select(Review.id).where(Review.key == proposal.key))
+        assert review_id is not None
+        return int(review_id)
+
+    @activity.defn
+    async def set_recommendations(self, review_id: int, text: str) -> None:
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(Review)
+                .where(Review.id == review_id)
+                .values(recommendations=text, updated_at=utcnow())
+            )
 
     @activity.defn
     async def send_invite(self, review_id: int) -> list[str]:
@@ -315,6 +355,51 @@ class ReviewActivities:
 class ReviewActionActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
+
+    @activity.defn
+    async def record_outcome(self, request: RecordOutcome) -> list[TrackedAction]:
+        """Write the review's outcome and its actions in one transaction, once: a retry
+        finds the outcome there and answers the actions it wrote."""
+        async with self._deps.session_factory() as session, session.begin():
+            review = await session.get(Review, request.review_id)
+            assert review is not None
+            if review.outcome is None:
+                now = utcnow()
+                review.outcome = request.outcome.outcome
+                review.updated_at = now
+                session.add_all(
+                    ReviewAction(
+                        review_id=review.id,
+                        account_id=review.account_id,
+                        description=a.description,
+                        owner_name=a.owner_name,
+                        owner_email=a.owner_email,
+                        due_on=a.due_on,
+                        status="open",
+                        created_at=now,
+                    )  # fmt: skip
+                    for a in request.outcome.actions
+                )
+                await session.flush()
+            rows = list(
+                await session.scalars(
+                    select(ReviewAction)
+                    .where(ReviewAction.review_id == review.id)
+                    .order_by(ReviewAction.id)
+                )
+            )
+        return [
+            TrackedAction(action_id=r.id, due_on=r.due_on, done=r.status == "done") for r in rows
+        ]
+
+    @activity.defn
+    async def mark_action_done(self, action_id: int, actor: str, at: datetime) -> None:
+        async with self._deps.session_factory() as session, session.begin():
+            await session.execute(
+                update(ReviewAction)
+                .where(ReviewAction.id == action_id, ReviewAction.status != "done")
+                .values(status="done", done_at=at, done_by=actor)
+            )
 
     @activity.defn
     async def chase_action(self, action_id: int, kind: str) -> list[str]:

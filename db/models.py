@@ -363,6 +363,9 @@ class Objective(Base):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The request that made it (its Idempotency-Key, or a random one): written once.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class Measurement(Base):
@@ -377,6 +380,9 @@ class Measurement(Base):
     value: Mapped[float] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    # The request that made it (its Idempotency-Key, or a random one): written once.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class AccountPlan(Base):

@@ -2,7 +2,13 @@
 day of each month, for as long as the account exists; one cycle per run, then continue as new.
 
 What the account is entitled to is read afresh every cycle, so a change of edition takes
-effect from the next one.
+effect from the next one. The quarter's review is started by an activity, on its business
+key (not as an abandoned child, which stalls the time-skipping test server); the review's
+workflow records its own row.
+
+Between cycles the `compact` signal makes the run continue as new at once (tests force one
+mid-sleep; an operator may), carrying an AccountSuccessCarry (versioned): nothing the cycle
+view shows is lost.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.exceptions import (
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
 
 with workflow.unsafe.imports_passed_through():
     import sla
@@ -30,13 +39,25 @@ with workflow.unsafe.imports_passed_through():
     from workflows.report_messages import ProposeReview, ReportRequest
 
 READ_TIMEOUT = timedelta(seconds=30)
+CARRY_VERSION = 1
+
+
+class AccountSuccessCarry(BaseModel):
+    """What one run hands the next: when the next cycle is due and what the last ones did."""
+
+    version: int = CARRY_VERSION
+    next_run: datetime
+    last_report_period: str | None = None
+    last_review_key: str | None = None
+    last_review_id: int | None = None
 
 
 class AccountSuccessStart(BaseModel):
     account_id: int
     policy: str
     calendar: str | None
-    next_run: datetime | None = None  # None: the first run after now
+    next_run: datetime | None = None  # None: the first run after now (or the carry's)
+    carry: AccountSuccessCarry | None = None
 
 
 class CycleView(BaseModel):
@@ -44,6 +65,7 @@ class CycleView(BaseModel):
     next_run: datetime
     last_report_period: str | None
     last_review_id: int | None = None
+    last_review_key: str | None = None
 
 
 def workflow_id(account_id: int) -> str:
@@ -56,13 +78,33 @@ class AccountSuccessWorkflow:
     def __init__(self, start: AccountSuccessStart) -> None:
         self._start = start
         calendar = sla.get_policy(start.policy).calendar(start.calendar)
-        self._next_run = start.next_run or next_monthly_run(calendar, workflow.now())
-        self._last_period: str | None = None
-        self._last_review: int | None = None
+        carry = start.carry
+        if carry is not None and carry.version > CARRY_VERSION:
+            # Carried by newer code (a rolling deploy): fail the task, not the workflow, so a
+            # newer worker takes it; extra fields would otherwise be dropped without a word.
+            raise RuntimeError(f"account success carry version {carry.version} is newer")
+        first = start.next_run or next_monthly_run(calendar, workflow.now())
+        self._next_run = carry.next_run if carry else first
+        self._last_period = carry.last_report_period if carry else None
+        self._last_review = carry.last_review_id if carry else None
+        self._last_review_key = carry.last_review_key if carry else None
+        self._compact = False
+
+    @workflow.signal
+    def compact(self) -> None:
+        """Continue as new now if between cycles, else at the end of this one."""
+        self._compact = True
 
     @workflow.run
     async def run(self, start: AccountSuccessStart) -> None:
-        await workflow.sleep(max(self._next_run - workflow.now(), timedelta(seconds=1)))
+        # The same one timer as a plain sleep; the compact signal can cut it short.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._compact,
+                timeout=max(self._next_run - workflow.now(), timedelta(seconds=1)),
+            )
+        if self._compact and workflow.now() < self._next_run:
+            workflow.continue_as_new(self._next_start(start, start.policy, start.calendar))
         services = await workflow.execute_activity_method(
             ReportActivities.account_services, start.account_id,
             start_to_close_timeout=READ_TIMEOUT,
@@ -99,13 +141,22 @@ class AccountSuccessWorkflow:
             )  # cycles run before reviews replay as they ran
         ):
             await self._propose_review(start.account_id, services.policy, services.calendar)
-        workflow.continue_as_new(
-            AccountSuccessStart(
-                account_id=start.account_id,
-                policy=services.policy,
-                calendar=services.calendar,
-                next_run=next_monthly_run(calendar, self._next_run),
-            )
+        self._next_run = next_monthly_run(calendar, self._next_run)
+        workflow.continue_as_new(self._next_start(start, services.policy, services.calendar))
+
+    def _next_start(
+        self, start: AccountSuccessStart, policy: str, calendar: str | None
+    ) -> AccountSuccessStart:
+        return AccountSuccessStart(
+            account_id=start.account_id,
+            policy=policy,
+            calendar=calendar,
+            carry=AccountSuccessCarry(
+                next_run=self._next_run,
+                last_report_period=self._last_period,
+                last_review_key=self._last_review_key,
+                last_review_id=self._last_review,
+            ),
         )
 
     async def _propose_review(self, account_id: int, policy: str, calendar_key: str | None) -> None:
@@ -113,17 +164,19 @@ class AccountSuccessWorkflow:
         calendar = sla.get_policy(policy).calendar(calendar_key)
         quarter = quarter_reported_at(calendar, self._next_run)
         starts_at = proposed_time(calendar, self._next_run)
+        key = f"account-{account_id}-review-{quarter}"
         review_id: int = await workflow.execute_activity_method(
             ReviewActivities.propose_review,
             ProposeReview(
                 account_id=account_id,
                 quarter=quarter,
-                key=f"account-{account_id}-review-{quarter}",
+                key=key,
                 starts_at=starts_at,
             ),
             start_to_close_timeout=READ_TIMEOUT,
         )
         self._last_review = review_id
+        self._last_review_key = key
 
     @workflow.query
     def cycle(self) -> CycleView:
@@ -132,4 +185,5 @@ class AccountSuccessWorkflow:
             next_run=self._next_run,
             last_report_period=self._last_period,
             last_review_id=self._last_review,
+            last_review_key=self._last_review_key,
         )

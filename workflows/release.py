@@ -63,6 +63,8 @@ class ReleaseWorkflow:
                 # A ticket whose workflow has finished owes nothing more to this release.
                 continue
         self._result = ShipResult(shipped_at=self._release.shipped_at, tickets=told)
+        # The ship update answers with the result: end only once it (and any other) has.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._result
 
     @workflow.update

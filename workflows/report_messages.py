@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from db.account_figures import AccountMonth
+from workflows.review_messages import ActionsCarry, Outcome, ReviewProposal
 
 
 class ReportRequest(BaseModel):
@@ -100,12 +101,13 @@ class IncidentContent(BaseModel):
 
 
 class ReviewStart(BaseModel):
-    review_id: int
+    review_id: int | None  # None: the workflow records the review from `proposal`
     account_id: int
     policy: str
     calendar: str | None
     starts_at: datetime
     duration_minutes: int
+    proposal: ReviewProposal | None = None
 
 
 class ProposeReview(BaseModel):
@@ -126,7 +128,7 @@ class ReviewAct(BaseModel):
 
 
 class ReviewView(BaseModel):
-    review_id: int
+    review_id: int | None  # None only until the workflow has recorded it
     status: str
     starts_at: datetime
     sequence: int
@@ -166,4 +168,6 @@ class ActionsStart(BaseModel):
     review_id: int
     policy: str
     calendar: str | None
-    actions: list[TrackedAction]
+    actions: list[TrackedAction] = []
+    outcome: Outcome | None = None  # to record first (its actions become `actions`)
+    carry: ActionsCarry | None = None  # from the previous run, after continue-as-new

@@ -1,9 +1,17 @@
 """A quarterly business review, its workflow id the review's key (account-<id>-review-…):
-invite, pack before, held after; reschedulable and cancellable until it happens."""
+invite, pack before, held after; reschedulable and cancellable until it happens.
+
+The workflow is the review row's writer: it records the row itself when started with a
+proposal (from the API, by update-with-start of `proposed`, or as the account workflow's
+child), and its activities make every later change. Updates and the loop's own steps take
+turns (one lock), and the workflow ends only once every update it accepted has answered.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -15,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.reports import ReportActivities
     from activities.reviews import ReviewActivities
     from sla.reviews import is_working_day, pack_due
-    from workflows.errors import REFUSED
+    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.report_messages import (
         ReportRequest,
         Reschedule,
@@ -23,10 +31,13 @@ with workflow.unsafe.imports_passed_through():
         ReviewStart,
         ReviewView,
     )
+    from workflows.review_messages import NewReview, Proposed, Recommendations
 
 TIMEOUT = timedelta(minutes=5)
 SEND_HEARTBEAT = timedelta(seconds=30)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# Runs from before this patch replay as they ran: no lock, no wait for handlers at the end.
+LOCKED = "review-handlers-locked"
 
 
 @workflow.defn
@@ -34,6 +45,7 @@ class ReviewWorkflow:
     @workflow.init
     def __init__(self, start: ReviewStart) -> None:
         self._start = start
+        self._review_id = start.review_id
         self._calendar = sla.get_policy(start.policy).calendar(start.calendar)
         self._starts_at = start.starts_at
         self._sequence = 0
@@ -41,10 +53,36 @@ class ReviewWorkflow:
         self._packed_for: datetime | None = None
         self._pack_report_id: int | None = None
         self._changed = False
+        self._lock = asyncio.Lock()
+        self._locking = False
 
     @workflow.run
     async def run(self, start: ReviewStart) -> str:
+        self._locking = workflow.patched(LOCKED)
+        if start.review_id is None:
+            await self._record()
         await self._invite()
+        while True:
+            async with self._turn():
+                outcome = await self._step()
+            if outcome is not None:
+                break
+            now = workflow.now()
+            ends = self._starts_at + timedelta(minutes=start.duration_minutes)
+            wake = ends
+            if self._packed_for != self._starts_at:
+                wake = min(wake, pack_due(self._calendar, self._starts_at))
+            self._changed = False
+            with contextlib.suppress(TimeoutError):  # the timeout is a date arriving
+                await workflow.wait_condition(
+                    lambda: self._changed, timeout=max(wake - now, timedelta(seconds=1))
+                )
+        if self._locking:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
+
+    async def _step(self) -> str | None:
+        """Whatever the time or a change calls for; the review's end when it has come."""
         while True:
             if self._status == "cancelled":
                 await self._invite()  # the CANCEL, with the raised SEQUENCE
@@ -55,34 +93,54 @@ class ReviewWorkflow:
             ):
                 await self._pack()
                 continue  # rescheduled while packing: look again
-            ends = self._starts_at + timedelta(minutes=start.duration_minutes)
-            if now >= ends:
+            if now >= self._starts_at + timedelta(minutes=self._start.duration_minutes):
                 self._status = "held"
                 await workflow.execute_activity_method(
-                    ReviewActivities.set_review_status, args=[start.review_id, "held"],
+                    ReviewActivities.set_review_status, args=[self._review_id, "held"],
                     start_to_close_timeout=TIMEOUT,
                 )  # fmt: skip
                 return "held"
-            wake = ends
-            if self._packed_for != self._starts_at:
-                wake = min(wake, pack_due(self._calendar, self._starts_at))
-            self._changed = False
-            with contextlib.suppress(TimeoutError):  # the timeout is a date arriving
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=max(wake - now, timedelta(seconds=1))
-                )
+            return None
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if not self._locking:
+            yield
+            return
+        async with self._lock:
+            yield
+
+    # ------------------------------------------------------------------ messages
+
+    @workflow.update
+    async def proposed(self, request: Proposed) -> ReviewView:
+        """The answer to POST /accounts/{id}/reviews (and to its retries): once recorded."""
+        await workflow.wait_condition(lambda: self._review_id is not None)
+        return self.view()
+
+    @proposed.validator
+    def _check_proposed(self, request: Proposed) -> None:
+        proposal = self._start.proposal
+        if proposal is None or proposal.fingerprint != request.fingerprint:
+            raise ApplicationError(
+                "the Idempotency-Key was already used for another review request",
+                type=IDEMPOTENCY_MISMATCH,
+                non_retryable=True,
+            )
 
     @workflow.update
     async def reschedule(self, request: Reschedule) -> ReviewView:
-        self._sequence = await workflow.execute_activity_method(
-            ReviewActivities.reschedule_review,
-            args=[self._start.review_id, request.starts_at],
-            start_to_close_timeout=TIMEOUT,
-        )
-        self._starts_at = request.starts_at
-        await self._invite()
-        self._changed = True
-        return self.view()
+        async with self._turn():
+            self._check_open("reschedule")  # again: the review may have moved on meanwhile
+            self._sequence = await workflow.execute_activity_method(
+                ReviewActivities.reschedule_review,
+                args=[self._review_id, request.starts_at],
+                start_to_close_timeout=TIMEOUT,
+            )
+            self._starts_at = request.starts_at
+            await self._invite()
+            self._changed = True
+            return self.view()
 
     @reschedule.validator
     def _check_reschedule(self, request: Reschedule) -> None:
@@ -100,29 +158,52 @@ class ReviewWorkflow:
 
     @workflow.update
     async def cancel(self, act: ReviewAct) -> ReviewView:
-        await workflow.execute_activity_method(
-            ReviewActivities.set_review_status, args=[self._start.review_id, "cancelled"],
-            start_to_close_timeout=TIMEOUT,
-        )  # fmt: skip
-        self._status = "cancelled"
-        self._sequence += 1
-        self._changed = True
-        return self.view()
+        async with self._turn():
+            self._check_open("cancel")
+            await workflow.execute_activity_method(
+                ReviewActivities.set_review_status, args=[self._review_id, "cancelled"],
+                start_to_close_timeout=TIMEOUT,
+            )  # fmt: skip
+            self._status = "cancelled"
+            self._sequence += 1
+            self._changed = True
+            return self.view()
 
     @cancel.validator
     def _check_cancel(self, act: ReviewAct) -> None:
         self._check_open("cancel")
+
+    @workflow.update
+    async def recommend(self, request: Recommendations) -> ReviewView:
+        """The success manager's recommendations, for the pack."""
+        async with self._turn():
+            self._check_open("change the recommendations of")
+            await workflow.execute_activity_method(
+                ReviewActivities.set_recommendations, args=[self._review_id, request.text],
+                start_to_close_timeout=TIMEOUT,
+            )  # fmt: skip
+            return self.view()
+
+    @recommend.validator
+    def _check_recommend(self, request: Recommendations) -> None:
+        self._check_open("change the recommendations of")
 
     def _check_open(self, action: str) -> None:
         if self._status != "scheduled":
             raise ApplicationError(
                 f"cannot {action} a review that is {self._status}", type=REFUSED, non_retryable=True
             )
+        if self._review_id is None:
+            raise ApplicationError(
+                f"cannot {action} a review still being recorded; try again",
+                type=REFUSED,
+                non_retryable=True,
+            )
 
     @workflow.query
     def view(self) -> ReviewView:
         return ReviewView(
-            review_id=self._start.review_id,
+            review_id=self._review_id,
             status=self._status,
             starts_at=self._starts_at,
             sequence=self._sequence,
@@ -130,10 +211,29 @@ class ReviewWorkflow:
             pack_report_id=self._pack_report_id,
         )
 
+    # ------------------------------------------------------------------ side effects
+
+    async def _record(self) -> None:
+        proposal = self._start.proposal
+        if proposal is None:
+            raise ApplicationError("a review without an id needs a proposal", non_retryable=True)
+        self._review_id = await workflow.execute_activity_method(
+            ReviewActivities.record_review,
+            NewReview(
+                key=workflow.info().workflow_id,
+                account_id=self._start.account_id,
+                quarter=proposal.quarter,
+                starts_at=self._start.starts_at,
+                duration_minutes=self._start.duration_minutes,
+                created_by=proposal.created_by,
+            ),
+            start_to_close_timeout=TIMEOUT,
+        )
+
     async def _invite(self) -> None:
         await workflow.execute_activity_method(
             ReviewActivities.send_invite,
-            self._start.review_id,
+            self._review_id,
             start_to_close_timeout=TIMEOUT,
             heartbeat_timeout=SEND_HEARTBEAT,
             retry_policy=SEND_RETRY,
@@ -143,7 +243,7 @@ class ReviewWorkflow:
         """Gather and render the pack for the meeting as now scheduled, and send it."""
         packing_for = self._starts_at
         content = await workflow.execute_activity_method(
-            ReviewActivities.gather_pack, self._start.review_id, start_to_close_timeout=TIMEOUT
+            ReviewActivities.gather_pack, self._review_id, start_to_close_timeout=TIMEOUT
         )
         request = ReportRequest(
             account_id=self._start.account_id,

@@ -1,4 +1,8 @@
-"""Onboarding objectives, the measurements that decide them, and the plan they become."""
+"""Onboarding objectives, the measurements that decide them, and the plan they become.
+
+The onboarding workflow writes objectives and readings (its activities do); these routes ask
+it to, by update-with-start on account-<id>-onboarding, then read what it wrote.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.service import RPCError
 
 import sla
 from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
-from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
+from api.errors import Conflict, InvalidInput, NotFound, responses
 from api.received import CLOCK_SKEW
+from api.references import fingerprint
 from api.routes.accounts import load_account
 from api.schemas import (
     MeasurementCreate,
@@ -25,13 +30,21 @@ from api.schemas import (
     ObjectiveOut,
     PlanOut,
 )
-from api.temporal_calls import signal_if_running
+from api.workflow_writes import request_key, update_with_start
 from db.models import Account, AccountPlan, Measurement, Objective
 from settings import Settings
 from workflows.onboarding import OnboardingWorkflow, workflow_id
-from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
+from workflows.onboarding_messages import MeasurementRequest, ObjectiveRequest, OnboardingStart
 
 router = APIRouter(tags=["objectives"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Retrying with the same key answers with what the first request made",
+    ),
+]
 
 
 def _zone_today(account: Account) -> datetime:
@@ -39,24 +52,42 @@ def _zone_today(account: Account) -> datetime:
     return datetime.now(UTC).astimezone(ZoneInfo(calendar.timezone))
 
 
-async def _tell_onboarding(
-    client: Client, settings: Settings, account: Account, signal: str, arg: object
-) -> None:
-    """Signal the account's onboarding, starting it when none runs (a new one after a plan)."""
-    try:
-        await client.start_workflow(
-            OnboardingWorkflow.run,
-            OnboardingStart(
+async def _ask_onboarding(
+    client: Client,
+    session: AsyncSession,
+    settings: Settings,
+    account: Account,
+    update: object,
+    request: object,
+    noun: str,
+) -> int:
+    """Have the account's onboarding record something, starting a run when none is going
+    (a new one after a plan): answers the id of the row it wrote."""
+    return int(
+        await update_with_start(
+            client,
+            session,
+            workflow_id=workflow_id(account.id),
+            run=OnboardingWorkflow.run,
+            start=OnboardingStart(
                 account_id=account.id, policy=account.policy, calendar=account.calendar
             ),
-            id=workflow_id(account.id),
+            update=update,
+            request=request,
             task_queue=settings.temporal_task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            start_signal=signal,
-            start_signal_args=[arg],
+            noun=noun,
+            finished=f"Account {account.id}'s onboarding has just ended; try again",
+            reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
-    except RPCError as exc:
-        raise ServiceUnavailable(f"Temporal did not accept the objective: {exc.message}") from None
+    )
+
+
+async def _written(session: AsyncSession, model: type, row_id: int) -> object:
+    """The row the workflow wrote, read in a fresh transaction."""
+    await session.commit()
+    row = await session.get(model, row_id, populate_existing=True)
+    assert row is not None, f"{model.__name__} {row_id} was reported written"
+    return row
 
 
 @router.post(
@@ -72,6 +103,7 @@ async def add_objective(
     client: Temporal,
     settings: AppSettings,
     principal: SuccessManager,
+    idempotency_key: IdempotencyKey = None,
 ) -> Objective:
     """Set a measurable objective with the customer; onboarding keeps it to its date."""
     account = await load_account(session, account_id, principal)
@@ -90,8 +122,12 @@ async def add_objective(
         raise InvalidInput.for_field(
             "body.due_on", f"{body.due_on.isoformat()} is not after today ({today.isoformat()})"
         )
-    objective = Objective(
+    request = ObjectiveRequest(
         account_id=account.id,
+        key=request_key("objective", principal.key_prefix, idempotency_key),
+        fingerprint=fingerprint(
+            body.model_dump(mode="json") | {"by": principal.key_id, "account": account.id}
+        ),
         name=body.name,
         metric=body.metric,
         target=body.target,
@@ -99,29 +135,12 @@ async def add_objective(
         due_on=body.due_on,
         owner_name=body.owner.name,
         owner_email=body.owner.email,
-        status="open",
         created_by=principal.name,
-        created_at=datetime.now(UTC),
     )
-    session.add(objective)
-    await session.flush()
-    # Committed before the workflow can act on it: it decides the row by id.
-    await session.commit()
-    await _tell_onboarding(
-        client,
-        settings,
-        account,
-        "objective_added",
-        ObjectiveAdded(
-            objective_id=objective.id,
-            name=objective.name,
-            metric=objective.metric,
-            target=objective.target,
-            direction=body.direction,
-            due_on=objective.due_on,
-        ),
+    objective_id = await _ask_onboarding(
+        client, session, settings, account, OnboardingWorkflow.add_objective, request, "objective"
     )
-    return objective
+    return await _written(session, Objective, objective_id)  # type: ignore[return-value]
 
 
 @router.get(
@@ -147,7 +166,7 @@ async def list_objectives(
     "/accounts/{account_id}/metrics",
     response_model=MeasurementOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(403, 404, 503),
+    responses=responses(403, 404, 409, 503),
 )
 async def record_measurement(
     account_id: int,
@@ -156,6 +175,7 @@ async def record_measurement(
     client: Temporal,
     settings: AppSettings,
     principal: SuccessManager,
+    idempotency_key: IdempotencyKey = None,
 ) -> Measurement:
     """Record a reading of one of the account's metrics; an open objective on it whose
     target the reading reaches is achieved there and then."""
@@ -163,31 +183,27 @@ async def record_measurement(
     now = datetime.now(UTC)
     if body.at is not None and body.at > now + CLOCK_SKEW:
         raise InvalidInput.for_field("body.at", f"{body.at.isoformat()} is in the future")
-    measurement = Measurement(
+    request = MeasurementRequest(
         account_id=account.id,
+        key=request_key("measurement", principal.key_prefix, idempotency_key),
+        fingerprint=fingerprint(
+            body.model_dump(mode="json") | {"by": principal.key_id, "account": account.id}
+        ),
         name=body.name,
         value=body.value,
         at=min(body.at, now) if body.at else now,
         recorded_by=principal.name,
     )
-    session.add(measurement)
-    await session.flush()
-    await session.commit()
-    open_objectives = await session.scalar(
-        select(Objective.id).where(
-            Objective.account_id == account.id,
-            Objective.metric == body.name,
-            Objective.status == "open",
-        )
+    measurement_id = await _ask_onboarding(
+        client,
+        session,
+        settings,
+        account,
+        OnboardingWorkflow.record_measurement,
+        request,
+        "measurement",
     )
-    if open_objectives is not None:
-        await signal_if_running(
-            client,
-            workflow_id(account.id),
-            OnboardingWorkflow.measured,
-            Measured(name=measurement.name, value=measurement.value, at=measurement.at),
-        )
-    return measurement
+    return await _written(session, Measurement, measurement_id)  # type: ignore[return-value]
 
 
 @router.get(

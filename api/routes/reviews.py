@@ -1,20 +1,25 @@
-"""Quarterly business reviews: proposed, moved, cancelled, their invitations and packs."""
+"""Quarterly business reviews: proposed, moved, cancelled, their invitations and packs.
+
+Each review's workflow writes its row, and the actions workflow the outcome and the actions:
+these routes ask them by update (with start, to propose or record an outcome) and read back
+what was written. Temporal unreachable is a 503 with nothing stored.
+"""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import select
-from temporalio.service import RPCError
 
 import sla
 from activities.reviews import invite_for
 from api.auth import Principal, StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
-from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
+from api.errors import Conflict, InvalidInput, NotFound, responses
+from api.references import fingerprint, new_reference, reference_for_key
 from api.routes.accounts import load_account
 from api.schemas import (
     OutcomeIn,
@@ -24,21 +29,32 @@ from api.schemas import (
     ReviewCreate,
     ReviewOut,
 )
-from api.temporal_calls import call, signal_if_running
+from api.workflow_writes import one_off, update_running, update_with_start
 from db.models import Account, Report, Review, ReviewAction
 from sla.periods import previous_quarter
 from sla.reviews import is_working_day
-from workflows.report_messages import (
-    ActionsStart,
-    Reschedule,
-    ReviewAct,
-    ReviewStart,
-    TrackedAction,
-)
+from workflows.report_messages import ActionsStart, Reschedule, ReviewAct, ReviewStart
 from workflows.review import ReviewWorkflow
 from workflows.review_actions import ReviewActionsWorkflow
+from workflows.review_messages import (
+    ActionDone,
+    AgreedAction,
+    Outcome,
+    OutcomeAsked,
+    Proposed,
+    Recommendations,
+    ReviewProposal,
+)
 
 router = APIRouter(tags=["reviews"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Retrying with the same key answers with what the first request made",
+    ),
+]
 
 
 def _check_time(account: Account, starts_at: datetime, field: str) -> None:
@@ -74,6 +90,7 @@ async def propose_review(
     client: Temporal,
     settings: AppSettings,
     principal: SuccessManager,
+    idempotency_key: IdempotencyKey = None,
 ) -> Review:
     """Propose a review of the last quarter; the invitation goes out at once."""
     account = await load_account(session, account_id, principal)
@@ -84,42 +101,40 @@ async def propose_review(
             "quarterly business reviews"
         )
     _check_time(account, body.starts_at, "body.starts_at")
-    now = datetime.now(UTC)
     calendar = policy.calendar(account.calendar)
-    review = Review(
+    reference = (
+        reference_for_key("R", principal.key_prefix, idempotency_key)
+        if idempotency_key
+        else new_reference("R")
+    )
+    digest = one_off(
+        fingerprint(body.model_dump(mode="json") | {"by": principal.key_id}), idempotency_key
+    )
+    today = datetime.now(UTC).astimezone(ZoneInfo(calendar.timezone)).date()
+    start = ReviewStart(
+        review_id=None,
         account_id=account.id,
-        key=f"account-{account.id}-review-{secrets.token_hex(6)}",
-        quarter=previous_quarter(now.astimezone(ZoneInfo(calendar.timezone)).date()),
+        policy=account.policy,
+        calendar=account.calendar,
         starts_at=body.starts_at.astimezone(UTC),
         duration_minutes=body.duration_minutes,
-        status="scheduled",
-        sequence=0,
-        recommendations="",
-        invited=[],
-        created_by=principal.name,
-        created_at=now,
-        updated_at=now,
+        proposal=ReviewProposal(
+            quarter=previous_quarter(today), created_by=principal.name, fingerprint=digest
+        ),
     )
-    session.add(review)
-    await session.flush()
-    await session.commit()  # the workflow reads the row
-    try:
-        await client.start_workflow(
-            ReviewWorkflow.run,
-            ReviewStart(
-                review_id=review.id,
-                account_id=account.id,
-                policy=account.policy,
-                calendar=account.calendar,
-                starts_at=review.starts_at,
-                duration_minutes=review.duration_minutes,
-            ),
-            id=review.key,
-            task_queue=settings.temporal_task_queue,
-        )
-    except RPCError as exc:
-        raise ServiceUnavailable(f"Temporal did not accept the review: {exc.message}") from None
-    return review
+    view = await update_with_start(
+        client,
+        session,
+        workflow_id=f"account-{account.id}-review-{reference}",
+        run=ReviewWorkflow.run,
+        start=start,
+        update=ReviewWorkflow.proposed,
+        request=Proposed(fingerprint=digest),
+        task_queue=settings.temporal_task_queue,
+        noun="review",
+        finished=f"The Idempotency-Key was used for review {reference}, which is now over",
+    )
+    return await _after(session, view.review_id)
 
 
 @router.get(
@@ -165,14 +180,14 @@ async def reschedule_review(
     review, account = await _load(session, review_id, principal)
     _still_scheduled(review)
     _check_time(account, body.starts_at, "body.starts_at")
-    handle = client.get_workflow_handle(review.key)
-    await call(
-        handle.execute_update(
-            ReviewWorkflow.reschedule,
-            Reschedule(actor=principal.name, starts_at=body.starts_at.astimezone(UTC)),
-        ),
+    await update_running(
+        client,
+        session,
+        workflow_id=review.key,
+        update=ReviewWorkflow.reschedule,
+        request=Reschedule(actor=principal.name, starts_at=body.starts_at.astimezone(UTC)),
         finished=f"Review {review_id} is over; it can no longer be moved",
-        session=session,
+        noun="new time",
     )
     return await _after(session, review_id)
 
@@ -186,11 +201,14 @@ async def cancel_review(
     """Cancel the meeting: every attendee gets the iCalendar CANCEL."""
     review, _ = await _load(session, review_id, principal)
     _still_scheduled(review)
-    handle = client.get_workflow_handle(review.key)
-    await call(
-        handle.execute_update(ReviewWorkflow.cancel, ReviewAct(actor=principal.name)),
+    await update_running(
+        client,
+        session,
+        workflow_id=review.key,
+        update=ReviewWorkflow.cancel,
+        request=ReviewAct(actor=principal.name),
         finished=f"Review {review_id} is over; it can no longer be cancelled",
-        session=session,
+        noun="cancellation",
     )
     return await _after(session, review_id)
 
@@ -198,18 +216,28 @@ async def cancel_review(
 @router.put(
     "/reviews/{review_id}/recommendations",
     response_model=ReviewOut,
-    responses=responses(403, 404, 409),
+    responses=responses(403, 404, 409, 503),
 )
 async def set_recommendations(
-    review_id: int, body: RecommendationsIn, session: Session, principal: SuccessManager
+    review_id: int,
+    body: RecommendationsIn,
+    session: Session,
+    client: Temporal,
+    principal: SuccessManager,
 ) -> Review:
     """The success manager's recommendations, for the pack (made a few working days before)."""
     review, _ = await _load(session, review_id, principal)
     _still_scheduled(review)
-    await session.commit()  # write in a fresh transaction (see record_outcome)
-    review.recommendations = body.text
-    await session.flush()
-    return review
+    await update_running(
+        client,
+        session,
+        workflow_id=review.key,
+        update=ReviewWorkflow.recommend,
+        request=Recommendations(actor=principal.name, text=body.text),
+        finished=f"Review {review_id} is over; its recommendations can no longer change",
+        noun="recommendations",
+    )
+    return await _after(session, review_id)
 
 
 @router.get(
@@ -262,6 +290,7 @@ async def record_outcome(
     client: Temporal,
     settings: AppSettings,
     principal: SuccessManager,
+    idempotency_key: IdempotencyKey = None,
 ) -> list[ReviewAction]:
     """After the meeting: what was agreed, and the actions, each tracked to done."""
     review, account = await _load(session, review_id, principal)
@@ -269,47 +298,48 @@ async def record_outcome(
         raise Conflict(
             f"Review {review_id} is {review.status}; an outcome is recorded once it has been held"
         )
-    if review.outcome is not None:
+    if review.outcome is not None and idempotency_key is None:
         raise Conflict(f"Review {review_id} already has its outcome")
-    # End the reading transaction: on SQLite one that read and then writes fails at once if
-    # the review's workflow wrote in between; a fresh one starts with the write and waits.
-    await session.commit()
-    now = datetime.now(UTC)
-    review.outcome = body.outcome
-    actions = [
-        ReviewAction(
-            review_id=review.id,
-            account_id=account.id,
-            description=a.description,
-            owner_name=a.owner.name,
-            owner_email=a.owner.email,
-            due_on=a.due_on,
-            status="open",
-            created_at=now,
-        )  # fmt: skip
-        for a in body.actions
-    ]
-    session.add_all(actions)
-    await session.flush()
-    await session.commit()
-    if actions:
-        try:
-            await client.start_workflow(
-                ReviewActionsWorkflow.run,
-                ActionsStart(
-                    review_id=review.id,
-                    policy=account.policy,
-                    calendar=account.calendar,
-                    actions=[TrackedAction(action_id=a.id, due_on=a.due_on) for a in actions],
-                ),
-                id=f"{review.key}-actions",
-                task_queue=settings.temporal_task_queue,
-            )
-        except RPCError as exc:
-            raise ServiceUnavailable(
-                f"Temporal did not accept the actions: {exc.message}"
-            ) from None
-    return actions
+    digest = one_off(
+        fingerprint(body.model_dump(mode="json") | {"by": principal.key_id}), idempotency_key
+    )
+    outcome = Outcome(
+        outcome=body.outcome,
+        actions=[
+            AgreedAction(
+                description=a.description,
+                owner_name=a.owner.name,
+                owner_email=a.owner.email,
+                due_on=a.due_on,
+            )  # fmt: skip
+            for a in body.actions
+        ],
+        recorded_by=principal.name,
+        fingerprint=digest,
+    )
+    recorded = await update_with_start(
+        client,
+        session,
+        workflow_id=f"{review.key}-actions",
+        run=ReviewActionsWorkflow.run,
+        start=ActionsStart(
+            review_id=review.id, policy=account.policy, calendar=account.calendar, outcome=outcome
+        ),
+        update=ReviewActionsWorkflow.recorded,
+        request=OutcomeAsked(fingerprint=digest),
+        task_queue=settings.temporal_task_queue,
+        noun="outcome",
+        finished=f"Review {review_id} already has its outcome",
+    )
+    await session.commit()  # the workflow's activity wrote: read afresh
+    return list(
+        await session.scalars(
+            select(ReviewAction)
+            .where(ReviewAction.id.in_(recorded.action_ids))
+            .order_by(ReviewAction.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 @router.get(
@@ -334,7 +364,7 @@ async def list_actions(
 @router.post(
     "/review-actions/{action_id}/done",
     response_model=ReviewActionOut,
-    responses=responses(403, 404, 409),
+    responses=responses(403, 404, 409, 503),
 )
 async def action_done(
     action_id: int, session: Session, client: Temporal, principal: SuccessManager
@@ -347,11 +377,16 @@ async def action_done(
         raise Conflict(f"Action {action_id} is done already")
     review = await session.get(Review, action.review_id)
     assert review is not None
-    await session.commit()  # write in a fresh transaction (see record_outcome)
-    action.status = "done"
-    action.done_at = datetime.now(UTC)
-    action.done_by = principal.name
-    await session.flush()
-    await session.commit()
-    await signal_if_running(client, f"{review.key}-actions", ReviewActionsWorkflow.done, action_id)
-    return action
+    await update_running(
+        client,
+        session,
+        workflow_id=f"{review.key}-actions",
+        update=ReviewActionsWorkflow.mark_done,
+        request=ActionDone(action_id=action_id, actor=principal.name),
+        finished=f"Action {action_id} is no longer tracked",
+        noun="action's completion",
+    )
+    await session.commit()  # the workflow's activity wrote: read afresh
+    done = await session.get(ReviewAction, action_id, populate_existing=True)
+    assert done is not None
+    return done

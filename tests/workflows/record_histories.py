@@ -1,6 +1,6 @@
 """Record the workflow histories that test_replay.py replays against the current code.
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories [scenario ...]
 
 Runs representative scenarios of every workflow type on a time-skipping test server, with the
 real worker (worker.build_worker) on a throw-away SQLite database, and writes each history to
@@ -14,6 +14,7 @@ workflow type) that keeps the old histories replaying.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,7 @@ from sla.periods import (
 )
 from sla.reviews import REVIEW_TIME, action_overdue_at, action_reminder_at, proposed_time
 from sla.ticket import TicketType
+from tests.workflows import account_history_scenarios
 from tests.workflows.complaints import complaint_kinds, log_complaint
 from tests.workflows.tickets import kinds, make_account, open_ticket
 from worker import build_worker
@@ -550,13 +552,20 @@ SCENARIOS: list[Scenario] = [
     review_moved_and_held,
     review_actions_done,
     system_check,
+    *account_history_scenarios.SCENARIOS,
 ]
 
 
 # -- recording ----------------------------------------------------------------------------------
 
 
-async def record(directory: Path = HISTORIES) -> list[Path]:
+async def record(directory: Path = HISTORIES, only: list[str] | None = None) -> list[Path]:
+    """Record every scenario, replacing every history; or only the scenarios named, adding
+    their histories to those already there (so a new shape gets its history without the old
+    ones being recorded again)."""
+    scenarios = [s for s in SCENARIOS if not only or s.__name__ in only]
+    if only and len(scenarios) != len(only):
+        raise SystemExit(f"no such scenario among {sorted(only)}")
     with tempfile.TemporaryDirectory(prefix="pledge-histories-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'pledge.db'}"
         upgrade(url)
@@ -578,7 +587,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             with ThreadPoolExecutor(4) as executor:
                 async with build_worker(env.client, deps, executor):
                     handles: Handles = {}
-                    for scenario in SCENARIOS:
+                    for scenario in scenarios:
                         handles.update(await scenario(env, engine, settings))
                     histories = {
                         name: await handle.fetch_history() for name, handle in handles.items()
@@ -588,7 +597,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             await engine.dispose()
             sync_engine.dispose()
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.json"):
+    for stale in directory.glob("*.json") if not only else []:
         stale.unlink()
     written = []
     for name, history in histories.items():
@@ -599,7 +608,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
 
 
 async def main() -> int:
-    for path in await record():
+    for path in await record(only=sys.argv[1:] or None):
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
