@@ -1,0 +1,304 @@
+"""Failures are never silent and never hold up a clock: a letter that cannot be made, a notice
+that cannot be delivered and a date the clocks cannot count to each end as a recorded failure
+(history, failures table, worker log) while the complaint's reminders and breaches keep time.
+
+Everything fails for real: a template directory (PLEDGE_TEMPLATES_DIR) missing one letter, an
+SMTP port on loopback that nothing listens on, a date beyond the calendars' years.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.deps import ActivityDeps
+from db.models import Complaint, ComplaintEvent, Failure
+from reports.render import TEMPLATES
+from settings import Settings
+from sla.complaint import ComplaintSla
+from sla.regimes import jurisdiction_calendar
+from tests.conftest import free_port
+from tests.workflows.complaints import log_complaint
+from worker import build_worker
+from workflows.complaint import RENDER_RETRY, SEND_RETRY, ComplaintWorkflow
+from workflows.complaint_messages import Act, Extend
+from workflows.errors import INVALID
+
+UK = ZoneInfo("Europe/London")
+
+
+@asynccontextmanager
+async def worker(
+    env: WorkflowEnvironment, settings: Settings, engine: AsyncEngine, sync_engine: Engine
+) -> AsyncIterator[None]:
+    deps = ActivityDeps.create(settings, "test-worker", engine, sync_engine)
+    with ThreadPoolExecutor(2) as executor:
+        async with build_worker(env.client, deps, executor):
+            yield
+
+
+def templates_without(tmp_path: Path, letter: str) -> Path:
+    """A copy of the shipped templates with one letter missing, as after a bad deploy."""
+    copy = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, copy)
+    (copy / "letters" / letter).unlink()
+    return copy
+
+
+async def skip_to(env: WorkflowEnvironment, at: datetime) -> None:
+    now = await env.get_current_time()
+    assert at > now
+    await env.sleep(at - now)
+
+
+async def next_working_day(env: WorkflowEnvironment) -> datetime:
+    calendar = jurisdiction_calendar("england-and-wales")
+    day = (await env.get_current_time() + timedelta(days=1)).astimezone(UK).date()
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10), UK)
+
+
+async def history(engine: AsyncEngine, reference: str) -> list[ComplaintEvent]:
+    async with AsyncSession(engine) as session:
+        return list(
+            await session.scalars(
+                select(ComplaintEvent)
+                .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
+                .where(Complaint.reference == reference)
+                .order_by(ComplaintEvent.seq)
+            )
+        )
+
+
+async def failures_of(engine: AsyncEngine, reference: str) -> list[Failure]:
+    async with AsyncSession(engine) as session:
+        return list(
+            await session.scalars(
+                select(Failure).where(Failure.subject == reference).order_by(Failure.at)
+            )
+        )
+
+
+async def until(probe: Callable[[], object], timeout: float = 30.0) -> None:
+    """Wait a bounded time for an async probe to hold; fail the test if it never does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await probe():  # type: ignore[misc]
+        assert loop.time() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)
+
+
+def on_time(at: datetime, due: datetime) -> bool:
+    return due <= at < due + timedelta(seconds=1)
+
+
+def kinds(events: list[ComplaintEvent]) -> list[str]:
+    return [event.kind for event in events]
+
+
+async def test_a_letter_that_cannot_be_made_holds_up_no_reminder_or_breach(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    live_client: httpx.AsyncClient,
+    live_admin_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = time_skipping_env
+    broken = settings.model_copy(
+        update={"templates_dir": templates_without(tmp_path, "holding_response.html")}
+    )
+    caplog.set_level(logging.ERROR, logger="pledge.failures")
+    async with worker(env, broken, engine, sync_engine):
+        received = await next_working_day(env)
+        await skip_to(env, received)
+        view = await log_complaint(env.client, broken.temporal_task_queue, received_at=received)
+        reference = view.reference
+        sla = ComplaintSla.open(
+            regime="standard", jurisdiction="england-and-wales", received_at=received
+        )
+        ack_due = sla.acknowledgement_due
+        assert ack_due is not None
+        reminder = sla.reminder_at(ack_due)
+        assert reminder is not None
+
+        # A holding response a minute before the acknowledgement's reminder: its letter fails
+        # (no template) and is retried for many minutes; the reminder must not wait for it.
+        await skip_to(env, reminder - timedelta(minutes=1))
+        handle = env.client.get_workflow_handle_for(ComplaintWorkflow.run, f"complaint-{reference}")
+        new_due = view.reply_due + timedelta(days=7)
+        extend = asyncio.create_task(
+            handle.execute_update(
+                ComplaintWorkflow.extend,
+                Extend(actor="Hana", reason="Waiting for delivery logs.", new_due=new_due),
+            )
+        )
+        await skip_to(env, reminder + timedelta(minutes=1))
+        answer = await asyncio.wait_for(extend, 30)
+        # The extension is kept and answered; the letter is not listed, for it is not made.
+        assert answer.reply_due == new_due
+        assert [letter.kind for letter in answer.letters] == []
+
+        async def reminded() -> bool:
+            return "reminder" in kinds(await history(engine, reference))
+
+        await until(reminded)
+        events = await history(engine, reference)
+        [reminded_at] = [e.at for e in events if e.kind == "reminder"]
+        # On the second (timers fire a few milliseconds late), while the letter was retried.
+        assert on_time(reminded_at, reminder)
+
+        await skip_to(env, ack_due + timedelta(minutes=1))
+
+        async def breached() -> bool:
+            return "breach" in kinds(await history(engine, reference))
+
+        await until(breached)
+        events = await history(engine, reference)
+        [breached_at] = [e.at for e in events if e.kind == "breach"]
+        assert on_time(breached_at, ack_due)
+
+    # The letter's failure: after its bounded retries, in the history (before the breach, for
+    # its retries ended minutes after the reminder), in the failures table and the log.
+    [failure] = await failures_of(engine, reference)
+    assert failure.kind == "letter"
+    assert failure.what == "the holding response"
+    assert failure.attempts == RENDER_RETRY.maximum_attempts
+    assert "holding_response.html" in failure.error
+    assert failure.workflow_id == f"complaint-{reference}"
+    assert reminder < failure.at < ack_due
+    told = [e for e in events if e.kind == "failure"]
+    assert [e.summary for e in told] == [
+        "The holding response could not be produced; the team has been told"
+    ]
+    assert kinds(events).index("reminder") < kinds(events).index("failure")
+    assert kinds(events).index("failure") < kinds(events).index("breach")
+    assert any(
+        reference in record.getMessage() and "holding_response.html" in record.getMessage()
+        for record in caplog.records
+    )
+
+    # Admins see it in GET /system/failures, newest first; others get a problem document.
+    response = await live_client.get("/system/failures", headers=live_admin_headers)
+    assert response.status_code == 200
+    listed = response.json()
+    assert [f["id"] for f in listed if f["subject"] == reference] == [failure.id]
+    instants = [datetime.fromisoformat(f["at"]) for f in listed]
+    assert instants == sorted(instants, reverse=True)
+    refused = await live_client.get("/system/failures")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_notice_nobody_can_receive_ends_as_a_recorded_failure(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = time_skipping_env
+    # A loopback port nothing listens on: every attempt is refused.
+    unreachable = settings.model_copy(update={"smtp_port": free_port()})
+    caplog.set_level(logging.ERROR, logger="pledge.failures")
+    async with worker(env, unreachable, engine, sync_engine):
+        received = await next_working_day(env)
+        await skip_to(env, received)
+        view = await log_complaint(
+            env.client, unreachable.temporal_task_queue, received_at=received
+        )
+        reference = view.reference
+        sla = ComplaintSla.open(
+            regime="standard", jurisdiction="england-and-wales", received_at=received
+        )
+        assert sla.acknowledgement_due is not None
+        reminder = sla.reminder_at(sla.acknowledgement_due)
+        assert reminder is not None
+        # The reminder e-mail's retries (about 3.6 hours of back-off) all pass in skipped time.
+        await skip_to(env, reminder + timedelta(hours=6))
+
+        async def recorded() -> bool:
+            return bool(await failures_of(engine, reference))
+
+        await until(recorded, timeout=60)
+        handle = env.client.get_workflow_handle_for(ComplaintWorkflow.run, f"complaint-{reference}")
+        # The workflow lives on and still answers.
+        view = await handle.execute_update(ComplaintWorkflow.acknowledge, Act(actor="Hana"))
+
+        async def told() -> bool:
+            return "failure" in kinds(await history(engine, reference))
+
+        await until(told)
+
+    [failure] = await failures_of(engine, reference)
+    assert failure.kind == "notice"
+    assert failure.what == "the reminder e-mail about the acknowledgement"
+    assert failure.attempts == SEND_RETRY.maximum_attempts
+    assert "refused" in failure.error.lower() or "connect" in failure.error.lower()
+    events = await history(engine, reference)
+    assert [e.summary for e in events if e.kind == "failure"] == [
+        "The reminder e-mail about the acknowledgement could not be delivered; "
+        "the team has been told"
+    ]
+    assert kinds(events).index("reminder") < kinds(events).index("failure")
+    assert any(reference in record.getMessage() for record in caplog.records)
+
+
+async def test_a_date_the_clocks_cannot_count_to_is_refused_and_the_clocks_go_on(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+) -> None:
+    env = time_skipping_env
+    async with worker(env, settings, engine, sync_engine):
+        received = await next_working_day(env)
+        await skip_to(env, received)
+        view = await log_complaint(env.client, settings.temporal_task_queue, received_at=received)
+        handle = env.client.get_workflow_handle_for(
+            ComplaintWorkflow.run, f"complaint-{view.reference}"
+        )
+        # Straight to the workflow, past the API's own checks: 2090 is beyond the years the
+        # worker's calendars hold, so its reminder could never be counted.
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await asyncio.wait_for(
+                handle.execute_update(
+                    ComplaintWorkflow.extend,
+                    Extend(actor="x", reason="y", new_due=datetime(2090, 1, 1, tzinfo=UTC)),
+                ),
+                30,
+            )
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == INVALID  # the API's 422
+        assert "could not be counted" in cause.message
+
+        # Nothing was applied, and the workflow keeps its clocks: the acknowledgement breach
+        # is recorded on time.
+        assert (await handle.query(ComplaintWorkflow.view)).reply_due == view.reply_due
+        assert view.acknowledgement_due is not None
+        await skip_to(env, view.acknowledgement_due + timedelta(minutes=1))
+
+        async def breached() -> bool:
+            return "breach" in kinds(await history(engine, view.reference))
+
+        await until(breached)
+        [breach] = [e for e in await history(engine, view.reference) if e.kind == "breach"]
+        assert on_time(breach.at, view.acknowledgement_due)
