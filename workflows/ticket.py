@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.history import EventRow
@@ -35,8 +35,8 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
         TicketType,
     )
-    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
-    from workflows.journal import Journal, SideJobs
+    from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
+    from workflows.journal import DATA_ERRORS, CaseFailures, Journal, SideJobs
     from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
         Act,
@@ -61,6 +61,9 @@ NOTIFY_TIMEOUT = timedelta(minutes=2)
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
 REPORT_TIMEOUT = timedelta(minutes=5)
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# An incident report that cannot be made (a template error after a bad deploy) is retried for
+# about half an hour, then recorded as a failure: in the history and GET /system/failures.
+REPORT_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=12)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
 
 
@@ -361,16 +364,31 @@ class TicketWorkflow:
             actions=details.actions,
             requested_by=act.actor,
         )
-        content = await workflow.execute_activity_method(
-            ReportActivities.gather_incident, request, start_to_close_timeout=REPORT_TIMEOUT
+        failed = self._failures().on(
+            f"{event_id}:incident-report",
+            "report",
+            "the incident report",
+            "The incident report could not be produced; the team has been told",
+            REPORT_RETRY,
         )
-        if content is None:
+        try:
+            content = await workflow.execute_activity_method(
+                ReportActivities.gather_incident,
+                request,
+                start_to_close_timeout=REPORT_TIMEOUT,
+                retry_policy=REPORT_RETRY,
+            )
+            if content is None:
+                return
+            report_id = await workflow.execute_activity_method(
+                ReportActivities.render_incident,
+                args=[request, content],
+                start_to_close_timeout=REPORT_TIMEOUT,
+                retry_policy=REPORT_RETRY,
+            )
+        except ActivityError as exc:
+            await failed(exc)
             return
-        report_id = await workflow.execute_activity_method(
-            ReportActivities.render_incident,
-            args=[request, content],
-            start_to_close_timeout=REPORT_TIMEOUT,
-        )
         if content.recipients:
             await workflow.execute_activity_method(
                 ReportActivities.send_report,
@@ -474,17 +492,26 @@ class TicketWorkflow:
             except (Refused, SlaLookupError) as exc:
                 # Validated, then overtaken by a concurrent action: fail this update only.
                 raise _refused(str(exc)) from None
+            except DATA_ERRORS:
+                raise _uncountable() from None
             await self._save()
             await self._act_on_clocks()
             self._changed = True
             return self._view()
 
     def _dry_run(self, action: Any) -> None:
-        """Validators refuse an action before it is accepted into history."""
+        """Validators refuse an action before it is accepted into history, including one
+        whose dates the clocks cannot count (it would fail every workflow task)."""
+        now = workflow.now()
+        trial = self._sla.model_copy(deep=True)
         try:
-            action(self._sla.model_copy(deep=True), workflow.now())
+            action(trial, now)
+            trial.due_actions(now)
+            trial.next_wake(now)
         except (Refused, SlaLookupError) as exc:
             raise _refused(str(exc)) from None
+        except DATA_ERRORS:
+            raise _uncountable() from None
 
     def _met(self, names: list[str], actor: str) -> None:
         for name in names:
@@ -505,6 +532,9 @@ class TicketWorkflow:
             start_to_close_timeout=RECORD_TIMEOUT,
         )
 
+    def _failures(self) -> CaseFailures:
+        return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)
+
     def _notify(self, kind: str, roles: list[str], event_id: str, **details: Any) -> None:
         notice = TicketNotice(
             event_id=event_id,
@@ -522,7 +552,15 @@ class TicketWorkflow:
                 start_to_close_timeout=NOTIFY_TIMEOUT,
                 heartbeat_timeout=NOTIFY_HEARTBEAT,
                 retry_policy=NOTIFY_RETRY,
-            )
+            ),
+            self._failures().on(
+                f"{event_id}:{kind}",
+                "notice",
+                f"the {kind.replace('_', ' ')} notice",
+                f"The {kind.replace('_', ' ')} notice could not be delivered; "
+                "the team has been told",
+                NOTIFY_RETRY,
+            ),
         )
 
     def _carry_over(self) -> TicketStart:
@@ -626,3 +664,11 @@ def _refused(message: str) -> ApplicationError:
     # An ApplicationError fails only the update; any other exception in a handler would fail
     # the workflow task and retry it forever.
     return ApplicationError(message, type=REFUSED, non_retryable=True)
+
+
+def _uncountable() -> ApplicationError:
+    return ApplicationError(
+        "the ticket's deadlines could not be counted to that date; give a date before 2081",
+        type=INVALID,
+        non_retryable=True,
+    )

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -34,10 +34,14 @@ from sla.complaint import ComplaintSla
 from sla.regimes import jurisdiction_calendar
 from tests.conftest import free_port
 from tests.workflows.complaints import log_complaint
+from tests.workflows.tickets import events as ticket_events
+from tests.workflows.tickets import make_account, open_ticket
 from worker import build_worker
 from workflows.complaint import RENDER_RETRY, SEND_RETRY, ComplaintWorkflow
 from workflows.complaint_messages import Act, Extend
 from workflows.errors import INVALID
+from workflows.ticket import NOTIFY_RETRY, REPORT_RETRY, TicketWorkflow
+from workflows.ticket_messages import Close, IncidentDetails, Reply, Resolve
 
 UK = ZoneInfo("Europe/London")
 
@@ -52,11 +56,11 @@ async def worker(
             yield
 
 
-def templates_without(tmp_path: Path, letter: str) -> Path:
-    """A copy of the shipped templates with one letter missing, as after a bad deploy."""
+def templates_without(tmp_path: Path, template: str) -> Path:
+    """A copy of the shipped templates with one missing, as after a bad deploy."""
     copy = tmp_path / "templates"
     shutil.copytree(TEMPLATES, copy)
-    (copy / "letters" / letter).unlink()
+    (copy / template).unlink()
     return copy
 
 
@@ -124,7 +128,7 @@ async def test_a_letter_that_cannot_be_made_holds_up_no_reminder_or_breach(
 ) -> None:
     env = time_skipping_env
     broken = settings.model_copy(
-        update={"templates_dir": templates_without(tmp_path, "holding_response.html")}
+        update={"templates_dir": templates_without(tmp_path, "letters/holding_response.html")}
     )
     caplog.set_level(logging.ERROR, logger="pledge.failures")
     async with worker(env, broken, engine, sync_engine):
@@ -302,3 +306,61 @@ async def test_a_date_the_clocks_cannot_count_to_is_refused_and_the_clocks_go_on
         await until(breached)
         [breach] = [e for e in await history(engine, view.reference) if e.kind == "breach"]
         assert on_time(breach.at, view.acknowledgement_due)
+
+
+async def test_a_tickets_unmade_report_and_undelivered_notices_are_recorded_and_it_still_ends(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    env = time_skipping_env
+    broken = settings.model_copy(
+        update={
+            "templates_dir": templates_without(tmp_path, "reports/incident.html"),
+            "smtp_port": free_port(),
+        }
+    )
+    async with worker(env, broken, engine, sync_engine):
+        account, contact = await make_account(engine, "essensys", representative=True)
+        view = await open_ticket(
+            env.client,
+            broken.temporal_task_queue,
+            account,
+            contact,
+            priority="p1",
+            received_at=await env.get_current_time(),
+        )
+        reference = view.reference
+        handle = env.client.get_workflow_handle_for(TicketWorkflow.run, f"ticket-{reference}")
+        await handle.execute_update(
+            TicketWorkflow.respond, Reply(actor="Ola", author="agent", body="Looking")
+        )
+        details = IncidentDetails(impact="Doors", cause="A certificate", actions=["Renewed"])
+        await handle.execute_update(TicketWorkflow.resolve, Resolve(actor="Ola", incident=details))
+        await handle.execute_update(
+            TicketWorkflow.close, Close(actor="Ola", representative_agreed=True)
+        )
+        # Every side job runs out its bounded retries (hours of back-off, skipped here) and
+        # is recorded; then the ticket ends.
+        await env.sleep(timedelta(days=1))
+
+        async def ended() -> bool:
+            return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+        await until(ended, timeout=60)
+
+    recorded = await failures_of(engine, reference)
+    by_what = {f.what: f for f in recorded}
+    report = by_what["the incident report"]
+    assert report.kind == "report" and report.attempts == REPORT_RETRY.maximum_attempts
+    assert "incident.html" in report.error
+    confirmation = by_what["the confirmation notice"]
+    assert confirmation.kind == "notice"
+    assert confirmation.attempts == NOTIFY_RETRY.maximum_attempts
+    assert {f.workflow_id for f in recorded} == {f"ticket-{reference}"}
+    told = [e.summary for e in await ticket_events(engine, reference) if e.kind == "failure"]
+    assert "The incident report could not be produced; the team has been told" in told
+    assert "The confirmation notice could not be delivered; the team has been told" in told
+    assert len(told) == len(recorded)
