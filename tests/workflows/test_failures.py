@@ -22,7 +22,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -156,14 +160,15 @@ async def test_a_letter_that_cannot_be_made_holds_up_no_reminder_or_breach(
         await skip_to(env, reminder - timedelta(minutes=1))
         handle = env.client.get_workflow_handle_for(ComplaintWorkflow.run, f"complaint-{reference}")
         new_due = view.reply_due + timedelta(days=7)
-        extend = asyncio.create_task(
-            handle.execute_update(
-                ComplaintWorkflow.extend,
-                Extend(actor="Hana", reason="Waiting for delivery logs.", new_due=new_due),
-            )
+        # Accepted before time moves on: an update in flight while the test server skips
+        # time can stall the skip.
+        extend = await handle.start_update(
+            ComplaintWorkflow.extend,
+            Extend(actor="Hana", reason="Waiting for delivery logs.", new_due=new_due),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
         )
         await skip_to(env, reminder + timedelta(minutes=1))
-        answer = await asyncio.wait_for(extend, 30)
+        answer = await asyncio.wait_for(extend.result(), 30)
         # The extension is kept and answered; the letter is not listed, for it is not made.
         assert answer.reply_due == new_due
         assert [letter.kind for letter in answer.letters] == []
