@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -51,6 +52,8 @@ from workflows.complaint_messages import (
     Extend,
 )
 from workflows.errors import INVALID
+from workflows.report import MAKE_RETRY, MonthlyReportWorkflow
+from workflows.report_messages import ReportRequest
 from workflows.ticket import NOTIFY_RETRY, REPORT_RETRY, TicketWorkflow
 from workflows.ticket_messages import Close, IncidentDetails, Reply, Resolve
 
@@ -453,3 +456,40 @@ async def test_a_tickets_unmade_report_and_undelivered_notices_are_recorded_and_
     assert "The incident report could not be produced; the team has been told" in told
     assert "The confirmation notice could not be delivered; the team has been told" in told
     assert len(told) == len(recorded)
+
+
+async def test_a_report_that_cannot_be_made_is_recorded_for_its_account(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    env = time_skipping_env
+    broken = settings.model_copy(
+        update={"templates_dir": templates_without(tmp_path, "reports/monthly.html")}
+    )
+    async with worker(env, broken, engine, sync_engine):
+        account, _ = await make_account(engine, "essensys", representative=True)
+        month = (await env.get_current_time()).replace(day=1) - timedelta(days=1)
+        key = f"account-{account.id}-monthly-test-{uuid.uuid4().hex[:6]}"
+        handle = await env.client.start_workflow(
+            MonthlyReportWorkflow.run,
+            ReportRequest(
+                account_id=account.id, period=f"{month:%Y-%m}", key=key, requested_by="test"
+            ),
+            id=key,
+            task_queue=broken.temporal_task_queue,
+        )
+        await env.sleep(timedelta(hours=1))  # the bounded retries' back-off
+
+        async def failed() -> bool:
+            return (await handle.describe()).status == WorkflowExecutionStatus.FAILED
+
+        await until(failed, timeout=60)
+
+    [failure] = await failures_of(engine, f"account {account.id}")
+    assert (failure.kind, failure.workflow_id) == ("report", key)
+    assert failure.what == f"making the report for {month:%Y-%m}"
+    assert failure.attempts == MAKE_RETRY.maximum_attempts
+    assert "monthly.html" in failure.error
