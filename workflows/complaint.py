@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
     from workflows.journal import (
         DATA_ERRORS,
+        SAVE_FAILURES,
         CaseFailures,
         Journal,
         SideJobs,
@@ -60,6 +61,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
+# A database that stays down past these (about 8 minutes) costs a recorded failure, not the
+# lock the clocks need; data it refuses fails at once (activities.failures).
+RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20)
+# A save that failed for want of a database is tried again this soon, whatever else happens.
+RESAVE_AFTER = timedelta(minutes=10)
 RENDER_TIMEOUT = timedelta(minutes=2)
 SEND_TIMEOUT = timedelta(minutes=2)
 SEND_HEARTBEAT = timedelta(seconds=20)
@@ -148,10 +154,12 @@ class ComplaintWorkflow:
             self._changed = False
             now = workflow.now()
             with contextlib.suppress(TimeoutError):  # the timeout is the timer firing
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=self._clocks(now)[1] - now
-                )
+                await workflow.wait_condition(lambda: self._changed, timeout=self._wake(now) - now)
         return self._view()
+
+    def _wake(self, now: datetime) -> datetime:
+        wake = self._clocks(now)[1]
+        return min(wake, now + RESAVE_AFTER) if self._journal.resave else wake
 
     def _clocks(self, now: datetime) -> tuple[list[Any], datetime]:
         """The reminders and breaches due now, and when to wake next.
@@ -210,7 +218,7 @@ class ComplaintWorkflow:
     async def _act_on_clocks(self) -> None:
         """Record every reminder and missed deadline whose time has come, each exactly once."""
         actions, _ = self._clocks(workflow.now())
-        if self._tell_uncountable() and not actions:
+        if (self._tell_uncountable() or self._journal.resave) and not actions:
             await self._save()
         if not actions:
             return
@@ -526,12 +534,31 @@ class ComplaintWorkflow:
         return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)
 
     async def _save(self) -> None:
+        """Write the read model; one the database cannot take (after bounded retries, or at
+        once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        await workflow.execute_local_activity_method(
-            ComplaintActivities.record_complaint,
-            self._record(self._journal.take()),
-            start_to_close_timeout=RECORD_TIMEOUT,
-        )
+        events = self._journal.take()
+        try:
+            await workflow.execute_local_activity_method(
+                ComplaintActivities.record_complaint,
+                self._record(events),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except SAVE_FAILURES as exc:
+            if self._journal.put_back(events, exc):
+                self._side_jobs.start(
+                    record_failure(
+                        f"save:{self._version}",
+                        kind="data",
+                        subject=self._opening.reference,
+                        what="saving the complaint's record",
+                        exc=exc,
+                        policy=RECORD_RETRY,
+                    )
+                )
+            return
+        self._journal.saved()
 
     def _carry_over(self) -> ComplaintStart:
         return ComplaintStart(

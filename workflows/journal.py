@@ -46,6 +46,11 @@ class Journal:
         self.reference = reference
         self.seq = seq
         self._pending: list[EventRow] = []
+        # True while a save has failed and none has succeeded since: the events wait here.
+        self.unsaved = False
+        # ... and the failure was the database's absence, not a refusal of the data: the
+        # workflow tries again soon rather than waiting for its next change.
+        self.resave = False
 
     def add(self, kind: str, actor: str, summary: str, **data: Any) -> str:
         """Record an event now; returns its id, which also keys the notices it causes."""
@@ -69,6 +74,22 @@ class Journal:
         events, self._pending = self._pending, []
         return events
 
+    def put_back(self, events: list[EventRow], failure: BaseException) -> bool:
+        """A save failed: its events go to the next one. True if this starts a run of failed
+        saves (which is then worth recording once)."""
+        self._pending = [*events, *self._pending]
+        first, self.unsaved = not self.unsaved, True
+        refused = failure.cause if isinstance(failure, ActivityError) else failure
+        self.resave = not (isinstance(refused, ApplicationError) and refused.non_retryable)
+        return first
+
+    def saved(self) -> None:
+        self.unsaved = self.resave = False
+
+
+# How a local activity's last failure reaches the workflow: wrapped in an ActivityError, or
+# (a non-retryable one) as the activity raised it.
+SAVE_FAILURES: tuple[type[BaseException], ...] = (ActivityError, ApplicationError)
 
 OnFailure = Callable[[BaseException], Awaitable[None]]
 
@@ -115,8 +136,14 @@ def describe(exc: BaseException, policy: RetryPolicy | None = None) -> tuple[str
         and policy.maximum_attempts
     ):
         attempts = policy.maximum_attempts
+    # The first application error is what the activity raised; what it was raised from may
+    # quote the very data that failed.
     cause: BaseException = exc
-    while isinstance(cause, FailureError) and cause.cause is not None:
+    while (
+        isinstance(cause, FailureError)
+        and not isinstance(cause, ApplicationError)
+        and cause.cause is not None
+    ):
         cause = cause.cause
     if isinstance(cause, ApplicationError):
         text = f"{cause.type}: {cause.message}" if cause.type else cause.message

@@ -36,7 +36,14 @@ with workflow.unsafe.imports_passed_through():
         TicketType,
     )
     from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
-    from workflows.journal import DATA_ERRORS, CaseFailures, Journal, SideJobs
+    from workflows.journal import (
+        DATA_ERRORS,
+        SAVE_FAILURES,
+        CaseFailures,
+        Journal,
+        SideJobs,
+        record_failure,
+    )
     from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
         Act,
@@ -56,6 +63,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
+# A database that stays down past these (about 8 minutes) costs a recorded failure, not the
+# lock the clocks need; data it refuses fails at once (activities.failures).
+RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20)
+# A save that failed for want of a database is tried again this soon, whatever else happens.
+RESAVE_AFTER = timedelta(minutes=10)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 # A worker that dies mid-send is noticed within this, not after the whole timeout.
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
@@ -119,10 +131,12 @@ class TicketWorkflow:
             now = workflow.now()
             # Always a timeout, and always a positive one: next_wake is strictly after now.
             with contextlib.suppress(TimeoutError):  # the timeout is the timer firing
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=self._sla.next_wake(now) - now
-                )
+                await workflow.wait_condition(lambda: self._changed, timeout=self._wake(now) - now)
         return self._view()
+
+    def _wake(self, now: datetime) -> datetime:
+        wake = self._sla.next_wake(now)
+        return min(wake, now + RESAVE_AFTER) if self._journal.resave else wake
 
     async def _open(self) -> None:
         o = self._opening
@@ -153,6 +167,8 @@ class TicketWorkflow:
         """Record every warning and breach whose time has come, each exactly once."""
         actions = self._sla.due_actions(workflow.now())
         if not actions:
+            if self._journal.resave:
+                await self._save()
             return
         chain = get_policy(self._sla.policy).escalation or DEFAULT_CHAIN
         notices: list[tuple[ClockAction, str]] = []
@@ -525,12 +541,31 @@ class TicketWorkflow:
             )
 
     async def _save(self) -> None:
+        """Write the read model; one the database cannot take (after bounded retries, or at
+        once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        await workflow.execute_local_activity_method(
-            TicketActivities.record_ticket,
-            self._record(self._journal.take()),
-            start_to_close_timeout=RECORD_TIMEOUT,
-        )
+        events = self._journal.take()
+        try:
+            await workflow.execute_local_activity_method(
+                TicketActivities.record_ticket,
+                self._record(events),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except SAVE_FAILURES as exc:
+            if self._journal.put_back(events, exc):
+                self._side_jobs.start(
+                    record_failure(
+                        f"save:{self._version}",
+                        kind="data",
+                        subject=self._opening.reference,
+                        what="saving the ticket's record",
+                        exc=exc,
+                        policy=RECORD_RETRY,
+                    )
+                )
+            return
+        self._journal.saved()
 
     def _failures(self) -> CaseFailures:
         return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)

@@ -46,6 +46,7 @@ from worker import build_worker
 from workflows.complaint import RENDER_RETRY, SEND_RETRY, ComplaintWorkflow
 from workflows.complaint_messages import (
     Act,
+    AssignHandler,
     ComplaintCarry,
     ComplaintOpening,
     ComplaintStart,
@@ -493,3 +494,72 @@ async def test_a_report_that_cannot_be_made_is_recorded_for_its_account(
     assert failure.what == f"making the report for {month:%Y-%m}"
     assert failure.attempts == MAKE_RETRY.maximum_attempts
     assert "monthly.html" in failure.error
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_record_the_database_refuses_is_recorded_once_and_the_complaint_goes_on(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+) -> None:
+    """PostgreSQL refuses a NUL byte in text (SQLite stores it, so this runs on PostgreSQL only):
+    the save fails at once rather than retrying for ever under the lock."""
+    env = time_skipping_env
+    async with worker(env, settings, engine, sync_engine):
+        received = await next_working_day(env)
+        await skip_to(env, received)
+        reference = new_reference("C")
+        opening = ComplaintOpening(
+            reference=reference,
+            account_id=None,
+            complainant_name="Jane\x00Doe",
+            complainant_email="jane@example.com",
+            complainant_address=None,
+            summary="Still receiving newsletters",
+            channel="email",
+            jurisdiction="england-and-wales",
+            regime="standard",
+            received_at=received,
+            opened_by="Hana Handler",
+            handler_name="Hana Handler",
+            handler_email="handler@pledge.example.com",
+            fingerprint="f",
+        )
+        handle = await env.client.start_workflow(
+            ComplaintWorkflow.run,
+            ComplaintStart(opening=opening),
+            id=f"complaint-{reference}",
+            task_queue=settings.temporal_task_queue,
+        )
+
+        async def recorded() -> bool:
+            return bool(await failures_of(engine, reference))
+
+        await until(recorded)
+        # The workflow still answers, and its clocks still run: past the acknowledgement's
+        # reminder and deadline, with saves failing at each, the failure is recorded once.
+        view = await asyncio.wait_for(
+            handle.execute_update(
+                ComplaintWorkflow.assign,
+                AssignHandler(actor="Hana", name="Ravi", email="ravi@pledge.example.com"),
+            ),
+            30,
+        )
+        assert view.handler_name == "Ravi"
+        assert view.acknowledgement_due is not None
+        await skip_to(env, view.acknowledgement_due + timedelta(hours=1))
+        assert (await handle.query(ComplaintWorkflow.view)).overdue
+        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+
+    recorded = await failures_of(engine, reference)
+    [failure] = [f for f in recorded if f.kind == "data"]
+    assert failure.what == "saving the complaint's record"
+    assert "NUL" in failure.error and "\x00" not in failure.error
+    # Its reminders and breaches were still sent for; their e-mails could not say more than
+    # the database holds (nothing), and were recorded as failures too.
+    assert {f.what for f in recorded if f.kind == "notice"} <= {
+        "the reminder e-mail about the acknowledgement",
+        "the breach e-mail about the acknowledgement",
+    }
+    assert await history(engine, reference) == []
