@@ -1,6 +1,6 @@
 """Record the workflow histories that test_replay.py replays against the current code.
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories [scenario ...]
 
 Runs representative scenarios of every workflow type on a time-skipping test server, with the
 real worker (worker.build_worker) on a throw-away SQLite database, and writes each history to
@@ -14,6 +14,7 @@ workflow type) that keeps the old histories replaying.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -332,6 +333,36 @@ async def complaint_lifecycle(
     return {"complaint_lifecycle": h}
 
 
+async def complaint_letters_apart(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """A complaint whose letters are made outside the clocks' lock (the letters-outside-the-lock
+    patch): acknowledgement, holding and reply letters, then the reopening window passes."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(env.client, s.temporal_task_queue, received_at=received)
+    h = complaint(env, view.reference)
+    acknowledged = await h.execute_update(ComplaintWorkflow.acknowledge, ComplaintAct(actor="Hana"))
+    assert [letter.kind for letter in acknowledged.letters] == ["acknowledgement"]
+    await h.execute_update(
+        ComplaintWorkflow.extend,
+        Extend(
+            actor="Hana", reason="Waiting for delivery logs",
+            new_due=view.reply_due + timedelta(days=14),
+        ),
+    )  # fmt: skip
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=366))
+    await h.result()
+    await check_complaint(engine, view.reference, [
+        "received", "acknowledged", "extended", "replied", "closed",
+    ])  # fmt: skip
+    return {"complaint_letters_apart": h}
+
+
 async def complaint_logged_late(
     env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
 ) -> Handles:
@@ -544,6 +575,7 @@ SCENARIOS: list[Scenario] = [
     ticket_enhancement,
     complaint_lifecycle,
     complaint_logged_late,
+    complaint_letters_apart,
     account_success_month,
     onboarding_plan,
     ticket_incident,
@@ -556,7 +588,10 @@ SCENARIOS: list[Scenario] = [
 # -- recording ----------------------------------------------------------------------------------
 
 
-async def record(directory: Path = HISTORIES) -> list[Path]:
+async def record(directory: Path = HISTORIES, only: set[str] | None = None) -> list[Path]:
+    """Record every scenario (replacing every saved history), or `only` the named ones
+    (adding or replacing just their files)."""
+    scenarios = [s for s in SCENARIOS if only is None or s.__name__ in only]
     with tempfile.TemporaryDirectory(prefix="pledge-histories-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'pledge.db'}"
         upgrade(url)
@@ -578,7 +613,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             with ThreadPoolExecutor(4) as executor:
                 async with build_worker(env.client, deps, executor):
                     handles: Handles = {}
-                    for scenario in SCENARIOS:
+                    for scenario in scenarios:
                         handles.update(await scenario(env, engine, settings))
                     histories = {
                         name: await handle.fetch_history() for name, handle in handles.items()
@@ -588,7 +623,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             await engine.dispose()
             sync_engine.dispose()
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.json"):
+    for stale in directory.glob("*.json") if only is None else ():
         stale.unlink()
     written = []
     for name, history in histories.items():
@@ -599,7 +634,8 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
 
 
 async def main() -> int:
-    for path in await record():
+    # With scenario names, only those are recorded: a new history without re-recording old ones.
+    for path in await record(only=set(sys.argv[1:]) or None):
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
