@@ -406,13 +406,23 @@ class TicketWorkflow:
             await failed(exc)
             return
         if content.recipients:
-            await workflow.execute_activity_method(
-                ReportActivities.send_report,
-                args=[report_id, content.recipients],
-                start_to_close_timeout=REPORT_TIMEOUT,
-                heartbeat_timeout=NOTIFY_HEARTBEAT,
-                retry_policy=NOTIFY_RETRY,
-            )
+            try:
+                await workflow.execute_activity_method(
+                    ReportActivities.send_report,
+                    args=[report_id, content.recipients],
+                    start_to_close_timeout=REPORT_TIMEOUT,
+                    heartbeat_timeout=NOTIFY_HEARTBEAT,
+                    retry_policy=NOTIFY_RETRY,
+                )
+            except ActivityError as exc:
+                await self._failures().record(
+                    f"{event_id}:incident-report-email",
+                    "notice",
+                    "e-mailing the incident report",
+                    "The incident report could not be e-mailed; the team has been told",
+                    exc,
+                    NOTIFY_RETRY,
+                )
 
     @resolve.validator
     def _check_resolve(self, act: Resolve) -> None:
