@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         SideJobs,
         describe,
         record_failure,
+        uncountable,
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -440,13 +441,8 @@ class ComplaintWorkflow:
         try:
             trial.due_actions(now)
             trial.next_wake(now)
-        except DATA_ERRORS:
-            raise ApplicationError(
-                "the complaint's deadlines could not be counted to that date; "
-                "give a date before 2081",
-                type=INVALID,
-                non_retryable=True,
-            ) from None
+        except DATA_ERRORS as exc:
+            raise uncountable("complaint", exc) from None
 
     async def _letter(
         self, kind: str, event_id: str, actor: str, now: datetime, **content: Any

@@ -22,6 +22,8 @@ from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 with workflow.unsafe.imports_passed_through():
     from activities.failures import FailureActivities, FailureNote
     from activities.history import EventRow
+    from sla.loader import PRELOAD_YEARS
+    from workflows.errors import INVALID
 
 # Keeping the note of a failure must not itself be lost: it retries until the database is back,
 # and since it runs outside every lock it holds up no clock meanwhile.
@@ -90,6 +92,20 @@ class Journal:
 # How a local activity's last failure reaches the workflow: wrapped in an ActivityError, or
 # (a non-retryable one) as the activity raised it.
 SAVE_FAILURES: tuple[type[BaseException], ...] = (ActivityError, ApplicationError)
+
+
+def uncountable(noun: str, exc: BaseException) -> ApplicationError:
+    """The refusal (422 at the API) of an action leaving dates the clocks cannot count."""
+    if isinstance(exc, RestrictedWorkflowAccessError):
+        reason = f"give a date before {PRELOAD_YEARS.stop}"
+    else:
+        reason = str(exc)
+    return ApplicationError(
+        f"the {noun}'s deadlines could not be counted to that date ({reason})",
+        type=INVALID,
+        non_retryable=True,
+    )
+
 
 OnFailure = Callable[[BaseException], Awaitable[None]]
 

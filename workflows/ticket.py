@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
         TicketType,
     )
-    from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
+    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.journal import (
         DATA_ERRORS,
         SAVE_FAILURES,
@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Journal,
         SideJobs,
         record_failure,
+        uncountable,
     )
     from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
@@ -518,8 +519,8 @@ class TicketWorkflow:
             except (Refused, SlaLookupError) as exc:
                 # Validated, then overtaken by a concurrent action: fail this update only.
                 raise _refused(str(exc)) from None
-            except DATA_ERRORS:
-                raise _uncountable() from None
+            except DATA_ERRORS as exc:
+                raise uncountable("ticket", exc) from None
             await self._save()
             await self._act_on_clocks()
             self._changed = True
@@ -536,8 +537,8 @@ class TicketWorkflow:
             trial.next_wake(now)
         except (Refused, SlaLookupError) as exc:
             raise _refused(str(exc)) from None
-        except DATA_ERRORS:
-            raise _uncountable() from None
+        except DATA_ERRORS as exc:
+            raise uncountable("ticket", exc) from None
 
     def _met(self, names: list[str], actor: str) -> None:
         for name in names:
@@ -709,11 +710,3 @@ def _refused(message: str) -> ApplicationError:
     # An ApplicationError fails only the update; any other exception in a handler would fail
     # the workflow task and retry it forever.
     return ApplicationError(message, type=REFUSED, non_retryable=True)
-
-
-def _uncountable() -> ApplicationError:
-    return ApplicationError(
-        "the ticket's deadlines could not be counted to that date; give a date before 2081",
-        type=INVALID,
-        non_retryable=True,
-    )
