@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     organisation_address: str = Field("", validation_alias="PLEDGE_ORGANISATION_ADDRESS")
     log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
+    # Where the letter and report templates are read from; None means reports/templates. A
+    # deployment may carry its own letterhead; the tests point it at a copy with a letter missing.
+    templates_dir: Path | None = Field(None, validation_alias="PLEDGE_TEMPLATES_DIR")
     # make run fills an empty database with demo accounts and tickets unless this is false.
     demo_data: bool = Field(True, validation_alias="PLEDGE_DEMO_DATA")
 
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
         "customer_services_email",
         "development_email",
         "complaints_manager_email",
+        "templates_dir",
         mode="before",
     )
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
+from activities.failures import FailureActivities
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
 from activities.reviews import ReviewActionActivities, ReviewActivities
@@ -22,6 +23,7 @@ ACTIVITY_CLASSES: list[type] = [
     ObjectiveActivities,
     ReviewActivities,
     ReviewActionActivities,
+    FailureActivities,
 ]
 
 

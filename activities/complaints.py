@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from temporalio import activity
 
 from activities.deps import ActivityDeps
+from activities.failures import refused_data_is_final
 from activities.history import EventRow
 from db.idempotent import insert_once
 from db.models import Complaint, ComplaintEvent, Letter, Notification
@@ -118,6 +119,10 @@ class ComplaintActivities:
     async def record_complaint(self, record: ComplaintRecord) -> int:
         """Bring the complaint's row to this version and append its new events (idempotent)."""
         values = record.model_dump(exclude={"events"})
+        with refused_data_is_final(f"complaint {record.reference}"):
+            return await self._record(record, values)
+
+    async def _record(self, record: ComplaintRecord, values: dict[str, Any]) -> int:
         async with self._deps.session_factory() as session, session.begin():
             complaint_id, _ = await save_versioned(session, Complaint.__table__, values)
             await insert_missing(

@@ -35,5 +35,5 @@ class ActivityDeps:
             worker_identity=identity,
             mailer=Mailer(settings),
             sync_session_factory=make_sync_session_factory(sync_engine),
-            renderer=Renderer(),
+            renderer=Renderer(settings.templates_dir),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from temporalio import activity
 
 from activities import ticket_emails
 from activities.deps import ActivityDeps
+from activities.failures import refused_data_is_final
 from activities.history import EventRow
 from activities.webhooks import post_event
 from db.idempotent import insert_once, upsert_for
@@ -123,6 +124,10 @@ class TicketActivities:
         because the row only moves forward in version and events are keyed by their id.
         """
         values = record.model_dump(exclude={"clocks", "events", "releases"})
+        with refused_data_is_final(f"ticket {record.reference}"):
+            return await self._record(record, values)
+
+    async def _record(self, record: TicketRecord, values: dict[str, Any]) -> int:
         async with self._deps.session_factory() as session, session.begin():
             ticket_id, written = await save_versioned(session, Ticket.__table__, values)
             if written:

@@ -84,6 +84,19 @@ class SystemCheckOut(BaseModel):
     round_trip_ms: float
 
 
+class FailureOut(BaseModel):
+    """Work that could not be done after its retries: a letter, a report, a notice."""
+
+    id: str
+    at: Instant
+    workflow_id: str
+    kind: str = Field(description="letter, report, notice or data")
+    subject: str = Field(description="The complaint's or ticket's reference, or the account")
+    what: str
+    error: str
+    attempts: int | None
+
+
 class PrioritySummary(BaseModel):
     key: str
     name: str

@@ -438,3 +438,20 @@ class ReviewAction(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Failure(Base):
+    """Work that could not be done after its retries (a letter, a report, a notice), kept so
+    that people see it: GET /system/failures, and a line in the case's history."""
+
+    __tablename__ = "failures"
+
+    # "<workflow id>:<what>", so the activity that records it may run twice.
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # letter | report | notice | data
+    subject: Mapped[str] = mapped_column(String(200))  # a reference, or an account
+    what: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int | None] = mapped_column(Integer)

@@ -42,9 +42,9 @@ class LocalOnly(URLFetcher):
 class Renderer:
     """Thread-safe for rendering: templates and the stylesheet are read once and shared."""
 
-    def __init__(self) -> None:
+    def __init__(self, templates: Path | None = None) -> None:
         self._env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
+            loader=FileSystemLoader(templates or TEMPLATES),
             autoescape=select_autoescape(["html"]),
             undefined=StrictUndefined,
             trim_blocks=True,

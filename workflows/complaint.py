@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.complaints import (
@@ -50,13 +50,41 @@ with workflow.unsafe.imports_passed_through():
         Reply,
     )
     from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
-    from workflows.journal import Journal, SideJobs
+    from workflows.journal import (
+        DATA_ERRORS,
+        SAVE_FAILURES,
+        CaseFailures,
+        Journal,
+        SideJobs,
+        describe,
+        record_failure,
+        uncountable,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
+# A database that stays down past these (about 8 minutes) costs a recorded failure, not the
+# lock the clocks need; data it refuses fails at once (activities.failures).
+RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20)
+# A save that failed for want of a database is tried again this soon, whatever else happens.
+RESAVE_AFTER = timedelta(minutes=10)
 RENDER_TIMEOUT = timedelta(minutes=2)
 SEND_TIMEOUT = timedelta(minutes=2)
 SEND_HEARTBEAT = timedelta(seconds=20)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# A letter that cannot be made (a template or font error after a bad deploy) is retried for
+# about half an hour, outside the lock the clocks need, then recorded as a failure.
+RENDER_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=12)
+# How long an action's answer waits for its letter; past it, the letter is listed once made.
+LETTER_WAIT = timedelta(seconds=20)
+# A clock whose dates cannot be counted is looked at again this often (for the others' sake).
+UNCOUNTABLE_RECHECK = timedelta(days=1)
+# Runs that rendered letters under the lock replay that way; new ones render outside it.
+LETTERS_APART = "letters-outside-the-lock"
+LETTER_NAMES = {
+    "acknowledgement": "acknowledgement letter",
+    "holding_response": "holding response",
+    "reply": "full reply letter",
+}
 
 
 def _by(due: datetime) -> str:
@@ -89,6 +117,9 @@ class ComplaintWorkflow:
             self._letters: list[LetterView] = []
             self._journal = Journal(o.reference)
         self._side_jobs = SideJobs()
+        self._unrendered: list[LetterRequest] = []  # letters to make once the lock is free
+        self._uncountable: dict[str, str] = {}  # clocks whose dates cannot be counted: why
+        self._told: set[str] = set()  # ... and those already recorded as failures
         self._lock = asyncio.Lock()
         self._ready = carry is not None
         self._changed = False
@@ -124,14 +155,72 @@ class ComplaintWorkflow:
             self._changed = False
             now = workflow.now()
             with contextlib.suppress(TimeoutError):  # the timeout is the timer firing
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=self._sla.next_wake(now) - now
-                )
+                await workflow.wait_condition(lambda: self._changed, timeout=self._wake(now) - now)
         return self._view()
+
+    def _wake(self, now: datetime) -> datetime:
+        wake = self._clocks(now)[1]
+        return min(wake, now + RESAVE_AFTER) if self._journal.resave else wake
+
+    def _clocks(self, now: datetime) -> tuple[list[Any], datetime]:
+        """The reminders and breaches due now, and when to wake next.
+
+        A clock whose dates the calendars cannot count (bad data that got past the validators)
+        would fail every workflow task for good; it is left out instead, and noted for the
+        history, so the other clocks keep going.
+        """
+        try:
+            return self._sla.due_actions(now), self._sla.next_wake(now)
+        except DATA_ERRORS:
+            pass
+        actions: list[Any] = []
+        wakes = [now + UNCOUNTABLE_RECHECK]
+        for name in list(self._sla.clocks):
+            alone = self._sla.model_copy(deep=True)
+            alone.clocks = {name: alone.clocks[name]}
+            try:
+                actions += alone.due_actions(now)
+                wakes.append(alone.next_wake(now))
+            except DATA_ERRORS as exc:
+                self._uncountable.setdefault(
+                    f"{name}@{alone.clocks[name].due.isoformat()}", describe(exc)[0]
+                )
+        return actions, min(wakes)
+
+    def _tell_uncountable(self) -> bool:
+        """Record each clock that cannot be counted, once: in the history and as a failure."""
+        told = False
+        for key, error in self._uncountable.items():
+            if key in self._told:
+                continue
+            self._told.add(key)
+            told = True
+            name, _, due = key.partition("@")
+            what = "acknowledgement" if name == "acknowledgement" else "full reply"
+            self._journal.add(
+                "failure",
+                "pledge",
+                f"The {what} deadline ({due[:10]}) is beyond the dates Pledge can count to, so "
+                "no reminder or breach will be recorded for it; the team has been told",
+                clock=name,
+                due=due,
+            )
+            self._side_jobs.start(
+                record_failure(
+                    f"clock:{key}",
+                    kind="data",
+                    subject=self._opening.reference,
+                    what=f"counting the {what} deadline",
+                    exc=error,
+                )
+            )
+        return told
 
     async def _act_on_clocks(self) -> None:
         """Record every reminder and missed deadline whose time has come, each exactly once."""
-        actions = self._sla.due_actions(workflow.now())
+        actions, _ = self._clocks(workflow.now())
+        if (self._tell_uncountable() or self._journal.resave) and not actions:
+            await self._save()
         if not actions:
             return
         notices = []
@@ -166,6 +255,7 @@ class ComplaintWorkflow:
             )
         await self._save()
         for notice in notices:
+            what = "acknowledgement" if notice.clock == "acknowledgement" else "full reply"
             self._side_jobs.start(
                 workflow.execute_activity_method(
                     ComplaintActivities.notify_complaint,
@@ -173,7 +263,15 @@ class ComplaintWorkflow:
                     start_to_close_timeout=SEND_TIMEOUT,
                     heartbeat_timeout=SEND_HEARTBEAT,
                     retry_policy=SEND_RETRY,
-                )
+                ),
+                self._failures().on(
+                    f"{notice.event_id}:notice",
+                    "notice",
+                    f"the {notice.kind} e-mail about the {what}",
+                    f"The {notice.kind} e-mail about the {what} could not be delivered; "
+                    "the team has been told",
+                    SEND_RETRY,
+                ),
             )
 
     # ------------------------------------------------------------------ messages
@@ -315,61 +413,148 @@ class ComplaintWorkflow:
             await self._save()
             await self._act_on_clocks()
             self._changed = True
-            return self._view()
+            letters, self._unrendered = self._unrendered, []
+            if not letters:
+                return self._view()
+        # The letter is made outside the lock, so reminders and breaches are recorded on time
+        # however long it takes; the answer lists it if it is made within LETTER_WAIT.
+        wanted = {letter.letter_id for letter in letters}
+        for letter in letters:
+            self._side_jobs.start(self._make_letter(letter))
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: wanted <= {letter.id for letter in self._letters}, timeout=LETTER_WAIT
+            )
+        return self._view()
 
     def _dry_run(self, action: Any) -> None:
+        """Validators refuse an action before it is accepted into history, including one
+        leaving dates the clocks cannot count to (which would fail every workflow task)."""
+        now = workflow.now()
+        trial = self._sla.model_copy(deep=True)
         try:
-            action(self._sla.model_copy(deep=True), workflow.now())
+            action(trial, now)
         except InvalidExtension as exc:
             raise ApplicationError(str(exc), type=INVALID, non_retryable=True) from None
         except (Refused, SlaLookupError) as exc:
             raise _refused(str(exc)) from None
+        try:
+            trial.due_actions(now)
+            trial.next_wake(now)
+        except DATA_ERRORS as exc:
+            raise uncountable("complaint", exc) from None
 
     async def _letter(
         self, kind: str, event_id: str, actor: str, now: datetime, **content: Any
     ) -> None:
-        """Render and keep the letter (awaited: the answer lists it), then e-mail it."""
+        """Render and keep the letter, then e-mail it."""
         o = self._opening
         regime = get_regime(o.regime)
+        request = LetterRequest(
+            letter_id=event_id,
+            reference=o.reference,
+            kind=kind,  # type: ignore[arg-type]
+            complainant_name=o.complainant_name,
+            complainant_address=o.complainant_address,
+            summary=o.summary,
+            regime=o.regime,
+            received_at=o.received_at,
+            sent_at=now,
+            reply_due=self._sla.reply_due,
+            signatory=self._handler[0] or actor,
+            reply_days=regime.reply.amount if regime.reply.counted_from == "acknowledged" else None,
+            **content,
+        )
+        if workflow.patched(LETTERS_APART):
+            self._unrendered.append(request)  # made by _act once the lock is released
+            return
         await workflow.execute_activity_method(
             ComplaintActivities.render_letter,
-            LetterRequest(
-                letter_id=event_id,
-                reference=o.reference,
-                kind=kind,  # type: ignore[arg-type]
-                complainant_name=o.complainant_name,
-                complainant_address=o.complainant_address,
-                summary=o.summary,
-                regime=o.regime,
-                received_at=o.received_at,
-                sent_at=now,
-                reply_due=self._sla.reply_due,
-                signatory=self._handler[0] or actor,
-                reply_days=regime.reply.amount
-                if regime.reply.counted_from == "acknowledged"
-                else None,
-                **content,
-            ),
+            request,
             start_to_close_timeout=RENDER_TIMEOUT,
+            retry_policy=RENDER_RETRY,
         )
         self._letters.append(LetterView(id=event_id, kind=kind, sent_at=now))
+        self._send_letter(request)
+
+    async def _make_letter(self, request: LetterRequest) -> None:
+        """Render and keep a letter with bounded retries; one that cannot be made is recorded
+        as a failure, in the history and in GET /system/failures."""
+        name = LETTER_NAMES[request.kind]
+        try:
+            await workflow.execute_activity_method(
+                ComplaintActivities.render_letter,
+                request,
+                start_to_close_timeout=RENDER_TIMEOUT,
+                retry_policy=RENDER_RETRY,
+            )
+        except ActivityError as exc:
+            await self._failures().record(
+                f"{request.letter_id}:letter",
+                "letter",
+                f"the {name}",
+                f"The {name} could not be produced; the team has been told",
+                exc,
+                RENDER_RETRY,
+            )
+            return
+        self._letters.append(
+            LetterView(id=request.letter_id, kind=request.kind, sent_at=request.sent_at)
+        )
+        self._send_letter(request)
+
+    def _send_letter(self, request: LetterRequest) -> None:
+        name = LETTER_NAMES[request.kind]
         self._side_jobs.start(
             workflow.execute_activity_method(
                 ComplaintActivities.send_letter,
-                LetterDelivery(letter_id=event_id, reference=o.reference, event_id=event_id),
+                LetterDelivery(
+                    letter_id=request.letter_id,
+                    reference=request.reference,
+                    event_id=request.letter_id,
+                ),
                 start_to_close_timeout=SEND_TIMEOUT,
                 heartbeat_timeout=SEND_HEARTBEAT,
                 retry_policy=SEND_RETRY,
-            )
+            ),
+            self._failures().on(
+                f"{request.letter_id}:email",
+                "notice",
+                f"e-mailing the {name} to the complainant",
+                f"The {name} could not be e-mailed to the complainant; the team has been told",
+                SEND_RETRY,
+            ),
         )
 
+    def _failures(self) -> CaseFailures:
+        return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)
+
     async def _save(self) -> None:
+        """Write the read model; one the database cannot take (after bounded retries, or at
+        once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        await workflow.execute_local_activity_method(
-            ComplaintActivities.record_complaint,
-            self._record(self._journal.take()),
-            start_to_close_timeout=RECORD_TIMEOUT,
-        )
+        events = self._journal.take()
+        try:
+            await workflow.execute_local_activity_method(
+                ComplaintActivities.record_complaint,
+                self._record(events),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except SAVE_FAILURES as exc:
+            if self._journal.put_back(events, exc):
+                self._side_jobs.start(
+                    record_failure(
+                        f"save:{self._version}",
+                        kind="data",
+                        subject=self._opening.reference,
+                        what="saving the complaint's record",
+                        exc=exc,
+                        policy=RECORD_RETRY,
+                    )
+                )
+            return
+        self._journal.saved()
 
     def _carry_over(self) -> ComplaintStart:
         return ComplaintStart(

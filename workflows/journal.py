@@ -1,15 +1,43 @@
-"""What every promise-keeping workflow does alike: number its history, and let side jobs run."""
+"""What every promise-keeping workflow does alike: number its history, let side jobs run, and
+keep what could not be done where people see it."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    FailureError,
+    RetryState,
+)
+from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.failures import FailureActivities, FailureNote
     from activities.history import EventRow
+    from sla.loader import PRELOAD_YEARS
+    from workflows.errors import INVALID
+
+# Keeping the note of a failure must not itself be lost: it retries until the database is back,
+# and since it runs outside every lock it holds up no clock meanwhile.
+FAILURE_TIMEOUT = timedelta(seconds=30)
+FAILURE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+
+# What the pure deadline maths raises for data it cannot count with: a fault of the input,
+# which no retry of the workflow task can mend. A date past the years the worker preloads
+# (sla.loader.PRELOAD_YEARS) needs holiday tables the sandbox forbids reading in a workflow.
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    ArithmeticError,
+    RestrictedWorkflowAccessError,
+)
 
 
 class Journal:
@@ -20,6 +48,11 @@ class Journal:
         self.reference = reference
         self.seq = seq
         self._pending: list[EventRow] = []
+        # True while a save has failed and none has succeeded since: the events wait here.
+        self.unsaved = False
+        # ... and the failure was the database's absence, not a refusal of the data: the
+        # workflow tries again soon rather than waiting for its next change.
+        self.resave = False
 
     def add(self, kind: str, actor: str, summary: str, **data: Any) -> str:
         """Record an event now; returns its id, which also keys the notices it causes."""
@@ -43,19 +76,166 @@ class Journal:
         events, self._pending = self._pending, []
         return events
 
+    def put_back(self, events: list[EventRow], failure: BaseException) -> bool:
+        """A save failed: its events go to the next one. True if this starts a run of failed
+        saves (which is then worth recording once)."""
+        self._pending = [*events, *self._pending]
+        first, self.unsaved = not self.unsaved, True
+        refused = failure.cause if isinstance(failure, ActivityError) else failure
+        self.resave = not (isinstance(refused, ApplicationError) and refused.non_retryable)
+        return first
+
+    def saved(self) -> None:
+        self.unsaved = self.resave = False
+
+
+# How a local activity's last failure reaches the workflow: wrapped in an ActivityError, or
+# (a non-retryable one) as the activity raised it.
+SAVE_FAILURES: tuple[type[BaseException], ...] = (ActivityError, ApplicationError)
+
+
+def uncountable(noun: str, exc: BaseException) -> ApplicationError:
+    """The refusal (422 at the API) of an action leaving dates the clocks cannot count."""
+    if isinstance(exc, RestrictedWorkflowAccessError):
+        reason = f"give a date before {PRELOAD_YEARS.stop}"
+    else:
+        reason = str(exc)
+    return ApplicationError(
+        f"the {noun}'s deadlines could not be counted to that date ({reason})",
+        type=INVALID,
+        non_retryable=True,
+    )
+
+
+OnFailure = Callable[[BaseException], Awaitable[None]]
+
 
 class SideJobs:
-    """Activities started without waiting (e-mail, webhooks) that must end before the run does."""
+    """Activities started without waiting (e-mail, webhooks, letters) that must end before the
+    run does. A job that still fails after its retries is handed to its `on_failure`, which
+    records it; nothing ends silently."""
 
     def __init__(self) -> None:
         self._running: list[asyncio.Future[Any]] = []
 
-    def start(self, job: Awaitable[Any]) -> None:
-        self._running.append(asyncio.ensure_future(job))
+    def start(self, job: Awaitable[Any], on_failure: OnFailure | None = None) -> None:
+        self._running.append(
+            asyncio.ensure_future(job if on_failure is None else _guarded(job, on_failure))
+        )
 
     async def drain(self) -> None:
-        """Wait for running handlers and side jobs; failures were retried by their policies."""
+        """Wait for running handlers and side jobs (each failure was recorded by its job)."""
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
-            self._running = []
+        while self._running:
+            running, self._running = self._running, []
+            for outcome in await asyncio.gather(*running, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    workflow.logger.error("a side job failed unrecorded: %s", describe(outcome)[0])
+
+
+async def _guarded(job: Awaitable[Any], on_failure: OnFailure) -> Any:
+    try:
+        return await job
+    except FailureError as exc:  # the activity's or child's retries are spent
+        await on_failure(exc)
+        return None
+
+
+def describe(exc: BaseException, policy: RetryPolicy | None = None) -> tuple[str, int | None]:
+    """The error as a person reads it (the innermost cause), and how many attempts were made
+    when that is known."""
+    attempts = None
+    if (
+        isinstance(exc, ActivityError | ChildWorkflowError)
+        and exc.retry_state is RetryState.MAXIMUM_ATTEMPTS_REACHED
+        and policy is not None
+        and policy.maximum_attempts
+    ):
+        attempts = policy.maximum_attempts
+    # The first application error is what the activity raised; what it was raised from may
+    # quote the very data that failed.
+    cause: BaseException = exc
+    while (
+        isinstance(cause, FailureError)
+        and not isinstance(cause, ApplicationError)
+        and cause.cause is not None
+    ):
+        cause = cause.cause
+    if isinstance(cause, ApplicationError):
+        text = f"{cause.type}: {cause.message}" if cause.type else cause.message
+    elif isinstance(cause, FailureError):
+        text = cause.message
+    else:
+        text = f"{type(cause).__name__}: {cause}"
+    return text or type(cause).__name__, attempts
+
+
+async def record_failure(
+    key: str,
+    *,
+    kind: str,
+    subject: str,
+    what: str,
+    exc: BaseException | str,
+    policy: RetryPolicy | None = None,
+) -> None:
+    """Keep one failure of this workflow (`key` names it within the workflow) in the failures
+    table and the worker's log."""
+    error, attempts = (exc, None) if isinstance(exc, str) else describe(exc, policy)
+    workflow_id = workflow.info().workflow_id
+    workflow.logger.warning("%s failed for %s: %s", what, subject, error)
+    await workflow.execute_activity_method(
+        FailureActivities.record_failure,
+        FailureNote(
+            id=f"{workflow_id}:{key}",
+            at=workflow.now(),
+            workflow_id=workflow_id,
+            kind=kind,
+            subject=subject,
+            what=what,
+            error=error,
+            attempts=attempts,
+        ),
+        start_to_close_timeout=FAILURE_TIMEOUT,
+        retry_policy=FAILURE_RETRY,
+    )
+
+
+class CaseFailures:
+    """A case's (a ticket's, a complaint's) failures: each kept in the failures table and told
+    in the case's own history, in words its handlers understand."""
+
+    def __init__(
+        self,
+        subject: str,
+        lock: asyncio.Lock,
+        journal: Journal,
+        save: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._subject, self._lock, self._journal, self._save = subject, lock, journal, save
+
+    def on(
+        self, key: str, kind: str, what: str, summary: str, policy: RetryPolicy | None
+    ) -> OnFailure:
+        """The `on_failure` of a side job: `summary` is the line the history gets."""
+
+        async def failed(exc: BaseException) -> None:
+            await self.record(key, kind, what, summary, exc, policy)
+
+        return failed
+
+    async def record(
+        self,
+        key: str,
+        kind: str,
+        what: str,
+        summary: str,
+        exc: BaseException,
+        policy: RetryPolicy | None,
+    ) -> None:
+        await record_failure(
+            key, kind=kind, subject=self._subject, what=what, exc=exc, policy=policy
+        )
+        async with self._lock:
+            self._journal.add("failure", "pledge", summary, what=what)
+            await self._save()

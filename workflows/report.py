@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.reports import ReportActivities
+    from workflows.journal import record_failure
     from workflows.report_messages import ReportRequest, ReportResult
 
 GATHER_TIMEOUT = timedelta(minutes=2)
@@ -17,7 +19,7 @@ SEND_TIMEOUT = timedelta(minutes=5)
 SEND_HEARTBEAT = timedelta(seconds=30)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
 # A report that cannot be made (a template error after a bad deploy) fails its workflow where
-# people see it, rather than retrying for ever.
+# people see it, rather than retrying for ever, and is kept in GET /system/failures.
 MAKE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10)
 
 
@@ -25,6 +27,21 @@ MAKE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts
 class MonthlyReportWorkflow:
     @workflow.run
     async def run(self, request: ReportRequest) -> ReportResult:
+        try:
+            return await self._make(request)
+        except ActivityError as exc:
+            sending = exc.activity_type == "send_report"
+            await record_failure(
+                "send" if sending else "make",
+                kind="notice" if sending else "report",
+                subject=f"account {request.account_id}",
+                what=f"{'e-mailing' if sending else 'making'} the report for {request.period}",
+                exc=exc,
+                policy=SEND_RETRY if sending else MAKE_RETRY,
+            )
+            raise
+
+    async def _make(self, request: ReportRequest) -> ReportResult:
         content = await workflow.execute_activity_method(
             ReportActivities.gather_monthly,
             request,

@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.history import EventRow
@@ -36,7 +36,15 @@ with workflow.unsafe.imports_passed_through():
         TicketType,
     )
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
-    from workflows.journal import Journal, SideJobs
+    from workflows.journal import (
+        DATA_ERRORS,
+        SAVE_FAILURES,
+        CaseFailures,
+        Journal,
+        SideJobs,
+        record_failure,
+        uncountable,
+    )
     from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
         Act,
@@ -56,11 +64,19 @@ with workflow.unsafe.imports_passed_through():
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
+# A database that stays down past these (about 8 minutes) costs a recorded failure, not the
+# lock the clocks need; data it refuses fails at once (activities.failures).
+RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20)
+# A save that failed for want of a database is tried again this soon, whatever else happens.
+RESAVE_AFTER = timedelta(minutes=10)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 # A worker that dies mid-send is noticed within this, not after the whole timeout.
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
 REPORT_TIMEOUT = timedelta(minutes=5)
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# An incident report that cannot be made (a template error after a bad deploy) is retried for
+# about half an hour, then recorded as a failure: in the history and GET /system/failures.
+REPORT_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=12)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
 
 
@@ -116,10 +132,12 @@ class TicketWorkflow:
             now = workflow.now()
             # Always a timeout, and always a positive one: next_wake is strictly after now.
             with contextlib.suppress(TimeoutError):  # the timeout is the timer firing
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=self._sla.next_wake(now) - now
-                )
+                await workflow.wait_condition(lambda: self._changed, timeout=self._wake(now) - now)
         return self._view()
+
+    def _wake(self, now: datetime) -> datetime:
+        wake = self._sla.next_wake(now)
+        return min(wake, now + RESAVE_AFTER) if self._journal.resave else wake
 
     async def _open(self) -> None:
         o = self._opening
@@ -150,6 +168,8 @@ class TicketWorkflow:
         """Record every warning and breach whose time has come, each exactly once."""
         actions = self._sla.due_actions(workflow.now())
         if not actions:
+            if self._journal.resave:
+                await self._save()
             return
         chain = get_policy(self._sla.policy).escalation or DEFAULT_CHAIN
         notices: list[tuple[ClockAction, str]] = []
@@ -361,24 +381,49 @@ class TicketWorkflow:
             actions=details.actions,
             requested_by=act.actor,
         )
-        content = await workflow.execute_activity_method(
-            ReportActivities.gather_incident, request, start_to_close_timeout=REPORT_TIMEOUT
+        failed = self._failures().on(
+            f"{event_id}:incident-report",
+            "report",
+            "the incident report",
+            "The incident report could not be produced; the team has been told",
+            REPORT_RETRY,
         )
-        if content is None:
-            return
-        report_id = await workflow.execute_activity_method(
-            ReportActivities.render_incident,
-            args=[request, content],
-            start_to_close_timeout=REPORT_TIMEOUT,
-        )
-        if content.recipients:
-            await workflow.execute_activity_method(
-                ReportActivities.send_report,
-                args=[report_id, content.recipients],
+        try:
+            content = await workflow.execute_activity_method(
+                ReportActivities.gather_incident,
+                request,
                 start_to_close_timeout=REPORT_TIMEOUT,
-                heartbeat_timeout=NOTIFY_HEARTBEAT,
-                retry_policy=NOTIFY_RETRY,
+                retry_policy=REPORT_RETRY,
             )
+            if content is None:
+                return
+            report_id = await workflow.execute_activity_method(
+                ReportActivities.render_incident,
+                args=[request, content],
+                start_to_close_timeout=REPORT_TIMEOUT,
+                retry_policy=REPORT_RETRY,
+            )
+        except ActivityError as exc:
+            await failed(exc)
+            return
+        if content.recipients:
+            try:
+                await workflow.execute_activity_method(
+                    ReportActivities.send_report,
+                    args=[report_id, content.recipients],
+                    start_to_close_timeout=REPORT_TIMEOUT,
+                    heartbeat_timeout=NOTIFY_HEARTBEAT,
+                    retry_policy=NOTIFY_RETRY,
+                )
+            except ActivityError as exc:
+                await self._failures().record(
+                    f"{event_id}:incident-report-email",
+                    "notice",
+                    "e-mailing the incident report",
+                    "The incident report could not be e-mailed; the team has been told",
+                    exc,
+                    NOTIFY_RETRY,
+                )
 
     @resolve.validator
     def _check_resolve(self, act: Resolve) -> None:
@@ -474,17 +519,26 @@ class TicketWorkflow:
             except (Refused, SlaLookupError) as exc:
                 # Validated, then overtaken by a concurrent action: fail this update only.
                 raise _refused(str(exc)) from None
+            except DATA_ERRORS as exc:
+                raise uncountable("ticket", exc) from None
             await self._save()
             await self._act_on_clocks()
             self._changed = True
             return self._view()
 
     def _dry_run(self, action: Any) -> None:
-        """Validators refuse an action before it is accepted into history."""
+        """Validators refuse an action before it is accepted into history, including one
+        whose dates the clocks cannot count (it would fail every workflow task)."""
+        now = workflow.now()
+        trial = self._sla.model_copy(deep=True)
         try:
-            action(self._sla.model_copy(deep=True), workflow.now())
+            action(trial, now)
+            trial.due_actions(now)
+            trial.next_wake(now)
         except (Refused, SlaLookupError) as exc:
             raise _refused(str(exc)) from None
+        except DATA_ERRORS as exc:
+            raise uncountable("ticket", exc) from None
 
     def _met(self, names: list[str], actor: str) -> None:
         for name in names:
@@ -498,12 +552,34 @@ class TicketWorkflow:
             )
 
     async def _save(self) -> None:
+        """Write the read model; one the database cannot take (after bounded retries, or at
+        once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        await workflow.execute_local_activity_method(
-            TicketActivities.record_ticket,
-            self._record(self._journal.take()),
-            start_to_close_timeout=RECORD_TIMEOUT,
-        )
+        events = self._journal.take()
+        try:
+            await workflow.execute_local_activity_method(
+                TicketActivities.record_ticket,
+                self._record(events),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        except SAVE_FAILURES as exc:
+            if self._journal.put_back(events, exc):
+                self._side_jobs.start(
+                    record_failure(
+                        f"save:{self._version}",
+                        kind="data",
+                        subject=self._opening.reference,
+                        what="saving the ticket's record",
+                        exc=exc,
+                        policy=RECORD_RETRY,
+                    )
+                )
+            return
+        self._journal.saved()
+
+    def _failures(self) -> CaseFailures:
+        return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)
 
     def _notify(self, kind: str, roles: list[str], event_id: str, **details: Any) -> None:
         notice = TicketNotice(
@@ -522,7 +598,15 @@ class TicketWorkflow:
                 start_to_close_timeout=NOTIFY_TIMEOUT,
                 heartbeat_timeout=NOTIFY_HEARTBEAT,
                 retry_policy=NOTIFY_RETRY,
-            )
+            ),
+            self._failures().on(
+                f"{event_id}:{kind}",
+                "notice",
+                f"the {kind.replace('_', ' ')} notice",
+                f"The {kind.replace('_', ' ')} notice could not be delivered; "
+                "the team has been told",
+                NOTIFY_RETRY,
+            ),
         )
 
     def _carry_over(self) -> TicketStart:

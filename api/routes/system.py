@@ -1,4 +1,5 @@
-"""POST /system/checks: an end-to-end round trip through Temporal, a worker and the database."""
+"""POST /system/checks: an end-to-end round trip through Temporal, a worker and the database;
+GET /system/failures: the work that could not be done after its retries."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from sqlalchemy import select
 from temporalio.common import WorkflowIDReusePolicy
 
 from activities.system import SystemCheckRequest
 from api.auth import AdminPrincipal
-from api.deps import AppSettings, Temporal
+from api.deps import AppSettings, Session, Temporal
 from api.errors import ServiceUnavailable, responses
-from api.schemas import SystemCheckOut
+from api.schemas import FailureOut, SystemCheckOut
+from db.models import Failure
 from workflows.system_check import SystemCheckWorkflow
 
 router = APIRouter(tags=["health"])
@@ -56,3 +60,18 @@ async def run_system_check(
         recorded_at=result.recorded_at,
         round_trip_ms=round((time.perf_counter() - started) * 1000, 1),
     )
+
+
+@router.get("/system/failures", response_model=list[FailureOut], responses=responses(403))
+async def list_failures(
+    _: AdminPrincipal,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[FailureOut]:
+    """Letters and reports that could not be made and notices that could not be delivered,
+    after their retries; newest first."""
+    rows = await session.scalars(
+        select(Failure).order_by(Failure.at.desc(), Failure.id.desc()).limit(limit).offset(offset)
+    )
+    return [FailureOut.model_validate(row, from_attributes=True) for row in rows]

@@ -334,6 +334,36 @@ async def complaint_lifecycle(
     return {"complaint_lifecycle": h}
 
 
+async def complaint_letters_apart(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """A complaint whose letters are made outside the clocks' lock (the letters-outside-the-lock
+    patch): acknowledgement, holding and reply letters, then the reopening window passes."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(env.client, s.temporal_task_queue, received_at=received)
+    h = complaint(env, view.reference)
+    acknowledged = await h.execute_update(ComplaintWorkflow.acknowledge, ComplaintAct(actor="Hana"))
+    assert [letter.kind for letter in acknowledged.letters] == ["acknowledgement"]
+    await h.execute_update(
+        ComplaintWorkflow.extend,
+        Extend(
+            actor="Hana", reason="Waiting for delivery logs",
+            new_due=view.reply_due + timedelta(days=14),
+        ),
+    )  # fmt: skip
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=366))
+    await h.result()
+    await check_complaint(engine, view.reference, [
+        "received", "acknowledged", "extended", "replied", "closed",
+    ])  # fmt: skip
+    return {"complaint_letters_apart": h}
+
+
 async def complaint_logged_late(
     env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
 ) -> Handles:
@@ -546,6 +576,7 @@ SCENARIOS: list[Scenario] = [
     ticket_enhancement,
     complaint_lifecycle,
     complaint_logged_late,
+    complaint_letters_apart,
     account_success_month,
     onboarding_plan,
     ticket_incident,

@@ -5,7 +5,7 @@ committed (a worker lost mid-answer), and a client may retry with the same Idemp
 The unique key makes either a no-op; the fingerprint tells a true retry from a reused key.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
