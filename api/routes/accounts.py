@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
@@ -88,11 +88,12 @@ async def create_account(
     account = Account(**body.model_dump(mode="json"))
     session.add(account)
     try:
-        await session.flush()
+        # Committed before Temporal is called: a transaction held open across that call would
+        # keep SQLite's write lock from the worker and every other request meanwhile.
+        await session.commit()
     except IntegrityError:
         raise Conflict(f"An account called {body.name!r} already exists") from None
     try:
-        # Before the commit: without its workflow the account would silently get no reports.
         await client.start_workflow(
             AccountSuccessWorkflow.run,
             AccountSuccessStart(
@@ -102,10 +103,17 @@ async def create_account(
             task_queue=settings.temporal_task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-    except RPCError as exc:
-        raise ServiceUnavailable(
-            f"Temporal did not accept the account's success workflow: {exc.message}"
-        ) from None
+    except BaseException as exc:
+        # Without its workflow the account would silently get no reports: take it back. Had
+        # the start gone through after all, the workflow finds no account and ends.
+        await session.execute(delete(Account).where(Account.id == account.id))
+        await session.commit()
+        if isinstance(exc, RPCError):
+            raise ServiceUnavailable(
+                f"Temporal did not accept the account's success workflow ({exc.message}); "
+                "the account was not kept. Try again."
+            ) from None
+        raise
     return account
 
 
