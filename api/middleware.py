@@ -5,7 +5,7 @@ Starlette's ServerErrorMiddleware sends its 500 and then raises again, so the se
 the connection and the client's next request on it fails too. This middleware sits inside it
 and answers without raising: a database that is busy or out of reach is a 503 with
 Retry-After (the request's transaction was rolled back, so nothing was stored), anything else
-a 500 that is logged.
+a 500 that is logged. Temporal out of reach is a 503 too: nothing reached it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
+from api.temporal_calls import temporal_unreachable, unreachable_error
 from db.busy import RETRY_AFTER_BUSY, RETRY_AFTER_UNREACHABLE, is_busy, is_unreachable
 
 log = logging.getLogger("pledge.api")
@@ -37,6 +38,10 @@ def answer_for(error: BaseException, method: str, path: str) -> JSONResponse:
             "The database cannot be reached; nothing was changed. Try again shortly.",
             headers={"Retry-After": str(RETRY_AFTER_UNREACHABLE)},
         )
+    if (reason := temporal_unreachable(error)) is not None:
+        log.warning("Temporal unavailable on %s %s: %s", method, path, reason)
+        refusal = unreachable_error(reason)
+        return problem_response(503, refusal.detail, headers=refusal.headers)
     log.error("unhandled error on %s %s", method, path, exc_info=error)
     return problem_response(500, "Something went wrong on our side; it has been logged.")
 

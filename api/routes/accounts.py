@@ -27,6 +27,7 @@ from api.schemas import (
     ContactCreate,
     ContactOut,
 )
+from api.temporal_calls import temporal_unreachable
 from db.models import Account, Contact, Edition, Role
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.account_success import workflow_id as success_workflow_id
@@ -108,12 +109,13 @@ async def create_account(
         # the start gone through after all, the workflow finds no account and ends.
         await session.execute(delete(Account).where(Account.id == account.id))
         await session.commit()
-        if isinstance(exc, RPCError):
-            raise ServiceUnavailable(
-                f"Temporal did not accept the account's success workflow ({exc.message}); "
-                "the account was not kept. Try again."
-            ) from None
-        raise
+        reason = temporal_unreachable(exc) or (exc.message if isinstance(exc, RPCError) else None)
+        if reason is None:
+            raise
+        raise ServiceUnavailable(
+            f"Temporal did not accept the account's success workflow ({reason}); "
+            "the account was not kept. Try again."
+        ) from None
     return account
 
 
