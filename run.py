@@ -127,7 +127,7 @@ class Launcher:
         async def go() -> tuple[str, str]:
             engine = make_engine(self.settings.effective_database_url)
             try:
-                async with make_session_factory(engine)() as session, session.begin():
+                async with make_session_factory(engine, writes=True)() as session, session.begin():
                     admin = await ensure_bootstrap_admin(session, self.settings)
                     return admin.secret, admin.source
             finally:
