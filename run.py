@@ -159,7 +159,7 @@ class Launcher:
             "--ui-disable-news-fetch",
             "--log-level", "warn",
         ]  # fmt: skip
-        self._spawn("temporal", command, log=log)
+        self._spawn("Temporal dev server", command, log=log)
         state = _short(data_dir / "temporal.db")
         say(f"Temporal dev server starting on {host}:{port} (state in {state})")
 

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -128,10 +129,10 @@ def test_a_killed_worker_and_temporal_are_restarted_and_work_goes_on(
 
     os.kill(_child(run, "server start-dev"), signal.SIGKILL)
     output.wait_for(
-        r"the temporal stopped unexpectedly with exit code -9 \(see .*temporal\.log\); "
+        r"the Temporal dev server stopped unexpectedly with exit code -9 \(see .*temporal\.log\); "
         r"restarting it in 1 s"
     )
-    output.wait_for(r"the temporal restarted \(restart 1\)")
+    output.wait_for(r"the Temporal dev server restarted \(restart 1\)")
     status, check = _eventually_ok(run, "POST", "/system/checks", key)
     assert status == 200, check
     status, answered = _eventually_ok(
@@ -140,3 +141,34 @@ def test_a_killed_worker_and_temporal_are_restarted_and_work_goes_on(
     assert status == 200, answered
     assert answered["clocks"]["first_response"]["state"] == "met"
     assert run.process.poll() is None, "the launcher itself is still running"
+
+
+def test_a_child_that_keeps_dying_is_restarted_ever_more_slowly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from run import RESTART_MAX_SECONDS, Launcher, Process, _popen
+    from settings import Settings
+
+    command = [sys.executable, "-c", "raise SystemExit(3)"]
+    launcher = Launcher(Settings(data_dir=tmp_path), embedded_temporal=False)
+    launcher.processes.append(Process("worker", _popen(command, None, None), command))
+    child = launcher.processes[0]
+    now, pauses = time.monotonic(), []
+    for _ in range(7):
+        child.popen.wait()
+        launcher.heal(now)  # notices the death, schedules the restart
+        assert child.restart_at is not None
+        pauses.append(child.restart_at - now)
+        launcher.heal(now + pauses[-1] - 0.01)  # not yet
+        assert child.restart_at is not None
+        now += pauses[-1]
+        launcher.heal(now)  # starts it again
+        assert child.restart_at is None
+    assert pauses == [1, 2, 4, 8, 16, RESTART_MAX_SECONDS, RESTART_MAX_SECONDS]
+    # Once it stayed up a while, a death starts the back-off from the beginning again.
+    child.popen.wait()
+    launcher.heal(now + 61)
+    assert child.restart_at == now + 61 + 1
+    printed = capsys.readouterr().out
+    assert printed.count("the worker stopped unexpectedly with exit code 3; restarting") == 8
+    assert "the worker restarted (restart 7)" in printed
