@@ -8,9 +8,11 @@ than a request may wait.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -169,3 +171,29 @@ async def test_sqlite_locked_past_the_wait_is_503_and_stores_nothing(
             "/accounts", json={"name": refused, "policy": "spotler"}, headers=admin
         )
         assert answer.status_code == 201, answer.text
+
+
+async def test_sqlite_locked_for_less_than_the_wait_is_served_by_a_retry(
+    tmp_path: Path, sqlite_url: str, dev_server_env: WorkflowEnvironment
+) -> None:
+    admin = await _admin(sqlite_url)
+    # Three attempts of one second each; the lock is let go during the second.
+    settings = _settings(tmp_path, sqlite_url, dev_server_env, database_busy_seconds=3)
+    path = make_url(sqlite_url).database
+    assert path is not None
+    async for http in _serve(create_app(settings)):
+        holder = sqlite3.connect(path, isolation_level=None, timeout=30)
+        holder.execute("BEGIN IMMEDIATE")
+        asyncio.get_running_loop().call_later(1.5, holder.execute, "ROLLBACK")
+        try:
+            started = time.monotonic()
+            name = f"patient {secrets.token_hex(3)}"
+            answer = await http.post(
+                "/accounts", json={"name": name, "policy": "spotler"}, headers=admin
+            )
+            waited = time.monotonic() - started
+        finally:
+            holder.close()
+        assert answer.status_code == 201, answer.text
+        assert waited >= 1.4, "the request waited for the lock rather than being refused"
+        assert [a for a in await _names(sqlite_url) if a == name] == [name]
