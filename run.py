@@ -60,11 +60,24 @@ def _ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
             ) from None
 
 
+# A child that dies is started again after a pause that doubles each time it dies soon after
+# a start, so a crash loop costs little; one that stayed up this long starts at the first step.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 30.0
+STAYED_UP_SECONDS = 60.0
+
+
 @dataclass
 class Process:
     name: str
     popen: subprocess.Popen[bytes]
+    command: list[str]
+    env: dict[str, str] | None = None
     log: Path | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+    backoff: float = RESTART_FIRST_SECONDS
+    restart_at: float | None = None  # when a dead child is due to start again
 
 
 @dataclass
@@ -114,7 +127,7 @@ class Launcher:
         async def go() -> tuple[str, str]:
             engine = make_engine(self.settings.effective_database_url)
             try:
-                async with make_session_factory(engine)() as session, session.begin():
+                async with make_session_factory(engine, writes=True)() as session, session.begin():
                     admin = await ensure_bootstrap_admin(session, self.settings)
                     return admin.secret, admin.source
             finally:
@@ -146,7 +159,7 @@ class Launcher:
             "--ui-disable-news-fetch",
             "--log-level", "warn",
         ]  # fmt: skip
-        self._spawn("temporal", command, log=log)
+        self._spawn("Temporal dev server", command, log=log)
         state = _short(data_dir / "temporal.db")
         say(f"Temporal dev server starting on {host}:{port} (state in {state})")
 
@@ -234,19 +247,8 @@ class Launcher:
         env: dict[str, str] | None = None,
         log: Path | None = None,
     ) -> None:
-        output = open(log, "ab") if log else None  # noqa: SIM115 - lives as long as the child
-        popen = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
-            # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in
-            # order (API, worker, then Temporal) instead of all at once.
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        self.processes.append(Process(name, popen, log))
+        popen = _popen(command, env, log)
+        self.processes.append(Process(name, popen, command, env, log))
 
     def _check_children(self) -> None:
         for process in self.processes:
@@ -257,8 +259,32 @@ class Launcher:
                     f"the {process.name} stopped unexpectedly with exit code {code}{where}"
                 )
 
+    def heal(self, now: float | None = None) -> None:
+        """Start again, after a back-off, any child that died: a crashed worker or Temporal
+        server must not leave the API up with nothing behind it, nor take it down."""
+        now = time.monotonic() if now is None else now
+        for process in self.processes:
+            if process.restart_at is None:
+                code = process.popen.poll()
+                if code is None:
+                    continue
+                if now - process.started_at >= STAYED_UP_SECONDS:
+                    process.backoff = RESTART_FIRST_SECONDS
+                where = f" (see {_short(process.log)})" if process.log else ""
+                say(
+                    f"the {process.name} stopped unexpectedly with exit code {code}{where}; "
+                    f"restarting it in {process.backoff:g} s"
+                )
+                process.restart_at = now + process.backoff
+                process.backoff = min(process.backoff * 2, RESTART_MAX_SECONDS)
+            elif now >= process.restart_at:
+                process.popen = _popen(process.command, process.env, process.log)
+                process.started_at, process.restart_at = now, None
+                process.restarts += 1
+                say(f"the {process.name} restarted (restart {process.restarts})")
+
     def supervise(self) -> int:
-        """Block until Ctrl-C/SIGTERM or until a child dies; return the exit code."""
+        """Keep the children running until Ctrl-C/SIGTERM; return the exit code."""
         stop = {"signal": None}
 
         def on_signal(signum: int, _frame: object) -> None:
@@ -267,11 +293,7 @@ class Launcher:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         while stop["signal"] is None:
-            try:
-                self._check_children()
-            except StartupError as exc:
-                say(str(exc))
-                return 1
+            self.heal()
             time.sleep(0.5)
         print()
         say("stopping")
@@ -290,6 +312,23 @@ class Launcher:
                     process.popen.kill()
                     process.popen.wait()
         say("stopped")
+
+
+def _popen(
+    command: list[str], env: dict[str, str] | None, log: Path | None
+) -> subprocess.Popen[bytes]:
+    output = open(log, "ab") if log else None  # noqa: SIM115 - lives as long as the child
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+        # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in
+        # order (API, worker, then Temporal) instead of all at once.
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
 
 
 def _short(path: Path | None) -> str:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(ROOT / ".data", validation_alias="PLEDGE_DATA_DIR")
     # None means the embedded default, an SQLite file in the data directory.
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    # How long a request waits for SQLite's write lock before it is answered 503 Retry-After.
+    database_busy_seconds: float = Field(
+        10.0, gt=0, validation_alias="PLEDGE_DATABASE_BUSY_SECONDS"
+    )
     # None means the embedded default: `make run` starts the dev server on 127.0.0.1.
     temporal_address: str | None = Field(None, validation_alias="TEMPORAL_ADDRESS")
     temporal_dev_port: int = Field(7233, validation_alias="TEMPORAL_DEV_PORT")

@@ -30,10 +30,11 @@ class ActivityDeps:
     ) -> ActivityDeps:
         """The dependencies of a worker on these engines (whose lifetime the caller owns)."""
         return cls(
-            session_factory=make_session_factory(engine),
+            # Activities write: their transactions take SQLite's write lock as they begin.
+            session_factory=make_session_factory(engine, writes=True),
             settings=settings,
             worker_identity=identity,
             mailer=Mailer(settings),
-            sync_session_factory=make_sync_session_factory(sync_engine),
+            sync_session_factory=make_sync_session_factory(sync_engine, writes=True),
             renderer=Renderer(settings.templates_dir),
         )

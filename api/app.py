@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 import sla
 from api.errors import install_error_handlers
+from api.middleware import ProblemOnError
 from api.routes import (
     accounts,
     complaints,
@@ -45,12 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sla.load_presets()  # a broken preset stops start-up here, not a request later
-        engine = make_engine(settings.effective_database_url)
+        engine = make_engine(
+            settings.effective_database_url, busy_seconds=settings.database_busy_seconds
+        )
         # Lazy: the API starts, and /health says so, even while Temporal is still coming up.
         app.state.temporal = await connect(settings, lazy=True)
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.write_session_factory = make_session_factory(engine, writes=True)
         yield
         await engine.dispose()
 
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(ProblemOnError)
     for module in (
         health,
         keys,

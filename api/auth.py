@@ -39,6 +39,9 @@ async def authenticate(
     if credentials is None:
         raise Unauthorized("An API key is required: send the header 'Authorization: Bearer <key>'")
     key = await find_by_secret(session, credentials.credentials)
+    # End the lookup's transaction: for a request that changes things it holds SQLite's write
+    # lock (api/deps.py), which a route that only calls Temporal must not keep meanwhile.
+    await session.commit()
     if key is None:
         raise Unauthorized("The API key is not recognised")
     if key.revoked_at is not None:

@@ -32,7 +32,7 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def go() -> T:
         engine = make_engine(settings.effective_database_url)
         try:
-            async with make_session_factory(engine)() as session, session.begin():
+            async with make_session_factory(engine, writes=True)() as session, session.begin():
                 return await work(session)
         finally:
             await engine.dispose()

@@ -11,11 +11,19 @@ from temporalio.client import Client
 
 from settings import Settings
 
+# Methods that change things: their transactions take SQLite's write lock when they begin, so
+# a request that reads and then writes never finds its snapshot stale (see db/busy.py).
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     # Commit when the route returns normally; anything raised rolls the whole request back,
     # so a refused request never leaves half its writes behind.
-    async with request.app.state.session_factory() as session:
+    state = request.app.state
+    factory = (
+        state.write_session_factory if request.method in UNSAFE_METHODS else state.session_factory
+    )
+    async with factory() as session:
         try:
             yield session
             await session.commit()

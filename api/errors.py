@@ -86,7 +86,22 @@ class InvalidInput(PledgeError):
 
 
 class ServiceUnavailable(PledgeError):
+    """Something Pledge needs (the database, Temporal, a worker) cannot serve the request now;
+    the detail says what was kept, and Retry-After when to try again."""
+
     status_code = 503
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after: int = 5,
+        errors: list[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            detail, errors=errors, headers={"Retry-After": str(retry_after), **(headers or {})}
+        )
 
 
 def problem_response(

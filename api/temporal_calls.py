@@ -27,32 +27,57 @@ T = TypeVar("T")
 WAIT_SECONDS = 30
 
 
+# An update is kept by Temporal only once a worker accepts it (its first history event is
+# UpdateAccepted); until then a server restart or the client giving up loses it. So the 503s
+# below say what is known: refused before reaching Temporal means nothing changed; not
+# confirmed in time means it may or may not have been applied.
+NOT_CONFIRMED = (
+    "so it may or may not have been made (Temporal keeps a change only once a worker has "
+    "accepted it); check the current state before trying again"
+)
+
+
+def temporal_unreachable(exc: BaseException) -> str | None:
+    """Why Temporal could not be reached at all (so nothing reached it), or None."""
+    if isinstance(exc, RPCError) and exc.status == RPCStatusCode.UNAVAILABLE:
+        return exc.message
+    # The API's client connects lazily; a first call to a server that is down fails so.
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect"):
+        return "cannot connect"
+    return None
+
+
+def unreachable_error(reason: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"Temporal cannot be reached ({reason}); nothing was changed. Try again shortly."
+    )
+
+
 async def call(
     operation: Awaitable[T],
     *,
     finished: str,
     session: AsyncSession | None = None,
     invalid_field: str = "body",
+    unconfirmed: str | None = None,
 ) -> T:
     """Await a workflow update; a refusal is 409, a finished workflow is 409 with `finished`.
 
     With the request's `session`, its database transaction ends first: waiting on Temporal
-    (up to WAIT_SECONDS) must not hold a pooled connection that other requests need.
+    (up to WAIT_SECONDS) must not hold a pooled connection, or SQLite's write lock, that
+    other requests and the worker need. `unconfirmed` replaces the 503's sentence for an
+    update that was sent but not confirmed in time.
     """
     if session is not None:
         await session.commit()
     try:
         async with asyncio.timeout(WAIT_SECONDS):
             return await operation
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         raise ServiceUnavailable(
-            f"No worker answered within {WAIT_SECONDS} s; the request is queued in Temporal and "
-            "will be applied when a worker is back"
-        ) from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise ServiceUnavailable(
-            "No worker took the request in time; it is queued in Temporal and will be applied "
-            "when a worker is back"
+            unconfirmed
+            or f"No worker confirmed the change within {WAIT_SECONDS} s, {NOT_CONFIRMED}",
+            retry_after=WAIT_SECONDS,
         ) from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
@@ -64,8 +89,16 @@ async def call(
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(finished) from None
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            raise ServiceUnavailable(f"Temporal is not answering: {exc.message}") from None
+        if exc.status == RPCStatusCode.UNAVAILABLE:
+            raise unreachable_error(exc.message) from None
+        if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            raise ServiceUnavailable(
+                f"Temporal did not answer in time ({exc.message}), {NOT_CONFIRMED}"
+            ) from None
+        raise
+    except RuntimeError as exc:
+        if (reason := temporal_unreachable(exc)) is not None:
+            raise unreachable_error(reason) from None
         raise
 
 
@@ -114,17 +147,40 @@ async def open_workflow(
                 ),
                 finished=f"{noun.capitalize()} {reference} no longer exists",
                 session=session,
+                unconfirmed=_unconfirmed_opening(noun, reference, idempotency_key),
             )
         except (WorkflowAlreadyStartedError, RPCError) as exc:
             if isinstance(exc, RPCError) and exc.status != RPCStatusCode.ALREADY_EXISTS:
+                if exc.status == RPCStatusCode.UNAVAILABLE:
+                    raise unreachable_error(exc.message) from None
                 raise ServiceUnavailable(
-                    f"Temporal did not accept the {noun}: {exc.message}"
+                    _unconfirmed_opening(noun, reference, idempotency_key, exc.message)
                 ) from None
             if idempotency_key:
                 raise Conflict(
                     f"The Idempotency-Key was used for {noun} {reference}, which is now closed"
                 ) from None
     raise ServiceUnavailable(f"Could not find a free {noun} reference; try again")
+
+
+def _unconfirmed_opening(
+    noun: str, reference: str, idempotency_key: str | None, reason: str | None = None
+) -> str:
+    """Update-with-start: the start may be kept even though the opening was not confirmed."""
+    why = (
+        f"Temporal did not confirm it ({reason})"
+        if reason
+        else (f"no worker confirmed it within {WAIT_SECONDS} s")
+    )
+    retry = (
+        "Retry with the same Idempotency-Key: it reaches the same one."
+        if idempotency_key
+        else f"Look for {reference} before opening it again, or retry with an Idempotency-Key."
+    )
+    return (
+        f"The {noun} {reference} may have been started but is not confirmed as opened: {why}. "
+        f"{retry}"
+    )
 
 
 def _sentence(message: str) -> str:
@@ -136,8 +192,13 @@ async def signal_if_running(client: Client, workflow_id: str, signal: Any, arg: 
     false when there is none to tell; Temporal being down is a 503."""
     try:
         await client.get_workflow_handle(workflow_id).signal(signal, arg)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
+    except (RPCError, RuntimeError) as exc:
+        if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
             return False
-        raise ServiceUnavailable(f"Temporal is not answering: {exc.message}") from None
+        if isinstance(exc, RuntimeError) and temporal_unreachable(exc) is None:
+            raise
+        reason = exc.message if isinstance(exc, RPCError) else "cannot connect"
+        raise ServiceUnavailable(
+            f"Temporal is not answering ({reason}); the message was not delivered. Try again."
+        ) from None
     return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
@@ -27,6 +27,7 @@ from api.schemas import (
     ContactCreate,
     ContactOut,
 )
+from api.temporal_calls import temporal_unreachable
 from db.models import Account, Contact, Edition, Role
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.account_success import workflow_id as success_workflow_id
@@ -88,11 +89,12 @@ async def create_account(
     account = Account(**body.model_dump(mode="json"))
     session.add(account)
     try:
-        await session.flush()
+        # Committed before Temporal is called: a transaction held open across that call would
+        # keep SQLite's write lock from the worker and every other request meanwhile.
+        await session.commit()
     except IntegrityError:
         raise Conflict(f"An account called {body.name!r} already exists") from None
     try:
-        # Before the commit: without its workflow the account would silently get no reports.
         await client.start_workflow(
             AccountSuccessWorkflow.run,
             AccountSuccessStart(
@@ -102,9 +104,17 @@ async def create_account(
             task_queue=settings.temporal_task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-    except RPCError as exc:
+    except BaseException as exc:
+        # Without its workflow the account would silently get no reports: take it back. Had
+        # the start gone through after all, the workflow finds no account and ends.
+        await session.execute(delete(Account).where(Account.id == account.id))
+        await session.commit()
+        reason = temporal_unreachable(exc) or (exc.message if isinstance(exc, RPCError) else None)
+        if reason is None:
+            raise
         raise ServiceUnavailable(
-            f"Temporal did not accept the account's success workflow: {exc.message}"
+            f"Temporal did not accept the account's success workflow ({reason}); "
+            "the account was not kept. Try again."
         ) from None
     return account
 

@@ -74,6 +74,7 @@ async def health(
         worker = ComponentHealth(status="down", detail="unknown while Temporal is down")
     if "down" in (database.status, temporal.status):
         response.status_code = 503
+        response.headers["Retry-After"] = "5"
         overall = "down"
     else:
         overall = "ok" if worker.status == "up" else "degraded"
