@@ -185,20 +185,3 @@ def _unconfirmed_opening(
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
-
-
-async def signal_if_running(client: Client, workflow_id: str, signal: Any, arg: Any) -> bool:
-    """Signal a workflow that may have finished (an onboarding that ended, actions all done):
-    false when there is none to tell; Temporal being down is a 503."""
-    try:
-        await client.get_workflow_handle(workflow_id).signal(signal, arg)
-    except (RPCError, RuntimeError) as exc:
-        if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        if isinstance(exc, RuntimeError) and temporal_unreachable(exc) is None:
-            raise
-        reason = exc.message if isinstance(exc, RPCError) else "cannot connect"
-        raise ServiceUnavailable(
-            f"Temporal is not answering ({reason}); the message was not delivered. Try again."
-        ) from None
-    return True

@@ -18,12 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.errors import Conflict, ServiceUnavailable
-from api.temporal_calls import call
-
-
-def _unreachable(exc: RuntimeError) -> bool:
-    # A lazy client's first call reports a refused connection this way, not as an RPCError.
-    return str(exc).startswith("Failed client connect")
+from api.temporal_calls import call, temporal_unreachable
 
 
 def request_key(kind: str, scope: str, idempotency_key: str | None) -> str:
@@ -74,7 +69,7 @@ async def update_with_start(
     except WorkflowAlreadyStartedError:
         raise Conflict(finished) from None
     except (RPCError, RuntimeError) as exc:
-        if isinstance(exc, RuntimeError) and not _unreachable(exc):
+        if isinstance(exc, RuntimeError) and temporal_unreachable(exc) is None:
             raise
         raise ServiceUnavailable(
             f"Temporal did not take the {noun}, so nothing was stored; try again ({_why(exc)})"
@@ -93,16 +88,11 @@ async def update_running(
             session=session,
         )
     except (RPCError, RuntimeError) as exc:
-        if isinstance(exc, RuntimeError) and not _unreachable(exc):
+        if isinstance(exc, RuntimeError) and temporal_unreachable(exc) is None:
             raise
         raise ServiceUnavailable(
             f"Temporal did not take the {noun}, so nothing was changed; try again ({_why(exc)})"
         ) from None
-
-
-def _unreachable(exc: RuntimeError) -> bool:
-    # A lazy client's first call reports a refused connection this way, not as an RPCError.
-    return str(exc).startswith("Failed client connect")
 
 
 def _why(exc: Exception) -> str:
