@@ -335,3 +335,20 @@ def test_a_file_slug_keeps_letters_and_drops_what_a_header_or_a_disk_misreads() 
     assert file_slug("Łódź Digital") == "łódź-digital"
     assert file_slug('Acme "Best" Ltd/UK\\..') == "acme-best-ltd-uk"
     assert file_slug("\r\n\x00") == "file"
+
+
+@pytest.mark.parametrize("path", ["/tickets", "/complaints"])
+@pytest.mark.parametrize("given", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+01:00"])
+async def test_instants_with_no_utc_equivalent_are_422_in_queries(
+    client: httpx.AsyncClient, session: AsyncSession, path: str, given: str
+) -> None:
+    headers = await bearer(session, Role.ADMIN)
+    response = await client.get(path, params={"due_before": given}, headers=headers)
+    assert problem(response) == (
+        422,
+        "query.due_before",
+        "is outside the years 1 to 9999 once converted to UTC",
+    )
+    # Far, but representable, is simply a filter.
+    wide = await client.get(path, params={"due_before": "9999-12-31T00:00:00Z"}, headers=headers)
+    assert wide.status_code == 200, wide.text
