@@ -56,16 +56,11 @@ def _parameters(dependant: Dependant) -> Iterator[Parameter]:
         yield from _parameters(sub)
 
 
-_PARAMETERS: dict[int, list[Parameter]] = {}
-
-
 def _parameters_of(route: Any) -> list[Parameter]:
-    found = _PARAMETERS.get(id(route))
-    if found is None:
-        dependant = getattr(route, "dependant", None)
-        found = list(_parameters(dependant)) if dependant is not None else []
-        _PARAMETERS[id(route)] = found
-    return found
+    # Walked on each request: a few dozen fields, cheaper than keeping a cache keyed by routes
+    # (which are not hashable, and every app, and every test's app, has its own).
+    dependant = getattr(route, "dependant", None)
+    return list(_parameters(dependant)) if dependant is not None else []
 
 
 def _raw(request: Request, location: str, name: str) -> list[str]:
