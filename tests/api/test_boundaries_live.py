@@ -4,18 +4,23 @@ accounts in any script work, and customers read only the public part of a ticket
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
 
+import sla
 from activities.mail import Mailer
 from api.ticket_history import PUBLIC_EVENTS
-from db.models import Ticket, TicketEvent
+from db.models import Review, Ticket, TicketEvent
 from reports.filenames import file_slug
 from settings import Settings
+from sla.periods import at_local
+from sla.reviews import REVIEW_TIME
 from tests.api.conftest import Live, customer_key
 from tests.conftest import Inbox
 from tests.workflows.tickets import eventually
@@ -171,3 +176,43 @@ async def test_customers_never_see_internal_events(live: Live, engine: AsyncEngi
     assert actors <= {"pledge", "support", "customer"} | {
         e["actor"] for e in staff["events"] if e["kind"] == "response" and "logs" in str(e)
     }
+
+
+async def test_a_review_on_the_last_supported_day_runs_its_workflow(
+    live: Live, inbox: Inbox, engine: AsyncEngine, dev_server_env: WorkflowEnvironment
+) -> None:
+    """The last working day before sla.LATEST_START is accepted, and its review workflow runs
+    (invitation sent, pack date counted) without a failed workflow task; a week later is 422.
+    (tests/workflows/test_supported_years.py proves the bound itself, in a fresh process.)"""
+    calendar = sla.get_policy("essensys").calendar()
+    day = (sla.LATEST_START - timedelta(days=1)).date()
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    starts = at_local(calendar, day, REVIEW_TIME)
+    account = await live.account("essensys", edition="enterprise")
+    rep = await live.contact(account["id"], is_representative=True)
+    at = f"/accounts/{account['id']}/reviews"
+    manager = live.as_("success_manager")
+    later = at_local(calendar, day + timedelta(days=7), REVIEW_TIME)
+    refused = await live.http.post(at, json={"starts_at": later.isoformat()}, headers=manager)
+    assert refused.status_code == 422, refused.text
+    created = await live.http.post(at, json={"starts_at": starts.isoformat()}, headers=manager)
+    assert created.status_code == 201, created.text
+    [invite] = await inbox.wait_for(
+        lambda m: rep["email"] in m["X-Envelope-To"] and "Invitation" in m["Subject"], timeout=30
+    )
+    assert str(day.year) in invite["Subject"]
+    async with AsyncSession(engine) as session:
+        key = await session.scalar(select(Review.key).where(Review.id == created.json()["id"]))
+    assert key is not None
+    handle = dev_server_env.client.get_workflow_handle(key)
+
+    async def settled() -> set[int] | None:
+        kinds = {event.event_type for event in (await handle.fetch_history()).events}
+        done = {EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED}
+        return kinds if kinds & done else None
+
+    kinds = await eventually(settled)
+    assert kinds is not None
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in kinds
+    assert EventType.EVENT_TYPE_TIMER_STARTED in kinds  # it counted on to the pack date
