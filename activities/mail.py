@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from settings import Settings
+
+# Line breaks of every kind (and the other control characters) end a header line, or make the
+# email package refuse the header outright: a ticket subject or an account name carrying one
+# would stop every notice about it. They are folded into a single space instead.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a mail header: line breaks and control characters become one space."""
+    return _BREAKS.sub(" ", text).strip()
+
+
+def recipient(address: str, name: str | None = None) -> Address:
+    """An address with an optional display name that the header quotes properly, whatever the
+    name holds (a `"`, a comma, non-ASCII letters)."""
+    return Address(display_name=one_line(name or ""), addr_spec=one_line(address))
 
 
 class Mailer:
@@ -28,11 +46,14 @@ class Mailer:
         attachments: Sequence[tuple[str, bytes, str]] = (),
         headers: dict[str, str] | None = None,
         message_key: str | None = None,
+        to_name: str | None = None,
     ) -> EmailMessage:
+        """A message whose headers hold whatever text they are given: every value that comes
+        from people (subjects, names) passes through one_line() here, once for every mail."""
         message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = to
-        message["Subject"] = subject
+        message["From"] = one_line(self._settings.mail_from)
+        message["To"] = recipient(to, to_name)
+        message["Subject"] = one_line(subject)
         message["Date"] = formatdate(localtime=False)
         # A key (event and recipient) gives a re-sent duplicate the same Message-ID.
         message["Message-ID"] = (
@@ -41,11 +62,13 @@ class Mailer:
             else make_msgid(domain="pledge.local")
         )
         for name, value in (headers or {}).items():
-            message[name] = value
+            message[name] = one_line(value)
         message.set_content(body)
         for filename, content, mime in attachments:
             maintype, _, subtype = mime.partition("/")
-            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+            message.add_attachment(
+                content, maintype=maintype, subtype=subtype, filename=one_line(filename)
+            )
         return message
 
     def send(self, message: EmailMessage) -> str:

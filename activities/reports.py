@@ -20,6 +20,7 @@ from db.models import Account, Contact, Notification, Report
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.charts import Pair, Share, attainment_bars, paired_bars
+from reports.filenames import file_slug
 from sla.periods import month_bounds, month_label
 from workflows.report_messages import (
     AccountServicesView,
@@ -112,7 +113,7 @@ class ReportActivities:
             priority_names=names,
             charts=month_charts(month, names),
         )  # fmt: skip
-        slug = content.account_name.lower().replace(" ", "-")
+        slug = file_slug(content.account_name)
         return self._keep(
             key=request.key,
             account_id=content.account_id,

@@ -32,6 +32,7 @@ from db.models import (
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.dates import long_date, long_instant
+from reports.filenames import file_slug
 from reports.invite import Person, review_invite, review_uid
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import (
@@ -330,7 +331,7 @@ class ReviewActivities:
                 metrics=content.metrics,
                 recommendations=content.recommendations,
             )
-            slug = content.account_name.lower().replace(" ", "-")
+            slug = file_slug(content.account_name)
             with self._deps.sync_session_factory() as session, session.begin():
                 session.execute(
                     insert_missing_statement(Report.__table__, session.get_bind().dialect.name),

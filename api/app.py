@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 import sla
 from api.errors import install_error_handlers
 from api.middleware import ProblemOnError
+from api.parameters import check_parameters
 from api.routes import (
     accounts,
     complaints,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(check_parameters)],
     )
     install_error_handlers(app)
     app.add_middleware(ProblemOnError)

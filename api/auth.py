@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.auth_failures import record_failure, refuse_if_throttled
 from api.deps import Session
 from api.errors import Forbidden, Unauthorized
 from api.keys import find_by_secret
@@ -33,18 +34,22 @@ class Principal:
 
 
 async def authenticate(
+    request: Request,
     session: Session,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("An API key is required: send the header 'Authorization: Bearer <key>'")
+    refuse_if_throttled(request)
     key = await find_by_secret(session, credentials.credentials)
     # End the lookup's transaction: for a request that changes things it holds SQLite's write
     # lock (api/deps.py), which a route that only calls Temporal must not keep meanwhile.
     await session.commit()
     if key is None:
+        record_failure(request)
         raise Unauthorized("The API key is not recognised")
     if key.revoked_at is not None:
+        record_failure(request)
         raise Unauthorized(f"The API key '{key.name}' was revoked on {key.revoked_at:%Y-%m-%d}")
     return Principal(
         key_id=key.id,

@@ -70,7 +70,7 @@ def list_keys(
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         account = f" account {key.account_id}" if key.account_id is not None else ""
         typer.echo(
-            f"{key.id:>4}  {key.prefix}…  {key.role.value:<18} {state:<24} {key.name}{account}"
+            f"{key.id:>4}  {key.fingerprint}  {key.role.value:<18} {state:<24} {key.name}{account}"
         )
 
 

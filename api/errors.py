@@ -85,6 +85,13 @@ class InvalidInput(PledgeError):
         return cls(f"{field}: {message}", errors=[FieldProblem(field=field, message=message)])
 
 
+class TooManyRequests(PledgeError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(PledgeError):
     """Something Pledge needs (the database, Temporal, a worker) cannot serve the request now;
     the detail says what was kept, and Retry-After when to try again."""
@@ -120,10 +127,11 @@ def problem_response(
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for a route: the problem document under each status it may answer."""
+    """OpenAPI `responses=` for a route: the problem document under each status it may answer
+    (every route authenticates, so 401 and 429 for failed attempts; 422 for bad input)."""
     return {
         status: {"model": Problem, "description": HTTPStatus(status).phrase}
-        for status in sorted({*statuses, 401, 422})
+        for status in sorted({*statuses, 401, 422, 429})
     }
 
 

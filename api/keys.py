@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import InvalidInput, NotFound
-from db.models import ApiKey, Role
+from db.models import Account, ApiKey, Role
 from db.types import utcnow
 
 KEY_PREFIX = "pledge_"
@@ -35,13 +35,16 @@ def new_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def _check_binding(role: Role, account_id: int | None) -> None:
+async def _check_binding(session: AsyncSession, role: Role, account_id: int | None) -> None:
     if role is Role.CUSTOMER and account_id is None:
         raise InvalidInput.for_field("account_id", "a customer key must be bound to an account")
     if role is not Role.CUSTOMER and account_id is not None:
         raise InvalidInput.for_field(
             "account_id", f"only customer keys are bound to an account, not {role.value} keys"
         )
+    # Bound to an id that does not exist yet, a key would see the account that later gets it.
+    if account_id is not None and await session.get(Account, account_id) is None:
+        raise InvalidInput.for_field("account_id", f"there is no account with id {account_id}")
 
 
 async def mint_key(
@@ -53,14 +56,16 @@ async def mint_key(
     secret: str | None = None,
 ) -> MintedKey:
     """Create a key; the caller commits and shows the secret once."""
-    _check_binding(role, account_id)
+    await _check_binding(session, role, account_id)
     secret = secret or new_secret()
+    secret_hash = hash_secret(secret)
     key = ApiKey(
         name=name,
         role=role,
         account_id=account_id,
-        prefix=secret[: len(KEY_PREFIX) + 6],
-        secret_hash=hash_secret(secret),
+        # Random per key and no part of the secret: it scopes the key's Idempotency-Keys.
+        prefix=secret_hash[-16:],
+        secret_hash=secret_hash,
     )
     session.add(key)
     await session.flush()

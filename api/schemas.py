@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -14,10 +15,13 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     computed_field,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 import sla
 from db.models import Edition, Role
+from db.types import MAX_INTEGER
 from sla.ticket import ClockState, TicketStatus, TicketType
 
 
@@ -29,10 +33,69 @@ def _utc_iso(value: datetime) -> str:
 Instant = Annotated[AwareDatetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 
 
+NUL_MESSAGE = "must not contain NUL characters (\\u0000)"
+
+
+def holds_nul(value: object) -> bool:
+    """Whether a text, or any text in a list or mapping, carries a NUL character.
+
+    PostgreSQL cannot store one in a text column (it refuses the whole statement), and a workflow
+    given one retries its write for ever; SQLite stores it and truncates it elsewhere.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    return False
+
+
 class Strict(BaseModel):
-    """Request bodies refuse fields they do not know, so a typo is an error, not a no-op."""
+    """Request bodies refuse fields they do not know, so a typo is an error, not a no-op, and
+    refuse NUL characters in every text they carry, at any depth (nested models check their own).
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if holds_nul(value):
+            raise PydanticCustomError("nul_character", NUL_MESSAGE)
+        return value
+
+
+# An id (or a reference to a row) as a client sends it: positive, and small enough for the
+# database's integer columns on both backends, so an oversized one is bad input, not a 500.
+Id = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
+
+
+def _countable_instant(value: datetime) -> datetime:
+    if value < sla.EARLIEST_START:
+        raise PydanticCustomError(
+            "date_not_countable",
+            "is before {earliest}, the earliest date Pledge counts deadlines from",
+            {"earliest": f"{sla.EARLIEST_START:%Y-%m-%d}"},
+        )
+    if value >= sla.LATEST_START:
+        raise PydanticCustomError(
+            "date_not_countable",
+            "is after {latest}, the latest date Pledge counts deadlines from or to",
+            {"latest": f"{sla.LATEST_START - timedelta(days=1):%Y-%m-%d}"},
+        )
+    return value
+
+
+def _countable_date(value: date) -> date:
+    _countable_instant(datetime.combine(value, datetime.min.time(), UTC))
+    return value
+
+
+# Instants and days a workflow will count from or to: only those inside the years the deadline
+# engine supports (sla.EARLIEST_START to sla.LATEST_START), or the workflow fails for good.
+CountableInstant = Annotated[AwareDatetime, AfterValidator(_countable_instant)]
+CountableDate = Annotated[date, AfterValidator(_countable_date)]
 
 
 class ComponentHealth(BaseModel):
@@ -61,7 +124,10 @@ class ApiKeyOut(BaseModel):
     name: str
     role: Role
     account_id: int | None
-    prefix: str = Field(description="The start of the secret, to recognise a key in a list")
+    fingerprint: str = Field(
+        description="The first 8 hex digits of the key's SHA-256: tells keys apart in a list "
+        "without revealing any of the secret"
+    )
     created_at: Instant
     revoked_at: Instant | None
 
@@ -69,7 +135,7 @@ class ApiKeyOut(BaseModel):
 class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    account_id: int | None = Field(None, description="Required for, and only for, customer keys")
+    account_id: Id | None = Field(None, description="Required for, and only for, customer keys")
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -128,7 +194,7 @@ class PolicySummary(BaseModel):
 
 
 class PreviewRequest(Strict):
-    received_at: AwareDatetime = Field(
+    received_at: CountableInstant = Field(
         description="When the ticket arrived, ISO 8601 with an offset",
         examples=["2026-11-19T17:00:00Z"],
     )
@@ -145,7 +211,7 @@ class PreviewRequest(Strict):
         None,
         description="A request type of the policy; enhancement requests and advice carry no clock",
     )
-    campaign_scheduled_at: AwareDatetime | None = Field(
+    campaign_scheduled_at: CountableInstant | None = Field(
         None, description="When the customer's campaign is due to go out (triage)"
     )
 
@@ -280,7 +346,7 @@ Channel = Literal["chat", "email", "phone", "web", "monitor"]
 
 
 class TicketCreate(Strict):
-    account_id: int
+    account_id: Id
     subject: str = Field(min_length=1, max_length=300)
     description: str = Field(min_length=1, max_length=20_000)
     channel: Channel
@@ -289,14 +355,14 @@ class TicketCreate(Strict):
         description="A priority key of the account's policy. Where the policy triages by "
         "campaign date (Spotler) it may be left out and follows campaign_scheduled_at.",
     )
-    campaign_scheduled_at: AwareDatetime | None = None
+    campaign_scheduled_at: CountableInstant | None = None
     type: TicketType = Field(
         TicketType.INCIDENT,
         description="incident (SLA clocks), enhancement (to development) or advice (to the "
         "account manager); the last two carry no clock",
     )
-    contact_id: int | None = None
-    received_at: AwareDatetime | None = Field(
+    contact_id: Id | None = None
+    received_at: CountableInstant | None = Field(
         None, description="When it really arrived (phone, post); default now, never in the future"
     )
 
@@ -397,7 +463,7 @@ class Assignment(Strict):
 
 
 class CloseRequest(Strict):
-    agreed_by_contact_id: int | None = Field(
+    agreed_by_contact_id: Id | None = Field(
         None,
         description="The authorised representative who agreed to close, where the policy "
         "needs one (essensys)",
@@ -411,7 +477,7 @@ class CloseRequest(Strict):
 class ReleaseCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["4.12.1"])
     kind: Literal["hotfix", "maintenance"]
-    planned_for: date
+    planned_for: CountableDate
     notes: str = Field("", max_length=20_000)
 
 
@@ -450,10 +516,10 @@ class HandlerIn(Strict):
 
 class ComplaintCreate(Strict):
     complainant: Complainant
-    account_id: int | None = None
+    account_id: Id | None = None
     summary: str = Field(min_length=1, max_length=20_000)
     channel: Literal["letter", "email", "phone", "web", "chat", "in-person"]
-    received_at: AwareDatetime | None = Field(
+    received_at: CountableInstant | None = Field(
         None, description="When it arrived (post, phone); default now, never in the future"
     )
     jurisdiction: JurisdictionKey = Field(
@@ -539,7 +605,7 @@ class ComplaintBoard(BaseModel):
 
 class ExtendRequest(Strict):
     reason: str = Field(min_length=1, max_length=5000, description="Why the reply is late")
-    new_reply_by: date = Field(description="The last day of the new reply date")
+    new_reply_by: CountableDate = Field(description="The last day of the new reply date")
 
 
 class ComplaintReply(Strict):
@@ -603,7 +669,7 @@ class ObjectiveCreate(Strict):
     direction: Literal["at_least", "at_most"] = Field(
         "at_least", description="at_least: reach the target or more; at_most: stay at or below it"
     )
-    due_on: date = Field(description="The last day to reach it")
+    due_on: CountableDate = Field(description="The last day to reach it")
     owner: OwnerIn
 
 
@@ -629,7 +695,7 @@ class ObjectiveOut(BaseModel):
 class MeasurementCreate(Strict):
     name: str = Field(min_length=1, max_length=100, examples=["subscribers"])
     value: float = Field(allow_inf_nan=False)
-    at: AwareDatetime | None = Field(None, description="When it was measured; default now")
+    at: CountableInstant | None = Field(None, description="When it was measured; default now")
 
 
 class MeasurementOut(BaseModel):
@@ -656,12 +722,12 @@ class PlanOut(BaseModel):
 
 
 class ReviewCreate(Strict):
-    starts_at: AwareDatetime = Field(description="When the meeting starts; on a working day")
+    starts_at: CountableInstant = Field(description="When the meeting starts; on a working day")
     duration_minutes: int = Field(60, ge=15, le=480)
 
 
 class RescheduleRequest(Strict):
-    starts_at: AwareDatetime
+    starts_at: CountableInstant
 
 
 class RecommendationsIn(Strict):
@@ -699,7 +765,7 @@ class ReviewOut(BaseModel):
 class ActionIn(Strict):
     description: str = Field(min_length=1, max_length=2000)
     owner: OwnerIn
-    due_on: date
+    due_on: CountableDate
 
 
 class OutcomeIn(Strict):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sla
 from api.schemas import ClockOut, EventOut, Person, TicketDetail, TicketOut
-from db.models import Ticket, TicketClock, TicketEvent
+from db.models import Ticket, TicketClock
 from reports.dates import duration
 from sla.ticket import ClockState
 from sla.units import Clock
@@ -81,7 +81,7 @@ def ticket_out(ticket: Ticket, clocks: Sequence[TicketClock]) -> TicketOut:
 def ticket_detail(
     ticket: Ticket,
     clocks: Sequence[TicketClock],
-    events: Sequence[TicketEvent],
+    events: list[EventOut],
     releases: list[str],
 ) -> TicketDetail:
     return TicketDetail(
@@ -91,7 +91,7 @@ def ticket_detail(
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
         releases=releases,
-        events=[EventOut.model_validate(event) for event in events],
+        events=events,
     )
 
 

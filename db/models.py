@@ -71,17 +71,24 @@ class ApiKey(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # A customer key sees one account only; every other role leaves this empty.
     account_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Scopes the key's Idempotency-Keys; never shown (keys minted before 0008 hold the start of
+    # their secret here, kept so that their retries still find what they made).
     prefix: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # Calendar apps cannot send a bearer header: a subscribed feed URL carries this instead,
-    # and it dies with the key.
-    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Calendar apps cannot send a bearer header: a subscribed feed URL carries a token instead,
+    # and it dies with the key. Only its SHA-256 is kept, as for the key itself.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def fingerprint(self) -> str:
+        """The start of the key's hash: tells keys apart in a list and reveals no secret."""
+        return self.secret_hash[:8]
 
 
 class SystemCheck(Base):

@@ -7,7 +7,7 @@ into API answers, and skipping the identity map roughly halves the cost of a rea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,11 +36,14 @@ async def clocks_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[in
     return found
 
 
-async def events_of(session: AsyncSession, ticket_id: int) -> list[Row[Any]]:
-    rows = await session.execute(
-        select(EVENTS).where(EVENTS.c.ticket_id == ticket_id).order_by(EVENTS.c.seq)
-    )
-    return list(rows)
+async def events_of(
+    session: AsyncSession, ticket_id: int, kinds: Collection[str] | None = None
+) -> list[Row[Any]]:
+    """The ticket's history in order; only events of `kinds` when given."""
+    query = select(EVENTS).where(EVENTS.c.ticket_id == ticket_id)
+    if kinds is not None:
+        query = query.where(EVENTS.c.kind.in_(sorted(kinds)))
+    return list(await session.execute(query.order_by(EVENTS.c.seq)))
 
 
 async def releases_of(session: AsyncSession, ticket_id: int) -> list[str]:

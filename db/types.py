@@ -8,6 +8,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# The largest value an Integer column holds on PostgreSQL (int4; SQLite's are 64-bit). Anything a
+# client sends for an id or a count must fit, or the database refuses the statement itself.
+MAX_INTEGER = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: stored as UTC, always read back timezone-aware.

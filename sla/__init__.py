@@ -33,6 +33,7 @@ from .errors import (
 )
 from .loader import (
     EARLIEST_START,
+    LATEST_START,
     get_policy,
     load_policy,
     load_presets,
@@ -47,6 +48,7 @@ from .units import Clock, Unit, due
 
 __all__ = [
     "EARLIEST_START",
+    "LATEST_START",
     "Calendar",
     "CalendarSpec",
     "Clock",

@@ -101,6 +101,12 @@ PRELOAD_YEARS = range(2000, 2081)
 # The earliest instant deadlines may count from: a calendar also reads the year before, and only
 # preloaded years are safe inside a workflow. Callers refuse earlier instants as bad input.
 EARLIEST_START = datetime(PRELOAD_YEARS.start + 1, 1, 1, tzinfo=UTC)
+# The end (exclusive) of the instants deadlines may count from or to. A calendar reads the year
+# after an instant, and deadlines run some months past their start (a complaint extension, the
+# reminders after it): all of that must stay inside the preloaded years, or a workflow asks the
+# holidays package for a year it cannot have and fails on every attempt. Counting from mid-2080
+# still works; from late 2080 it does not, so the last preloaded year is kept as headroom.
+LATEST_START = datetime(PRELOAD_YEARS.stop - 1, 1, 1, tzinfo=UTC)
 
 
 def preload(years: range = PRELOAD_YEARS) -> None:

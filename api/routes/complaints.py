@@ -9,13 +9,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
 from api.auth import ComplaintsHandler
+from api.auth_failures import record_failure, refuse_if_throttled
 from api.calendar_feed import complaint_deadlines_ics
 from api.deps import AppSettings, Session, Temporal
+from api.downloads import content_disposition
 from api.errors import (
     Forbidden,
     InvalidInput,
@@ -23,6 +25,7 @@ from api.errors import (
     Unauthorized,
     responses,
 )
+from api.keys import hash_secret
 from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
@@ -187,8 +190,8 @@ async def log_complaint(
 # -- the calendar feed (before /complaints/{reference}, which would swallow "feed") -------------
 
 
-@router.get("/complaints/feed", response_model=FeedUrl, responses=responses(403))
-async def feed_url(
+@router.post("/complaints/feed", response_model=FeedUrl, responses=responses(403))
+async def mint_feed_url(
     session: Session,
     settings: AppSettings,
     principal: ComplaintsHandler,
@@ -196,16 +199,17 @@ async def feed_url(
         str | None, Query(max_length=200, description="Only this handler's complaints")
     ] = None,
 ) -> FeedUrl:
-    """The address of your calendar feed of open complaint deadlines, to subscribe to.
+    """A new address for your calendar feed of open complaint deadlines, to subscribe to.
 
-    Calendar apps cannot send an API key, so the address carries a token of its own; it stops
-    working when your key is revoked.
+    Calendar apps cannot send an API key, so the address carries a token of its own. Only its
+    hash is kept, so it is shown this once: minting again replaces it (the old address stops
+    working), and it stops working when your key is revoked.
     """
     key = await session.get(ApiKey, principal.key_id)
     assert key is not None
-    if key.feed_token is None:
-        key.feed_token = secrets.token_urlsafe(32)
-    url = f"{settings.effective_public_url}/complaints/feed/{key.feed_token}.ics"
+    token = secrets.token_urlsafe(32)
+    key.feed_token_hash = hash_secret(token)
+    url = f"{settings.effective_public_url}/complaints/feed/{token}.ics"
     if handler is not None:
         url += "?" + urlencode({"handler": handler})
     return FeedUrl(url=url)
@@ -214,19 +218,23 @@ async def feed_url(
 @router.get(
     "/complaints/feed/{token}.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, **responses(403)},
+    responses={200: {"content": {"text/calendar": {}}}, **responses(403, 429)},
 )
 async def feed(
     token: str,
+    request: Request,
     session: Session,
     settings: AppSettings,
     handler: Annotated[
         str | None, Query(max_length=200, description="Only this handler's complaints")
     ] = None,
 ) -> Response:
-    """Open complaint deadlines as an iCalendar feed (the token comes from /complaints/feed)."""
-    found = await session.scalar(select(ApiKey).where(ApiKey.feed_token == token))
+    """Open complaint deadlines as an iCalendar feed (the address comes from POST
+    /complaints/feed)."""
+    refuse_if_throttled(request)
+    found = await session.scalar(select(ApiKey).where(ApiKey.feed_token_hash == hash_secret(token)))
     if found is None or found.revoked_at is not None:
+        record_failure(request)
         raise Unauthorized("The calendar feed address is not recognised, or its key was revoked")
     if found.role not in (Role.ADMIN, Role.COMPLAINTS_HANDLER):
         raise Forbidden(
@@ -237,7 +245,7 @@ async def feed(
     return Response(
         complaint_deadlines_ics(rows, settings.effective_public_url, settings.organisation_name),
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'inline; filename="pledge-complaints.ics"'},
+        headers=content_disposition("pledge-complaints.ics", "inline"),
     )
 
 
@@ -384,7 +392,7 @@ async def download_letter(
     return Response(
         letter.content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{letter.filename}"'},
+        headers=content_disposition(letter.filename),
     )
 
 

@@ -14,6 +14,7 @@ from temporalio.service import RPCError
 import sla
 from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
+from api.downloads import content_disposition
 from api.errors import InvalidInput, NotFound, ServiceUnavailable, responses
 from api.routes.accounts import load_account
 from api.schemas import ReportCreate, ReportOut
@@ -114,5 +115,5 @@ async def download_report(report_id: int, session: Session, principal: StaffOrCu
     return Response(
         report.content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
+        headers=content_disposition(report.filename),
     )

@@ -18,6 +18,7 @@ import sla
 from activities.reviews import invite_for
 from api.auth import Principal, StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
+from api.downloads import content_disposition
 from api.errors import Conflict, InvalidInput, NotFound, responses
 from api.references import fingerprint, new_reference, reference_for_key
 from api.routes.accounts import load_account
@@ -255,7 +256,7 @@ async def review_invite(
     return Response(
         ics,
         media_type=f"text/calendar; charset=utf-8; method={method}",
-        headers={"Content-Disposition": f'attachment; filename="review-{review_id}.ics"'},
+        headers=content_disposition(f"review-{review_id}.ics"),
     )
 
 
@@ -273,7 +274,7 @@ async def review_pack(review_id: int, session: Session, principal: StaffOrCustom
     return Response(
         report.content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
+        headers=content_disposition(report.filename),
     )
 
 

@@ -28,6 +28,7 @@ from api.schemas import (
     TicketPage,
 )
 from api.temporal_calls import call, open_workflow
+from api.ticket_history import events_for, visible_kinds
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Role, Ticket
@@ -251,7 +252,9 @@ async def get_ticket(reference: str, session: Session, principal: StaffOrCustome
     return ticket_detail(
         ticket,
         clocks.get(ticket.id, []),
-        await ticket_reads.events_of(session, ticket.id),
+        events_for(
+            await ticket_reads.events_of(session, ticket.id, visible_kinds(principal)), principal
+        ),
         await ticket_reads.releases_of(session, ticket.id),
     )
 

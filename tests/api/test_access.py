@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.keys import hash_secret, mint_key
-from db.models import ApiKey, Role
+from db.models import Account, ApiKey, Edition, Role
 from tests.conftest import bearer
 
 PUBLIC = {"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+
+
+async def an_account(session: AsyncSession) -> int:
+    account = Account(
+        name=f"Bound {secrets.token_hex(3)}", policy="e-shot", edition=Edition.STANDARD
+    )
+    session.add(account)
+    await session.flush()
+    return account.id
 
 
 def _concrete(path: str) -> str:
@@ -73,7 +83,8 @@ async def test_revoked_key_is_401(
 async def test_key_management_is_for_admins_only(
     client: httpx.AsyncClient, session: AsyncSession, role: Role
 ) -> None:
-    headers = await bearer(session, role, account_id=7 if role is Role.CUSTOMER else None)
+    account_id = await an_account(session) if role is Role.CUSTOMER else None
+    headers = await bearer(session, role, account_id=account_id)
     response = await client.get("/keys", headers=headers)
     assert response.status_code == 403
     assert f"your key has the role {role.value}" in response.json()["detail"]
@@ -84,10 +95,11 @@ async def test_key_management_is_for_admins_only(
 async def test_me_shows_role_and_account_binding(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    headers = await bearer(session, Role.CUSTOMER, account_id=42)
+    account_id = await an_account(session)
+    headers = await bearer(session, Role.CUSTOMER, account_id=account_id)
     body = (await client.get("/me", headers=headers)).json()
     assert body["role"] == "customer"
-    assert body["account_id"] == 42
+    assert body["account_id"] == account_id
 
 
 async def test_created_key_works_and_only_its_hash_is_stored(
@@ -99,7 +111,9 @@ async def test_created_key_works_and_only_its_hash_is_stored(
     assert response.status_code == 201
     created = response.json()
     secret = created["secret"]
-    assert secret.startswith(created["prefix"])
+    # Keys are told apart by the start of their hash, never by the start of the secret.
+    assert "prefix" not in created
+    assert created["fingerprint"] == hash_secret(secret)[:8]
     assert datetime.fromisoformat(created["created_at"]).utcoffset() is not None
 
     row = await session.scalar(select(ApiKey).where(ApiKey.id == created["id"]))
@@ -111,7 +125,8 @@ async def test_created_key_works_and_only_its_hash_is_stored(
     me = await client.get("/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.json()["name"] == "Sam"
     listing = await client.get("/keys", headers=admin_headers)
-    assert secret not in listing.text
+    assert secret not in listing.text and secret[:10] not in listing.text
+    assert created["fingerprint"] in [key["fingerprint"] for key in listing.json()]
     assert created["id"] in [key["id"] for key in listing.json()]
 
 
@@ -155,3 +170,28 @@ async def test_docs_work_without_internet(client: httpx.AsyncClient, page: str) 
         assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
         response = await client.get(asset)
         assert response.status_code == 200 and len(response.content) > 10_000, asset
+
+
+async def test_a_customer_key_binds_only_to_an_account_that_exists(
+    client: httpx.AsyncClient, session: AsyncSession, admin_headers
+) -> None:
+    before = await session.scalar(select(func.count()).select_from(ApiKey))
+    for account_id in (987654, 2**31 - 1):
+        response = await client.post(
+            "/keys",
+            json={"name": "early", "role": "customer", "account_id": account_id},
+            headers=admin_headers,
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {"field": "account_id", "message": f"there is no account with id {account_id}"}
+        ]
+    assert await session.scalar(select(func.count()).select_from(ApiKey)) == before
+    account_id = await an_account(session)
+    bound = await client.post(
+        "/keys",
+        json={"name": "portal", "role": "customer", "account_id": account_id},
+        headers=admin_headers,
+    )
+    assert bound.status_code == 201, bound.text
+    assert bound.json()["account_id"] == account_id

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from api.keys import hash_secret
 from settings import ROOT
 
 
@@ -30,7 +31,8 @@ def test_create_list_revoke(database_url: str, tmp_path: Path) -> None:
     listed = pledge(database_url, tmp_path, "keys", "list")
     line = next(line for line in listed.stdout.splitlines() if line.split()[0] == key_id)
     assert "agent" in line and "active" in line and "cli agent" in line
-    assert secret not in listed.stdout
+    assert secret not in listed.stdout and secret[:10] not in listed.stdout
+    assert hash_secret(secret)[:8] in line.split()
 
     revoked = pledge(database_url, tmp_path, "keys", "revoke", key_id)
     assert revoked.returncode == 0
@@ -45,6 +47,14 @@ def test_mistakes_are_one_line_and_exit_1(database_url: str, tmp_path: Path) -> 
     assert unbound.returncode == 1
     assert (
         unbound.stderr.strip() == "pledge: account_id: a customer key must be bound to an account"
+    )
+    early = pledge(
+        database_url, tmp_path, "keys", "create", "--name", "c", "--role", "customer",
+        "--account", "987654",
+    )  # fmt: skip
+    assert (early.returncode, early.stderr.strip()) == (
+        1,
+        "pledge: account_id: there is no account with id 987654",
     )
     missing = pledge(database_url, tmp_path, "keys", "revoke", "987654")
     assert (missing.returncode, missing.stderr.strip()) == (1, "pledge: No API key with id 987654")
