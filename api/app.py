@@ -12,6 +12,7 @@ import sla
 from api.errors import install_error_handlers
 from api.routes import (
     accounts,
+    codec,
     complaints,
     health,
     keys,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         objectives,
         metrics,
         system,
+        codec,
     ):
         app.include_router(module.router)
     return app
