@@ -83,10 +83,10 @@ def refusal(address: IPAddress) -> str | None:
         return "is a multicast address"
     if address.version == 4 and address in _CGNAT:
         return "is a carrier-grade NAT (shared) address"
-    if address.is_private:
-        return "is a private address"
     if address.is_reserved:
         return "is a reserved address"
+    if address.is_private:
+        return "is a private address"
     if not address.is_global:
         return "is not a public address"
     return None
