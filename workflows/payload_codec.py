@@ -47,9 +47,10 @@ class PayloadKey:
 def parse_keys(text: str) -> list[PayloadKey]:
     """`id:base64key` entries separated by commas or new lines; the first one encrypts."""
     keys: list[PayloadKey] = []
-    for entry in text.replace("\n", ",").split(","):
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    for entry in ",".join(lines).split(","):
         entry = entry.strip()
-        if not entry or entry.startswith("#"):
+        if not entry:
             continue
         key_id, sep, encoded = entry.partition(":")
         key_id = key_id.strip()
