@@ -80,7 +80,7 @@ def _check_token(token: str, settings: Settings) -> None:
         raise NotFound("No such codec endpoint")
 
 
-@router.post("/codec/decode", responses=responses(400, 403))
+@router.post("/codec/decode", responses=responses(403, 503))
 async def decode(
     body: PayloadsBody, request: Request, response: Response, settings: AppSettings,
     _: AdminPrincipal,
@@ -90,7 +90,7 @@ async def decode(
     return await _run(request, body, "decode")
 
 
-@router.post("/codec/encode", responses=responses(400, 403))
+@router.post("/codec/encode", responses=responses(403, 503))
 async def encode(
     body: PayloadsBody, request: Request, response: Response, settings: AppSettings,
     _: AdminPrincipal,
@@ -100,7 +100,7 @@ async def encode(
     return await _run(request, body, "encode")
 
 
-@router.post("/codec/ui/{token}/decode", responses=responses(404))
+@router.post("/codec/ui/{token}/decode", responses=responses(404, 503))
 async def decode_for_ui(
     token: str, body: PayloadsBody, request: Request, response: Response, settings: AppSettings
 ) -> dict[str, Any]:
@@ -110,7 +110,7 @@ async def decode_for_ui(
     return await _run(request, body, "decode")
 
 
-@router.post("/codec/ui/{token}/encode", responses=responses(404))
+@router.post("/codec/ui/{token}/encode", responses=responses(404, 503))
 async def encode_for_ui(
     token: str, body: PayloadsBody, request: Request, response: Response, settings: AppSettings
 ) -> dict[str, Any]:
