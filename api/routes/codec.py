@@ -5,15 +5,15 @@ body `{"payloads": [{"metadata": {"encoding": "<base64>"}, "data": "<base64>"}]}
 in protobuf JSON) and the same shape back. Decoded payloads are confidential (complainants'
 details), so the endpoint needs an admin API key (`temporal --codec-endpoint <api>/codec
 --codec-auth "Bearer <key>"`), or, for the UI in a browser, which cannot send one, the
-operator token in the path: `<api>/codec/ui/<PLEDGE_CODEC_TOKEN>`.
+operator token in the path: `<api>/codec/ui/<PLEDGE_CODEC_TOKEN>` (401 when it is wrong or unset).
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payloads
@@ -21,7 +21,7 @@ from temporalio.converter import PayloadCodec
 
 from api.auth import AdminPrincipal
 from api.deps import AppSettings
-from api.errors import InvalidInput, NotFound, ServiceUnavailable, responses
+from api.errors import InvalidInput, ServiceUnavailable, Unauthorized, responses
 from settings import Settings
 from workflows.payload_codec import PayloadKeyError
 
@@ -73,11 +73,15 @@ def _allow_origin(request: Request, response: Response, settings: Settings) -> N
         response.headers["Vary"] = "Origin"
 
 
-def _check_token(token: str, settings: Settings) -> None:
+def _operator(token: str, settings: AppSettings) -> None:
+    """The operator token in the path, checked before the body is read (as keys are)."""
     expected = settings.codec_token
     if expected is None or not hmac.compare_digest(token.encode(), expected.encode()):
         # The same answer for "off" and "wrong": the route does not confirm a guess.
-        raise NotFound("No such codec endpoint")
+        raise Unauthorized("The codec token is not recognised (PLEDGE_CODEC_TOKEN)")
+
+
+Operator = Annotated[None, Depends(_operator)]
 
 
 @router.post("/codec/decode", responses=responses(403, 503))
@@ -100,22 +104,30 @@ async def encode(
     return await _run(request, body, "encode")
 
 
-@router.post("/codec/ui/{token}/decode", responses=responses(404, 503))
+@router.post("/codec/ui/{token}/decode", responses=responses(503))
 async def decode_for_ui(
-    token: str, body: PayloadsBody, request: Request, response: Response, settings: AppSettings
+    token: str,
+    body: PayloadsBody,
+    request: Request,
+    response: Response,
+    settings: AppSettings,
+    _: Operator,
 ) -> dict[str, Any]:
     """Decrypt payloads for the Temporal UI, authorised by the operator token in the path."""
-    _check_token(token, settings)
     _allow_origin(request, response, settings)
     return await _run(request, body, "decode")
 
 
-@router.post("/codec/ui/{token}/encode", responses=responses(404, 503))
+@router.post("/codec/ui/{token}/encode", responses=responses(503))
 async def encode_for_ui(
-    token: str, body: PayloadsBody, request: Request, response: Response, settings: AppSettings
+    token: str,
+    body: PayloadsBody,
+    request: Request,
+    response: Response,
+    settings: AppSettings,
+    _: Operator,
 ) -> dict[str, Any]:
     """Encrypt payloads for the Temporal UI, authorised by the operator token in the path."""
-    _check_token(token, settings)
     _allow_origin(request, response, settings)
     return await _run(request, body, "encode")
 

@@ -234,11 +234,11 @@ async def test_the_ui_decodes_with_the_operator_token_from_its_origin_only(
             )
             assert "access-control-allow-origin" not in stranger.headers
             wrong = await http.post(f"/codec/ui/{'x' * 40}/decode", json=body)
-            assert wrong.status_code == 404
+            assert wrong.status_code == 401
 
 
 async def test_without_an_operator_token_the_ui_route_is_off(
     client: httpx.AsyncClient,
 ) -> None:
     body = await sealed_payloads()
-    assert (await client.post(f"/codec/ui/{'t' * 40}/decode", json=body)).status_code == 404
+    assert (await client.post(f"/codec/ui/{'t' * 40}/decode", json=body)).status_code == 401
