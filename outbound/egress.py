@@ -42,6 +42,8 @@ _METADATA_ADDRESSES = frozenset(
 )
 
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+# A name server that does not answer must not hold a request (or an activity) for long.
+RESOLVE_TIMEOUT_SECONDS = 5.0
 
 
 class EgressRefused(ValueError):
@@ -180,7 +182,11 @@ async def resolve(
     if literal is not None:
         return Target(url, scheme, host, port, literal)
     try:
-        addresses = await resolver(host, port)
+        addresses = await asyncio.wait_for(resolver(host, port), RESOLVE_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise EgressRefused(
+            f"host {host} did not resolve within {RESOLVE_TIMEOUT_SECONDS:.0f} s"
+        ) from None
     except (OSError, UnicodeError) as exc:
         raise EgressRefused(f"host {host} does not resolve ({_dns_reason(exc)})") from None
     if not addresses:

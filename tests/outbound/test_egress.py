@@ -113,6 +113,20 @@ async def test_a_name_that_does_not_resolve_is_refused_clearly() -> None:
         await resolve("https://hooks.invalid/x", resolver=dns({}))
 
 
+async def test_a_name_server_that_does_not_answer_is_a_refusal_not_a_hang() -> None:
+    import asyncio
+
+    async def silent(host: str, port: int) -> list[ipaddress.IPv4Address]:
+        await asyncio.sleep(3600)
+        return []
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(EgressRefused, match="did not resolve within 5 s"):
+        await resolve("https://slow.invalid/x", resolver=silent)
+    assert loop.time() - started < 30
+
+
 async def test_a_public_name_is_pinned_to_the_address_it_resolved_to() -> None:
     resolver = dns({"hooks.customer.invalid": ["93.184.215.14", "2606:4700:4700::1111"]})
     target = await resolve("https://Hooks.Customer.invalid:8443/x", resolver=resolver)
