@@ -153,6 +153,13 @@ async def test_an_allowed_name_is_still_resolved_once_to_pin_it() -> None:
     assert resolver.asked == ["receiver.invalid"]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("host", ["0x7f000001", "2130706433", "0177.0.0.1", "127.1"])
+async def test_other_spellings_of_loopback_are_refused_once_resolved(host: str) -> None:
+    # Numeric forms: the resolver reads them itself, no name server is asked.
+    with pytest.raises(EgressRefused, match="resolves to 127.0.0.1, which is a loopback"):
+        await resolve(f"https://{host}/x")
+
+
 async def test_the_system_resolver_answers_localhost_and_the_rule_refuses_it() -> None:
     # localhost comes from /etc/hosts: no name server is asked.
     addresses = await system_resolver("localhost", 443)
