@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 from typing import Any
 
@@ -45,10 +46,12 @@ async def post_event(
     payload: dict[str, Any],
     *,
     resolver: egress.Resolver = egress.system_resolver,
+    trust: ssl.SSLContext | None = None,
 ) -> bool:
     """POST `payload` signed with `secret`; False when webhooks are turned off (nothing sent).
 
-    The Idempotency-Key header lets the receiver drop a retried delivery.
+    The Idempotency-Key header lets the receiver drop a retried delivery. `trust` replaces
+    the system's certificate authorities (a receiver with a private CA).
     """
     if not settings.webhooks_enabled:
         log.info("webhooks are off (PLEDGE_WEBHOOKS_ENABLED=false): %s not sent", event_id)
@@ -75,7 +78,7 @@ async def post_event(
     }
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     async with httpx.AsyncClient(
-        timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, verify=trust or True
     ) as client:
         response = await client.post(pinned, content=body, headers=headers, extensions=extensions)
     if response.status_code >= 300:

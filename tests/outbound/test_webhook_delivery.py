@@ -150,3 +150,94 @@ async def test_a_redirect_is_not_followed(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert hits == ["/hooks"]
+
+
+def certificate(name: str) -> tuple[bytes, bytes]:
+    """A self-signed certificate for `name` and its key, PEM."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("served_as", "delivered"), [("hooks.invalid", True), ("x.invalid", False)]
+)
+async def test_https_to_the_pinned_address_still_verifies_the_name(
+    tmp_path: Path, served_as: str, delivered: bool
+) -> None:
+    """TLS is checked against the URL's name although the connection goes to an address: a
+    receiver whose certificate names another host is refused."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert_pem, key_pem = certificate(served_as)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    received: list[str] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["content-length"]))
+            received.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server.socket = server_tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+
+    async def dns(host: str, port: int) -> list[Address]:
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    trust = ssl.create_default_context(cadata=cert_pem.decode())
+    settings = worker_settings(tmp_path, webhook_allowed_hosts="hooks.invalid")
+    url = f"https://hooks.invalid:{port}/hooks"
+    try:
+        if delivered:
+            sent = await post_event(
+                settings, url, signing.new_secret(), "e-7", PAYLOAD, resolver=dns, trust=trust
+            )
+            assert sent and received == [f"hooks.invalid:{port}"]
+        else:
+            with pytest.raises(Exception, match="(?i)certificate|hostname"):
+                await post_event(
+                    settings, url, signing.new_secret(), "e-8", PAYLOAD, resolver=dns, trust=trust
+                )
+            assert received == []
+    finally:
+        server.shutdown()
+        server.server_close()
