@@ -49,6 +49,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # clients) must encrypt and decrypt alike, as they do in production.
 TEST_PAYLOAD_KEYS = new_key_entry()
 TEST_CONVERTER = converter_with_keys(parse_keys(TEST_PAYLOAD_KEYS))
+# Processes the tests start (worker.py, run.py) inherit the environment: same key.
+os.environ["PLEDGE_PAYLOAD_KEYS"] = TEST_PAYLOAD_KEYS
 
 
 def free_port() -> int:
