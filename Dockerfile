@@ -17,6 +17,7 @@ COPY settings.py worker.py run.py ./
 COPY sla ./sla
 COPY workflows ./workflows
 COPY activities ./activities
+COPY outbound ./outbound
 COPY api ./api
 COPY reports ./reports
 COPY db ./db

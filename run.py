@@ -159,6 +159,10 @@ class Launcher:
             "--ui-disable-news-fetch",
             "--log-level", "warn",
         ]  # fmt: skip
+        if self.settings.codec_token:
+            # The UI then shows payloads decrypted by the API's codec endpoint (README).
+            codec = f"{self.settings.effective_public_url}/codec/ui/{self.settings.codec_token}"
+            command += ["--ui-codec-endpoint", codec]
         self._spawn("Temporal dev server", command, log=log)
         state = _short(data_dir / "temporal.db")
         say(f"Temporal dev server starting on {host}:{port} (state in {state})")

@@ -102,6 +102,45 @@ class Settings(BaseSettings):
     def admin_key_file(self) -> Path:
         return self.data_dir / "admin-api-key"
 
+    # -- outbound calls and confidential payloads ------------------------------------------
+    # False: no webhook is sent (the notice's e-mails still are); the API says so when one is set.
+    webhooks_enabled: bool = Field(True, validation_alias="PLEDGE_WEBHOOKS_ENABLED")
+    # Comma-separated hosts (names or IP literals, as written in URLs) a webhook may call even
+    # though they are loopback or private, or over plain http: an internal receiver, a test's.
+    webhook_allowed_hosts: str = Field("", validation_alias="PLEDGE_WEBHOOK_ALLOWED_HOSTS")
+    # Keys that encrypt Temporal payloads: comma-separated `id:base64key` (16, 24 or 32 bytes);
+    # the first encrypts, all decrypt, so a key is rotated by putting a new one first. None:
+    # the keys in <data dir>/payload-keys, generated on first run.
+    payload_keys: str | None = Field(None, validation_alias="PLEDGE_PAYLOAD_KEYS")
+    # Origins allowed to call the codec endpoint from a browser (the Temporal UI); None: the
+    # embedded UI's http://127.0.0.1:<TEMPORAL_UI_PORT> and http://localhost:<port>.
+    codec_cors_origins: str | None = Field(None, validation_alias="PLEDGE_CODEC_CORS_ORIGINS")
+    # Lets a browser UI, which cannot send an API key, decode payloads at
+    # /codec/ui/<token>/decode; None turns that route off (the admin-key routes remain).
+    codec_token: str | None = Field(None, validation_alias="PLEDGE_CODEC_TOKEN", min_length=32)
+
+    @field_validator("payload_keys", "codec_cors_origins", "codec_token", mode="before")
+    @classmethod
+    def _blank_means_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def allowed_webhook_hosts(self) -> frozenset[str]:
+        from outbound.egress import normalise_hosts  # settings stays importable on its own
+
+        return normalise_hosts(self.webhook_allowed_hosts.split(","))
+
+    @property
+    def payload_keys_file(self) -> Path:
+        return self.data_dir / "payload-keys"
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins:
+            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
+        port = self.temporal_ui_port
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
 
 ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
     str(field.validation_alias) for field in Settings.model_fields.values()

@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -66,10 +67,14 @@ def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Wo
     )
 
 
-def build_replayer() -> Replayer:
-    """A replayer that runs saved histories exactly as the worker runs live ones."""
+def build_replayer(data_converter: DataConverter = DATA_CONVERTER) -> Replayer:
+    """A replayer that runs saved histories exactly as the worker runs live ones.
+
+    The default reads histories recorded without encryption; pass `data_converter(settings)`
+    for encrypted ones (it reads unencrypted payloads too).
+    """
     sla.preload()
-    return Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=SANDBOX)
+    return Replayer(workflows=WORKFLOWS, data_converter=data_converter, workflow_runner=SANDBOX)
 
 
 async def run(settings: Settings) -> int:

@@ -190,12 +190,14 @@ class TicketActivities:
             told.append(address)
         if notice.webhook and account.webhook_url:
             key = f"{notice.event_id}:webhook:{account.webhook_url}"
-            if key not in already:
-                await post_event(
-                    account.webhook_url,
-                    notice.event_id,
-                    ticket_emails.webhook_payload(notice, ticket),
-                )
+            # Not recorded when webhooks are off: nothing was sent.
+            if key not in already and await post_event(
+                self._deps.settings,
+                account.webhook_url,
+                account.webhook_secret,
+                notice.event_id,
+                ticket_emails.webhook_payload(notice, ticket),
+            ):
                 await self._remember(key, notice, "webhook", account.webhook_url, "webhook")
         return told
 

@@ -14,6 +14,7 @@ from api.middleware import ProblemOnError
 from api.parameters import check_parameters
 from api.routes import (
     accounts,
+    codec,
     complaints,
     health,
     keys,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         objectives,
         metrics,
         system,
+        codec,
     ):
         app.include_router(module.router)
     return app

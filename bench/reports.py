@@ -99,9 +99,14 @@ from sla.complaint import ComplaintSla
 from sla.complaint import Refused as ComplaintRefused
 from sla.periods import month_bounds, previous_month
 from sla.ticket import Breach, Refused, TicketSla
-from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
+from workflows.connection import converter_with_keys, exit_without_teardown, installed_binary
+from workflows.payload_codec import new_key_entry, parse_keys
 from workflows.report import MonthlyReportWorkflow
 from workflows.report_messages import ReportRequest
+
+# The children (worker, API) and this process encrypt Temporal payloads as production does.
+PAYLOAD_KEYS = new_key_entry()
+CONVERTER = converter_with_keys(parse_keys(PAYLOAD_KEYS))
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLEDGE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -658,7 +663,7 @@ class Stack:
             self.check_children()
             try:
                 return await Client.connect(
-                    self.temporal_address, data_converter=DATA_CONVERTER, namespace="default"
+                    self.temporal_address, data_converter=CONVERTER, namespace="default"
                 )
             except Exception:
                 if time.monotonic() > deadline:
@@ -707,6 +712,7 @@ class Stack:
             "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
             "PLEDGE_METRICS_ADDRESS": self.metrics_address,
             "PLEDGE_DATA_DIR": str(self.tmp / "data"),
+            "PLEDGE_PAYLOAD_KEYS": PAYLOAD_KEYS,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
             "PLEDGE_LOG_LEVEL": "warning",

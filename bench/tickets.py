@@ -66,9 +66,14 @@ from db.models import Role
 from db.session import make_engine, make_session_factory
 from settings import ENVIRONMENT_VARIABLES, ROOT
 from sla.ticket import TicketType
-from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
+from workflows.connection import converter_with_keys, exit_without_teardown, installed_binary
+from workflows.payload_codec import new_key_entry, parse_keys
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import Opened, TicketOpening, TicketStart
+
+# The children (worker, API) and this process encrypt Temporal payloads as production does.
+PAYLOAD_KEYS = new_key_entry()
+CONVERTER = converter_with_keys(parse_keys(PAYLOAD_KEYS))
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLEDGE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -184,7 +189,7 @@ class Stack:
             self.check_children()
             try:
                 return await Client.connect(
-                    self.temporal_address, data_converter=DATA_CONVERTER, namespace="default"
+                    self.temporal_address, data_converter=CONVERTER, namespace="default"
                 )
             except Exception:
                 if time.monotonic() > deadline:
@@ -231,6 +236,7 @@ class Stack:
             "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
             "PLEDGE_METRICS_ADDRESS": self.metrics_address,
             "PLEDGE_DATA_DIR": str(self.tmp / "data"),
+            "PLEDGE_PAYLOAD_KEYS": PAYLOAD_KEYS,
             "PLEDGE_API_PORT": str(api_port),
             "PLEDGE_PUBLIC_URL": self.api_base,
             "SMTP_HOST": "127.0.0.1",

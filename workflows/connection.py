@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -16,12 +17,46 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from settings import Settings
+from workflows.payload_codec import (
+    EncryptionCodec,
+    PayloadKey,
+    load_or_create_key_file,
+    parse_keys,
+)
 
+# Without encryption: for replaying histories recorded before the codec and for recording
+# them. Anything that talks to a live Pledge namespace uses `data_converter(settings)`.
 DATA_CONVERTER = pydantic_data_converter
+
+
+def payload_keys(settings: Settings) -> list[PayloadKey]:
+    """PLEDGE_PAYLOAD_KEYS, or the keys file in the data directory (created on first run)."""
+    if settings.payload_keys is not None:
+        return parse_keys(settings.payload_keys)
+    return load_or_create_key_file(settings.payload_keys_file)
+
+
+def converter_with_keys(keys: list[PayloadKey]) -> DataConverter:
+    """The pydantic converter with payloads encrypted under `keys` (the first encrypts).
+
+    Failure messages and stack traces are encrypted too: an error can quote the input that
+    caused it, a complaint's text among them.
+    """
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """What the API, the worker and the launcher all use: one set of keys for client and worker."""
+    return converter_with_keys(payload_keys(settings))
 
 
 class TemporalUnavailable(RuntimeError):
@@ -51,12 +86,13 @@ async def connect(
 ) -> Client:
     """Connect to Temporal, retrying for up to `wait` (a server that is still starting)."""
     deadline = asyncio.get_running_loop().time() + wait.total_seconds()
+    converter = data_converter(settings)
     while True:
         try:
             return await Client.connect(
                 settings.effective_temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=DATA_CONVERTER,
+                data_converter=converter,
                 lazy=lazy,
                 runtime=runtime,
                 identity=identity,

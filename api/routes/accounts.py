@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from temporalio.common import WorkflowIDConflictPolicy
@@ -28,7 +30,10 @@ from api.schemas import (
     ContactOut,
 )
 from api.temporal_calls import temporal_unreachable
+from api.webhook_schemas import AccountWritten, WebhookSecret
 from db.models import Account, Contact, Edition, Role
+from outbound import egress, signing
+from settings import Settings
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.account_success import workflow_id as success_workflow_id
 
@@ -42,6 +47,44 @@ async def load_account(session: Session, account_id: int, principal: Principal) 
         raise NotFound(f"No account with id {account_id}")
     if not principal.can_see_account(account_id):
         raise Forbidden("A customer key sees its own account only")
+    return account
+
+
+def name_resolver() -> egress.Resolver:
+    """How host names are resolved (a dependency, so tests can stand in for DNS)."""
+    return egress.system_resolver
+
+
+Resolver = Annotated[egress.Resolver, Depends(name_resolver)]
+
+
+async def _check_webhook_url(url: str, settings: Settings, resolver: egress.Resolver) -> None:
+    """422 unless the URL may be called: what it resolves to now (in a thread, off the loop).
+
+    With webhooks off nothing is resolved (no traffic for a URL nobody will call); the call
+    is checked again when webhooks are on and one is sent.
+    """
+    try:
+        if settings.webhooks_enabled:
+            await egress.resolve(url, settings.allowed_webhook_hosts, resolver)
+        else:
+            egress.check_url_form(url, settings.allowed_webhook_hosts)
+    except egress.EgressRefused as exc:
+        raise InvalidInput.for_field("body.webhook_url", f"the webhook URL {exc}") from None
+
+
+def _written(account: Account, settings: Settings, secret: str | None) -> AccountWritten:
+    return AccountWritten(
+        **AccountOut.model_validate(account).model_dump(),
+        webhook_secret=secret,
+        webhooks_enabled=settings.webhooks_enabled,
+    )
+
+
+def _as_seen_by(principal: Principal, account: AccountOut) -> AccountOut:
+    """Customers do not see the webhook URL: it often carries the receiver's own token."""
+    if principal.role is Role.CUSTOMER:
+        account.webhook_url = None
     return account
 
 
@@ -72,7 +115,7 @@ def _check_success_manager(policy: sla.Policy, edition: str, name: str | None) -
 
 @router.post(
     "/accounts",
-    response_model=AccountOut,
+    response_model=AccountWritten,
     status_code=status.HTTP_201_CREATED,
     responses=responses(403, 409, 503),
 )
@@ -81,12 +124,17 @@ async def create_account(
     session: Session,
     client: Temporal,
     settings: AppSettings,
+    resolver: Resolver,
     _: SuccessManager,
-) -> Account:
+) -> AccountWritten:
     """Add a customer account under one of the SLA policies; its success work (monthly
-    reports where the edition has them) starts with it."""
+    reports where the edition has them) starts with it. With a webhook URL, the answer
+    carries the secret that signs its calls, this once."""
     _check_policy(body)
     account = Account(**body.model_dump(mode="json"))
+    if account.webhook_url is not None:
+        await _check_webhook_url(account.webhook_url, settings, resolver)
+        account.webhook_secret = signing.new_secret()
     session.add(account)
     try:
         # Committed before Temporal is called: a transaction held open across that call would
@@ -116,16 +164,19 @@ async def create_account(
             f"Temporal did not accept the account's success workflow ({reason}); "
             "the account was not kept. Try again."
         ) from None
-    return account
+    return _written(account, settings, account.webhook_secret)
 
 
 @router.get("/accounts", response_model=list[AccountOut], responses=responses(403))
-async def list_accounts(session: Session, principal: CurrentPrincipal) -> list[Account]:
+async def list_accounts(session: Session, principal: CurrentPrincipal) -> list[AccountOut]:
     """Every account (a customer key sees its own)."""
     query = select(Account).order_by(Account.name)
     if principal.role is Role.CUSTOMER:
         query = query.where(Account.id == principal.account_id)
-    return list(await session.scalars(query))
+    return [
+        _as_seen_by(principal, AccountOut.model_validate(account))
+        for account in await session.scalars(query)
+    ]
 
 
 @router.get("/accounts/{account_id}", response_model=AccountDetail, responses=responses(403, 404))
@@ -138,19 +189,31 @@ async def get_account(
         select(Contact).where(Contact.account_id == account_id).order_by(Contact.name)
     )
     return AccountDetail(
-        **AccountOut.model_validate(account).model_dump(),
+        **_as_seen_by(principal, AccountOut.model_validate(account)).model_dump(),
         contacts=[ContactOut.model_validate(contact) for contact in contacts],
     )
 
 
-@router.patch("/accounts/{account_id}", response_model=AccountOut, responses=responses(403, 404))
+@router.patch(
+    "/accounts/{account_id}", response_model=AccountWritten, responses=responses(403, 404)
+)
 async def update_account(
-    account_id: int, body: AccountUpdate, session: Session, principal: SuccessManager
-) -> Account:
+    account_id: int,
+    body: AccountUpdate,
+    session: Session,
+    settings: AppSettings,
+    resolver: Resolver,
+    principal: SuccessManager,
+) -> AccountWritten:
     """Change the edition, the account or success manager, or the webhook. A new edition
-    changes what the account's success workflows do from their next cycle."""
-    account = await load_account(session, account_id, principal)
+    changes what the account's success workflows do from their next cycle. The first webhook
+    URL set (or the first after clearing it) issues a signing secret, in this answer only;
+    changing the URL keeps the secret, clearing it discards it."""
     changes = body.model_dump(mode="json", include=body.model_fields_set)
+    if changes.get("webhook_url") is not None:
+        # Before the account is read: no transaction waits on a DNS answer.
+        await _check_webhook_url(changes["webhook_url"], settings, resolver)
+    account = await load_account(session, account_id, principal)
     if "edition" in changes and changes["edition"] is None:
         raise InvalidInput.for_field("body.edition", "an account always has an edition")
     edition = changes.get("edition", account.edition.value)
@@ -158,8 +221,37 @@ async def update_account(
     _check_success_manager(sla.get_policy(account.policy), edition, manager)
     for name, value in changes.items():
         setattr(account, name, Edition(value) if name == "edition" else value)
+    issued = None
+    if "webhook_url" in changes:
+        if account.webhook_url is None:
+            account.webhook_secret = None
+        elif account.webhook_secret is None:
+            issued = account.webhook_secret = signing.new_secret()
     await session.flush()
-    return account
+    return _written(account, settings, issued)
+
+
+@router.post(
+    "/accounts/{account_id}/webhook-secret",
+    response_model=WebhookSecret,
+    responses=responses(403, 404, 409),
+)
+async def rotate_webhook_secret(
+    account_id: int, session: Session, settings: AppSettings, principal: SuccessManager
+) -> WebhookSecret:
+    """Issue a new secret for the account's webhook signatures, shown in this answer only;
+    the old one stops working at once."""
+    account = await load_account(session, account_id, principal)
+    if account.webhook_url is None:
+        raise Conflict("The account has no webhook URL; set one first (PATCH /accounts/{id})")
+    account.webhook_secret = signing.new_secret()
+    await session.flush()
+    return WebhookSecret(
+        account_id=account.id,
+        webhook_url=account.webhook_url,
+        webhook_secret=account.webhook_secret,
+        webhooks_enabled=settings.webhooks_enabled,
+    )
 
 
 @router.post(

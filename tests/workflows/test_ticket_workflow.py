@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 import sla
 from activities.deps import ActivityDeps
 from api.references import new_reference
+from outbound import signing
 from settings import Settings
 from sla.ticket import ClockState, TicketStatus, TicketType
 from tests.conftest import Inbox
@@ -116,6 +118,11 @@ async def test_warning_then_breach_fire_on_time_and_notify_the_chain(
     await eventually(lambda: _webhooks(webhooks, 2))
     assert [hook["event"] for hook in webhooks.received] == ["ticket.warning", "ticket.breach"]
     assert all(hook["_idempotency_key"].startswith(view.reference) for hook in webhooks.received)
+    assert account.webhook_secret is not None
+    for headers, body in webhooks.raw:  # each signed with the account's secret, just now
+        assert signing.verify(
+            account.webhook_secret, headers["Pledge-Signature"], body, now=int(time.time())
+        )
     assert (await kinds(engine, view.reference)).count("breach") == 1
 
 

@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from api.references import new_reference
 from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
+from outbound.signing import new_secret
 from sla.ticket import TicketType
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import Opened, TicketOpening, TicketStart, TicketView
@@ -46,6 +47,7 @@ async def make_account(
             account_manager_name="Ana Manager",
             account_manager_email=f"am-{uuid.uuid4().hex[:6]}@customer.example.com",
             webhook_url=webhook_url,
+            webhook_secret=new_secret() if webhook_url else None,
         )
         session.add(account)
         await session.flush()
@@ -166,6 +168,8 @@ class WebhookSink:
 
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    # What came over the wire, for checking signatures: (headers, body) per POST.
+    raw: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
 
 def serve_webhooks() -> Iterator[WebhookSink]:
@@ -174,7 +178,9 @@ def serve_webhooks() -> Iterator[WebhookSink]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
             length = int(self.headers.get("content-length", 0))
-            body = json.loads(self.rfile.read(length))
+            raw = self.rfile.read(length)
+            sink.raw.append((dict(self.headers.items()), raw))
+            body = json.loads(raw)
             body["_idempotency_key"] = self.headers.get("Idempotency-Key")
             sink.received.append(body)
             self.send_response(204)
