@@ -140,6 +140,23 @@ class Launcher:
         except Exception as exc:  # noqa: BLE001
             raise StartupError(explain(exc, self.settings.effective_database_url)) from None
 
+    def ensure_codec_token(self) -> None:
+        """Give the embedded Temporal UI its own token for the API's codec endpoint, kept in
+        the data directory, so an operator reads decrypted payloads there without setting up."""
+        if self.settings.codec_token is not None:
+            return
+        import secrets
+
+        from api.bootstrap import write_private
+
+        path = self.settings.data_dir / "codec-token"
+        token = path.read_text().strip() if path.exists() else ""
+        if len(token) < 32:
+            token = secrets.token_urlsafe(32)
+            write_private(path, token)
+        os.environ["PLEDGE_CODEC_TOKEN"] = token  # the API the launcher starts reads it there
+        self.settings = self.settings.model_copy(update={"codec_token": token})
+
     def start_temporal(self) -> None:
         from workflows.connection import installed_binary
 
@@ -382,6 +399,7 @@ def main() -> int:
         launcher.migrate()
         admin_key, key_source = launcher.ensure_admin_key()
         if embedded_temporal:
+            launcher.ensure_codec_token()
             launcher.start_temporal()
             launcher.wait_for_temporal()
         launcher.start_worker_and_api()

@@ -19,7 +19,7 @@ class AdminKey:
     source: str  # a sentence for the launcher to print
 
 
-def _write_private(path: Path, secret: str) -> None:
+def write_private(path: Path, secret: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Create with 0600 from the start: never a moment where the key is world-readable.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -43,5 +43,5 @@ async def ensure_bootstrap_admin(session: AsyncSession, settings: Settings) -> A
             os.chmod(path, 0o600)
             return AdminKey(secret, f"kept in {path}")
     minted = await mint_key(session, name="generated admin", role=Role.ADMIN)
-    _write_private(path, minted.secret)
+    write_private(path, minted.secret)
     return AdminKey(minted.secret, f"generated and written to {path}, mode 600")
