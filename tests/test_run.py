@@ -122,6 +122,26 @@ async def _system_checks(address: str) -> int:
     return len([w async for w in client.list_workflows("WorkflowType='SystemCheckWorkflow'")])
 
 
+def _the_ui_decodes_payloads_through_the_api(data: Path, env: dict[str, str], run: Launch) -> None:
+    """The embedded UI is given the API's codec endpoint, and may call it from its origin."""
+    token_file = data / "codec-token"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    endpoint = f"{run.api}/codec/ui/{token_file.read_text().strip()}"
+    ui = f"http://127.0.0.1:{env['TEMPORAL_UI_PORT']}"
+    with urllib.request.urlopen(f"{ui}/api/v1/settings", timeout=10) as answer:
+        assert json.load(answer)["Codec"]["Endpoint"] == endpoint
+    plain = {"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "IjEi"}  # json/plain "1"
+    request = urllib.request.Request(
+        f"{endpoint}/decode",
+        data=json.dumps({"payloads": [plain]}).encode(),
+        headers={"Content-Type": "application/json", "Origin": ui},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Access-Control-Allow-Origin"] == ui
+        assert json.load(answer) == {"payloads": [plain]}
+
+
 async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     tmp_path: Path, launches: list[Launch]
 ) -> None:
@@ -165,6 +185,7 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     assert first.get("/me")[0] == 401
     temporal = f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}"
     assert await _system_checks(temporal) == 1
+    _the_ui_decodes_payloads_through_the_api(tmp_path / ".data", env, first)
 
     assert first.stop() == 0
     assert "pledge: stopped" in first.text()
