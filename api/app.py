@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 import sla
 from api.errors import install_error_handlers
+from api.openapi import install_problem_responses
 from api.routes import (
     accounts,
     complaints,
@@ -77,4 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system,
     ):
         app.include_router(module.router)
+    install_problem_responses(app)
     return app
