@@ -7,7 +7,8 @@ forget it:
 - every operation: 422 (bad input), 429 (too many requests), 500 and 503 (an outage);
 - where an API key (or a feed token in the path) is needed: 401 and 403;
 - where the path names a record: 404;
-- every action (a method other than GET): 409, a conflict with the record's current state.
+- every action (a method other than GET): 409, a conflict with the record's current state;
+- where there is a request body: 400, a body that cannot be read (not UTF-8, say).
 
 Each is a `Problem` under `application/problem+json`, the media type the handlers in
 api/errors.py send; FastAPI's own 422 schema is replaced, as its handler is.
@@ -27,6 +28,7 @@ EVERYWHERE = frozenset({422, 429, 500, 503})
 AUTHENTICATED = frozenset({401, 403})
 ADDRESSED = frozenset({404})
 ACTION = frozenset({409})
+UNREADABLE = frozenset({400})
 READS = frozenset({"get", "head", "options"})
 PROBLEM_REF = "#/components/schemas/Problem"
 # Schemas FastAPI adds for its own 422 body, which Pledge never sends.
@@ -43,6 +45,8 @@ def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> set[i
         statuses |= ADDRESSED
     if method not in READS:
         statuses |= ACTION
+    if "requestBody" in operation:
+        statuses |= UNREADABLE
     return statuses
 
 

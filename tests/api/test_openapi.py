@@ -21,6 +21,8 @@ def expected(operation: Operation) -> set[str]:
         statuses.add(404)
     if operation.method != "GET":
         statuses.add(409)
+    if operation.dependant.body_params:
+        statuses.add(400)  # a body that cannot be read at all
     return {str(status) for status in statuses}
 
 
