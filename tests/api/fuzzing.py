@@ -8,7 +8,9 @@ its cause, so one run reports all of them at once, grouped, with an example requ
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import re
 import threading
 import time
 import traceback
@@ -42,6 +44,9 @@ CHECKS = [
     response_schema_conformance,
 ]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+# The last line of a traceback: what an exception was.
+EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?\w+(?:Error|Exception|Failure): .*$", re.MULTILINE)
+KNOWN = 2  # existing records aimed at per operation in the second pass
 PROJECT = str(Path(__file__).resolve().parents[2])
 
 
@@ -114,35 +119,76 @@ class Fuzz:
     operations: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     findings: dict[str, Finding] = field(default_factory=lambda: defaultdict(Finding))
+    records: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
 
     def run(self, document: dict[str, Any]) -> None:
+        """Two passes: everything generated; then again on records the first pass created."""
         schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+        operations = [result.ok() for result in schema.get_all_operations()]
+        self.operations = len(operations)
         errors = ServerErrors()
         watched = [logging.getLogger(name) for name in ("pledge.api", "uvicorn.error")]
         for logger in watched:
             logger.addHandler(errors)
         session = requests.Session()
         try:
-            for result in schema.get_all_operations():
-                operation = result.ok()
-                self.operations += 1
+            for operation in operations:
                 for mode in MODES:
-                    self._explore(operation, mode, session, errors)
+                    self._explore(operation, mode, session, errors, self.examples, {})
+            # Generated ids rarely name a record: aim at ones that exist, to reach the code
+            # behind the lookup (renders, workflow updates, downloads).
+            for operation in operations:
+                for known in self._known_paths(operation):
+                    for mode in MODES:
+                        self._explore(operation, mode, session, errors, self.examples // 2, known)
         finally:
             for logger in watched:
                 logger.removeHandler(errors)
             session.close()
 
-    def _explore(self, operation, mode, session, errors) -> None:  # type: ignore[no-untyped-def]
+    def _known_paths(self, operation) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        """Path parameters naming existing records, a few per operation."""
+        segments = operation.path.strip("/").split("/")
+        choices: dict[str, list[Any]] = {}
+        for before, segment in itertools.pairwise(segments):
+            name = segment.strip("{}")
+            if segment.startswith("{") and self.records.get(before):
+                choices[name] = sorted(self.records[before], key=str)[:KNOWN]
+        if not choices:
+            return []
+        names = list(choices)
+        return [
+            dict(zip(names, values, strict=True))
+            for values in itertools.islice(itertools.product(*choices.values()), KNOWN)
+        ]
+
+    def _harvest(self, case: schemathesis.Case, response: requests.Response) -> None:
+        """Remember the ids a successful answer names, by the collection they belong to."""
+        if not 200 <= response.status_code < 300:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        collection = next(
+            (s for s in reversed(case.operation.path.strip("/").split("/")) if "{" not in s), ""
+        )
+        for item in body if isinstance(body, list) else [body]:
+            if isinstance(item, dict):
+                found = item.get("reference", item.get("id", item.get("key")))
+                if isinstance(found, int | str) and not isinstance(found, bool):
+                    self.records[collection].add(found)
+
+    def _explore(self, operation, mode, session, errors, examples, known) -> None:  # type: ignore[no-untyped-def]
         @settings(
-            max_examples=self.examples,
+            max_examples=examples,
             deadline=None,
             derandomize=True,
             database=None,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy(generation_mode=mode))
+        @given(case=operation.as_strategy(generation_mode=mode, path_parameters=known))
         def explore(case: schemathesis.Case) -> None:
             self._call(case, session, errors)
 
@@ -167,6 +213,7 @@ class Fuzz:
             session.close()  # a dropped connection: start afresh
             return
         self.statuses[response.status_code] += 1
+        self._harvest(case, response)
         logged = errors.take()
         try:
             case.validate_response(response, checks=CHECKS, headers=dict(self.headers))
@@ -191,11 +238,15 @@ class Fuzz:
         if not finding.example:
             finding.example = case.as_curl_command(headers={"Authorization": "Bearer <admin>"})
 
-    def report(self) -> str:
+    def report(self, worker_log: str = "") -> str:
         lines = [
             f"{self.operations} operations, {self.requests} requests, "
             f"statuses {dict(sorted(self.statuses.items()))}"
         ]
         for key, finding in sorted(self.findings.items(), key=lambda kv: -kv[1].count):
             lines.append(f"- {finding.count} x {key}\n    e.g. {finding.example[:600]}")
+        failed = Counter(EXCEPTION_LINE.findall(worker_log))
+        if failed:
+            lines.append("the worker logged (context for the 5xx above):")
+            lines += [f"  {count} x {line[:300]}" for line, count in failed.most_common(20)]
         return "\n".join(lines)
