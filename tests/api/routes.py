@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Route
 
 from api.auth import authenticate
 
@@ -15,12 +16,12 @@ from api.auth import authenticate
 class Operation:
     method: str
     path: str
-    dependant: Dependant
+    dependant: Dependant | None  # None for a plain Starlette route (/openapi.json)
     in_schema: bool
 
     @property
     def needs_key(self) -> bool:
-        return _calls(self.dependant, authenticate)
+        return self.dependant is not None and _calls(self.dependant, authenticate)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -31,13 +32,13 @@ def _calls(dependant: Dependant, call: object) -> bool:
 
 
 def operations(app: FastAPI) -> list[Operation]:
-    """Every method of every API route, included routers flattened."""
+    """Every method of every route, included routers flattened (HEAD left to its GET)."""
     found = []
     for context in iter_route_contexts(app.routes):
-        if not isinstance(context.original_route, APIRoute):
-            continue  # the docs' static files
-        for method in sorted(context.methods):
-            found.append(
-                Operation(method, context.path, context.dependant, context.include_in_schema)
-            )
+        route = context.original_route
+        if not isinstance(route, APIRoute | Route):
+            continue  # the docs' static files, a mount
+        dependant = context.dependant if isinstance(route, APIRoute) else None
+        for method in sorted(set(context.methods) - {"HEAD"}):
+            found.append(Operation(method, context.path, dependant, context.include_in_schema))
     return found

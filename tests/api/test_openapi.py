@@ -17,6 +17,7 @@ def expected(operation: Operation) -> set[str]:
     statuses = {422, 429, 500, 503}
     if operation.needs_key or "{token}" in operation.path:
         statuses |= {401, 403}
+    assert operation.dependant is not None
     if operation.dependant.path_params:
         statuses.add(404)
     if operation.method != "GET":
