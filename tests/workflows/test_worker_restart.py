@@ -166,6 +166,13 @@ async def assert_each_breach_recorded_once(
     for ticket in opened:
         reference = ticket.reference
         assert len(await breaches(engine, reference)) == 1, await events(engine, reference)
+        # Recorded as of its deadline, however late the worker that recorded it came back.
+        [breach] = [
+            e
+            for e in await events(engine, reference)
+            if e.kind == "breach" and e.data.get("clock") == "first_response"
+        ]
+        assert datetime.fromisoformat(breach.data["due"]) == ticket.due
         sent = Counter((n.kind, n.recipient) for n in await notifications(engine, reference))
         # The warning was due at receipt, before anyone was assigned: it went to the account
         # manager alone (a warning goes to the first of the chain who can be told).
