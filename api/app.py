@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 import sla
 from api.errors import install_error_handlers
 from api.middleware import ProblemOnError
+from api.openapi import install_problem_responses
 from api.parameters import check_parameters
 from api.routes import (
     accounts,
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         codec,
     ):
         app.include_router(module.router)
+    install_problem_responses(app)
     return app

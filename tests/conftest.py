@@ -5,7 +5,6 @@ A part that cannot be found fails the run; nothing here skips.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
@@ -36,6 +35,7 @@ from db.session import (
     make_sync_engine,
 )
 from settings import Settings
+from tests.waiting import TimedOut, describe, eventually
 from workflows.connection import converter_with_keys, installed_binary
 from workflows.payload_codec import new_key_entry, parse_keys
 
@@ -183,14 +183,17 @@ class Inbox:
         return [m for m in self.messages if m["X-Pledge-Ticket"] == reference]
 
     async def wait_for(self, predicate, timeout: float = 15.0) -> list[EmailMessage]:  # type: ignore[no-untyped-def]
-        """Messages matching `predicate`, waiting a bounded time for them to arrive."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            found = [m for m in self.messages if predicate(m)]
-            if found or loop.time() > deadline:
-                return found
-            await asyncio.sleep(0.05)
+        """Messages matching `predicate`, waiting a bounded time for one; raise if none comes."""
+
+        async def matching() -> list[EmailMessage]:
+            return [m for m in self.messages if predicate(m)]
+
+        try:
+            what = f"a mail matching {describe(predicate)}"
+            return await eventually(matching, timeout, what=what)
+        except TimedOut as exc:
+            subjects = [str(m["Subject"]) for m in self.messages[-10:]]
+            raise TimedOut(f"{exc}; the latest subjects: {subjects}") from None
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -26,8 +23,9 @@ from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from settings import ROOT, Settings
-from tests.conftest import Inbox, dev_server_address, free_port
+from settings import Settings
+from tests.conftest import Inbox
+from tests.worker_process import sigkill, worker_environment, worker_process
 from tests.workflows.tickets import events, eventually, make_account, notifications, open_ticket
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import Assign
@@ -56,60 +54,6 @@ class Opened:
     def breach_recipients(self) -> list[str]:
         # The default escalation chain (web-agency names none): assignee, account manager.
         return sorted(a for a in (self.assignee, self.account_manager) if a)
-
-
-# -- the worker as a process --------------------------------------------------------------------
-
-
-def _environment(dev_server_env: WorkflowEnvironment, settings: Settings) -> dict[str, str]:
-    assert settings.database_url and settings.customer_services_email
-    return {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "TEMPORAL_ADDRESS": dev_server_address(dev_server_env),
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "DATABASE_URL": settings.database_url,
-        "PLEDGE_DATA_DIR": str(settings.data_dir),
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(settings.smtp_port),
-        "PLEDGE_CUSTOMER_SERVICES_EMAIL": settings.customer_services_email,
-    }
-
-
-@contextlib.asynccontextmanager
-async def worker_process(
-    environment: dict[str, str], log: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """worker.py running and polling; killed on the way out whatever happened."""
-    # A fresh metrics port each time: the killed worker's may not be free again yet.
-    environment = {**environment, "PLEDGE_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
-    # Output goes to a file, not a pipe nobody reads once started: a full pipe would stall
-    # the worker mid-test.
-    with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "worker.py"), env=environment, stdout=sink, stderr=sink
-        )
-        try:
-            await _until_polling(process, log)
-            yield process
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-
-
-async def _until_polling(process: asyncio.subprocess.Process, log: Path) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while "polling task queue" not in log.read_text(errors="replace"):
-        if process.returncode is not None or loop.time() > deadline:
-            raise AssertionError(f"worker did not start:\n{log.read_text(errors='replace')}")
-        await asyncio.sleep(0.05)
-
-
-async def sigkill(process: asyncio.subprocess.Process) -> None:
-    process.send_signal(signal.SIGKILL)
-    assert await asyncio.wait_for(process.wait(), 10) == -signal.SIGKILL
 
 
 # -- the tickets ----------------------------------------------------------------------------------
@@ -222,6 +166,13 @@ async def assert_each_breach_recorded_once(
     for ticket in opened:
         reference = ticket.reference
         assert len(await breaches(engine, reference)) == 1, await events(engine, reference)
+        # Recorded as of its deadline, however late the worker that recorded it came back.
+        [breach] = [
+            e
+            for e in await events(engine, reference)
+            if e.kind == "breach" and e.data.get("clock") == "first_response"
+        ]
+        assert datetime.fromisoformat(breach.data["due"]) == ticket.due
         sent = Counter((n.kind, n.recipient) for n in await notifications(engine, reference))
         # The warning was due at receipt, before anyone was assigned: it went to the account
         # manager alone (a warning goes to the first of the chain who can be told).
@@ -282,7 +233,7 @@ async def test_a_killed_worker_is_replaced_and_every_breach_is_recorded_once(
       worker at all.
     """
     client = dev_server_env.client
-    environment = _environment(dev_server_env, settings)
+    environment = worker_environment(dev_server_env, settings)
     async with worker_process(environment, tmp_path / "worker-1.log") as first:
         base = datetime.now(UTC) + LEAD
         # Staggered a little, so the timers do not all fire in the same instant.

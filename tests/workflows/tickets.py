@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,10 +21,10 @@ from api.references import new_reference
 from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
 from outbound.signing import new_secret
 from sla.ticket import TicketType
+from tests.waiting import eventually  # noqa: F401 - the tests import it from here
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import Opened, TicketOpening, TicketStart, TicketView
 
-T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -99,17 +98,6 @@ async def open_ticket(
     return await client.execute_update_with_start_workflow(
         TicketWorkflow.opened, Opened(fingerprint=fingerprint), start_workflow_operation=start
     )
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
-    """Poll `probe` until it returns something truthy, for a bounded time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await probe()
-        if value or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
 
 
 async def events(engine: AsyncEngine, reference: str) -> list[TicketEvent]:
