@@ -40,8 +40,10 @@ from .loader import (
     policy_from_data,
     policy_keys,
     preload,
+    use_data_dirs,
 )
 from .policy import CalendarSpec, Policy, Priority, Target
+from .snapshot import PolicySnapshot, RegimeSnapshot
 from .triage import WaitingAction, on_waiting, triage
 from .units import Clock, Unit, due
 
@@ -56,7 +58,9 @@ __all__ = [
     "Pause",
     "Policy",
     "PolicyError",
+    "PolicySnapshot",
     "Priority",
+    "RegimeSnapshot",
     "SlaLookupError",
     "Target",
     "UK_JURISDICTIONS",
@@ -87,5 +91,6 @@ __all__ = [
     "target_deadline",
     "triage",
     "uk_working_days",
+    "use_data_dirs",
     "warn_at",
 ]

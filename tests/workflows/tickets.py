@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from api.references import new_reference
 from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
+from sla import PolicySnapshot, get_policy
 from sla.ticket import TicketType
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_messages import Opened, TicketOpening, TicketStart, TicketView
@@ -86,6 +87,7 @@ async def open_ticket(
         received_at=received_at,
         opened_by="Sam Agent",
         fingerprint=fingerprint,
+        terms=PolicySnapshot.of(get_policy(account.policy)),  # as the API logs one
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
