@@ -1,10 +1,11 @@
 """Record the workflow histories that test_replay.py replays against the current code.
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories [scenario ...]
 
 Runs representative scenarios of every workflow type on a time-skipping test server, with the
 real worker (worker.build_worker) on a throw-away SQLite database, and writes each history to
-tests/workflows/histories/<name>.json, replacing what was there.
+tests/workflows/histories/<name>.json, replacing what was there; given scenario names (the
+functions below), records only those and leaves every other history as it is.
 
 Record again to cover new behaviour, never to make a failing replay pass: a failure means runs
 already in flight would break on deploy, and the fix is a workflow.patched() branch (or a new
@@ -14,6 +15,7 @@ workflow type) that keeps the old histories replaying.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -536,6 +538,68 @@ async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Setting
     return {"system_check": h}
 
 
+async def ticket_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A ticket opened with its policy snapshot continues as new mid-life (the version 2 carry),
+    then the next run records a warning and a breach."""
+    opened_at = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "e-shot")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p2", received_at=opened_at
+    )
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.assign, Assign(actor="Lead", name="Alex", email="alex@pledge.example.com")
+    )
+    await h.execute_update(TicketWorkflow.wait, Act(actor="Alex"))
+    first = (await h.describe()).run_id
+    await h.signal(TicketWorkflow.continue_as_new_now)
+    await _new_run(h, first)
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Casey", author="customer", body="Logs attached")
+    )
+    await skip_to(env, opened_at + timedelta(hours=2, minutes=1))
+    await expect(engine, view.reference, "breach")
+    await check(
+        engine,
+        view.reference,
+        ["opened", "assigned", "waiting", "response", "resumed", "warning", "breach"],
+    )
+    return {
+        "ticket_carried_before": env.client.get_workflow_handle(h.id, run_id=first),
+        "ticket_carried_after": h,
+    }
+
+
+async def complaint_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A complaint logged with its regime snapshot continues as new after its acknowledgement
+    letter (the version 2 carry); the next run sends the reply."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(env.client, s.temporal_task_queue, received_at=received)
+    h = complaint(env, view.reference)
+    await h.execute_update(ComplaintWorkflow.acknowledge, ComplaintAct(actor="Hana"))
+    first = (await h.describe()).run_id
+    await h.signal(ComplaintWorkflow.continue_as_new_now)
+    await _new_run(h, first)
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await check_complaint(engine, view.reference, ["received", "acknowledged", "replied"])
+    return {
+        "complaint_carried_before": env.client.get_workflow_handle(h.id, run_id=first),
+        "complaint_carried_after": h,
+    }
+
+
+async def _new_run(h: WorkflowHandle, before: str) -> None:
+    for _ in range(200):
+        if (await h.describe()).run_id != before:
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{h.id} did not continue as new")
+
+
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
@@ -550,13 +614,20 @@ SCENARIOS: list[Scenario] = [
     review_moved_and_held,
     review_actions_done,
     system_check,
+    ticket_carried,
+    complaint_carried,
 ]
 
 
 # -- recording ----------------------------------------------------------------------------------
 
 
-async def record(directory: Path = HISTORIES) -> list[Path]:
+async def record(directory: Path = HISTORIES, only: list[str] | None = None) -> list[Path]:
+    """Record every scenario (replacing every saved history), or only the scenarios named."""
+    scenarios = [sc for sc in SCENARIOS if only is None or sc.__name__ in only]
+    if only and len(scenarios) != len(only):
+        known = ", ".join(sc.__name__ for sc in SCENARIOS)
+        raise SystemExit(f"unknown scenario in {only} (known: {known})")
     with tempfile.TemporaryDirectory(prefix="pledge-histories-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'pledge.db'}"
         upgrade(url)
@@ -578,7 +649,7 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             with ThreadPoolExecutor(4) as executor:
                 async with build_worker(env.client, deps, executor):
                     handles: Handles = {}
-                    for scenario in SCENARIOS:
+                    for scenario in scenarios:
                         handles.update(await scenario(env, engine, settings))
                     histories = {
                         name: await handle.fetch_history() for name, handle in handles.items()
@@ -588,8 +659,9 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
             await engine.dispose()
             sync_engine.dispose()
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.json"):
-        stale.unlink()
+    if only is None:
+        for stale in directory.glob("*.json"):
+            stale.unlink()
     written = []
     for name, history in histories.items():
         path = directory / f"{name}.json"
@@ -599,7 +671,8 @@ async def record(directory: Path = HISTORIES) -> list[Path]:
 
 
 async def main() -> int:
-    for path in await record():
+    # `... record_histories ticket_carried` records that scenario only, leaving the rest alone.
+    for path in await record(only=sys.argv[1:] or None):
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
