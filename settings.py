@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(None, validation_alias="PLEDGE_TEMPLATES_DIR")
     # make run fills an empty database with demo accounts and tickets unless this is false.
     demo_data: bool = Field(True, validation_alias="PLEDGE_DEMO_DATA")
+    # Where the SLA presets (<key>.toml) and complaint regimes are read from; None: the files
+    # shipped in sla/presets and sla/regimes. Open cases keep the terms they were opened under.
+    presets_dir: Path | None = Field(None, validation_alias="PLEDGE_PRESETS_DIR")
+    regimes_dir: Path | None = Field(None, validation_alias="PLEDGE_REGIMES_DIR")
 
     @field_validator(
         "database_url",
@@ -68,6 +72,8 @@ class Settings(BaseSettings):
         "development_email",
         "complaints_manager_email",
         "templates_dir",
+        "presets_dir",
+        "regimes_dir",
         mode="before",
     )
     @classmethod

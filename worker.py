@@ -50,6 +50,7 @@ SANDBOX = SandboxedWorkflowRunner(
 def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Worker:  # type: ignore[no-untyped-def]
     """The worker with every workflow and activity registered; tests build it the same way."""
     # Presets, calendars and holidays now: inside workflows the deadline maths is then pure.
+    sla.use_data_dirs(deps.settings.presets_dir, deps.settings.regimes_dir)
     sla.preload()
     # The sandbox imports a workflow's module afresh for every workflow it starts; without
     # bytecode on disk (PYTHONDONTWRITEBYTECODE, a read-only image) each import recompiles

@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sla.use_data_dirs(settings.presets_dir, settings.regimes_dir)
         sla.load_presets()  # a broken preset stops start-up here, not a request later
         engine = make_engine(
             settings.effective_database_url, busy_seconds=settings.database_busy_seconds

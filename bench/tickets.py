@@ -58,6 +58,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+import sla
 from api.keys import mint_key
 from api.references import fingerprint, new_reference
 from api.routes.tickets import workflow_id
@@ -703,6 +704,7 @@ async def memory_phase(
             received_at=datetime.now(UTC),
             opened_by=admin.name,
             fingerprint=digest,
+            terms=sla.PolicySnapshot.of(sla.get_policy(policy)),
         )
         start = WithStartWorkflowOperation(
             TicketWorkflow.run,

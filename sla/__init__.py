@@ -41,8 +41,10 @@ from .loader import (
     policy_from_data,
     policy_keys,
     preload,
+    use_data_dirs,
 )
 from .policy import CalendarSpec, Policy, Priority, Target
+from .snapshot import PolicySnapshot, RegimeSnapshot
 from .triage import WaitingAction, on_waiting, triage
 from .units import Clock, Unit, due
 
@@ -58,7 +60,9 @@ __all__ = [
     "Pause",
     "Policy",
     "PolicyError",
+    "PolicySnapshot",
     "Priority",
+    "RegimeSnapshot",
     "SlaLookupError",
     "Target",
     "UK_JURISDICTIONS",
@@ -89,5 +93,6 @@ __all__ = [
     "target_deadline",
     "triage",
     "uk_working_days",
+    "use_data_dirs",
     "warn_at",
 ]

@@ -58,13 +58,15 @@ def _holidays_of(
 def check_holiday_source(country: str, subdivisions: tuple[str, ...] | list[str]) -> HolidaySource:
     """A HolidaySource with subdivision names resolved to codes; ValueError naming the unknown."""
     lib = _holidays_module()
-    try:
-        entity = lib.country_holidays(country)
-    except (NotImplementedError, KeyError, AttributeError):
+    # The country's class from the registry, not an instance: instantiating one reads the
+    # locale, which the workflow sandbox forbids, and a ticket's policy snapshot is validated
+    # inside its workflow (sla.snapshot).
+    if country not in lib.list_supported_countries(include_aliases=True):
         raise ValueError(
             f"unknown holiday country {country!r}"
             " (use an ISO 3166 code the holidays package supports)"
-        ) from None
+        )
+    entity = getattr(lib, country)
     codes = tuple(getattr(entity, "subdivisions", ()) or ())
     aliases = dict(getattr(entity, "subdivisions_aliases", {}) or {})
     resolved: list[str] = []

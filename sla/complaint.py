@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from .calendar import Calendar
 from .regimes import Regime, get_regime, jurisdiction_calendar
+from .snapshot import RegimeSnapshot
 
 IDLE_WAKE = timedelta(days=7)
 # A closed complaint can be reopened (taken to the next stage, say) for this long.
@@ -97,6 +98,9 @@ class ComplaintSla(BaseModel):
 
     regime: str
     jurisdiction: str
+    # The regime and working days as they stood at receipt; every deadline is counted from
+    # them. None only for complaints logged before snapshots existed (looked up by key).
+    terms: RegimeSnapshot | None = None
     received_at: datetime
     status: ComplaintStatus = ComplaintStatus.RECEIVED
     acknowledged_at: datetime | None = None
@@ -109,23 +113,45 @@ class ComplaintSla(BaseModel):
     # -------------------------------------------------------------------- construction
 
     @classmethod
-    def open(cls, *, regime: str, jurisdiction: str, received_at: datetime) -> ComplaintSla:
-        """A new complaint; raises UnknownRegime / UnknownJurisdiction naming the known ones."""
-        get_regime(regime)
-        jurisdiction_calendar(jurisdiction)
-        complaint = cls(regime=regime, jurisdiction=jurisdiction, received_at=received_at)
+    def open(
+        cls,
+        *,
+        regime: str,
+        jurisdiction: str,
+        received_at: datetime,
+        terms: RegimeSnapshot | None = None,
+    ) -> ComplaintSla:
+        """A new complaint; raises UnknownRegime / UnknownJurisdiction naming the known ones.
+
+        `terms` is the snapshot of `regime` in `jurisdiction` to keep for the complaint's life.
+        """
+        if terms is None:
+            get_regime(regime)
+            jurisdiction_calendar(jurisdiction)
+        elif (terms.key, terms.jurisdiction) != (regime, jurisdiction):
+            raise ValueError(
+                f"the terms are regime {terms.key!r} in {terms.jurisdiction!r}, "
+                f"not {regime!r} in {jurisdiction!r}"
+            )
+        complaint = cls(
+            regime=regime, jurisdiction=jurisdiction, terms=terms, received_at=received_at
+        )
         complaint._recompute()
         return complaint
 
-    def _regime(self) -> Regime:
-        return get_regime(self.regime)
+    def rules(self) -> Regime:
+        """The regime this complaint runs under: its snapshot, not the file as it is now."""
+        return self.terms.rules() if self.terms is not None else get_regime(self.regime)
 
-    def _calendar(self) -> Calendar:
+    def working_days(self) -> Calendar:
+        """The jurisdiction's working days as they stood when the complaint was received."""
+        if self.terms is not None:
+            return self.terms.working_days()
         return jurisdiction_calendar(self.jurisdiction)
 
     def original_reply_due(self) -> datetime:
         """The reply date before any extension."""
-        regime, calendar = self._regime(), self._calendar()
+        regime, calendar = self.rules(), self.working_days()
         start = self.reopened_at or self.received_at
         if regime.reply.counted_from == "acknowledged" and self.reopened_at is None:
             ack = self.clocks.get("acknowledgement")
@@ -135,7 +161,7 @@ class ComplaintSla(BaseModel):
         return regime.reply.after(calendar, start)
 
     def _recompute(self) -> None:
-        regime, calendar = self._regime(), self._calendar()
+        regime, calendar = self.rules(), self.working_days()
         if regime.acknowledgement is not None and "acknowledgement" not in self.clocks:
             self.clocks["acknowledgement"] = ComplaintClock(
                 name="acknowledgement", due=regime.acknowledgement.after(calendar, self.received_at)
@@ -185,10 +211,10 @@ class ComplaintSla(BaseModel):
 
     def reminder_at(self, due: datetime) -> datetime | None:
         """09:00 local on the working day `reminder_working_days` before the due's last day."""
-        days = self._regime().reminder_working_days
+        days = self.rules().reminder_working_days
         if days == 0:
             return None
-        calendar = self._calendar()
+        calendar = self.working_days()
         zone = ZoneInfo(calendar.timezone)
         day: date = (due - timedelta(microseconds=1)).astimezone(zone).date()
         counted = 0
@@ -257,12 +283,12 @@ class ComplaintSla(BaseModel):
     def extend(self, at: datetime, reason: str, new_due: datetime) -> Extension:
         """A holding response: the reason and a later reply date, within the regime's limits."""
         self._require_active("extend")
-        rule = self._regime().extension
+        rule = self.rules().extension
         if not rule.allowed:
-            raise Refused(f"the {self._regime().name} does not allow extending the reply date")
+            raise Refused(f"the {self.rules().name} does not allow extending the reply date")
         if rule.max_count is not None and len(self.extensions) >= rule.max_count:
             raise Refused(
-                f"the {self._regime().name} allows {rule.max_count} extension(s), already used"
+                f"the {self.rules().name} allows {rule.max_count} extension(s), already used"
             )
         current = self.reply_due
         if new_due <= current:
@@ -272,12 +298,12 @@ class ComplaintSla(BaseModel):
         if rule.max_total is not None:
             # "A further two months", "10 more working days": counted on from the original
             # reply date's last day, and due at the end of the day reached.
-            calendar = self._calendar()
+            calendar = self.working_days()
             reached = rule.max_total.after(calendar, _last_moment(self.original_reply_due()))
             limit = calendar.end_of_day(reached)
             if new_due > limit:
                 raise InvalidExtension(
-                    f"the {self._regime().name} allows extending to {limit.isoformat()} at most"
+                    f"the {self.rules().name} allows extending to {limit.isoformat()} at most"
                 )
         extension = Extension(at=at, reason=reason, previous_due=current, new_due=new_due)
         self.extensions.append(extension)

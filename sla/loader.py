@@ -66,8 +66,32 @@ def _explain(err: Any) -> tuple[str, str]:
     return ".".join(loc), reason[:1].lower() + reason[1:]
 
 
-def _preset_dir() -> Any:
-    return resources.files("sla") / "presets"
+_presets_dir: Path | None = None
+
+
+def use_data_dirs(presets: Path | None = None, regimes: Path | None = None) -> None:
+    """Read the preset policies from `presets` and the complaint regimes from `regimes`
+    (None: the files shipped in sla/presets and sla/regimes), afresh on their next use.
+
+    The API and the worker call this at start-up with PLEDGE_PRESETS_DIR and
+    PLEDGE_REGIMES_DIR. A directory holds one <key>.toml per preset (or regime) key. An edit
+    there reaches new cases once a process reads the files again; cases already open keep the
+    snapshot of the terms they were opened under (sla.snapshot).
+    """
+    global _presets_dir
+    from .regimes import use_regimes_dir
+
+    _presets_dir = Path(presets) if presets is not None else None
+    load_presets.cache_clear()
+    use_regimes_dir(regimes)
+
+
+def _preset_file(key: str) -> tuple[Any, str]:
+    """The file of a preset, and how errors name it."""
+    if _presets_dir is None:
+        return resources.files("sla") / "presets" / f"{key}.toml", f"sla/presets/{key}.toml"
+    path = _presets_dir / f"{key}.toml"
+    return path, str(path)
 
 
 @lru_cache(maxsize=1)
@@ -75,10 +99,14 @@ def load_presets() -> dict[str, Policy]:
     """The five seed policies by key, read once on first use."""
     found: dict[str, Policy] = {}
     for key in PRESET_KEYS:
-        entry = _preset_dir() / f"{key}.toml"
-        policy = parse_policy(entry.read_text(encoding="utf-8"), file=f"sla/presets/{key}.toml")
+        entry, name = _preset_file(key)
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(name, "", f"cannot read the file: {exc.strerror or exc}") from None
+        policy = parse_policy(text, file=name)
         if policy.key != key:
-            raise PolicyError(f"sla/presets/{key}.toml", "key", f"must be {key!r}, the file's name")
+            raise PolicyError(name, "key", f"must be {key!r}, the file's name")
         found[key] = policy
     return found
 
@@ -110,14 +138,16 @@ LATEST_START = datetime(PRELOAD_YEARS.stop - 1, 1, 1, tzinfo=UTC)
 
 
 def preload(years: range = PRELOAD_YEARS) -> None:
-    """Build every preset and jurisdiction calendar with its closed days for `years`.
+    """Read every preset and regime, and build every calendar with its closed days for `years`.
 
     A worker calls this once at start: afterwards the deadline maths inside workflows is pure
     lookups, and never needs the holidays package (which reads the locale, and the Temporal
     sandbox forbids that).
     """
     from .calendar import UK_JURISDICTIONS, uk_working_days
+    from .regimes import load_regimes
 
+    load_regimes()  # a broken regime stops the worker at start, not a complaint later
     calendars = [
         policy.calendar(key) for policy in load_presets().values() for key in policy.calendars
     ]

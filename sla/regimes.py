@@ -11,6 +11,7 @@ import tomllib
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -126,13 +127,31 @@ def jurisdiction_calendar(jurisdiction: str) -> Calendar:
     return uk_working_days(name)
 
 
+_regimes_dir: Path | None = None
+
+
+def use_regimes_dir(directory: Path | None) -> None:
+    """Read regimes from `directory` (None: sla/regimes) on next use; see loader.use_data_dirs."""
+    global _regimes_dir
+    _regimes_dir = Path(directory) if directory is not None else None
+    load_regimes.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def load_regimes() -> dict[str, Regime]:
-    """Every regime by key, read once from sla/regimes/."""
+    """Every regime by key, read once from sla/regimes/ (or the directory configured)."""
     found: dict[str, Regime] = {}
     for key in REGIME_KEYS:
-        file = f"sla/regimes/{key}.toml"
-        text = (resources.files("sla") / "regimes" / f"{key}.toml").read_text(encoding="utf-8")
+        if _regimes_dir is None:
+            file = f"sla/regimes/{key}.toml"
+            entry: Any = resources.files("sla") / "regimes" / f"{key}.toml"
+        else:
+            entry = _regimes_dir / f"{key}.toml"
+            file = str(entry)
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(file, "", f"cannot read the file: {exc.strerror or exc}") from None
         try:
             regime = Regime.model_validate(tomllib.loads(text))
         except ValidationError as exc:

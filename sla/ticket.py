@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from .deadlines import TicketDeadlines, compute_deadlines
 from .loader import get_policy
 from .policy import Policy
+from .snapshot import PolicySnapshot
 from .triage import on_waiting
 from .units import Clock
 
@@ -109,6 +110,9 @@ class TicketSla(BaseModel):
     """Everything the SLA needs to know about one ticket."""
 
     policy: str
+    # The policy as it stood when the ticket was opened; every rule is read from it. None only
+    # for tickets opened before snapshots existed, which look their policy up by key.
+    terms: PolicySnapshot | None = None
     calendar: str | None = None  # the account's region; None for the policy's default
     type: TicketType = TicketType.INCIDENT
     priority: str
@@ -134,15 +138,29 @@ class TicketSla(BaseModel):
         received_at: datetime,
         calendar: str | None = None,
         type: TicketType = TicketType.INCIDENT,
+        terms: PolicySnapshot | None = None,
     ) -> TicketSla:
-        """A new ticket; raises the engine's lookup errors for an unknown priority or calendar."""
+        """A new ticket; raises the engine's lookup errors for an unknown priority or calendar.
+
+        `terms` is the snapshot of `policy` to keep for the ticket's whole life.
+        """
+        if terms is not None and terms.key != policy:
+            raise ValueError(f"the terms are policy {terms.key!r}, not {policy!r}")
         ticket = cls(
-            policy=policy, calendar=calendar, type=type, priority=priority, received_at=received_at
+            policy=policy,
+            terms=terms,
+            calendar=calendar,
+            type=type,
+            priority=priority,
+            received_at=received_at,
         )
         ticket.recompute()
         return ticket
 
-    def _policy(self) -> Policy:
+    def rules(self) -> Policy:
+        """The policy this ticket runs under: its snapshot, not the preset as it is now."""
+        if self.terms is not None:
+            return self.terms.policy()
         return get_policy(self.policy)
 
     def recompute(self) -> None:
@@ -163,7 +181,7 @@ class TicketSla(BaseModel):
                 name=name,
                 kind=deadline.status,
                 clock=deadline.target.clock,
-                calendar=deadline.calendar or self._policy().default_calendar,
+                calendar=deadline.calendar or self.rules().default_calendar,
                 target=deadline.target.label(),
                 due=deadline.due,
                 warnings=list(deadline.warnings),
@@ -290,7 +308,7 @@ class TicketSla(BaseModel):
         if self.status is TicketStatus.DELAYED:
             raise Refused("the ticket is already delayed waiting on the customer")
         self._require((TicketStatus.OPEN,), "wait on the customer for")
-        action = on_waiting(self._policy(), self.priority)
+        action = on_waiting(self.rules(), self.priority)
         if action.regrade_to is not None:
             self.priority = action.regrade_to
             self.status = TicketStatus.DELAYED if action.mark_delayed else TicketStatus.WAITING
@@ -316,7 +334,7 @@ class TicketSla(BaseModel):
         self._require(ACTIVE, "change the priority of")
         if priority == self.priority:
             raise Refused(f"the ticket is already {priority}")
-        self._policy().priority(priority)  # UnknownPriority for a key the policy lacks
+        self.rules().priority(priority)  # UnknownPriority for a key the policy lacks
         self.priority = priority
         self.recompute()
 
@@ -345,7 +363,7 @@ class TicketSla(BaseModel):
             raise Refused("the ticket is already closed")
         if self.status is not TicketStatus.RESOLVED:
             raise Refused(f"cannot close a ticket that is {self.status.value}: resolve it first")
-        if self._policy().tickets.close_requires_representative and not representative_agreed:
+        if self.rules().tickets.close_requires_representative and not representative_agreed:
             raise Refused(
                 f"policy {self.policy} closes a case only with an authorised representative's "
                 "agreement"
@@ -403,7 +421,7 @@ class TicketSla(BaseModel):
 
     def _deadlines(self, pauses: list[tuple[datetime, datetime | None]]) -> TicketDeadlines:
         return compute_deadlines(
-            self._policy(), self.priority, self.received_at, calendar=self.calendar, pauses=pauses
+            self.rules(), self.priority, self.received_at, calendar=self.calendar, pauses=pauses
         )
 
     def _remaining(
@@ -413,7 +431,7 @@ class TicketSla(BaseModel):
         if due is None or clock.kind != "clock":
             return None
         if clock.clock is Clock.BUSINESS:
-            return self._policy().calendar(clock.calendar).business_between(at, due)
+            return self.rules().calendar(clock.calendar).business_between(at, due)
         return due - at
 
     def remaining(self, name: str, now: datetime) -> timedelta | None:

@@ -35,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         InvalidExtension,
         Refused,
     )
-    from sla.regimes import get_regime
     from workflows.complaint_messages import (
         Act,
         AssignHandler,
@@ -103,14 +102,19 @@ class ComplaintWorkflow:
         self._opening = o = start.opening
         carry = start.carry
         if carry is not None:
-            self._sla = carry.sla
+            self._sla = carry.restore()
             self._handler = (carry.handler_name, carry.handler_email)
-            self._version, self._opened_at = carry.version, carry.opened_at
+            self._version, self._opened_at = carry.record_version, carry.opened_at
             self._letters = list(carry.letters)
             self._journal = Journal(o.reference, carry.seq)
         else:
+            # Counted from the terms the complaint was logged under, so an edited regime cannot
+            # re-date it; a run started without them (before snapshots) reads the regime file.
             self._sla = ComplaintSla.open(
-                regime=o.regime, jurisdiction=o.jurisdiction, received_at=o.received_at
+                regime=o.regime,
+                jurisdiction=o.jurisdiction,
+                received_at=o.received_at,
+                terms=o.terms,
             )
             self._handler = (o.handler_name, o.handler_email)
             self._version, self._opened_at = 0, workflow.now()
@@ -123,6 +127,7 @@ class ComplaintWorkflow:
         self._lock = asyncio.Lock()
         self._ready = carry is not None
         self._changed = False
+        self._roll_over = False
 
     @workflow.run
     async def run(self, start: ComplaintStart) -> ComplaintView:
@@ -132,7 +137,7 @@ class ComplaintWorkflow:
                 "received",
                 o.opened_by,
                 f"Complaint logged by {o.opened_by} ({o.channel}) under the "
-                f"{get_regime(o.regime).name}",
+                f"{self._sla.rules().name}",
                 channel=o.channel,
                 regime=o.regime,
                 jurisdiction=o.jurisdiction,
@@ -149,7 +154,7 @@ class ComplaintWorkflow:
                 if self._sla.finished(workflow.now()):  # nothing reopened it meanwhile
                     break
                 continue
-            if workflow.info().is_continue_as_new_suggested():
+            if self._roll_over or workflow.info().is_continue_as_new_suggested():
                 await self._side_jobs.drain()
                 workflow.continue_as_new(self._carry_over())
             self._changed = False
@@ -295,6 +300,13 @@ class ComplaintWorkflow:
     @workflow.query
     def view(self) -> ComplaintView:
         return self._view()
+
+    @workflow.signal
+    def continue_as_new_now(self) -> None:
+        """Start a fresh run at the next safe point, carrying the whole state over, as happens
+        anyway when the history grows long (see TicketWorkflow.continue_as_new_now)."""
+        self._roll_over = True
+        self._changed = True
 
     @workflow.update
     async def acknowledge(self, act: Act) -> ComplaintView:
@@ -449,7 +461,7 @@ class ComplaintWorkflow:
     ) -> None:
         """Render and keep the letter, then e-mail it."""
         o = self._opening
-        regime = get_regime(o.regime)
+        regime = self._sla.rules()
         request = LetterRequest(
             letter_id=event_id,
             reference=o.reference,
@@ -559,11 +571,10 @@ class ComplaintWorkflow:
     def _carry_over(self) -> ComplaintStart:
         return ComplaintStart(
             opening=self._opening,
-            carry=ComplaintCarry(
-                sla=self._sla,
-                handler_name=self._handler[0],
-                handler_email=self._handler[1],
-                version=self._version,
+            carry=ComplaintCarry.of(
+                self._sla,
+                handler=self._handler,
+                record_version=self._version,
                 seq=self._journal.seq,
                 opened_at=self._opened_at,
                 letters=self._letters,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
-from sla.complaint import ClockState, ComplaintSla, ComplaintStatus
+from sla.complaint import ClockState, ComplaintClock, ComplaintSla, ComplaintStatus, Extension
+from sla.snapshot import RegimeSnapshot
 
 
 class ComplaintOpening(BaseModel):
@@ -24,6 +26,21 @@ class ComplaintOpening(BaseModel):
     handler_name: str | None = None
     handler_email: str | None = None
     fingerprint: str
+    # The regime and jurisdiction's working days as they stand when the complaint is logged,
+    # kept for its whole life (sla.snapshot). None only in runs started before snapshots.
+    terms: RegimeSnapshot | None = None
+
+    @model_validator(mode="after")
+    def _terms_match(self) -> ComplaintOpening:
+        if self.terms is not None and (self.terms.key, self.terms.jurisdiction) != (
+            self.regime,
+            self.jurisdiction,
+        ):
+            raise ValueError(
+                f"the terms are regime {self.terms.key!r} in {self.terms.jurisdiction!r}, "
+                f"not {self.regime!r} in {self.jurisdiction!r}"
+            )
+        return self
 
 
 class LetterView(BaseModel):
@@ -32,14 +49,149 @@ class LetterView(BaseModel):
     sent_at: datetime
 
 
+# -- continue-as-new ------------------------------------------------------------------------
+# As for tickets (workflows/ticket_messages.py): a numbered shape of its own, mapped field by
+# field to and from ComplaintSla. Version 1 embedded ComplaintSla itself and is still read.
+
+COMPLAINT_CARRY_VERSION = 2
+
+
+class ComplaintClockCarry(BaseModel):
+    name: Literal["acknowledgement", "reply"]
+    due: datetime
+    met_at: datetime | None = None
+    breached_due: datetime | None = None
+    reminded: list[datetime] = []
+
+
+class ExtensionCarry(BaseModel):
+    at: datetime
+    reason: str
+    previous_due: datetime
+    new_due: datetime
+
+
+class ComplaintClocksCarry(BaseModel):
+    """A complaint's statutory state as carried (everything ComplaintSla holds but its terms)."""
+
+    regime: str
+    jurisdiction: str
+    received_at: datetime
+    status: ComplaintStatus = ComplaintStatus.RECEIVED
+    acknowledged_at: datetime | None = None
+    replied_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    extensions: list[ExtensionCarry] = []
+    clocks: dict[str, ComplaintClockCarry] = {}
+
+
 class ComplaintCarry(BaseModel):
-    sla: ComplaintSla
+    """State handed to the next run by continue-as-new."""
+
+    version: Literal[2] = COMPLAINT_CARRY_VERSION
+    terms: RegimeSnapshot | None  # None: logged before snapshots (looked up by key)
+    complaint: ComplaintClocksCarry
     handler_name: str | None
     handler_email: str | None
-    version: int
+    record_version: int  # the read model's version counter, not the carry's
     seq: int
     opened_at: datetime
     letters: list[LetterView]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # Version 1: {"sla": <ComplaintSla>, "version": <record version>, ...}, no terms.
+        if isinstance(data, dict) and "sla" in data:
+            old = dict(data)
+            sla = old.pop("sla")
+            if isinstance(sla, BaseModel):
+                sla = sla.model_dump()
+            return {
+                **old,
+                "version": COMPLAINT_CARRY_VERSION,
+                "terms": None,
+                "complaint": sla,
+                "record_version": old.get("version"),
+            }
+        return data
+
+    @classmethod
+    def of(
+        cls,
+        sla: ComplaintSla,
+        *,
+        handler: tuple[str | None, str | None],
+        record_version: int,
+        seq: int,
+        opened_at: datetime,
+        letters: list[LetterView],
+    ) -> ComplaintCarry:
+        return cls(
+            terms=sla.terms,
+            complaint=ComplaintClocksCarry(
+                regime=sla.regime,
+                jurisdiction=sla.jurisdiction,
+                received_at=sla.received_at,
+                status=sla.status,
+                acknowledged_at=sla.acknowledged_at,
+                replied_at=sla.replied_at,
+                closed_at=sla.closed_at,
+                reopened_at=sla.reopened_at,
+                extensions=[
+                    ExtensionCarry(
+                        at=e.at, reason=e.reason, previous_due=e.previous_due, new_due=e.new_due
+                    )
+                    for e in sla.extensions
+                ],
+                clocks={
+                    name: ComplaintClockCarry(
+                        name=c.name,
+                        due=c.due,
+                        met_at=c.met_at,
+                        breached_due=c.breached_due,
+                        reminded=list(c.reminded),
+                    )
+                    for name, c in sla.clocks.items()
+                },
+            ),
+            handler_name=handler[0],
+            handler_email=handler[1],
+            record_version=record_version,
+            seq=seq,
+            opened_at=opened_at,
+            letters=list(letters),
+        )
+
+    def restore(self) -> ComplaintSla:
+        """The complaint's statutory state as the previous run left it."""
+        c = self.complaint
+        return ComplaintSla(
+            regime=c.regime,
+            jurisdiction=c.jurisdiction,
+            terms=self.terms,
+            received_at=c.received_at,
+            status=c.status,
+            acknowledged_at=c.acknowledged_at,
+            replied_at=c.replied_at,
+            closed_at=c.closed_at,
+            reopened_at=c.reopened_at,
+            extensions=[
+                Extension(at=e.at, reason=e.reason, previous_due=e.previous_due, new_due=e.new_due)
+                for e in c.extensions
+            ],
+            clocks={
+                name: ComplaintClock(
+                    name=k.name,
+                    due=k.due,
+                    met_at=k.met_at,
+                    breached_due=k.breached_due,
+                    reminded=list(k.reminded),
+                )
+                for name, k in c.clocks.items()
+            },
+        )
 
 
 class ComplaintStart(BaseModel):

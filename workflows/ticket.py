@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         TicketNotice,
         TicketRecord,
     )
-    from sla import SlaLookupError, get_policy
+    from sla import SlaLookupError
     from sla.ticket import (
         Breach,
         ClockAction,
@@ -87,21 +87,24 @@ class TicketWorkflow:
         self._opening = start.opening
         carry = start.carry
         if carry is not None:
-            self._sla = carry.sla
+            self._sla = carry.restore()
             self._assignee: tuple[str | None, str | None] = (
                 carry.assignee_name,
                 carry.assignee_email,
             )
-            self._version, self._opened_at = carry.version, carry.opened_at
+            self._version, self._opened_at = carry.record_version, carry.opened_at
             self._journal = Journal(start.opening.reference, carry.seq)
         else:
             o = start.opening
+            # Counted from the terms the ticket was logged under, so an edited preset cannot
+            # re-date it; a run started without them (before snapshots) reads the preset.
             self._sla = TicketSla.open(
                 policy=o.policy,
                 priority=o.priority,
                 received_at=o.received_at,
                 calendar=o.calendar,
                 type=o.type,
+                terms=o.terms,
             )
             self._assignee = (None, None)
             self._version, self._opened_at = 0, workflow.now()
@@ -110,6 +113,7 @@ class TicketWorkflow:
         self._lock = asyncio.Lock()
         self._ready = carry is not None
         self._changed = False
+        self._roll_over = False
 
     # ------------------------------------------------------------------ the clock loop
 
@@ -125,7 +129,7 @@ class TicketWorkflow:
                 if self._sla.finished:  # no handler changed that while draining
                     break
                 continue
-            if workflow.info().is_continue_as_new_suggested():
+            if self._roll_over or workflow.info().is_continue_as_new_suggested():
                 await self._side_jobs.drain()
                 workflow.continue_as_new(self._carry_over())
             self._changed = False
@@ -171,7 +175,7 @@ class TicketWorkflow:
             if self._journal.resave:
                 await self._save()
             return
-        chain = get_policy(self._sla.policy).escalation or DEFAULT_CHAIN
+        chain = self._sla.rules().escalation or DEFAULT_CHAIN
         notices: list[tuple[ClockAction, str]] = []
         for action in actions:
             self._sla.record(action)
@@ -231,6 +235,15 @@ class TicketWorkflow:
     def view(self) -> TicketView:
         """Live clock state, for the rare read the database cannot answer."""
         return self._view()
+
+    @workflow.signal
+    def continue_as_new_now(self) -> None:
+        """Start a fresh run at the next safe point (after the clocks are acted on and every
+        handler and side job has finished), carrying the whole state over, as happens anyway
+        when the history grows long. For operators and for the tests that prove nothing is
+        lost (docs/workflow-changes.md)."""
+        self._roll_over = True
+        self._changed = True
 
     @workflow.update
     async def respond(self, reply: Reply) -> TicketView:
@@ -367,7 +380,7 @@ class TicketWorkflow:
         return await self._act(apply)
 
     def _is_top_priority(self) -> bool:
-        return self._sla.priority == next(iter(get_policy(self._sla.policy).priorities))
+        return self._sla.priority == next(iter(self._sla.rules().priorities))
 
     async def _incident_report(self, event_id: str, act: Resolve) -> None:
         """Gather, render and send the incident report for this resolution (the activities
@@ -612,11 +625,10 @@ class TicketWorkflow:
     def _carry_over(self) -> TicketStart:
         return TicketStart(
             opening=self._opening,
-            carry=TicketCarry(
-                sla=self._sla,
-                assignee_name=self._assignee[0],
-                assignee_email=self._assignee[1],
-                version=self._version,
+            carry=TicketCarry.of(
+                self._sla,
+                assignee=self._assignee,
+                record_version=self._version,
                 seq=self._journal.seq,
                 opened_at=self._opened_at,
             ),

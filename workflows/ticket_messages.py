@@ -6,12 +6,14 @@ built once per worker, not once per ticket, and importing them never drags a wor
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
-from sla.ticket import ClockState, TicketSla, TicketStatus, TicketType
+from sla.snapshot import PolicySnapshot
+from sla.ticket import ClockRecord, ClockState, TicketSla, TicketStatus, TicketType
+from sla.units import Clock
 
 
 class TicketOpening(BaseModel):
@@ -31,17 +33,176 @@ class TicketOpening(BaseModel):
     received_at: datetime
     opened_by: str
     fingerprint: str
+    # The policy as it stands when the ticket is logged, kept for the ticket's whole life
+    # (sla.snapshot). None only in runs started before snapshots: they look it up by key.
+    terms: PolicySnapshot | None = None
+
+    @model_validator(mode="after")
+    def _terms_match(self) -> TicketOpening:
+        if self.terms is not None and self.terms.key != self.policy:
+            raise ValueError(f"the terms are policy {self.terms.key!r}, not {self.policy!r}")
+        return self
+
+
+# -- continue-as-new ------------------------------------------------------------------------
+# The carry is a contract between two runs that may be on different code (a deploy can fall
+# between them), so it has a shape of its own, mapped field by field to and from TicketSla and
+# numbered: a new shape gets a new version and an upgrade of the old ones (docs/workflow-
+# changes.md). Version 1 embedded TicketSla itself and is still read.
+
+TICKET_CARRY_VERSION = 2
+
+
+class ClockCarry(BaseModel):
+    """One clock as carried: its due, its warnings, and what happened to it."""
+
+    name: str
+    kind: Literal["clock", "release"]
+    clock: Clock
+    calendar: str
+    target: str
+    due: datetime | None = None
+    warnings: list[datetime] = []
+    warned: list[datetime] = []
+    met_at: datetime | None = None
+    breached_due: datetime | None = None
+    paused_remaining: timedelta | None = None
+
+
+class TicketClocksCarry(BaseModel):
+    """A ticket's SLA state as carried (everything TicketSla holds but its terms)."""
+
+    policy: str
+    calendar: str | None = None
+    type: TicketType = TicketType.INCIDENT
+    priority: str
+    received_at: datetime
+    status: TicketStatus = TicketStatus.OPEN
+    line: int = 1
+    pauses: list[tuple[datetime, datetime | None]] = []
+    clocks: dict[str, ClockCarry] = {}
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    releases: list[str] = []
+    shipped_releases: list[str] = []
 
 
 class TicketCarry(BaseModel):
     """State handed to the next run by continue-as-new."""
 
-    sla: TicketSla
+    version: Literal[2] = TICKET_CARRY_VERSION
+    terms: PolicySnapshot | None  # None: a ticket opened before snapshots (looked up by key)
+    ticket: TicketClocksCarry
     assignee_name: str | None
     assignee_email: str | None
-    version: int
+    record_version: int  # the read model's version counter, not the carry's
     seq: int
     opened_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # Version 1: {"sla": <TicketSla>, "version": <record version>, ...}, no terms.
+        if isinstance(data, dict) and "sla" in data:
+            old = dict(data)
+            sla = old.pop("sla")
+            if isinstance(sla, BaseModel):
+                sla = sla.model_dump()
+            return {
+                **old,
+                "version": TICKET_CARRY_VERSION,
+                "terms": None,
+                "ticket": sla,
+                "record_version": old.get("version"),
+            }
+        return data
+
+    @classmethod
+    def of(
+        cls,
+        sla: TicketSla,
+        *,
+        assignee: tuple[str | None, str | None],
+        record_version: int,
+        seq: int,
+        opened_at: datetime,
+    ) -> TicketCarry:
+        return cls(
+            terms=sla.terms,
+            ticket=TicketClocksCarry(
+                policy=sla.policy,
+                calendar=sla.calendar,
+                type=sla.type,
+                priority=sla.priority,
+                received_at=sla.received_at,
+                status=sla.status,
+                line=sla.line,
+                pauses=list(sla.pauses),
+                clocks={
+                    name: ClockCarry(
+                        name=c.name,
+                        kind=c.kind,
+                        clock=c.clock,
+                        calendar=c.calendar,
+                        target=c.target,
+                        due=c.due,
+                        warnings=list(c.warnings),
+                        warned=list(c.warned),
+                        met_at=c.met_at,
+                        breached_due=c.breached_due,
+                        paused_remaining=c.paused_remaining,
+                    )
+                    for name, c in sla.clocks.items()
+                },
+                first_response_at=sla.first_response_at,
+                resolved_at=sla.resolved_at,
+                closed_at=sla.closed_at,
+                releases=list(sla.releases),
+                shipped_releases=list(sla.shipped_releases),
+            ),
+            assignee_name=assignee[0],
+            assignee_email=assignee[1],
+            record_version=record_version,
+            seq=seq,
+            opened_at=opened_at,
+        )
+
+    def restore(self) -> TicketSla:
+        """The ticket's SLA state as the previous run left it."""
+        t = self.ticket
+        return TicketSla(
+            policy=t.policy,
+            terms=self.terms,
+            calendar=t.calendar,
+            type=t.type,
+            priority=t.priority,
+            received_at=t.received_at,
+            status=t.status,
+            line=t.line,
+            pauses=list(t.pauses),
+            clocks={
+                name: ClockRecord(
+                    name=c.name,
+                    kind=c.kind,
+                    clock=c.clock,
+                    calendar=c.calendar,
+                    target=c.target,
+                    due=c.due,
+                    warnings=list(c.warnings),
+                    warned=list(c.warned),
+                    met_at=c.met_at,
+                    breached_due=c.breached_due,
+                    paused_remaining=c.paused_remaining,
+                )
+                for name, c in t.clocks.items()
+            },
+            first_response_at=t.first_response_at,
+            resolved_at=t.resolved_at,
+            closed_at=t.closed_at,
+            releases=list(t.releases),
+            shipped_releases=list(t.shipped_releases),
+        )
 
 
 class TicketStart(BaseModel):

@@ -51,6 +51,7 @@ from db import complaint_reads
 from db.models import Account, ApiKey, Complaint, Role
 from sla.complaint import ComplaintStatus
 from sla.regimes import jurisdiction_calendar
+from sla.snapshot import RegimeSnapshot
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_messages import (
     Act,
@@ -168,6 +169,7 @@ async def log_complaint(
                 handler_name=handler.name,
                 handler_email=handler.email,
                 fingerprint=digest,
+                terms=RegimeSnapshot.of(body.regime, body.jurisdiction),
             )
         )
 

@@ -168,6 +168,7 @@ async def open_ticket(
                 received_at=received_at,
                 opened_by=principal.name,
                 fingerprint=request_digest,
+                terms=sla.PolicySnapshot.of(policy),
             )
         )
 

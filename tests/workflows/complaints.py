@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from api.references import new_reference
 from db.models import Complaint, ComplaintEvent, Letter
+from sla import RegimeSnapshot
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_messages import ComplaintOpening, ComplaintStart, ComplaintView, Opened
 
@@ -40,6 +41,7 @@ async def log_complaint(
         handler_name="Hana Handler",
         handler_email=handler_email,
         fingerprint="f",
+        terms=RegimeSnapshot.of(regime, jurisdiction),  # as the API logs one
     )
     start = WithStartWorkflowOperation(
         ComplaintWorkflow.run,

@@ -4,7 +4,8 @@
 
 Runs representative scenarios of every workflow type on a time-skipping test server, with the
 real worker (worker.build_worker) on a throw-away SQLite database, and writes each history to
-tests/workflows/histories/<name>.json, replacing what was there.
+tests/workflows/histories/<name>.json, replacing what was there; given scenario names (the
+functions below), records only those and leaves every other history as it is.
 
 Record again to cover new behaviour, never to make a failing replay pass: a failure means runs
 already in flight would break on deploy, and the fix is a workflow.patched() branch (or a new
@@ -568,6 +569,68 @@ async def system_check(env: WorkflowEnvironment, engine: AsyncEngine, s: Setting
     return {"system_check": h}
 
 
+async def ticket_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A ticket opened with its policy snapshot continues as new mid-life (the version 2 carry),
+    then the next run records a warning and a breach."""
+    opened_at = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "e-shot")
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p2", received_at=opened_at
+    )
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.assign, Assign(actor="Lead", name="Alex", email="alex@pledge.example.com")
+    )
+    await h.execute_update(TicketWorkflow.wait, Act(actor="Alex"))
+    first = (await h.describe()).run_id
+    await h.signal(TicketWorkflow.continue_as_new_now)
+    await _new_run(h, first)
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Casey", author="customer", body="Logs attached")
+    )
+    await skip_to(env, opened_at + timedelta(hours=2, minutes=1))
+    await expect(engine, view.reference, "breach")
+    await check(
+        engine,
+        view.reference,
+        ["opened", "assigned", "waiting", "response", "resumed", "warning", "breach"],
+    )
+    return {
+        "ticket_carried_before": env.client.get_workflow_handle(h.id, run_id=first),
+        "ticket_carried_after": h,
+    }
+
+
+async def complaint_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A complaint logged with its regime snapshot continues as new after its acknowledgement
+    letter (the version 2 carry); the next run sends the reply."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(env.client, s.temporal_task_queue, received_at=received)
+    h = complaint(env, view.reference)
+    await h.execute_update(ComplaintWorkflow.acknowledge, ComplaintAct(actor="Hana"))
+    first = (await h.describe()).run_id
+    await h.signal(ComplaintWorkflow.continue_as_new_now)
+    await _new_run(h, first)
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await check_complaint(engine, view.reference, ["received", "acknowledged", "replied"])
+    return {
+        "complaint_carried_before": env.client.get_workflow_handle(h.id, run_id=first),
+        "complaint_carried_after": h,
+    }
+
+
+async def _new_run(h: WorkflowHandle, before: str) -> None:
+    for _ in range(200):
+        if (await h.describe()).run_id != before:
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{h.id} did not continue as new")
+
+
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
@@ -583,6 +646,8 @@ SCENARIOS: list[Scenario] = [
     review_moved_and_held,
     review_actions_done,
     system_check,
+    ticket_carried,
+    complaint_carried,
     *account_history_scenarios.SCENARIOS,
 ]
 
@@ -639,6 +704,7 @@ async def record(directory: Path = HISTORIES, only: list[str] | None = None) -> 
 
 
 async def main() -> int:
+    # `... record_histories ticket_carried` records that scenario only, leaving the rest alone.
     for path in await record(only=sys.argv[1:] or None):
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0

@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.references import new_reference
 from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
 from outbound.signing import new_secret
+from sla import PolicySnapshot, get_policy
 from sla.ticket import TicketType
 from tests.waiting import eventually  # noqa: F401 - the tests import it from here
 from workflows.ticket import TicketWorkflow
@@ -87,6 +88,7 @@ async def open_ticket(
         received_at=received_at,
         opened_by="Sam Agent",
         fingerprint=fingerprint,
+        terms=PolicySnapshot.of(get_policy(account.policy)),  # as the API logs one
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
