@@ -31,6 +31,7 @@ from settings import Settings
 from sla.complaint import ComplaintSla
 from sla.regimes import get_regime, jurisdiction_calendar
 from sla.ticket import ClockState, TicketStatus
+from tests.conftest import TEST_CONVERTER
 from tests.workflows.complaints import complaint_row, letters, log_complaint
 from tests.workflows.tickets import (
     LONDON,
@@ -138,7 +139,7 @@ async def replays(handle: WorkflowHandle) -> None:
     history = await eventually(settled)
     assert history is not None, "the run's workflow task did not complete"
     async with asyncio.timeout(60):
-        result = await build_replayer().replay_workflow(history)
+        result = await build_replayer(TEST_CONVERTER).replay_workflow(history)
     assert result.replay_failure is None
 
 
