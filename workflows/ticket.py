@@ -124,12 +124,16 @@ class TicketWorkflow:
         while True:
             async with self._lock:
                 await self._act_on_clocks()
-            if self._sla.finished:
+            # Events a save could not write yet (the database away) are not dropped by
+            # ending or continuing as new: the run waits for the save that writes them.
+            if self._sla.finished and not self._journal.resave:
                 await self._side_jobs.drain()
                 if self._sla.finished:  # no handler changed that while draining
                     break
                 continue
-            if self._roll_over or workflow.info().is_continue_as_new_suggested():
+            if not self._journal.resave and (
+                self._roll_over or workflow.info().is_continue_as_new_suggested()
+            ):
                 await self._side_jobs.drain()
                 workflow.continue_as_new(self._carry_over())
             self._changed = False
