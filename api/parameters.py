@@ -78,7 +78,7 @@ def _int_problem(raw: str) -> str | None:
     except ValueError:
         return None  # not a number at all: the route's own validation says so
     if abs(number) > MAX_INTEGER:
-        return f"is too large: no record has a number beyond {MAX_INTEGER}"
+        return f"is out of range: no record has a number beyond ±{MAX_INTEGER}"
     return None
 
 
