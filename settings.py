@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     def admin_key_file(self) -> Path:
         return self.data_dir / "admin-api-key"
 
+    # Failed authentications a client address may make in a minute before it is answered 429
+    # for a while; 0 turns the limit off (a load test or a fuzzer behind one address).
+    auth_failure_limit: int = Field(10, ge=0, validation_alias="PLEDGE_AUTH_FAILURE_LIMIT")
+
     # -- outbound calls and confidential payloads ------------------------------------------
     # False: no webhook is sent (the notice's e-mails still are); the API says so when one is set.
     webhooks_enabled: bool = Field(True, validation_alias="PLEDGE_WEBHOOKS_ENABLED")

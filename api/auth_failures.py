@@ -1,6 +1,7 @@
 """Failed authentication, counted per client so that guessing keys or feed tokens is slow.
 
-In memory, per API process: a client address that fails `limit` times within `window` seconds
+In memory, per API process: a client address that fails `limit` times (PLEDGE_AUTH_FAILURE_LIMIT,
+10 by default) within `window` seconds
 is refused with 429 (and Retry-After) until the oldest of those failures leaves the window.
 The table is bounded: past `max_clients` addresses the one that failed longest ago is dropped,
 so a flood of addresses costs memory once, not without end.
@@ -73,17 +74,22 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _limiter(request: Request) -> FailureLimiter:
+def _limiter(request: Request) -> FailureLimiter | None:
+    """The app's limiter, or None where PLEDGE_AUTH_FAILURE_LIMIT is 0 (limiting is off)."""
+    limit = request.app.state.settings.auth_failure_limit
+    if limit == 0:
+        return None
     # One per app, made on first use (no await in between, so no two are made).
     limiter = getattr(request.app.state, "auth_failures", None)
     if limiter is None:
-        limiter = request.app.state.auth_failures = FailureLimiter()
+        limiter = request.app.state.auth_failures = FailureLimiter(limit)
     return limiter
 
 
 def refuse_if_throttled(request: Request) -> None:
     """429 for a client that failed too often lately, before its credentials are even read."""
-    wait = _limiter(request).retry_after(_client(request))
+    limiter = _limiter(request)
+    wait = limiter.retry_after(_client(request)) if limiter is not None else None
     if wait is not None:
         raise TooManyRequests(
             f"Too many failed attempts to authenticate from {_client(request)}; "
@@ -93,4 +99,5 @@ def refuse_if_throttled(request: Request) -> None:
 
 
 def record_failure(request: Request) -> None:
-    _limiter(request).failed(_client(request))
+    if (limiter := _limiter(request)) is not None:
+        limiter.failed(_client(request))

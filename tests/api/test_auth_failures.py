@@ -81,3 +81,27 @@ def test_the_table_of_clients_is_bounded() -> None:
     clock.now += 61
     limiter.failed("192.0.2.1")
     assert limiter.retry_after("10.0.3.231") is None
+
+
+def _with_limit(app: FastAPI, limit: int) -> None:
+    # As PLEDGE_AUTH_FAILURE_LIMIT would set it; the limiter is made on the first request.
+    app.state.settings = app.state.settings.model_copy(update={"auth_failure_limit": limit})
+
+
+async def test_the_limit_is_a_setting(app: FastAPI) -> None:
+    _with_limit(app, 3)
+    async with client_at(app, "127.0.0.10") as guesser:
+        for _ in range(3):
+            assert (await guesser.get("/complaints/feed/guess.ics")).status_code == 401
+        assert (await guesser.get("/complaints/feed/guess.ics")).status_code == 429
+
+
+async def test_a_limit_of_zero_turns_limiting_off(app: FastAPI, session: AsyncSession) -> None:
+    _with_limit(app, 0)
+    good = await bearer(session, Role.AGENT)
+    async with client_at(app, "127.0.0.11") as guesser:
+        for _ in range(3 * LIMIT):
+            assert (
+                await guesser.get("/me", headers={"Authorization": "Bearer x"})
+            ).status_code == 401
+        assert (await guesser.get("/me", headers=good)).status_code == 200
