@@ -64,9 +64,16 @@ with workflow.unsafe.imports_passed_through():
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
-# A database that stays down past these (about 8 minutes) costs a recorded failure, not the
-# lock the clocks need; data it refuses fails at once (activities.failures).
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=20)
+# A save is tried for about half a minute (a database restarting), under the lock the clocks
+# need; a database away longer costs a recorded failure, and the events wait for the resave
+# below. Data the database refuses fails at once (activities.failures). Backing off stays
+# under the SDK's local retry threshold, so no timer is added to the history.
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=4,
+)
 # A save that failed for want of a database is tried again this soon, whatever else happens.
 RESAVE_AFTER = timedelta(minutes=10)
 NOTIFY_TIMEOUT = timedelta(minutes=2)

@@ -6,7 +6,7 @@ server keeps running; the test reads through its own connection). PostgreSQL onl
 no server to lose, and its outage (a held write lock) is tested in tests/api.
 
 Slow by nature: with the database away a save spends its bounded local retries (RECORD_RETRY,
-about 7.5 minutes of real back-off the time-skipping server cannot skip) before the events go
+about half a minute of real back-off the time-skipping server cannot skip) before the events go
 back to the journal, and an update's save is followed by the clocks' resave and then the run
 loop's. The three cases run side by side so the outage is paid for once.
 """
