@@ -141,6 +141,23 @@ async def _guarded(job: Awaitable[Any], on_failure: OnFailure) -> Any:
         return None
 
 
+# Notices awaited in line (invitations, reminders, chasers, packs): retried for hours, not for
+# ever, so one that cannot be delivered is recorded and the workflow's other dates go on.
+NOTICE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+
+
+async def delivered_or_recorded(
+    job: Awaitable[Any], key: str, *, subject: str, what: str, policy: RetryPolicy = NOTICE_RETRY
+) -> bool:
+    """Await a notice; when its retries are spent, record the failure and answer False."""
+    try:
+        await job
+    except FailureError as exc:
+        await record_failure(key, kind="notice", subject=subject, what=what, exc=exc, policy=policy)
+        return False
+    return True
+
+
 def describe(exc: BaseException, policy: RetryPolicy | None = None) -> tuple[str, int | None]:
     """The error as a person reads it (the innermost cause), and how many attempts were made
     when that is known."""

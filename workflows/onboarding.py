@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.objectives import ObjectiveActivities
     from sla.objectives import deadline, reached, reminder_at
     from workflows.errors import IDEMPOTENCY_MISMATCH
+    from workflows.journal import NOTICE_RETRY, delivered_or_recorded
     from workflows.onboarding_messages import (
         CarriedObjective,
         CarriedReading,
@@ -208,10 +209,16 @@ class OnboardingWorkflow:
                 )
             elif not tracked.reminded and now >= reminder_at(self._calendar, spec.due_on):
                 tracked.reminded = True
-                await workflow.execute_activity_method(
-                    ObjectiveActivities.remind_objective_owner,
-                    spec.objective_id,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                await delivered_or_recorded(
+                    workflow.execute_activity_method(
+                        ObjectiveActivities.remind_objective_owner,
+                        spec.objective_id,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=NOTICE_RETRY,
+                    ),
+                    f"reminder-{spec.objective_id}",
+                    subject=f"objective {spec.objective_id}",
+                    what="the objective's reminder",
                 )
 
     def _nothing_to_keep(self) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import sla
@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.reviews import ReviewActivities
     from sla.reviews import is_working_day, pack_due
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.journal import delivered_or_recorded, record_failure
     from workflows.report_messages import (
         ReportRequest,
         Reschedule,
@@ -36,6 +37,9 @@ with workflow.unsafe.imports_passed_through():
 TIMEOUT = timedelta(minutes=5)
 SEND_HEARTBEAT = timedelta(seconds=30)
 SEND_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=30)
+# A pack that cannot be made (a template error after a bad deploy) is retried for about half an
+# hour, then recorded; the meeting does not wait for it.
+RENDER_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=12)
 # Runs from before this patch replay as they ran: no lock, no wait for handlers at the end.
 LOCKED = "review-handlers-locked"
 
@@ -231,12 +235,18 @@ class ReviewWorkflow:
         )
 
     async def _invite(self) -> None:
-        await workflow.execute_activity_method(
-            ReviewActivities.send_invite,
-            self._review_id,
-            start_to_close_timeout=TIMEOUT,
-            heartbeat_timeout=SEND_HEARTBEAT,
-            retry_policy=SEND_RETRY,
+        await delivered_or_recorded(
+            workflow.execute_activity_method(
+                ReviewActivities.send_invite,
+                self._review_id,
+                start_to_close_timeout=TIMEOUT,
+                heartbeat_timeout=SEND_HEARTBEAT,
+                retry_policy=SEND_RETRY,
+            ),
+            f"invite-{self._sequence}",
+            subject=f"review {self._review_id}",
+            what="the review invitation",
+            policy=SEND_RETRY,
         )
 
     async def _pack(self) -> None:
@@ -251,15 +261,34 @@ class ReviewWorkflow:
             key=f"{workflow.info().workflow_id}-pack-{packing_for.isoformat()}",
             requested_by="Pledge (review pack)",
         )
-        self._pack_report_id = await workflow.execute_activity_method(
-            ReviewActivities.render_pack, args=[request, content], start_to_close_timeout=TIMEOUT
-        )
-        if content.recipients:
-            await workflow.execute_activity_method(
-                ReportActivities.send_report,
-                args=[self._pack_report_id, content.recipients],
+        try:
+            self._pack_report_id = await workflow.execute_activity_method(
+                ReviewActivities.render_pack,
+                args=[request, content],
                 start_to_close_timeout=TIMEOUT,
-                heartbeat_timeout=SEND_HEARTBEAT,
-                retry_policy=SEND_RETRY,
+                retry_policy=RENDER_RETRY,
+            )
+        except ActivityError as exc:
+            # Recorded, and not tried again for this date: the review itself goes ahead.
+            await record_failure(
+                f"pack-{packing_for.isoformat()}", kind="report",
+                subject=f"review {self._review_id}", what="the review pack", exc=exc,
+                policy=RENDER_RETRY,
+            )  # fmt: skip
+            self._packed_for = packing_for
+            return
+        if content.recipients:
+            await delivered_or_recorded(
+                workflow.execute_activity_method(
+                    ReportActivities.send_report,
+                    args=[self._pack_report_id, content.recipients],
+                    start_to_close_timeout=TIMEOUT,
+                    heartbeat_timeout=SEND_HEARTBEAT,
+                    retry_policy=SEND_RETRY,
+                ),
+                f"pack-sent-{packing_for.isoformat()}",
+                subject=f"review {self._review_id}",
+                what="the review pack's e-mail",
+                policy=SEND_RETRY,
             )
         self._packed_for = packing_for

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.reviews import ReviewActionActivities
     from sla.reviews import action_overdue_at, action_reminder_at
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.journal import NOTICE_RETRY, delivered_or_recorded
     from workflows.report_messages import ActionsStart, TrackedAction
     from workflows.review_messages import (
         ActionDone,
@@ -158,9 +159,13 @@ class ReviewActionsWorkflow:
                     await workflow.wait_condition(lambda: self._changed)
 
     async def _chase(self, action_id: int, kind: str) -> None:
-        await workflow.execute_activity_method(
-            ReviewActionActivities.chase_action, args=[action_id, kind],
-            start_to_close_timeout=TIMEOUT,
+        await delivered_or_recorded(
+            workflow.execute_activity_method(
+                ReviewActionActivities.chase_action, args=[action_id, kind],
+                start_to_close_timeout=TIMEOUT, retry_policy=NOTICE_RETRY,
+            ),
+            f"chase-{action_id}-{kind}", subject=f"review action {action_id}",
+            what=f"the action's {kind} chaser",
         )  # fmt: skip
 
     # ------------------------------------------------------------------ continue-as-new

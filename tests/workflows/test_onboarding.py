@@ -8,19 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.testing import WorkflowEnvironment
 
 import sla
 from activities.deps import ActivityDeps
-from db.models import AccountPlan, Objective
+from db.models import AccountPlan, Failure, Objective
 from settings import Settings
 from sla.objectives import deadline, reminder_at
-from tests.conftest import Inbox
+from tests.conftest import Inbox, free_port
 from tests.workflows.tickets import eventually, make_account
 from worker import build_worker
+from workflows.journal import NOTICE_RETRY
 from workflows.onboarding import OnboardingWorkflow, workflow_id
 from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
 
@@ -149,3 +150,37 @@ async def test_a_reading_after_the_date_does_not_achieve_it(
     await skip_to(env, deadline(calendar, due) + timedelta(seconds=1))
     await handle.result()
     assert (await status_of(engine, objective)).status == "missed"
+
+
+async def test_a_reminder_nobody_can_receive_is_recorded_and_the_objective_still_decided(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+) -> None:
+    env = time_skipping_env
+    # A loopback port nothing listens on: every attempt to send the reminder is refused.
+    unreachable = settings.model_copy(update={"smtp_port": free_port()})
+    deps = ActivityDeps.create(unreachable, "test-worker", engine, sync_engine)
+    account, _ = await make_account(engine, "e-shot")
+    calendar = sla.get_policy("e-shot").calendar()
+    due = (await env.get_current_time()).date() + timedelta(days=30)
+    with ThreadPoolExecutor(4) as executor:
+        async with build_worker(env.client, deps, executor):
+            objective = await add(env, engine, unreachable, account.id, "NPS", "nps", 40, due)
+            handle = env.client.get_workflow_handle_for(
+                OnboardingWorkflow.run, workflow_id(account.id)
+            )
+            # The reminder's retries (hours of back-off) pass in skipped time; the date after.
+            await skip_to(env, deadline(calendar, due) + timedelta(seconds=1))
+            await handle.result()
+
+    assert (await status_of(engine, objective)).status == "missed"
+    async with AsyncSession(engine) as session:
+        [failure] = await session.scalars(
+            select(Failure).where(Failure.workflow_id == workflow_id(account.id))
+        )
+    assert (failure.kind, failure.what) == ("notice", "the objective's reminder")
+    assert failure.subject == f"objective {objective}"
+    assert failure.attempts == NOTICE_RETRY.maximum_attempts
+    assert "refused" in failure.error.lower() or "connect" in failure.error.lower()
