@@ -7,17 +7,18 @@ import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
 import sla
 from activities.deps import ActivityDeps
-from db.models import Account, Report, Review, ReviewAction
+from db.models import Account, Failure, Report, Review, ReviewAction
 from settings import Settings
 from sla.periods import at_local, local_date, next_monthly_run, working_day_after
 from sla.reviews import (
@@ -28,6 +29,7 @@ from sla.reviews import (
     proposed_time,
 )
 from tests.conftest import Inbox
+from tests.workflows.test_failures import templates_without
 from tests.workflows.tickets import eventually, make_account
 from worker import build_worker
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
@@ -39,7 +41,7 @@ from workflows.report_messages import (
     ReviewStart,
     TrackedAction,
 )
-from workflows.review import ReviewWorkflow
+from workflows.review import RENDER_RETRY, ReviewWorkflow
 from workflows.review_actions import ReviewActionsWorkflow
 
 
@@ -275,3 +277,41 @@ async def test_agreed_actions_are_chased_until_done(
                 and "overdue" in m["Subject"]]  # fmt: skip
     await handle.signal(ReviewActionsWorkflow.done, ids[1])
     assert await handle.result() == 2
+
+
+async def test_a_pack_that_cannot_be_made_is_recorded_and_the_review_is_still_held(
+    time_skipping_env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    sync_engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    env = time_skipping_env
+    broken = settings.model_copy(
+        update={"templates_dir": templates_without(tmp_path, "reports/review_pack.html")}
+    )
+    deps = ActivityDeps.create(broken, "test-worker", engine, sync_engine)
+    account, _, _ = await enterprise_account(engine)
+    calendar = sla.get_policy("essensys").calendar()
+    starts_at = proposed_time(calendar, await env.get_current_time())
+    review_id = await new_review(engine, account.id, starts_at)
+    with ThreadPoolExecutor(4) as executor:
+        async with build_worker(env.client, deps, executor):
+            handle = await env.client.start_workflow(
+                ReviewWorkflow.run,
+                ReviewStart(review_id=review_id, account_id=account.id, policy="essensys",
+                            calendar=None, starts_at=starts_at, duration_minutes=60),
+                id=f"review-test-{review_id}", task_queue=broken.temporal_task_queue,
+            )  # fmt: skip
+            # The pack's bounded retries pass in skipped time; the meeting goes ahead.
+            await skip_to(env, starts_at + timedelta(minutes=61))
+            assert await handle.result() == "held"
+
+    assert await _pack(engine, review_id) is None
+    async with AsyncSession(engine) as session:
+        [failure] = await session.scalars(
+            select(Failure).where(Failure.workflow_id == f"review-test-{review_id}")
+        )
+    assert (failure.kind, failure.what) == ("report", "the review pack")
+    assert failure.attempts == RENDER_RETRY.maximum_attempts
+    assert "review_pack.html" in failure.error
