@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from settings import ROOT
+from tests import readme_examples
 from tests.conftest import dev_server_address, free_port
 from workflows.connection import DATA_CONVERTER
 
@@ -186,6 +187,8 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     temporal = f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}"
     assert await _system_checks(temporal) == 1
     _the_ui_decodes_payloads_through_the_api(tmp_path / ".data", env, first)
+    examples = readme_examples.run(first.api, tmp_path, env)
+    assert examples.returncode == 0, (examples.stdout[-4000:], examples.stderr[-4000:])
 
     assert first.stop() == 0
     assert "pledge: stopped" in first.text()
