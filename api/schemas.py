@@ -251,7 +251,7 @@ class AccountCreate(Strict):
     policy: str = Field(
         description="The key of an SLA policy (GET /policies)", examples=["spotler"]
     )
-    edition: Edition = Field(Edition.STANDARD, description="enterprise or standard")
+    edition: Edition = Field(Edition.STANDARD, description="enterprise or standard, as the policy sells them (GET /policies/{key}: account_services.editions; e-shot sells standard only)")
     calendar: str | None = Field(
         None,
         description="The policy calendar (region) the account's clocks count in, e.g. us-pacific "
@@ -476,8 +476,18 @@ class CloseRequest(Strict):
 
 class ReleaseCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["4.12.1"])
-    kind: Literal["hotfix", "maintenance"]
-    planned_for: CountableDate
+    policy: str = Field(
+        description="The product it ships for: the key of an SLA policy (GET /policies). Only "
+        "that policy's tickets can be linked to it, and only its customers hear when it ships.",
+        examples=["e-shot"],
+    )
+    kind: Literal["hotfix", "maintenance"] = Field(
+        description="hotfix meets the targets promising a hot fix release, maintenance those "
+        "promising a maintenance release"
+    )
+    planned_for: CountableDate = Field(
+        description="The day it is planned for, today or later in the policy's own time zone"
+    )
     notes: str = Field("", max_length=20_000)
 
 
@@ -488,6 +498,10 @@ class ReleaseLink(Strict):
 class ReleaseOut(BaseModel):
     id: str
     name: str
+    policy: str | None = Field(
+        description="The policy (product) it ships for; null only for a release planned "
+        "before releases named one and never linked to a ticket"
+    )
     kind: str
     planned_for: date
     notes: str

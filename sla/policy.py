@@ -595,6 +595,10 @@ class Policy(_Model):
         self.priority(key)
         return list(self.priorities).index(key)
 
+    def editions(self) -> list[str]:
+        """The editions this policy sells: those its account services table lists."""
+        return list((self.account_services or DEFAULT_ACCOUNT_SERVICES).editions)
+
     def entitlements(self, edition: str) -> Entitlements:
         """What an account on this edition gets; an edition the policy does not name gets its
         default edition's (e-shot gives every subscription the same services)."""

@@ -514,7 +514,7 @@ class TicketWorkflow:
         async with self._lock:
             if shipped.release_id not in self._sla.releases:
                 return
-            met = self._sla.release_shipped(shipped.release_id, shipped.at)
+            met = self._sla.release_shipped(shipped.release_id, shipped.at, shipped.kind)
             event_id = self._journal.add(
                 "release_shipped",
                 "pledge",

@@ -283,6 +283,9 @@ class Shipped(BaseModel):
     release_id: str
     release_name: str
     at: datetime
+    # hotfix or maintenance: which release targets it meets. None from a release workflow
+    # that predates it, which met them all.
+    kind: str | None = None
 
 
 class Opened(BaseModel):
