@@ -709,6 +709,7 @@ class TicketWorkflow:
                 state=t.clock_state(name),
                 remaining_seconds=left.total_seconds() if left is not None else None,
                 met_at=c.met_at,
+                calendar=c.calendar,
             )
         return TicketView(
             reference=self._opening.reference,

@@ -216,6 +216,7 @@ class ClockView(BaseModel):
     state: ClockState
     remaining_seconds: float | None
     met_at: datetime | None
+    calendar: str | None = None  # the policy calendar it counts on, to word the time left
 
 
 class TicketView(BaseModel):

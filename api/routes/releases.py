@@ -11,8 +11,8 @@ from sqlalchemy import select
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.tickets import ReleaseRecord
 import sla
+from activities.tickets import ReleaseRecord
 from api.auth import Agent, Staff
 from api.deps import AppSettings, Session, Temporal
 from api.errors import Conflict, InvalidInput, NotFound, responses
