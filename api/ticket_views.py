@@ -43,13 +43,15 @@ def _words(
         return None
     try:
         cal = policy.calendar(calendar)
-    except sla.UnknownCalendar:  # a calendar the preset has since dropped: say it plainly
+        if state == ClockState.PAUSED:
+            return describe_paused(cal, unit, now, timedelta(seconds=remaining))
+        if due is None:
+            return None
+        return describe_left(cal, unit, now, due)
+    except (sla.UnknownCalendar, ValueError):
+        # A calendar the preset has since dropped, or a due at the edge of the years the
+        # engine counts: the plain duration, which the due beside it makes exact.
         return duration(remaining)
-    if state == ClockState.PAUSED:
-        return describe_paused(cal, unit, now, timedelta(seconds=remaining))
-    if due is None:
-        return None
-    return describe_left(cal, unit, now, due)
 
 
 def _clock_out(  # type: ignore[no-untyped-def]

@@ -37,7 +37,10 @@ def working_days_left(calendar: Calendar, now: datetime, due: datetime) -> tuple
     days = 0
     mark = now
     while days < _MAX_DAYS:
-        step = calendar.add_working_days(now, days + 1)
+        try:
+            step = calendar.add_working_days(now, days + 1)
+        except ValueError:  # past the years the calendar counts: the due is nearer than that
+            break
         if step > due:
             break
         days, mark = days + 1, step

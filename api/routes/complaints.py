@@ -309,7 +309,7 @@ def _left(
         return None
     try:
         return complaint_clock_left(regime, jurisdiction, clock, datetime.now(UTC), due)
-    except SlaLookupError:  # a regime or jurisdiction since retired: the due still says it
+    except (SlaLookupError, ValueError):  # a retired regime, an uncountable year: see `due`
         return None
 
 
