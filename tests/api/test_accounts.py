@@ -126,8 +126,9 @@ async def test_an_edition_the_policy_does_not_sell_cannot_be_patched_in(
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "body.edition"
-    assert "policy 'e-shot' offers no enterprise edition; it offers: standard" in (
-        refused.json()["detail"]
+    assert (
+        "policy 'e-shot' offers no enterprise edition; it offers: standard"
+        in (refused.json()["detail"])
     )
     # Other changes to the account still go through.
     renamed = await client.patch(
