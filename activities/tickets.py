@@ -104,6 +104,7 @@ class ReleaseRecord(BaseModel):
     id: str
     name: str
     kind: str
+    policy: str | None = None  # None only for releases planned before they named a product
     planned_for: date
     notes: str
     shipped_at: datetime | None

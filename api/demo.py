@@ -22,7 +22,7 @@ ACCOUNTS: list[dict[str, Any]] = [
     {
         "name": "Northwind Marketing",
         "policy": "e-shot",
-        "edition": "enterprise",
+        "edition": "standard",  # e-shot sells one subscription, with every account service
         "account_manager_name": "Priya Shah",
         "account_manager_email": "priya.shah@pledge.example.com",
         "contacts": [
@@ -165,7 +165,13 @@ async def _tickets(
         client,
         "POST",
         "/releases",
-        {"name": "7.3", "kind": "maintenance", "planned_for": planned, "notes": "Editor fixes."},
+        {
+            "name": "7.3",
+            "policy": "e-shot",
+            "kind": "maintenance",
+            "planned_for": planned,
+            "notes": "Editor fixes.",
+        },
     )
     await _call(
         client, "POST", f"/releases/{release['id']}/tickets", {"references": [release_ticket]}

@@ -251,7 +251,11 @@ class AccountCreate(Strict):
     policy: str = Field(
         description="The key of an SLA policy (GET /policies)", examples=["spotler"]
     )
-    edition: Edition = Field(Edition.STANDARD, description="enterprise or standard")
+    edition: Edition = Field(
+        Edition.STANDARD,
+        description="enterprise or standard, as the policy sells them (GET /policies/{key}, "
+        "account_services.editions): e-shot and Spotler sell standard only",
+    )
     calendar: str | None = Field(
         None,
         description="The policy calendar (region) the account's clocks count in, e.g. us-pacific "
@@ -342,14 +346,24 @@ class AccountDetail(AccountOut):
 
 # -- tickets ---------------------------------------------------------------------------------
 
-Channel = Literal["chat", "email", "phone", "web", "monitor"]
+Channel = Literal["chat", "email", "phone", "web", "monitor", "emergency"]
 
 
 class TicketCreate(Strict):
     account_id: Id
     subject: str = Field(min_length=1, max_length=300)
     description: str = Field(min_length=1, max_length=20_000)
-    channel: Channel
+    channel: Channel = Field(
+        description="chat, email, phone, web, monitor, or emergency: the policy's emergency "
+        "line (e-shot's 24/7 emergency support), whose tickets count on its emergency calendar"
+    )
+    calendar: str | None = Field(
+        None,
+        description="Staff only: the policy calendar to count this ticket's deadlines on, e.g. "
+        "e-shot's `emergency` (24/7) for an emergency out of hours; default the account's "
+        "(GET /policies/{key}: calendars)",
+        examples=["emergency"],
+    )
     priority: str | None = Field(
         None,
         description="A priority key of the account's policy. Where the policy triages by "
@@ -374,7 +388,12 @@ class ClockOut(BaseModel):
     remaining_seconds: float | None = Field(
         description="Clock time left (business time for business units); frozen while paused"
     )
-    remaining: str | None = Field(description="The same, for people: '3h 20m'")
+    remaining: str | None = Field(
+        description="The time left for people, in the unit the clock counts in: '2 working "
+        "days', '1 working day and 3 h of business time', '3 h 20 min of business time', "
+        "'3 h 20 min' (elapsed hours), 'overdue'; business time is never written as 24-hour "
+        "days. `due` beside it is the plain instant."
+    )
     met_at: Instant | None = None
 
 
@@ -391,6 +410,9 @@ class TicketOut(BaseModel):
     channel: str
     type: TicketType
     policy: str
+    calendar: str = Field(
+        description="The policy calendar its deadlines count on (e-shot's emergency is 24/7)"
+    )
     priority: str
     status: TicketStatus
     line: int
@@ -476,8 +498,18 @@ class CloseRequest(Strict):
 
 class ReleaseCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["4.12.1"])
-    kind: Literal["hotfix", "maintenance"]
-    planned_for: CountableDate
+    policy: str = Field(
+        description="The product it ships for: the key of an SLA policy (GET /policies). Only "
+        "that policy's tickets can be linked to it, and only its customers hear when it ships.",
+        examples=["e-shot"],
+    )
+    kind: Literal["hotfix", "maintenance"] = Field(
+        description="hotfix meets the targets promising a hot fix release, maintenance those "
+        "promising a maintenance release"
+    )
+    planned_for: CountableDate = Field(
+        description="The day it is planned for, today or later in the policy's own time zone"
+    )
     notes: str = Field("", max_length=20_000)
 
 
@@ -488,6 +520,10 @@ class ReleaseLink(Strict):
 class ReleaseOut(BaseModel):
     id: str
     name: str
+    policy: str | None = Field(
+        description="The policy (product) it ships for; null only for a release planned "
+        "before releases named one and never linked to a ticket"
+    )
     kind: str
     planned_for: date
     notes: str
@@ -533,6 +569,12 @@ class ComplaintClockOut(BaseModel):
     due: Instant
     state: Literal["running", "met", "breached"]
     met_at: Instant | None
+    remaining: str | None = Field(
+        None,
+        description="While running, the time left in the unit the deadline counts in: "
+        "'5 working days after today', 'until the end of today', or calendar time for a "
+        "deadline in weeks (FCA); 'overdue' once past `due`",
+    )
 
 
 class ExtensionOut(BaseModel):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sla
 from api.schemas import ClockOut, EventOut, Person, TicketDetail, TicketOut
 from db.models import Ticket, TicketClock
 from reports.dates import duration
 from sla.ticket import ClockState
+from sla.time_left import describe_left, describe_paused, unit_of
 from sla.units import Clock
 from workflows.ticket_messages import TicketView
 
@@ -26,13 +27,42 @@ def _remaining(clock: TicketClock, policy: sla.Policy, now: datetime) -> float |
     return left.total_seconds()
 
 
-def _clock_out(target: str, due, state, remaining: float | None, met_at) -> ClockOut:  # type: ignore[no-untyped-def]
+def _words(
+    policy: sla.Policy,
+    calendar: str | None,
+    target: str,
+    due: datetime | None,
+    state: str,
+    remaining: float | None,
+    now: datetime,
+) -> str | None:
+    """The time left in the unit the clock counts in ('2 working days', '3 h of business
+    time'); None when nothing is left to count."""
+    unit = unit_of(target)
+    if unit is None or remaining is None:
+        return None
+    try:
+        cal = policy.calendar(calendar)
+        if state == ClockState.PAUSED:
+            return describe_paused(cal, unit, now, timedelta(seconds=remaining))
+        if due is None:
+            return None
+        return describe_left(cal, unit, now, due)
+    except (sla.UnknownCalendar, ValueError):
+        # A calendar the preset has since dropped, or a due at the edge of the years the
+        # engine counts: the plain duration, which the due beside it makes exact.
+        return duration(remaining)
+
+
+def _clock_out(  # type: ignore[no-untyped-def]
+    target: str, due, state, remaining: float | None, met_at, words: str | None
+) -> ClockOut:
     return ClockOut(
         target=target,
         due=due,
         state=state,
         remaining_seconds=remaining,
-        remaining=duration(remaining) if remaining is not None else None,
+        remaining=words,
         met_at=met_at,
     )
 
@@ -43,12 +73,16 @@ def clocks_from_rows(
     policy = sla.get_policy(ticket.policy)
     now = now or datetime.now(UTC)
     order = {"first_response": 0, "resolution": 1}
-    return {
-        row.name: _clock_out(
-            row.target, row.due, row.state, _remaining(row, policy, now), row.met_at
-        )
-        for row in sorted(rows, key=lambda r: (order.get(r.name, 2), r.name))
-    }
+    clocks = {}
+    for row in sorted(rows, key=lambda r: (order.get(r.name, 2), r.name)):
+        left = _remaining(row, policy, now)
+        words = _words(policy, row.calendar, row.target, row.due, row.state, left, now)
+        clocks[row.name] = _clock_out(row.target, row.due, row.state, left, row.met_at, words)
+    return clocks
+
+
+def _calendar_key(policy: str, calendar: str | None) -> str:
+    return calendar or sla.get_policy(policy).default_calendar
 
 
 def _assignee(name: str | None, email: str | None) -> Person | None:
@@ -64,6 +98,7 @@ def ticket_out(ticket: Ticket, clocks: Sequence[TicketClock]) -> TicketOut:
         channel=ticket.channel,
         type=ticket.type,  # type: ignore[arg-type]
         policy=ticket.policy,
+        calendar=_calendar_key(ticket.policy, ticket.calendar),
         priority=ticket.priority,
         status=ticket.status,  # type: ignore[arg-type]
         line=ticket.line,
@@ -103,8 +138,10 @@ def ticket_from_view(
     subject: str,
     channel: str,
     policy: str,
+    calendar: str | None,
 ) -> TicketOut:
     """The answer to an action: the workflow's view, with the facts it does not carry."""
+    rules, now = sla.get_policy(policy), datetime.now(UTC)
     return TicketOut(
         reference=view.reference,
         type=view.type,
@@ -118,7 +155,14 @@ def ticket_from_view(
         next_due=view.next_due,
         breached=view.breached,
         clocks={
-            name: _clock_out(c.target, c.due, c.state, c.remaining_seconds, c.met_at)
+            name: _clock_out(
+                c.target,
+                c.due,
+                c.state,
+                c.remaining_seconds,
+                c.met_at,
+                _words(rules, c.calendar, c.target, c.due, c.state, c.remaining_seconds, now),
+            )
             for name, c in view.clocks.items()
         },
         account_id=account_id,
@@ -126,5 +170,6 @@ def ticket_from_view(
         subject=subject,
         channel=channel,
         policy=policy,
+        calendar=_calendar_key(policy, calendar),
         routed_to=view.type.route_to,
     )

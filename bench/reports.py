@@ -6,7 +6,7 @@ each, and for essensys a customer success manager, who gets the report too) and 
 their incidents: 5-40 a month per account, priorities weighted to the less urgent, each ticket's
 life (first response, waiting on the customer, resolution, closing, a linked release shipping)
 played at plausible times through the real clock state machine (sla.ticket), breaches
-included, so rows and clocks are what the workflows would have written. Global releases ship
+included, so rows and clocks are what the workflows would have written. e-shot releases ship
 through those months and some accounts have a complaint. Then it measures:
 
   ceiling      WeasyPrint alone: the HTML the monthly report of a median account produces (its
@@ -181,8 +181,8 @@ TICKET_COLUMNS = [
 ]  # fmt: skip
 CLOCK_COLUMNS = ["ticket_id", "name", "kind", "clock", "calendar", "target", "due", "state",
                  "met_at", "breached_due", "paused_remaining_seconds"]  # fmt: skip
-RELEASE_COLUMNS = ["id", "name", "kind", "planned_for", "notes", "shipped_at", "created_by",
-                   "created_at"]  # fmt: skip
+RELEASE_COLUMNS = ["id", "name", "policy", "kind", "planned_for", "notes", "shipped_at",
+                   "created_by", "created_at"]  # fmt: skip
 RELEASE_TICKET_COLUMNS = ["release_id", "ticket_id", "linked_at"]
 COMPLAINT_COLUMNS = [
     "reference", "account_id", "complainant_name", "complainant_email", "complainant_address",
@@ -266,7 +266,11 @@ def _release_row(rng: random.Random, release: ReleaseShip) -> tuple[Any, ...]:
         ]
     )
     created = (shipped or datetime.now(UTC)) - timedelta(days=rng.uniform(5, 20))
-    return (release.id, name, release.kind, planned, notes, shipped, "Release manager", created)
+    # e-shot's: the only seed whose targets wait for releases, so the only tickets linked.
+    return (
+        release.id, name, "e-shot", release.kind, planned, notes, shipped, "Release manager",
+        created,
+    )  # fmt: skip
 
 
 class _TicketLife:

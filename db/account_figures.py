@@ -99,7 +99,11 @@ async def account_month(
                 )
                 .outerjoin(ReleaseTicket, ReleaseTicket.release_id == Release.id)
                 .outerjoin(Ticket, (Ticket.id == ReleaseTicket.ticket_id) & mine)
-                .where(Release.shipped_at >= start, Release.shipped_at < end)
+                .where(
+                    Release.policy == policy,  # only the account's product's releases
+                    Release.shipped_at >= start,
+                    Release.shipped_at < end,
+                )
                 .group_by(Release.id, Release.name, Release.kind, Release.shipped_at, Release.notes)
                 .order_by(Release.shipped_at)
             )  # fmt: skip

@@ -230,6 +230,9 @@ class Release(Base):
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The product it ships for; NULL only for a release planned before releases named one and
+    # never linked (migration 0014 takes the others' from their tickets).
+    policy: Mapped[str | None] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     planned_for: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -447,6 +447,8 @@ class EmergencySupport(_Model):
     """Out-of-hours emergency cover."""
 
     calendar: str
+    # Tickets arriving by these channels (an emergency line) count on `calendar` from the start.
+    channels: list[str] = []
     description: str = ""
     note: str = ""
 
@@ -595,6 +597,10 @@ class Policy(_Model):
         self.priority(key)
         return list(self.priorities).index(key)
 
+    def editions(self) -> list[str]:
+        """The editions this policy sells: those its account services table lists."""
+        return list((self.account_services or DEFAULT_ACCOUNT_SERVICES).editions)
+
     def entitlements(self, edition: str) -> Entitlements:
         """What an account on this edition gets; an edition the policy does not name gets its
         default edition's (e-shot gives every subscription the same services)."""
@@ -616,6 +622,23 @@ class Policy(_Model):
                 )
             cal = built[key] = spec.build()
         return cal
+
+    def opening_calendar(
+        self, channel: str, account_calendar: str | None, chosen: str | None = None
+    ) -> str | None:
+        """The calendar a new ticket counts on: the one an agent chose, else the emergency
+        calendar for a ticket by an emergency channel, else the account's (None: default)."""
+        if chosen is not None:
+            if chosen not in self.calendars:
+                raise UnknownCalendar(
+                    f"policy {self.key!r} has no calendar {chosen!r}"
+                    f" (known: {', '.join(self.calendars)})"
+                )
+            return chosen
+        emergency = self.emergency_support
+        if emergency is not None and channel in emergency.channels:
+            return emergency.calendar
+        return account_calendar
 
     def calendar_key_for(
         self, priority: str, target: Target | None = None, requested: str | None = None

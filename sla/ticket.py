@@ -89,6 +89,18 @@ class ClockRecord(BaseModel):
     def settled(self) -> bool:
         return self.met_at is not None
 
+    @property
+    def release(self) -> str | None:
+        """The kind of release a release target waits for ('hotfix', 'maintenance')."""
+        if self.kind != "release":
+            return None
+        return release_kind(self.target)
+
+
+def release_kind(label: str) -> str:
+    """'hotfix' from a release target's label, 'hotfix release' (policy.Target.label)."""
+    return label.removesuffix(" release")
+
 
 class Warn(BaseModel):
     kind: Literal["warning"] = "warning"
@@ -390,14 +402,26 @@ class TicketSla(BaseModel):
             raise Refused(f"the ticket is already linked to release {release_id}")
         self.releases.append(release_id)
 
-    def release_shipped(self, release_id: str, at: datetime) -> list[str]:
-        """A linked release shipped: every release-based target is met."""
+    def release_shipped(self, release_id: str, at: datetime, kind: str | None = None) -> list[str]:
+        """A linked release of `kind` shipped: the release targets naming that kind are met.
+
+        A hot fix meets "hot fix release" promises and a maintenance release "maintenance
+        release" ones, as the seeds word them (e-shot P1/P2 final resolution by hot fix, P3/P4
+        by the next maintenance release). `kind` None is a shipment recorded before releases
+        said their kind: it meets every release target, as it always did.
+        """
         if release_id not in self.releases:
             raise Refused(f"the ticket is not linked to release {release_id}")
         if release_id not in self.shipped_releases:
             self.shipped_releases.append(release_id)
         return self._meet(
-            [name for name, c in self.clocks.items() if c.kind == "release"], at, releases_too=True
+            [
+                name
+                for name, c in self.clocks.items()
+                if c.kind == "release" and (kind is None or c.release == kind)
+            ],
+            at,
+            releases_too=True,
         )
 
     # -------------------------------------------------------------------- helpers

@@ -56,6 +56,7 @@ class ReleaseWorkflow:
                         release_id=self._release.id,
                         release_name=self._release.name,
                         at=self._release.shipped_at,
+                        kind=self._release.kind,
                     ),
                 )
                 told.append(reference)

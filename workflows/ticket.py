@@ -514,7 +514,7 @@ class TicketWorkflow:
         async with self._lock:
             if shipped.release_id not in self._sla.releases:
                 return
-            met = self._sla.release_shipped(shipped.release_id, shipped.at)
+            met = self._sla.release_shipped(shipped.release_id, shipped.at, shipped.kind)
             event_id = self._journal.add(
                 "release_shipped",
                 "pledge",
@@ -709,6 +709,7 @@ class TicketWorkflow:
                 state=t.clock_state(name),
                 remaining_seconds=left.total_seconds() if left is not None else None,
                 met_at=c.met_at,
+                calendar=c.calendar,
             )
         return TicketView(
             reference=self._opening.reference,

@@ -216,6 +216,7 @@ class ClockView(BaseModel):
     state: ClockState
     remaining_seconds: float | None
     met_at: datetime | None
+    calendar: str | None = None  # the policy calendar it counts on, to word the time left
 
 
 class TicketView(BaseModel):
@@ -283,6 +284,9 @@ class Shipped(BaseModel):
     release_id: str
     release_name: str
     at: datetime
+    # hotfix or maintenance: which release targets it meets. None from a release workflow
+    # that predates it, which met them all.
+    kind: str | None = None
 
 
 class Opened(BaseModel):

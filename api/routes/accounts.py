@@ -99,7 +99,18 @@ def _check_policy(body: AccountCreate) -> None:
             f"policy {policy.key!r} has no calendar {body.calendar!r} "
             f"(known: {', '.join(policy.calendars)})",
         )
+    _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
+
+
+def _check_edition(policy: sla.Policy, edition: str) -> None:
+    """Only an edition the policy sells: e-shot has one subscription, with no enterprise tier."""
+    offered = policy.editions()
+    if edition not in offered:
+        raise InvalidInput.for_field(
+            "body.edition",
+            f"policy {policy.key!r} offers no {edition} edition; it offers: {', '.join(offered)}",
+        )
 
 
 def _check_success_manager(policy: sla.Policy, edition: str, name: str | None) -> None:
@@ -218,7 +229,10 @@ async def update_account(
         raise InvalidInput.for_field("body.edition", "an account always has an edition")
     edition = changes.get("edition", account.edition.value)
     manager = changes.get("success_manager_name", account.success_manager_name)
-    _check_success_manager(sla.get_policy(account.policy), edition, manager)
+    policy = sla.get_policy(account.policy)
+    if "edition" in changes:  # an account from before editions were checked keeps its own
+        _check_edition(policy, edition)
+    _check_success_manager(policy, edition, manager)
     for name, value in changes.items():
         setattr(account, name, Edition(value) if name == "edition" else value)
     issued = None

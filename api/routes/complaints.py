@@ -50,8 +50,10 @@ from api.temporal_calls import call, open_workflow
 from db import complaint_reads
 from db.models import Account, ApiKey, Complaint, Role
 from sla.complaint import ComplaintStatus
+from sla.errors import SlaLookupError
 from sla.regimes import jurisdiction_calendar
 from sla.snapshot import RegimeSnapshot
+from sla.time_left import complaint_clock_left
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_messages import (
     Act,
@@ -106,7 +108,12 @@ def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOu
         next_due=view.next_due,
         overdue=view.overdue,
         clocks={
-            name: ComplaintClockOut(due=c.due, state=c.state.value, met_at=c.met_at)  # type: ignore[arg-type]
+            name: ComplaintClockOut(
+                due=c.due,
+                state=c.state.value,  # type: ignore[arg-type]
+                met_at=c.met_at,
+                remaining=_left(view.regime, view.jurisdiction, name, c.state.value, c.due),
+            )
             for name, c in view.clocks.items()
         },
         extensions=[ExtensionOut(**e.model_dump()) for e in view.extensions],
@@ -294,6 +301,18 @@ async def board(
     )
 
 
+def _left(
+    regime: str, jurisdiction: str, clock: str, state: str | None, due: datetime
+) -> str | None:
+    """The time left on a running clock, in working days where the regime counts them."""
+    if state != "running":
+        return None
+    try:
+        return complaint_clock_left(regime, jurisdiction, clock, datetime.now(UTC), due)
+    except (SlaLookupError, ValueError):  # a retired regime, an uncountable year: see `due`
+        return None
+
+
 @router.get(
     "/complaints/{reference}", response_model=ComplaintDetail, responses=responses(403, 404)
 )
@@ -307,6 +326,13 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
             due=complaint.reply_due,
             state=complaint.reply_state,  # type: ignore[arg-type]
             met_at=complaint.replied_at,
+            remaining=_left(
+                complaint.regime,
+                complaint.jurisdiction,
+                "reply",
+                complaint.reply_state,
+                complaint.reply_due,
+            ),
         )
     }
     if complaint.acknowledgement_due is not None:
@@ -315,6 +341,13 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
                 due=complaint.acknowledgement_due,
                 state=complaint.acknowledgement_state,  # type: ignore[arg-type]
                 met_at=complaint.acknowledged_at,
+                remaining=_left(
+                    complaint.regime,
+                    complaint.jurisdiction,
+                    "acknowledgement",
+                    complaint.acknowledgement_state,
+                    complaint.acknowledgement_due,
+                ),
             ),
             **clocks,
         }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+import sla
 from activities.tickets import ReleaseRecord
 from api.auth import Agent, Staff
 from api.deps import AppSettings, Session, Temporal
@@ -40,6 +43,7 @@ async def _release_out(session: Session, release: Release) -> ReleaseOut:
     return ReleaseOut(
         id=release.id,
         name=release.name,
+        policy=release.policy,
         kind=release.kind,
         planned_for=release.planned_for,
         notes=release.notes,
@@ -64,10 +68,13 @@ async def _load(session: Session, release_id: str) -> Release:
 async def create_release(
     body: ReleaseCreate, client: Temporal, settings: AppSettings, principal: Agent
 ) -> ReleaseOut:
-    """Plan a hot fix or maintenance release; link tickets to it; ship it."""
+    """Plan a hot fix or maintenance release of one product; link tickets to it; ship it."""
+    policy = _policy_for(body.policy)
+    _check_planned_for(policy, body.planned_for, datetime.now(UTC))
     record = ReleaseRecord(
         id=new_reference("R"),
         name=body.name,
+        policy=policy.key,
         kind=body.kind,
         planned_for=body.planned_for,
         notes=body.notes,
@@ -93,9 +100,49 @@ async def create_release(
     )
 
 
+def _policy_for(key: str) -> sla.Policy:
+    try:
+        return sla.get_policy(key)
+    except sla.UnknownPolicy:
+        known = ", ".join(sla.policy_keys())
+        raise InvalidInput.for_field(
+            "body.policy", f"no policy {key!r}; a release ships for one of: {known}"
+        ) from None
+
+
+def _check_planned_for(policy: sla.Policy, planned_for: date, now: datetime) -> None:
+    """A plan is for today or later, today being the product's own (its calendar's) day."""
+    zone = policy.calendar(policy.default_calendar).timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if planned_for < today:
+        raise InvalidInput.for_field(
+            "body.planned_for",
+            f"{planned_for:%d %B %Y} is in the past; it is already {today:%d %B %Y} in {zone}",
+        )
+
+
+def _check_product(release: Release, ticket: Ticket, field: str) -> None:
+    """Only the release's own product's tickets: their customers are the ones told."""
+    if release.policy is not None and ticket.policy != release.policy:
+        raise InvalidInput.for_field(
+            field,
+            f"ticket {ticket.reference} is under policy {ticket.policy!r}; release "
+            f"{release.name} ships for {release.policy!r}, so it cannot fix that ticket",
+        )
+
+
 @router.get("/releases", response_model=list[ReleaseOut], responses=responses(403))
-async def list_releases(session: Session, _: Staff) -> list[ReleaseOut]:
-    releases = await session.scalars(select(Release).order_by(Release.planned_for.desc()))
+async def list_releases(
+    session: Session,
+    _: Staff,
+    policy: Annotated[
+        str | None, Query(max_length=64, description="Only the releases of this policy (product)")
+    ] = None,
+) -> list[ReleaseOut]:
+    query = select(Release).order_by(Release.planned_for.desc())
+    if policy is not None:
+        query = query.where(Release.policy == policy)
+    releases = await session.scalars(query)
     return [await _release_out(session, release) for release in releases]
 
 
@@ -120,6 +167,7 @@ async def link_tickets(
         ticket = await ticket_reads.by_reference(session, reference)
         if ticket is None:
             raise InvalidInput.for_field(f"body.references.{index}", f"no ticket {reference}")
+        _check_product(release, ticket, f"body.references.{index}")
         if ticket.status == TicketStatus.CLOSED:
             raise Conflict(f"Ticket {reference} is closed")
         if reference not in already:  # linking again is a no-op, so a retry is safe

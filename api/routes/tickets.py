@@ -120,6 +120,25 @@ def _check_raised_by(policy: sla.Policy, contact: Contact | None) -> None:
         )
 
 
+def _calendar_for(
+    body: TicketCreate, policy: sla.Policy, account: Account, principal: Principal
+) -> str | None:
+    """The agent's choice, the emergency line's calendar, or the account's."""
+    if body.calendar is not None and principal.role is Role.CUSTOMER:
+        raise Forbidden("The calendar a ticket counts on is chosen by an agent, not a customer")
+    if body.channel == "emergency" and (
+        policy.emergency_support is None or "emergency" not in policy.emergency_support.channels
+    ):
+        raise InvalidInput.for_field(
+            "body.channel",
+            f"policy {policy.key!r} has no emergency line; use chat, email, phone or web",
+        )
+    try:
+        return policy.opening_calendar(body.channel, account.calendar, body.calendar)
+    except sla.UnknownCalendar as exc:
+        raise InvalidInput.for_field("body.calendar", str(exc)) from None
+
+
 @router.post(
     "/tickets",
     response_model=TicketOut,
@@ -148,6 +167,7 @@ async def open_ticket(
     received_at = check_received_at(body.received_at, now)
     priority = _priority_for(body, policy, received_at)
     _check_raised_by(policy, contact)
+    calendar = _calendar_for(body, policy, account, principal)
 
     request_digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
 
@@ -162,7 +182,7 @@ async def open_ticket(
                 channel=body.channel,
                 type=body.type,
                 policy=policy.key,
-                calendar=account.calendar,
+                calendar=calendar,
                 priority=priority,
                 campaign_scheduled_at=body.campaign_scheduled_at,
                 received_at=received_at,
@@ -192,6 +212,7 @@ async def open_ticket(
         subject=body.subject,
         channel=body.channel,
         policy=policy.key,
+        calendar=calendar,
     )
 
 
@@ -282,6 +303,7 @@ async def _update(
         subject=ticket.subject,
         channel=ticket.channel,
         policy=ticket.policy,
+        calendar=ticket.calendar,
     )
 
 

@@ -65,6 +65,9 @@ async def test_create_read_and_list_accounts_with_contacts(
         ({"policy": "zendesk"}, "body.policy", "spotler"),
         ({"policy": "essensys", "calendar": "mars"}, "body.calendar", "us-pacific"),
         ({"edition": "platinum"}, "body.edition", "enterprise"),
+        # e-shot sells one subscription with every service; there is no enterprise tier.
+        ({"policy": "e-shot", "edition": "enterprise"}, "body.edition", "offers: standard"),
+        ({"policy": "spotler", "edition": "enterprise"}, "body.edition", "offers: standard"),
         ({"account_manager_email": "not-an-address"}, "body.account_manager_email", "email"),
         ({"webhook_url": "ftp://x"}, "body.webhook_url", "URL"),
         ({"name": ""}, "body.name", "at least 1"),
@@ -111,3 +114,25 @@ async def test_agents_cannot_create_accounts_and_customers_see_their_own(
     ]
     assert (await client.get(f"/accounts/{theirs['id']}", headers=customer)).status_code == 403
     assert (await client.get("/accounts/987654", headers=agent_headers)).status_code == 404
+
+
+async def test_an_edition_the_policy_does_not_sell_cannot_be_patched_in(
+    client: httpx.AsyncClient, manager
+) -> None:
+    account = (await create(client, manager, name="One Tier Ltd", policy="e-shot")).json()
+    assert account["edition"] == "standard"
+    refused = await client.patch(
+        f"/accounts/{account['id']}", json={"edition": "enterprise"}, headers=manager
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.edition"
+    assert (
+        "policy 'e-shot' offers no enterprise edition; it offers: standard"
+        in (refused.json()["detail"])
+    )
+    # Other changes to the account still go through.
+    renamed = await client.patch(
+        f"/accounts/{account['id']}", json={"account_manager_name": None}, headers=manager
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["edition"] == "standard"

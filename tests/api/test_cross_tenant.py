@@ -200,6 +200,7 @@ TABLE: dict[str, Rule] = {
         AGENTS,
         body=lambda w: {
             "name": f"9.{secrets.randbelow(999)}",
+            "policy": "e-shot",
             "kind": "hotfix",
             "planned_for": _today(7),
         },
@@ -358,9 +359,9 @@ async def feed_token(http: httpx.AsyncClient, headers: dict[str, str]) -> str | 
 async def build_world(
     live: Live, engine: AsyncEngine, keys: dict[str, dict[str, str]], settle: Settle
 ) -> World:
-    account = await live.account("e-shot", edition="enterprise")
+    account = await live.account("e-shot", edition="standard")  # e-shot sells no other
     await settle()
-    other = await live.account("e-shot", edition="enterprise")
+    other = await live.account("e-shot", edition="standard")
     await settle()
     contact = await live.contact(account["id"], is_representative=True)
     await settle()
@@ -387,6 +388,7 @@ async def build_world(
         "/releases",
         json={
             "name": f"8.{secrets.randbelow(999)}",
+            "policy": "e-shot",
             "kind": "maintenance",
             "planned_for": _today(9),
         },

@@ -290,7 +290,12 @@ async def test_releases_meet_release_promises_through_the_api(live: Live, inbox:
     agent = live.as_("agent")
     release = await live.http.post(
         "/releases",
-        json={"name": "5.2.1", "kind": "hotfix", "planned_for": "2026-12-01"},
+        json={
+            "name": "5.2.1",
+            "policy": "e-shot",
+            "kind": "hotfix",
+            "planned_for": (datetime.now(UTC) + timedelta(days=1)).date().isoformat(),
+        },
         headers=agent,
     )
     assert release.status_code == 201, release.text

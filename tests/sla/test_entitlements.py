@@ -32,3 +32,9 @@ def test_e_shot_gives_every_subscription_the_same_services() -> None:
 def test_spotler_has_an_account_manager_and_no_reports() -> None:
     services = sla.get_policy("spotler").entitlements("enterprise")
     assert services.account_manager and not services.monthly_reporting
+
+
+def test_each_policy_sells_the_editions_its_table_lists() -> None:
+    # e-shot: "Full support is included in your subscription", one edition for everyone.
+    assert sla.get_policy("e-shot").editions() == ["standard"]
+    assert sorted(sla.get_policy("essensys").editions()) == ["enterprise", "standard"]
