@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import sla
 from activities.deps import ActivityDeps
+from activities.recipients import escalation_roles, team_is_needed
 from db.models import Contact
 from settings import Settings
 from sla.periods import next_monthly_run
@@ -224,3 +225,20 @@ async def test_an_e_shot_accounts_report_recipients_receive_the_monthly_report(
     assert [a.get_content_type() for a in mail[0].iter_attachments()] == ["application/pdf"]
     assert account.name in str(mail[0]["Subject"])
     assert inbox.to(leaver.email) == [] and inbox.to(unflagged.email) == []
+
+
+def test_the_chain_is_completed_for_warnings_and_breaches_only() -> None:
+    spotler, eshot = sla.get_policy("spotler"), sla.get_policy("e-shot")
+    chain = ["assignee", "account_manager", "customer_services_manager"]
+    assert escalation_roles("breach", chain, spotler) == [
+        "assignee", "account_manager", "success_manager", "customer_services_manager", "team"
+    ]  # fmt: skip
+    assert escalation_roles("warning", ["assignee", "account_manager"], eshot) == [
+        "assignee", "success_manager", "team"
+    ]  # fmt: skip
+    assert escalation_roles("confirmation", ["contact"], eshot) == ["contact"]
+    assert escalation_roles("routed", ["account_manager"], spotler) == ["account_manager"]
+    people = {"assignee": None, "account_manager": "am@example.com"}
+    assert not team_is_needed(people, ["assignee", "account_manager", "team"])
+    assert team_is_needed(people, ["assignee", "team"])  # no account-manager step: not there
+    assert team_is_needed({"assignee": None, "account_manager": None}, chain)
