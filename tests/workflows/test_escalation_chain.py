@@ -21,10 +21,14 @@ from activities.recipients import escalation_roles, team_is_needed
 from db.models import Contact
 from settings import Settings
 from sla.periods import next_monthly_run
+from sla.reviews import proposed_time
 from tests.conftest import Inbox
+from tests.workflows.test_review import invite, new_review
 from tests.workflows.tickets import eventually, make_account, notifications, open_ticket
 from worker import build_worker
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow, workflow_id
+from workflows.report_messages import ReviewStart
+from workflows.review import ReviewWorkflow
 
 TEAM = "support-team@example.com"
 PRESETS = Path(sla.__file__).parent / "presets"
@@ -242,3 +246,30 @@ def test_the_chain_is_completed_for_warnings_and_breaches_only() -> None:
     assert not team_is_needed(people, ["assignee", "account_manager", "team"])
     assert team_is_needed(people, ["assignee", "team"])  # no account-manager step: not there
     assert team_is_needed({"assignee": None, "account_manager": None}, chain)
+
+
+async def test_an_e_shot_review_invites_the_report_recipients(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
+) -> None:
+    account, unflagged = await make_account(engine, "e-shot")
+    reader = f"rita-{uuid.uuid4().hex[:8]}@example.com"
+    async with AsyncSession(engine) as session, session.begin():
+        session.add(
+            Contact(account_id=account.id, name="Rita Reader", email=reader, receives_reports=True)
+        )
+    starts_at = proposed_time(sla.get_policy("e-shot").calendar(), await env.get_current_time())
+    review_id = await new_review(engine, account.id, starts_at)
+    await env.client.start_workflow(
+        ReviewWorkflow.run,
+        ReviewStart(review_id=review_id, account_id=account.id, policy="e-shot",
+                    calendar=None, starts_at=starts_at, duration_minutes=60),
+        id=f"review-test-{review_id}-{uuid.uuid4().hex[:6]}",
+        task_queue=settings.temporal_task_queue,
+    )  # fmt: skip
+    [invitation] = await inbox.wait_for(
+        lambda m: m["To"] == reader and "Invitation" in m["Subject"]
+    )
+    invited = invite(invitation).walk("VEVENT")[0].get("attendee", [])
+    invited = invited if isinstance(invited, list) else [invited]
+    assert [str(a).lower() for a in invited] == [f"mailto:{reader}"]
+    assert inbox.to(unflagged.email) == []
