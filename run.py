@@ -25,6 +25,8 @@ from pathlib import Path
 from settings import ROOT, Settings, get_settings
 
 STOP_TIMEOUT_SECONDS = 20
+# Where `make run`'s demo sends warnings and breaches nobody is assigned to.
+DEMO_TEAM_EMAIL = "support-team@example.com"
 
 
 class StartupError(Exception):
@@ -156,6 +158,23 @@ class Launcher:
             write_private(path, token)
         os.environ["PLEDGE_CODEC_TOKEN"] = token  # the API the launcher starts reads it there
         self.settings = self.settings.model_copy(update={"codec_token": token})
+
+    def ensure_team_address(self) -> None:
+        """Give the demo a team address, so its unassigned breaches reach somebody (the outbox,
+        unless SMTP_HOST is set); say so when no address would hear them."""
+        import sla
+
+        if self.settings.team_email is None and self.settings.demo_data:
+            os.environ["PLEDGE_TEAM_EMAIL"] = DEMO_TEAM_EMAIL  # the API and worker read it there
+            self.settings = self.settings.model_copy(update={"team_email": DEMO_TEAM_EMAIL})
+            say(f"team address for the demo: {DEMO_TEAM_EMAIL} (set PLEDGE_TEAM_EMAIL for yours)")
+        sla.use_data_dirs(self.settings.presets_dir, self.settings.regimes_dir)
+        try:
+            unheard = self.settings.unheard_escalations()
+        except sla.PolicyError as exc:
+            raise StartupError(str(exc)) from None
+        if unheard:
+            say(f"warning: {unheard}")
 
     def start_temporal(self) -> None:
         from workflows.connection import installed_binary
@@ -379,6 +398,7 @@ def banner(settings: Settings, embedded_temporal: bool, admin_key: str, key_sour
             f"    Worker metrics  http://{settings.metrics_address}/metrics",
             f"    Admin API key   {admin_key}",
             f"                    ({key_source})",
+            f"    Team address    {settings.team_email or 'none: unassigned breaches go unheard'}",
             "",
             f'  Try:  curl -H "Authorization: Bearer {admin_key}" {api}/me',
             "  Press Ctrl-C to stop everything.",
@@ -398,6 +418,7 @@ def main() -> int:
             launcher.wait_for_temporal()  # an unreachable server is reported before any change
         launcher.migrate()
         admin_key, key_source = launcher.ensure_admin_key()
+        launcher.ensure_team_address()
         if embedded_temporal:
             launcher.ensure_codec_token()
             launcher.start_temporal()
@@ -407,7 +428,7 @@ def main() -> int:
         say(f"end-to-end check passed in {round_trip}: API -> Temporal -> worker -> database")
         if settings.demo_data:
             launcher.seed_demo_data(admin_key)
-        print(banner(settings, embedded_temporal, admin_key, key_source), flush=True)
+        print(banner(launcher.settings, embedded_temporal, admin_key, key_source), flush=True)
         code = launcher.supervise()
     except StartupError as exc:
         say(str(exc))

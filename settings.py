@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     complaints_manager_email: str | None = Field(
         None, validation_alias="PLEDGE_COMPLAINTS_MANAGER_EMAIL"
     )
+    # The support team's shared address: told of a warning or breach when the ticket has no
+    # assignee and its account no account manager, so none goes unread. A policy may name its
+    # own (`team_email`), which wins for its tickets.
+    team_email: str | None = Field(None, validation_alias="PLEDGE_TEAM_EMAIL")
     # Who the letters and reports come from.
     organisation_name: str = Field(
         "Pledge Customer Success", validation_alias="PLEDGE_ORGANISATION"
@@ -71,6 +75,7 @@ class Settings(BaseSettings):
         "customer_services_email",
         "development_email",
         "complaints_manager_email",
+        "team_email",
         "templates_dir",
         "presets_dir",
         "regimes_dir",
@@ -99,6 +104,23 @@ class Settings(BaseSettings):
     def effective_public_url(self) -> str:
         """Where people reach the API (links in e-mails and calendar feeds)."""
         return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    def unheard_escalations(self) -> str | None:
+        """What goes unheard for want of a team address, or None when every policy has one.
+
+        Read against the presets in use (sla.use_data_dirs). Not a failure: deadlines are still
+        counted and assigned tickets still escalate; the launcher and /health say it instead.
+        """
+        from sla.loader import policies_without_team_address  # settings stays importable alone
+
+        missing = policies_without_team_address(self.team_email)
+        if not missing:
+            return None
+        return (
+            "no team address is set (PLEDGE_TEAM_EMAIL, or team_email in the policy): SLA "
+            "warnings and breaches on unassigned tickets at accounts with no account manager "
+            f"reach nobody under {', '.join(missing)}"
+        )
 
     @property
     def outbox_dir(self) -> Path:

@@ -15,8 +15,9 @@ import sla
 from activities.deps import ActivityDeps
 from db import ticket_reads
 from db.account_figures import AccountMonth, account_month
+from db.contacts import report_recipients
 from db.idempotent import insert_once
-from db.models import Account, Contact, Notification, Report
+from db.models import Account, Notification, Report
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.charts import Pair, Share, attainment_bars, paired_bars
@@ -262,14 +263,8 @@ class ReportActivities:
 
 
 async def _recipients(session: AsyncSession, account: Account) -> list[str]:
-    """Who an account's reports go to: its representatives, then its success manager."""
-    representatives = list(
-        await session.scalars(
-            select(Contact.email)
-            .where(Contact.account_id == account.id, Contact.is_representative)
-            .order_by(Contact.email)
-        )
-    )
+    """Who an account's reports go to: its report recipients, then its success manager."""
+    representatives = [email for _, email in await report_recipients(session, account.id)]
     manager = [account.success_manager_email] if account.success_manager_email else []
     return list(dict.fromkeys(representatives + manager))
 

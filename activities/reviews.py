@@ -18,10 +18,10 @@ import sla
 from activities.deps import ActivityDeps
 from activities.reports import account_timezone, cover_context, month_charts
 from db.account_figures import account_month
+from db.contacts import report_recipients
 from db.idempotent import insert_once
 from db.models import (
     Account,
-    Contact,
     Measurement,
     Notification,
     Objective,
@@ -47,17 +47,8 @@ from workflows.review_messages import NewReview, Proposed, RecordOutcome, Review
 
 
 async def attendees(session: AsyncSession, account: Account) -> list[Person]:
-    """The representatives, then the success manager."""
-    people = [
-        Person(name, email)
-        for name, email in (
-            await session.execute(
-                select(Contact.name, Contact.email)
-                .where(Contact.account_id == account.id, Contact.is_representative)
-                .order_by(Contact.email)
-            )
-        ).all()
-    ]
+    """The report recipients, then the success manager."""
+    people = [Person(name, email) for name, email in await report_recipients(session, account.id)]
     if account.success_manager_email:
         people.append(Person(account.success_manager_name or "", account.success_manager_email))
     return list({p.email: p for p in people}.values())

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from temporalio import activity
 
-from activities import ticket_emails
+from activities import recipients, ticket_emails
 from activities.deps import ActivityDeps
 from activities.failures import refused_data_is_final
 from activities.history import EventRow
@@ -79,7 +79,15 @@ class TicketRecord(BaseModel):
     events: list[EventRow] = []
 
 
-Role = Literal["contact", "assignee", "account_manager", "customer_services_manager", "development"]
+Role = Literal[
+    "contact",
+    "assignee",
+    "account_manager",
+    "success_manager",
+    "customer_services_manager",
+    "development",
+    "team",
+]
 
 
 class TicketNotice(BaseModel):
@@ -206,14 +214,20 @@ class TicketActivities:
         self, notice: TicketNotice, ticket: Ticket, account: Account, contact: Contact | None
     ) -> list[tuple[str, str]]:
         settings = self._deps.settings
+        policy = recipients.policy_or_none(ticket.policy)
+        roles = recipients.escalation_roles(notice.kind, list(notice.roles), policy)
         addresses: dict[str, str | None] = {
-            "contact": contact.email if contact else None,
+            # A leaver is never mailed again, even about a ticket they raised.
+            "contact": contact.email if contact and contact.removed_at is None else None,
             "assignee": notice.assignee_email,
             "account_manager": account.account_manager_email,
+            "success_manager": account.success_manager_email,
             "customer_services_manager": settings.customer_services_email,
             "development": settings.development_email,
         }
-        found = [(role, addresses[role]) for role in notice.roles if addresses.get(role)]
+        if recipients.team_is_needed(addresses, roles):
+            addresses["team"] = recipients.team_address(policy, settings.team_email)
+        found = [(role, addresses[role]) for role in roles if addresses.get(role)]
         unique: list[tuple[str, str]] = []
         for role, address in found:
             if address and address not in [a for _, a in unique]:

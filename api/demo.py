@@ -23,10 +23,17 @@ ACCOUNTS: list[dict[str, Any]] = [
         "name": "Northwind Marketing",
         "policy": "e-shot",
         "edition": "standard",  # e-shot sells one subscription, with every account service
-        "account_manager_name": "Priya Shah",
-        "account_manager_email": "priya.shah@pledge.example.com",
+        # e-shot has no account managers: its Customer Success team looks after the account,
+        # and the team address hears what no assignee does.
+        "success_manager_name": "Priya Shah",
+        "success_manager_email": "priya.shah@pledge.example.com",
         "contacts": [
-            {"name": "Tom Baker", "email": "tom@northwind.example.com", "phone": "020 7946 0001"},
+            {
+                "name": "Tom Baker",
+                "email": "tom@northwind.example.com",
+                "phone": "020 7946 0001",
+                "receives_reports": True,
+            },
         ],
     },
     {

@@ -108,6 +108,11 @@ class Health(BaseModel):
     database: ComponentHealth
     temporal: ComponentHealth
     worker: ComponentHealth
+    warnings: list[str] = Field(
+        [],
+        description="What runs but goes unheard, e.g. no team address for breaches nobody is "
+        "assigned to; these do not change `status`",
+    )
 
 
 class Me(BaseModel):
@@ -326,6 +331,22 @@ class ContactCreate(Strict):
     is_representative: bool = Field(
         False, description="An authorised representative: may raise and agree to close cases"
     )
+    receives_reports: bool | None = Field(
+        None,
+        description="Gets the monthly reports and review invitations; unset: only if an "
+        "authorised representative",
+    )
+
+
+class ContactUpdate(Strict):
+    """Only the fields given change; null clears phone, login or receives_reports."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=50)
+    login: str | None = Field(None, max_length=200)
+    is_representative: bool | None = None
+    receives_reports: bool | None = Field(None, description="null: follow is_representative again")
 
 
 class ContactOut(BaseModel):
@@ -338,6 +359,8 @@ class ContactOut(BaseModel):
     phone: str | None
     login: str | None
     is_representative: bool
+    # As it applies: the flag, or is_representative where the flag is unset.
+    receives_reports: bool = Field(validation_alias="gets_reports")
 
 
 class AccountDetail(AccountOut):

@@ -144,7 +144,18 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     login: Mapped[str | None] = mapped_column(String(200))
     is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Gets the monthly reports and review invitations; None follows is_representative, so a
+    # policy without representatives (e-shot) can still name who gets them.
+    receives_reports: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A leaver: kept so their tickets' history keeps their name, but listed and mailed no more.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def gets_reports(self) -> bool:
+        if self.receives_reports is None:
+            return self.is_representative
+        return self.receives_reports
 
 
 class Ticket(Base):

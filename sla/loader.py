@@ -120,6 +120,14 @@ def get_policy(key: str) -> Policy:
         raise UnknownPolicy(f"no policy {key!r} (known: {', '.join(presets)})") from None
 
 
+def policies_without_team_address(default: str | None) -> list[str]:
+    """Keys of the policies whose unassigned warnings and breaches would reach nobody: no team
+    address of their own and `default` (PLEDGE_TEAM_EMAIL) unset."""
+    if default:
+        return []
+    return [key for key, policy in load_presets().items() if not policy.team_email]
+
+
 def policy_keys() -> list[str]:
     """Keys of the preset policies."""
     return list(PRESET_KEYS)

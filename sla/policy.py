@@ -26,6 +26,7 @@ from .week import ALWAYS, DAY_NAMES, WeekError, build_week, parse_days, week_as_
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 class _Model(BaseModel):
@@ -498,6 +499,12 @@ class Policy(_Model):
     account_services: AccountServices | None = None
     published_figures: list[PublishedFigure] = []
     escalation: list[str] = []
+    # Told of a warning or breach nobody else would hear of (no assignee, no account manager);
+    # None: the deployment's PLEDGE_TEAM_EMAIL.
+    team_email: str | None = None
+    # e-shot has none (a team looks after every account): no account manager is named for
+    # its accounts, and none is in its escalation chain.
+    has_account_managers: bool = True
     support_lines: list[SupportLine] = []
     channels: list[str] = []
     monitoring: Monitoring | None = None
@@ -554,6 +561,7 @@ class Policy(_Model):
                             " this one is open 24/7",
                         )
         need_priority("default_priority", self.default_priority)
+        self._check_people()
         wait = self.waiting_on_customer
         if wait.action == "regrade":
             need_priority("waiting_on_customer.regrade_to", wait.regrade_to)
@@ -580,6 +588,29 @@ class Policy(_Model):
                     f"attainment_goals.{tname}", f"a goal is a share between 0 and 1, not {goal}"
                 )
         return self
+
+    def _check_people(self) -> None:
+        if self.team_email is not None and not _EMAIL.match(self.team_email):
+            raise FieldError("team_email", f"{self.team_email!r} is not an e-mail address")
+        if self.has_account_managers:
+            return
+        if "account_manager" in self.escalation:
+            raise FieldError(
+                "escalation", "names account_manager, but the policy has no account managers"
+            )
+        for key, kind in self.request_types.items():
+            if kind.route_to == "account_manager":
+                raise FieldError(
+                    f"request_types.{key}.route_to",
+                    "is account_manager, but the policy has no account managers",
+                )
+        editions = (self.account_services or DEFAULT_ACCOUNT_SERVICES).editions
+        for edition, services in editions.items():
+            if services.account_manager:
+                raise FieldError(
+                    f"account_services.editions.{edition}.account_manager",
+                    "is true, but the policy has no account managers",
+                )
 
     # ------------------------------------------------------------------ lookups
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from temporalio.common import WorkflowIDConflictPolicy
@@ -28,10 +28,13 @@ from api.schemas import (
     AccountUpdate,
     ContactCreate,
     ContactOut,
+    ContactUpdate,
 )
 from api.temporal_calls import temporal_unreachable
 from api.webhook_schemas import AccountWritten, WebhookSecret
+from db import contacts as current_contacts
 from db.models import Account, Contact, Edition, Role
+from db.types import utcnow
 from outbound import egress, signing
 from settings import Settings
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
@@ -101,6 +104,20 @@ def _check_policy(body: AccountCreate) -> None:
         )
     _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
+    _check_account_manager(policy, body.model_dump(include=body.model_fields_set))
+
+
+def _check_account_manager(policy: sla.Policy, changes: dict[str, object]) -> None:
+    """No account manager is named at an account whose policy has none (e-shot)."""
+    if policy.has_account_managers:
+        return
+    for field in ("account_manager_name", "account_manager_email"):
+        if changes.get(field) is not None:
+            raise InvalidInput.for_field(
+                f"body.{field}",
+                f"policy {policy.key!r} has no account managers (its team looks after every "
+                "account); name a success manager, or leave it unset",
+            )
 
 
 def _check_edition(policy: sla.Policy, edition: str) -> None:
@@ -197,7 +214,9 @@ async def get_account(
     """An account with its contacts."""
     account = await load_account(session, account_id, principal)
     contacts = await session.scalars(
-        select(Contact).where(Contact.account_id == account_id).order_by(Contact.name)
+        select(Contact)
+        .where(Contact.account_id == account_id, current_contacts.current())
+        .order_by(Contact.name)
     )
     return AccountDetail(
         **_as_seen_by(principal, AccountOut.model_validate(account)).model_dump(),
@@ -233,6 +252,7 @@ async def update_account(
     if "edition" in changes:  # an account from before editions were checked keeps its own
         _check_edition(policy, edition)
     _check_success_manager(policy, edition, manager)
+    _check_account_manager(policy, changes)
     for name, value in changes.items():
         setattr(account, name, Edition(value) if name == "edition" else value)
     issued = None
@@ -277,8 +297,23 @@ async def rotate_webhook_secret(
 async def create_contact(
     account_id: int, body: ContactCreate, session: Session, principal: Staff
 ) -> Contact:
-    """Add a person at the account; mark authorised representatives."""
+    """Add a person at the account; mark authorised representatives and who receives the
+    reports. Someone who left and comes back (the e-mail of a removed contact) is added again
+    as the same contact, so their earlier tickets stay theirs."""
     await load_account(session, account_id, principal)
+    returning = await session.scalar(
+        select(Contact).where(
+            Contact.account_id == account_id,
+            Contact.email == body.email,
+            Contact.removed_at.is_not(None),
+        )
+    )
+    if returning is not None:
+        for name, value in body.model_dump().items():
+            setattr(returning, name, value)
+        returning.removed_at = None
+        await session.flush()
+        return returning
     contact = Contact(account_id=account_id, **body.model_dump())
     session.add(contact)
     try:
@@ -286,6 +321,72 @@ async def create_contact(
     except IntegrityError:
         raise Conflict(f"The account already has a contact with e-mail {body.email}") from None
     return contact
+
+
+async def _load_contact(session: Session, account_id: int, contact_id: int) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.account_id != account_id:
+        raise NotFound(f"No contact with id {contact_id} at account {account_id}")
+    return contact
+
+
+@router.patch(
+    "/accounts/{account_id}/contacts/{contact_id}",
+    response_model=ContactOut,
+    responses=responses(403, 404, 409),
+)
+async def update_contact(
+    account_id: int, contact_id: int, body: ContactUpdate, session: Session, principal: Staff
+) -> Contact:
+    """Correct a contact, or make or unmake them an authorised representative or a report
+    recipient. Only the fields given change; null clears phone or login, and puts
+    receives_reports back to following is_representative."""
+    await load_account(session, account_id, principal)
+    contact = await _load_contact(session, account_id, contact_id)
+    if contact.removed_at is not None:
+        raise Conflict(
+            f"{contact.name} was removed from the account; add them again "
+            f"(POST /accounts/{account_id}/contacts) to change their details"
+        )
+    changes = body.model_dump(include=body.model_fields_set)
+    for name in ("name", "email", "is_representative"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput.for_field(f"body.{name}", "cannot be cleared")
+    if changes.get("email") not in (None, contact.email):
+        taken = await session.scalar(
+            select(Contact.id).where(
+                Contact.account_id == account_id,
+                Contact.email == changes["email"],
+                Contact.id != contact.id,
+            )
+        )
+        if taken is not None:
+            raise Conflict(f"The account already has a contact with e-mail {changes['email']}")
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"The account already has a contact with e-mail {contact.email}") from None
+    return contact
+
+
+@router.delete(
+    "/accounts/{account_id}/contacts/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(403, 404),
+)
+async def remove_contact(
+    account_id: int, contact_id: int, session: Session, principal: Staff
+) -> Response:
+    """Remove a contact who has left: they are no longer listed, mailed, or named on new
+    tickets, and the tickets they raised keep their name. Removing them again changes nothing."""
+    await load_account(session, account_id, principal)
+    contact = await _load_contact(session, account_id, contact_id)
+    if contact.removed_at is None:
+        contact.removed_at = utcnow()
+        await session.flush()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
@@ -296,9 +397,12 @@ async def create_contact(
 async def list_contacts(
     account_id: int, session: Session, principal: CurrentPrincipal
 ) -> list[Contact]:
+    """The account's current contacts (those removed are not listed)."""
     await load_account(session, account_id, principal)
     return list(
         await session.scalars(
-            select(Contact).where(Contact.account_id == account_id).order_by(Contact.name)
+            select(Contact)
+            .where(Contact.account_id == account_id, current_contacts.current())
+            .order_by(Contact.name)
         )
     )

@@ -63,7 +63,9 @@ async def health(
     """Whether Pledge can keep promises now: 503 when the database or Temporal is down.
 
     No worker polling is reported but is not a 503: the API still accepts work, and timers
-    wait durably in Temporal until a worker comes back.
+    wait durably in Temporal until a worker comes back. `warnings` lists what works but goes
+    unheard (no team address for unassigned breaches); it leaves `status` as it is, since
+    deadlines are still kept and a monitor should not page for configuration.
     """
     database, temporal = await asyncio.gather(
         _database(engine, settings.effective_database_url), _temporal(client)
@@ -78,4 +80,11 @@ async def health(
         overall = "down"
     else:
         overall = "ok" if worker.status == "up" else "degraded"
-    return Health(status=overall, database=database, temporal=temporal, worker=worker)
+    unheard = settings.unheard_escalations()
+    return Health(
+        status=overall,
+        database=database,
+        temporal=temporal,
+        worker=worker,
+        warnings=[unheard] if unheard else [],
+    )

@@ -79,6 +79,10 @@ async def _contact_for(
         raise InvalidInput.for_field(
             "body.contact_id", f"no contact with id {contact_id} at account {account.name!r}"
         )
+    if contact.removed_at is not None:
+        raise InvalidInput.for_field(
+            "body.contact_id", f"{contact.name} was removed from account {account.name!r}"
+        )
     return contact
 
 
@@ -445,6 +449,11 @@ async def close(
             raise InvalidInput.for_field(
                 "body.agreed_by_contact_id",
                 f"no contact with id {body.agreed_by_contact_id} at this ticket's account",
+            )
+        if representative.removed_at is not None:
+            raise InvalidInput.for_field(
+                "body.agreed_by_contact_id",
+                f"{representative.name} was removed from this ticket's account",
             )
         if needed and not representative.is_representative:
             raise InvalidInput.for_field(

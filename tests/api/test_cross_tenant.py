@@ -177,8 +177,14 @@ TABLE: dict[str, Rule] = {
     ),
     "GET /accounts": Rule(KEYS, scoped=frozenset({OTHER})),
     "GET /accounts/{account_id}": Rule(ACCOUNT_READERS),
-    "PATCH /accounts/{account_id}": Rule(MANAGERS, body=lambda w: {"account_manager_name": "Ana"}),
+    # e-shot has no account managers: its accounts name a success manager instead.
+    "PATCH /accounts/{account_id}": Rule(MANAGERS, body=lambda w: {"success_manager_name": "Sam"}),
     "POST /accounts/{account_id}/contacts": Rule(STAFF, body=_contact),
+    "PATCH /accounts/{account_id}/contacts/{contact_id}": Rule(
+        STAFF, body=lambda w: {"phone": "01483 911 411", "receives_reports": True}
+    ),
+    # Removing again changes nothing (204): every staff role is let in.
+    "DELETE /accounts/{account_id}/contacts/{contact_id}": Rule(STAFF),
     "GET /accounts/{account_id}/contacts": Rule(ACCOUNT_READERS),
     # tickets
     "POST /tickets": Rule(STAFF_AND_CUSTOMER, body=_ticket),
@@ -282,6 +288,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
     values = {
         "account_id": world.account,
         "key_id": world.spare_key,
+        "contact_id": world.contact,
         "key": "e-shot",
         "reference": world.complaint if complaints else world.ticket,
         "release_id": world.release,

@@ -76,3 +76,18 @@ async def test_temporal_down_is_503(settings: Settings) -> None:
     assert body["temporal"]["status"] == "down"
     assert "connection refused" in body["temporal"]["detail"]
     assert body["database"]["status"] == "up"
+
+
+async def test_no_team_address_is_a_warning_not_a_failure(settings: Settings) -> None:
+    assert settings.team_email is None
+    response = await _get_health(create_app(settings))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"  # no worker here; the warning changes nothing
+    [warning] = body["warnings"]
+    assert "PLEDGE_TEAM_EMAIL" in warning and "reach nobody" in warning
+    assert "e-shot" in warning and "spotler" in warning
+
+    told = settings.model_copy(update={"team_email": "support-team@example.com"})
+    response = await _get_health(create_app(told))
+    assert (response.status_code, response.json()["warnings"]) == (200, [])

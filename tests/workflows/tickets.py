@@ -36,16 +36,25 @@ async def make_account(
     calendar: str | None = None,
     webhook_url: str | None = None,
     representative: bool = False,
+    account_manager: bool | None = None,
+    success_manager_email: str | None = None,
 ) -> tuple[Account, Contact]:
-    """A committed account with one contact (the activities write through their own sessions)."""
+    """A committed account with one contact (the activities write through their own sessions);
+    an account manager unless told otherwise or the policy has none (e-shot)."""
+    if account_manager is None:
+        account_manager = get_policy(policy).has_account_managers
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         account = Account(
             name=f"{policy} customer {uuid.uuid4().hex[:8]}",
             policy=policy,
             edition=Edition.ENTERPRISE,
             calendar=calendar,
-            account_manager_name="Ana Manager",
-            account_manager_email=f"am-{uuid.uuid4().hex[:6]}@customer.example.com",
+            account_manager_name="Ana Manager" if account_manager else None,
+            account_manager_email=(
+                f"am-{uuid.uuid4().hex[:6]}@customer.example.com" if account_manager else None
+            ),
+            success_manager_name="Sasha Success" if success_manager_email else None,
+            success_manager_email=success_manager_email,
             webhook_url=webhook_url,
             webhook_secret=new_secret() if webhook_url else None,
         )
