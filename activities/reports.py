@@ -21,6 +21,7 @@ from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.charts import Pair, Share, attainment_bars, paired_bars
 from reports.filenames import file_slug
+from reports.render import Renderer
 from sla.periods import month_bounds, month_label
 from workflows.report_messages import (
     AccountServicesView,
@@ -93,26 +94,9 @@ class ReportActivities:
         kept = self._kept(request.key)
         if kept is not None:
             return kept
-        policy = sla.get_policy(content.policy)
-        names = {key: priority.name for key, priority in policy.priorities.items()}
-        month = content.month
-        label = month_label(content.period)
-        title = f"Monthly report, {label}"
-        pdf = self._deps.renderer.pdf(
-            "reports/monthly.html",
-            title=title,
-            **cover_context(self._deps.settings.organisation_name, content),
-            period=content.period,
-            period_label=label,
-            span_label=label,
-            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-            partial=content.partial,
-            figures_until=content.gathered_at,
-            timezone=content.timezone,
-            month=month,
-            priority_names=names,
-            charts=month_charts(month, names),
-        )  # fmt: skip
+        title, pdf = monthly_document(
+            self._deps.renderer, self._deps.settings.organisation_name, content
+        )
         slug = file_slug(content.account_name)
         return self._keep(
             key=request.key,
@@ -122,7 +106,7 @@ class ReportActivities:
             title=title,
             filename=f"{slug}-monthly-report-{content.period}.pdf",
             content=pdf,
-            figures=month.model_dump(mode="json"),
+            figures=content.month.model_dump(mode="json"),
             requested_by=request.requested_by,
         )
 
@@ -193,16 +177,8 @@ class ReportActivities:
         kept = self._kept(request.key)
         if kept is not None:
             return kept
-        title = f"Incident report, {content.reference}"
-        pdf = self._deps.renderer.pdf(
-            "reports/incident.html",
-            title=title,
-            **cover_context(self._deps.settings.organisation_name, content),
-            cover_label="Ticket",
-            period_label=f"{content.reference}: {content.subject}",
-            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-            timezone=content.timezone,
-            incident=content,
+        title, pdf = incident_document(
+            self._deps.renderer, self._deps.settings.organisation_name, content
         )
         return self._keep(
             key=request.key,
@@ -287,6 +263,7 @@ def month_charts(month: AccountMonth, names: dict[str, str]) -> dict[str, str]:
                     f"{names.get(row.priority or '', row.priority)} {what}",
                     getattr(row, clock).attainment,
                     getattr(row, clock).goal,
+                    getattr(row, clock).met_by_release,
                 )
                 for row in month.sla.by_priority
                 for clock, what in (("first_response", "response"), ("resolution", "resolution"))
@@ -309,3 +286,48 @@ def cover_context(
         },
         "policy": {"name": sla.get_policy(content.policy).name},
     }
+
+
+def monthly_document(
+    renderer: Renderer, organisation: str, content: MonthlyContent
+) -> tuple[str, bytes]:
+    """The monthly report's title and PDF, from its gathered content alone."""
+    policy = sla.get_policy(content.policy)
+    names = {key: priority.name for key, priority in policy.priorities.items()}
+    month = content.month
+    label = month_label(content.period)
+    title = f"Monthly report, {label}"
+    pdf = renderer.pdf(
+        "reports/monthly.html",
+        title=title,
+        **cover_context(organisation, content),
+        period=content.period,
+        period_label=label,
+        span_label=label,
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        partial=content.partial,
+        figures_until=content.gathered_at,
+        timezone=content.timezone,
+        month=month,
+        priority_names=names,
+        charts=month_charts(month, names),
+    )  # fmt: skip
+    return title, pdf
+
+
+def incident_document(
+    renderer: Renderer, organisation: str, content: IncidentContent
+) -> tuple[str, bytes]:
+    """The incident report's title and PDF, from its gathered content alone."""
+    title = f"Incident report, {content.reference}"
+    pdf = renderer.pdf(
+        "reports/incident.html",
+        title=title,
+        **cover_context(organisation, content),
+        cover_label="Ticket",
+        period_label=f"{content.reference}: {content.subject}",
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        timezone=content.timezone,
+        incident=content,
+    )
+    return title, pdf

@@ -34,6 +34,7 @@ from db.types import utcnow
 from reports.dates import long_date, long_instant
 from reports.filenames import file_slug
 from reports.invite import Person, review_invite, review_uid
+from reports.render import Renderer
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import (
     PackContent,
@@ -309,27 +310,8 @@ class ReviewActivities:
         with self._deps.sync_session_factory() as session:
             kept = session.scalar(select(Report.id).where(Report.key == request.key))
         if kept is None:
-            policy = sla.get_policy(content.policy)
-            names = {key: p.name for key, p in policy.priorities.items()}
-            title = f"Quarterly business review, {quarter_label(content.quarter)}"
-            pdf = self._deps.renderer.pdf(
-                "reports/review_pack.html",
-                title=title,
-                **cover_context(self._deps.settings.organisation_name, content),
-                cover_label="Meeting",
-                span_label=quarter_label(content.quarter),
-                period_label=long_instant(content.starts_at, content.timezone),
-                prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-                timezone=content.timezone,
-                period=content.quarter,
-                quarter=content.quarter,
-                month=content.quarter_figures,
-                partial=False,
-                priority_names=names,
-                charts=month_charts(content.quarter_figures, names),
-                objectives=content.objectives,
-                metrics=content.metrics,
-                recommendations=content.recommendations,
+            title, pdf = pack_document(
+                self._deps.renderer, self._deps.settings.organisation_name, content
             )
             slug = file_slug(content.account_name)
             with self._deps.sync_session_factory() as session, session.begin():
@@ -351,6 +333,33 @@ class ReviewActivities:
                 update(Review).where(Review.id == content.review_id).values(pack_report_id=kept)
             )
         return kept
+
+
+def pack_document(renderer: Renderer, organisation: str, content: PackContent) -> tuple[str, bytes]:
+    """The review pack's title and PDF, from its gathered content alone."""
+    policy = sla.get_policy(content.policy)
+    names = {key: p.name for key, p in policy.priorities.items()}
+    title = f"Quarterly business review, {quarter_label(content.quarter)}"
+    pdf = renderer.pdf(
+        "reports/review_pack.html",
+        title=title,
+        **cover_context(organisation, content),
+        cover_label="Meeting",
+        span_label=quarter_label(content.quarter),
+        period_label=long_instant(content.starts_at, content.timezone),
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        timezone=content.timezone,
+        period=content.quarter,
+        quarter=content.quarter,
+        month=content.quarter_figures,
+        partial=False,
+        priority_names=names,
+        charts=month_charts(content.quarter_figures, names),
+        objectives=content.objectives,
+        metrics=content.metrics,
+        recommendations=content.recommendations,
+    )
+    return title, pdf
 
 
 class ReviewActionActivities:
