@@ -125,13 +125,19 @@ class ObjectiveActivities:
         word = "at least" if objective.direction == "at_least" else "at most"
         for address in addresses:
             key = f"objective:{objective_id}:reminder:email:{address}"
+            to_owner = address == objective.owner_email
+            name = objective.owner_name if to_owner else account.success_manager_name
+            manager = account.success_manager_name
+            signature = self._deps.settings.organisation_name
             message = self._deps.mailer.compose(
                 address,
                 f"Objective due {long_date(objective.due_on)}: {objective.name} ({account.name})",
-                f"The onboarding objective '{objective.name}' for {account.name} is due by "
-                f"{long_date(objective.due_on)}: {objective.metric} {word} {objective.target:g}."
+                (f"Hello {name},\n\n" if name else "Hello,\n\n")
+                + f"The onboarding objective \u201c{objective.name}\u201d for {account.name} is "
+                f"due by {long_date(objective.due_on)}: "
+                f"{objective.metric.replace('_', ' ')} {word} {objective.target:g}."
                 f"\n\nOwner: {objective.owner_name}\n\n"
-                f"{self._deps.settings.effective_public_url}/accounts/{account.id}/objectives\n",
+                + (f"{manager}\n{signature}\n" if manager else f"{signature}\n"),
                 message_key=key,
             )
             await asyncio.to_thread(self._deps.mailer.send, message)

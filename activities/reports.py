@@ -16,13 +16,15 @@ from activities.deps import ActivityDeps
 from db import ticket_reads
 from db.account_figures import AccountMonth, account_month
 from db.idempotent import insert_once
-from db.models import Account, Contact, Notification, Report
+from db.models import Account, Contact, Notification, Report, Review
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.charts import Pair, Share, attainment_bars, paired_bars
+from reports.dates import long_instant
 from reports.filenames import file_slug
 from reports.render import Renderer
-from sla.periods import month_bounds, month_label
+from reports.timeline import customer_timeline
+from sla.periods import month_bounds, month_label, quarter_label
 from workflows.report_messages import (
     AccountServicesView,
     IncidentClock,
@@ -141,7 +143,12 @@ class ReportActivities:
                 return None
             clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
             events = await ticket_reads.events_of(session, ticket.id)
+            contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
             recipients = await _recipients(session, account)
+        names = {key: p.name for key, p in policy.priorities.items()}
+        timeline = customer_timeline(
+            events, contact=contact.name if contact else None, priority_names=names
+        )
         priority = policy.priorities.get(ticket.priority)
         return IncidentContent(
             account_id=account.id,
@@ -163,7 +170,7 @@ class ReportActivities:
                 )
                 for c in clocks
             ],
-            timeline=[TimelineEntry(at=e.at, actor=e.actor, summary=e.summary) for e in events],
+            timeline=[TimelineEntry(at=t.at, actor=t.who, summary=t.sentence) for t in timeline],
             impact=request.impact,
             cause=request.cause,
             actions=request.actions,
@@ -207,8 +214,9 @@ class ReportActivities:
                     )
                 )
             )
+            review = await session.scalar(select(Review).where(Review.pack_report_id == report_id))
         name = account.name if account else "your account"
-        organisation = self._deps.settings.organisation_name
+        text = report_mail_text(report, account, review, self._deps.settings.organisation_name)
         for address in recipients:
             if address in sent:
                 continue
@@ -216,8 +224,7 @@ class ReportActivities:
             message = self._deps.mailer.compose(
                 address,
                 f"{report.title}: {name}",
-                f"Hello,\n\nPlease find attached the {report.title.lower()} for {name}.\n\n"
-                f"{organisation}\n",
+                text,
                 attachments=[(report.filename, report.content, "application/pdf")],
                 headers={"X-Pledge-Report": str(report_id)},
                 message_key=key,
@@ -331,3 +338,28 @@ def incident_document(
         incident=content,
     )
     return title, pdf
+
+
+def report_mail_text(
+    report: Report, account: Account | None, review: Review | None, organisation: str
+) -> str:
+    """The mail that carries a report: what is attached, in words, signed by the success
+    manager where the account has one."""
+    name = account.name if account else "your account"
+    if report.kind == "monthly":
+        what = f"the monthly report for {name}, covering {month_label(report.period)}."
+    elif report.kind == "incident":
+        subject = (report.figures or {}).get("subject")
+        what = f"our report on the incident {report.period}" + (f", {subject}." if subject else ".")
+    elif report.kind == "review_pack" and review is not None and account is not None:
+        when = long_instant(review.starts_at, account_timezone(account))
+        quarter = quarter_label(review.quarter)
+        what = (
+            f"the pack for our quarterly business review on {when}: how {quarter} went, the "
+            "objectives and our recommendations. Please bring your questions to the meeting."
+        )
+    else:
+        what = f"the {report.title[:1].lower()}{report.title[1:]} for {name}."
+    manager = account.success_manager_name if account else None
+    signature = f"{manager}\n{organisation}" if manager else organisation
+    return f"Hello,\n\nPlease find attached {what}\n\n{signature}\n"

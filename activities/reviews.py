@@ -87,14 +87,41 @@ async def invite_for(
         duration_minutes=review.duration_minutes,
         summary=f"Quarterly business review: {account.name} and {organisation}",
         description=(
-            f"Our review of {review.quarter} with {account.name}: support activity, SLA "
-            f"performance, objectives and what comes next. "
+            f"Our review of {quarter_label(review.quarter)} with {account.name}: support "
+            f"activity, SLA performance, objectives and what comes next. "
             f"{long_instant(review.starts_at, timezone)}."
         ),
         organiser=organiser(account, organisation, mail_from),
         attendees=people,
     )
     return ics, people, account
+
+
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word and marked so, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(" ,;:.") + "…"
+
+
+def sign_off(account: Account, organisation: str) -> str:
+    """The success manager by name where the account has one, then the organisation."""
+    manager = account.success_manager_name
+    return f"{manager}\n{organisation}" if manager else organisation
+
+
+def invite_text(name: str, *, cancelled: bool, when: str, quarter: str, signature: str) -> str:
+    hello = f"Hello {name}," if name.strip() else "Hello,"
+    if cancelled:
+        said = f"The quarterly business review on {when} is cancelled."
+    else:
+        said = (
+            f"You are invited to our quarterly business review on {when}, where we look back "
+            f"on {quarter_label(quarter)} together. The review pack will follow a few working "
+            "days before."
+        )
+    return f"{hello}\n\n{said}\n\n{signature}\n"
 
 
 class ReviewActivities:
@@ -188,6 +215,7 @@ class ReviewActivities:
         cancelled = review.status == "cancelled"
         method = "CANCEL" if cancelled else "REQUEST"
         when = long_instant(review.starts_at, account_timezone(account))
+        signature = sign_off(account, settings.organisation_name)
         for person in people:
             if person.email in sent:
                 continue
@@ -196,14 +224,13 @@ class ReviewActivities:
                 person.email,
                 f"{'Cancelled' if cancelled else 'Invitation'}: quarterly business review, "
                 f"{account.name}, {when}",
-                f"Hello {person.name or ''},\n\n"
-                + (
-                    f"The quarterly business review on {when} is cancelled.\n"
-                    if cancelled
-                    else f"You are invited to our quarterly business review on {when}. "
-                    "The review pack will follow a few working days before.\n"
-                )
-                + f"\n{settings.organisation_name}\n",
+                invite_text(
+                    person.name,
+                    cancelled=cancelled,
+                    when=when,
+                    quarter=review.quarter,
+                    signature=signature,
+                ),
                 attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
                 message_key=key,
             )
@@ -436,12 +463,24 @@ class ReviewActionActivities:
         what = "is due today" if kind == "due" else "is overdue"
         for address in addresses:
             key = f"{event}:email:{address}"
+            to_owner = address == action.owner_email
+            hello = (
+                f"Hello {action.owner_name},"
+                if to_owner
+                else (
+                    f"Hello {account.success_manager_name},"
+                    if account.success_manager_name
+                    else "Hello,"
+                )
+            )
+            whose = "The action you agreed" if to_owner else "The action agreed"
             message = self._deps.mailer.compose(
                 address,
-                f"Review action {what}: {action.description[:80]} ({account.name})",
-                f"The action agreed at {account.name}'s review {what} "
+                f"Review action {what}: {shortened(action.description, 80)} ({account.name})",
+                f"{hello}\n\n{whose} at {account.name}'s quarterly business review {what} "
                 f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
-                f"Owner: {action.owner_name}\n",
+                f"Owner: {action.owner_name}\n\n"
+                f"{sign_off(account, self._deps.settings.organisation_name)}\n",
                 message_key=key,
             )
             await asyncio.to_thread(self._deps.mailer.send, message)

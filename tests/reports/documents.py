@@ -63,7 +63,9 @@ def e_shot_month(start: datetime, end: datetime) -> AccountMonth:
             PriorityActivity(priority="p3", opened=2, resolved=0),
         ],
         requests={"enhancement": 1},
-        sla=SlaFigures(account_id=7, start=start, end=end, overall=overall, by_priority=[p1, p2, p3]),
+        sla=SlaFigures(
+            account_id=7, start=start, end=end, overall=overall, by_priority=[p1, p2, p3]
+        ),
         breaches=[
             Breach(reference="T-2026-000042", subject="iPhone previews show the wrong logo",
                    priority="p2", clock="first_response", due=start + timedelta(days=3, hours=10)),
@@ -78,7 +80,8 @@ def e_shot_month(start: datetime, end: datetime) -> AccountMonth:
         ),
         releases=[
             ShippedRelease(name="Maintenance release 26.11", kind="maintenance",
-                           shipped_at=start + timedelta(days=20, hours=19), notes="Fixes to the editor", tickets=2),
+                           shipped_at=start + timedelta(days=20, hours=19),
+                           notes="Fixes to the editor", tickets=2),
         ],
     )  # fmt: skip
 
