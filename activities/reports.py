@@ -223,7 +223,7 @@ class ReportActivities:
             key = f"report:{report_id}:email:{address}"
             message = self._deps.mailer.compose(
                 address,
-                f"{report.title}: {name}",
+                f"{report_mail_subject(report)}: {name}",
                 text,
                 attachments=[(report.filename, report.content, "application/pdf")],
                 headers={"X-Pledge-Report": str(report_id)},
@@ -338,6 +338,14 @@ def incident_document(
         incident=content,
     )
     return title, pdf
+
+
+def report_mail_subject(report: Report) -> str:
+    """The report's title, short enough that the subject is not folded: a pack names its
+    quarter as "Q4 2026", the months being in the PDF."""
+    if report.kind == "review_pack":
+        return f"Quarterly business review pack, {report.title.split(', ', 1)[-1].split(' (')[0]}"
+    return report.title
 
 
 def report_mail_text(
