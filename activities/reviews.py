@@ -389,6 +389,24 @@ def pack_document(renderer: Renderer, organisation: str, content: PackContent) -
     return title, pdf
 
 
+def action_chase_mail(
+    action: ReviewAction, account: Account, *, kind: str, to_owner: bool, organisation: str
+) -> tuple[str, str]:
+    """The subject and text telling an action's owner (or the success manager) it is due
+    today ('due') or overdue."""
+    what = "is due today" if kind == "due" else "is overdue"
+    manager = account.success_manager_name
+    name = action.owner_name if to_owner else manager
+    hello = f"Hello {name}," if name else "Hello,"
+    whose = "The action you agreed" if to_owner else "The action agreed"
+    return (
+        f"Review action {what}: {shortened(action.description, 60)} ({account.name})",
+        f"{hello}\n\n{whose} at {account.name}'s quarterly business review {what} "
+        f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
+        f"Owner: {action.owner_name}\n\n{sign_off(account, organisation)}\n",
+    )
+
+
 class ReviewActionActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
@@ -460,27 +478,16 @@ class ReviewActionActivities:
             [account.success_manager_email] if kind == "overdue" else []
         )
         addresses = [a for a in dict.fromkeys(recipients) if a and a not in sent]
-        what = "is due today" if kind == "due" else "is overdue"
         for address in addresses:
             key = f"{event}:email:{address}"
-            to_owner = address == action.owner_email
-            hello = (
-                f"Hello {action.owner_name},"
-                if to_owner
-                else (
-                    f"Hello {account.success_manager_name},"
-                    if account.success_manager_name
-                    else "Hello,"
-                )
-            )
-            whose = "The action you agreed" if to_owner else "The action agreed"
+            subject, body = action_chase_mail(
+                action, account, kind=kind, to_owner=address == action.owner_email,
+                organisation=self._deps.settings.organisation_name,
+            )  # fmt: skip
             message = self._deps.mailer.compose(
                 address,
-                f"Review action {what}: {shortened(action.description, 80)} ({account.name})",
-                f"{hello}\n\n{whose} at {account.name}'s quarterly business review {what} "
-                f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
-                f"Owner: {action.owner_name}\n\n"
-                f"{sign_off(account, self._deps.settings.organisation_name)}\n",
+                subject,
+                body,
                 message_key=key,
             )
             await asyncio.to_thread(self._deps.mailer.send, message)

@@ -19,7 +19,7 @@ CHANNELS = {
     "chat": " by live chat",
     "letter": " by letter",
     "in-person": " in person",
-    "monitoring": " through site monitoring",
+    "monitor": " through our site monitoring",
 }
 LINES = {2: "our second-line team", 3: "our third-line team"}
 
