@@ -13,6 +13,13 @@ def long_date(day: date | str) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def day_month_year(day: date | str) -> str:
+    """'9 January 2027': for a table's column of dates."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return f"{day.day} {day:%B %Y}"
+
+
 def long_instant(at: datetime, timezone: str) -> str:
     """'Friday 20 November 2026 at 15:30 GMT' in the given zone."""
     local = at.astimezone(ZoneInfo(timezone))

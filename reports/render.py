@@ -15,6 +15,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from reports import words
 from reports.dates import (
     day_and_time,
+    day_month_year,
     duration,
     long_date,
     long_instant,
@@ -62,6 +63,7 @@ class Renderer:
         self._env.filters["long_instant"] = long_instant
         self._env.filters["duration"] = duration
         self._env.filters["day_and_time"] = day_and_time
+        self._env.filters["day_month_year"] = day_month_year
         self._env.filters["zone_name"] = zone_name
         self._env.filters["short_instant"] = short_instant
         self._env.filters["target_name"] = words.target_name
