@@ -64,3 +64,14 @@ def zone_name(timezone: str) -> str:
     )
     shown = [n for n in names if n and not n.startswith(("+", "-"))]
     return f"{city} time" + (f" ({'/'.join(shown)})" if shown else "")
+
+
+def spelled_duration(seconds: float) -> str:
+    """'5 hours 7 minutes', '2 days 3 hours', 'less than a minute': for a sentence."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour")] + ([] if days else [(minutes, "minute")])
+    return " ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts if n)

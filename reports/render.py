@@ -20,6 +20,7 @@ from reports.dates import (
     long_date,
     long_instant,
     short_instant,
+    spelled_duration,
     zone_name,
 )
 
@@ -63,6 +64,7 @@ class Renderer:
         self._env.filters["long_instant"] = long_instant
         self._env.filters["duration"] = duration
         self._env.filters["day_and_time"] = day_and_time
+        self._env.filters["spelled_duration"] = spelled_duration
         self._env.filters["day_month_year"] = day_month_year
         self._env.filters["zone_name"] = zone_name
         self._env.filters["short_instant"] = short_instant

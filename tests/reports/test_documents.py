@@ -86,7 +86,7 @@ def test_a_short_incident_report_is_one_page_of_plain_sentences(renderer: Render
     assert pages == 1
     assert title == "Incident report, T-2026-000123"
     assert "iPhone mail previews are blank" in text  # the subject in its own case
-    assert "P1 - Critical" in text
+    assert "P1 - Critical" in text and "after 5 hours 7 minutes" in text
     assert "Thursday 19 November 2026, 02:02 Ann Smith reported the problem by phone." in text
     assert "We resolved the problem." in text
     assert "15 business minutes" in text and "Times are Los Angeles time (PST/PDT)" in text
