@@ -98,7 +98,9 @@ def attainment_bars(rows: Sequence[Share]) -> str:
         y = top + i * row_h
         parts.append(_label(row.label, label_w - 8, y + bar_h - 2))
         if row.share is None:
-            words = f"{row.by_release} met by release" if row.by_release else "none met or missed yet"
+            words = (
+                f"{row.by_release} met by release" if row.by_release else "none met or missed yet"
+            )
             parts.append(
                 f'<text x="{label_w + 4}" y="{y + bar_h - 2}" fill="{MUTED}">{words}</text>'
             )
