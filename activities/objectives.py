@@ -122,16 +122,16 @@ class ObjectiveActivities:
         assert account is not None
         recipients = [objective.owner_email, account.success_manager_email]
         addresses = [a for a in dict.fromkeys(recipients) if a and a not in sent]
-        word = "at least" if objective.direction == "at_least" else "at most"
         for address in addresses:
             key = f"objective:{objective_id}:reminder:email:{address}"
+            subject, body = objective_reminder_mail(
+                objective, account, to_owner=address == objective.owner_email,
+                organisation=self._deps.settings.organisation_name,
+            )  # fmt: skip
             message = self._deps.mailer.compose(
                 address,
-                f"Objective due {long_date(objective.due_on)}: {objective.name} ({account.name})",
-                f"The onboarding objective '{objective.name}' for {account.name} is due by "
-                f"{long_date(objective.due_on)}: {objective.metric} {word} {objective.target:g}."
-                f"\n\nOwner: {objective.owner_name}\n\n"
-                f"{self._deps.settings.effective_public_url}/accounts/{account.id}/objectives\n",
+                subject,
+                body,
                 message_key=key,
             )
             await asyncio.to_thread(self._deps.mailer.send, message)
@@ -195,3 +195,21 @@ class ObjectiveActivities:
                 .values(plan_id=plan_id)
             )
         return plan_id
+
+
+def objective_reminder_mail(
+    objective: Objective, account: Account, *, to_owner: bool, organisation: str
+) -> tuple[str, str]:
+    """The subject and text reminding an objective's owner (or the success manager) of it."""
+    word = "at least" if objective.direction == "at_least" else "at most"
+    manager = account.success_manager_name
+    name = objective.owner_name if to_owner else manager
+    due = long_date(objective.due_on)
+    return (
+        f"Objective due {due}: {objective.name} ({account.name})",
+        (f"Hello {name},\n\n" if name else "Hello,\n\n")
+        + f"The onboarding objective \u201c{objective.name}\u201d for {account.name} is due "
+        f"by {due}: {objective.metric.replace('_', ' ')} {word} {objective.target:g}.\n\n"
+        f"Owner: {objective.owner_name}\n\n"
+        + (f"{manager}\n{organisation}\n" if manager else f"{organisation}\n"),
+    )

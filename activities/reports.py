@@ -17,12 +17,15 @@ from db import ticket_reads
 from db.account_figures import AccountMonth, account_month
 from db.contacts import report_recipients
 from db.idempotent import insert_once
-from db.models import Account, Notification, Report
+from db.models import Account, Contact, Notification, Report, Review
 from db.projection import insert_missing_statement
 from db.types import utcnow
 from reports.charts import Pair, Share, attainment_bars, paired_bars
+from reports.dates import long_instant
 from reports.filenames import file_slug
-from sla.periods import month_bounds, month_label
+from reports.render import Renderer
+from reports.timeline import customer_timeline
+from sla.periods import month_bounds, month_label, quarter_label
 from workflows.report_messages import (
     AccountServicesView,
     IncidentClock,
@@ -94,26 +97,9 @@ class ReportActivities:
         kept = self._kept(request.key)
         if kept is not None:
             return kept
-        policy = sla.get_policy(content.policy)
-        names = {key: priority.name for key, priority in policy.priorities.items()}
-        month = content.month
-        label = month_label(content.period)
-        title = f"Monthly report, {label}"
-        pdf = self._deps.renderer.pdf(
-            "reports/monthly.html",
-            title=title,
-            **cover_context(self._deps.settings.organisation_name, content),
-            period=content.period,
-            period_label=label,
-            span_label=label,
-            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-            partial=content.partial,
-            figures_until=content.gathered_at,
-            timezone=content.timezone,
-            month=month,
-            priority_names=names,
-            charts=month_charts(month, names),
-        )  # fmt: skip
+        title, pdf = monthly_document(
+            self._deps.renderer, self._deps.settings.organisation_name, content
+        )
         slug = file_slug(content.account_name)
         return self._keep(
             key=request.key,
@@ -123,7 +109,7 @@ class ReportActivities:
             title=title,
             filename=f"{slug}-monthly-report-{content.period}.pdf",
             content=pdf,
-            figures=month.model_dump(mode="json"),
+            figures=content.month.model_dump(mode="json"),
             requested_by=request.requested_by,
         )
 
@@ -158,7 +144,12 @@ class ReportActivities:
                 return None
             clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
             events = await ticket_reads.events_of(session, ticket.id)
+            contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
             recipients = await _recipients(session, account)
+        names = {key: p.name for key, p in policy.priorities.items()}
+        timeline = customer_timeline(
+            events, contact=contact.name if contact else None, priority_names=names
+        )
         priority = policy.priorities.get(ticket.priority)
         return IncidentContent(
             account_id=account.id,
@@ -180,7 +171,7 @@ class ReportActivities:
                 )
                 for c in clocks
             ],
-            timeline=[TimelineEntry(at=e.at, actor=e.actor, summary=e.summary) for e in events],
+            timeline=[TimelineEntry(at=t.at, actor=t.who, summary=t.sentence) for t in timeline],
             impact=request.impact,
             cause=request.cause,
             actions=request.actions,
@@ -194,16 +185,8 @@ class ReportActivities:
         kept = self._kept(request.key)
         if kept is not None:
             return kept
-        title = f"Incident report, {content.reference}"
-        pdf = self._deps.renderer.pdf(
-            "reports/incident.html",
-            title=title,
-            **cover_context(self._deps.settings.organisation_name, content),
-            cover_label="Ticket",
-            period_label=f"{content.reference}: {content.subject}",
-            prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-            timezone=content.timezone,
-            incident=content,
+        title, pdf = incident_document(
+            self._deps.renderer, self._deps.settings.organisation_name, content
         )
         return self._keep(
             key=request.key,
@@ -232,17 +215,17 @@ class ReportActivities:
                     )
                 )
             )
+            review = await session.scalar(select(Review).where(Review.pack_report_id == report_id))
         name = account.name if account else "your account"
-        organisation = self._deps.settings.organisation_name
+        text = report_mail_text(report, account, review, self._deps.settings.organisation_name)
         for address in recipients:
             if address in sent:
                 continue
             key = f"report:{report_id}:email:{address}"
             message = self._deps.mailer.compose(
                 address,
-                f"{report.title}: {name}",
-                f"Hello,\n\nPlease find attached the {report.title.lower()} for {name}.\n\n"
-                f"{organisation}\n",
+                f"{report_mail_subject(report)}: {name}",
+                text,
                 attachments=[(report.filename, report.content, "application/pdf")],
                 headers={"X-Pledge-Report": str(report_id)},
                 message_key=key,
@@ -282,6 +265,7 @@ def month_charts(month: AccountMonth, names: dict[str, str]) -> dict[str, str]:
                     f"{names.get(row.priority or '', row.priority)} {what}",
                     getattr(row, clock).attainment,
                     getattr(row, clock).goal,
+                    getattr(row, clock).met_by_release,
                 )
                 for row in month.sla.by_priority
                 for clock, what in (("first_response", "response"), ("resolution", "resolution"))
@@ -304,3 +288,81 @@ def cover_context(
         },
         "policy": {"name": sla.get_policy(content.policy).name},
     }
+
+
+def monthly_document(
+    renderer: Renderer, organisation: str, content: MonthlyContent
+) -> tuple[str, bytes]:
+    """The monthly report's title and PDF, from its gathered content alone."""
+    policy = sla.get_policy(content.policy)
+    names = {key: priority.name for key, priority in policy.priorities.items()}
+    month = content.month
+    label = month_label(content.period)
+    title = f"Monthly report, {label}"
+    pdf = renderer.pdf(
+        "reports/monthly.html",
+        title=title,
+        **cover_context(organisation, content),
+        period=content.period,
+        period_label=label,
+        span_label=label,
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        partial=content.partial,
+        figures_until=content.gathered_at,
+        timezone=content.timezone,
+        month=month,
+        priority_names=names,
+        charts=month_charts(month, names),
+    )  # fmt: skip
+    return title, pdf
+
+
+def incident_document(
+    renderer: Renderer, organisation: str, content: IncidentContent
+) -> tuple[str, bytes]:
+    """The incident report's title and PDF, from its gathered content alone."""
+    title = f"Incident report, {content.reference}"
+    pdf = renderer.pdf(
+        "reports/incident.html",
+        title=title,
+        **cover_context(organisation, content),
+        cover_label="Ticket",
+        period_label=f"{content.reference}: {content.subject}",
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        timezone=content.timezone,
+        incident=content,
+    )
+    return title, pdf
+
+
+def report_mail_subject(report: Report) -> str:
+    """The report's title, short enough that the subject is not folded: a pack names its
+    quarter as "Q4 2026", the months being in the PDF."""
+    if report.kind == "review_pack":
+        return f"Quarterly business review pack, {report.title.split(', ', 1)[-1].split(' (')[0]}"
+    return report.title
+
+
+def report_mail_text(
+    report: Report, account: Account | None, review: Review | None, organisation: str
+) -> str:
+    """The mail that carries a report: what is attached, in words, signed by the success
+    manager where the account has one."""
+    name = account.name if account else "your account"
+    if report.kind == "monthly":
+        what = f"the monthly report for {name}, covering {month_label(report.period)}."
+    elif report.kind == "incident":
+        subject = (report.figures or {}).get("subject")
+        what = f"our report on the incident {report.period}" + (f", {subject}." if subject else ".")
+    elif report.kind == "review_pack" and review is not None and account is not None:
+        when = long_instant(review.starts_at, account_timezone(account))
+        quarter = quarter_label(review.quarter)
+        what = (
+            f"the pack for our quarterly business review on {when}: how {quarter} went, the "
+            "objectives and our recommendations. Please bring your questions to the meeting."
+        )
+    else:
+        what = f"the {report.title[:1].lower()}{report.title[1:]} for {name}."
+    manager = account.success_manager_name if account else None
+    signature = f"{manager}\n{organisation}" if manager else organisation
+    return f"Hello,\n\nPlease find attached {what}\n\n{signature}\n"

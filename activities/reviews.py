@@ -34,6 +34,7 @@ from db.types import utcnow
 from reports.dates import long_date, long_instant
 from reports.filenames import file_slug
 from reports.invite import Person, review_invite, review_uid
+from reports.render import Renderer
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import (
     PackContent,
@@ -77,14 +78,41 @@ async def invite_for(
         duration_minutes=review.duration_minutes,
         summary=f"Quarterly business review: {account.name} and {organisation}",
         description=(
-            f"Our review of {review.quarter} with {account.name}: support activity, SLA "
-            f"performance, objectives and what comes next. "
+            f"Our review of {quarter_label(review.quarter)} with {account.name}: support "
+            f"activity, SLA performance, objectives and what comes next. "
             f"{long_instant(review.starts_at, timezone)}."
         ),
         organiser=organiser(account, organisation, mail_from),
         attendees=people,
     )
     return ics, people, account
+
+
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word and marked so, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(" ,;:.") + "…"
+
+
+def sign_off(account: Account, organisation: str) -> str:
+    """The success manager by name where the account has one, then the organisation."""
+    manager = account.success_manager_name
+    return f"{manager}\n{organisation}" if manager else organisation
+
+
+def invite_text(name: str, *, cancelled: bool, when: str, quarter: str, signature: str) -> str:
+    hello = f"Hello {name}," if name.strip() else "Hello,"
+    if cancelled:
+        said = f"The quarterly business review on {when} is cancelled."
+    else:
+        said = (
+            f"You are invited to our quarterly business review on {when}, where we look back "
+            f"on {quarter_label(quarter)} together. The review pack will follow a few working "
+            "days before."
+        )
+    return f"{hello}\n\n{said}\n\n{signature}\n"
 
 
 class ReviewActivities:
@@ -178,6 +206,7 @@ class ReviewActivities:
         cancelled = review.status == "cancelled"
         method = "CANCEL" if cancelled else "REQUEST"
         when = long_instant(review.starts_at, account_timezone(account))
+        signature = sign_off(account, settings.organisation_name)
         for person in people:
             if person.email in sent:
                 continue
@@ -186,14 +215,13 @@ class ReviewActivities:
                 person.email,
                 f"{'Cancelled' if cancelled else 'Invitation'}: quarterly business review, "
                 f"{account.name}, {when}",
-                f"Hello {person.name or ''},\n\n"
-                + (
-                    f"The quarterly business review on {when} is cancelled.\n"
-                    if cancelled
-                    else f"You are invited to our quarterly business review on {when}. "
-                    "The review pack will follow a few working days before.\n"
-                )
-                + f"\n{settings.organisation_name}\n",
+                invite_text(
+                    person.name,
+                    cancelled=cancelled,
+                    when=when,
+                    quarter=review.quarter,
+                    signature=signature,
+                ),
                 attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
                 message_key=key,
             )
@@ -300,27 +328,8 @@ class ReviewActivities:
         with self._deps.sync_session_factory() as session:
             kept = session.scalar(select(Report.id).where(Report.key == request.key))
         if kept is None:
-            policy = sla.get_policy(content.policy)
-            names = {key: p.name for key, p in policy.priorities.items()}
-            title = f"Quarterly business review, {quarter_label(content.quarter)}"
-            pdf = self._deps.renderer.pdf(
-                "reports/review_pack.html",
-                title=title,
-                **cover_context(self._deps.settings.organisation_name, content),
-                cover_label="Meeting",
-                span_label=quarter_label(content.quarter),
-                period_label=long_instant(content.starts_at, content.timezone),
-                prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
-                timezone=content.timezone,
-                period=content.quarter,
-                quarter=content.quarter,
-                month=content.quarter_figures,
-                partial=False,
-                priority_names=names,
-                charts=month_charts(content.quarter_figures, names),
-                objectives=content.objectives,
-                metrics=content.metrics,
-                recommendations=content.recommendations,
+            title, pdf = pack_document(
+                self._deps.renderer, self._deps.settings.organisation_name, content
             )
             slug = file_slug(content.account_name)
             with self._deps.sync_session_factory() as session, session.begin():
@@ -342,6 +351,51 @@ class ReviewActivities:
                 update(Review).where(Review.id == content.review_id).values(pack_report_id=kept)
             )
         return kept
+
+
+def pack_document(renderer: Renderer, organisation: str, content: PackContent) -> tuple[str, bytes]:
+    """The review pack's title and PDF, from its gathered content alone."""
+    policy = sla.get_policy(content.policy)
+    names = {key: p.name for key, p in policy.priorities.items()}
+    title = f"Quarterly business review, {quarter_label(content.quarter)}"
+    pdf = renderer.pdf(
+        "reports/review_pack.html",
+        title=title,
+        **cover_context(organisation, content),
+        cover_label="Meeting",
+        span_label=quarter_label(content.quarter),
+        period_label=long_instant(content.starts_at, content.timezone),
+        prepared_on=content.gathered_at.astimezone(ZoneInfo(content.timezone)).date(),
+        timezone=content.timezone,
+        period=content.quarter,
+        quarter=content.quarter,
+        month=content.quarter_figures,
+        partial=False,
+        priority_names=names,
+        charts=month_charts(content.quarter_figures, names),
+        objectives=content.objectives,
+        metrics=content.metrics,
+        recommendations=content.recommendations,
+    )
+    return title, pdf
+
+
+def action_chase_mail(
+    action: ReviewAction, account: Account, *, kind: str, to_owner: bool, organisation: str
+) -> tuple[str, str]:
+    """The subject and text telling an action's owner (or the success manager) it is due
+    today ('due') or overdue."""
+    what = "is due today" if kind == "due" else "is overdue"
+    manager = account.success_manager_name
+    name = action.owner_name if to_owner else manager
+    hello = f"Hello {name}," if name else "Hello,"
+    whose = "The action you agreed" if to_owner else "The action agreed"
+    return (
+        f"Review action {what}: {shortened(action.description, 60)} ({account.name})",
+        f"{hello}\n\n{whose} at {account.name}'s quarterly business review {what} "
+        f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
+        f"Owner: {action.owner_name}\n\n{sign_off(account, organisation)}\n",
+    )
 
 
 class ReviewActionActivities:
@@ -415,15 +469,16 @@ class ReviewActionActivities:
             [account.success_manager_email] if kind == "overdue" else []
         )
         addresses = [a for a in dict.fromkeys(recipients) if a and a not in sent]
-        what = "is due today" if kind == "due" else "is overdue"
         for address in addresses:
             key = f"{event}:email:{address}"
+            subject, body = action_chase_mail(
+                action, account, kind=kind, to_owner=address == action.owner_email,
+                organisation=self._deps.settings.organisation_name,
+            )  # fmt: skip
             message = self._deps.mailer.compose(
                 address,
-                f"Review action {what}: {action.description[:80]} ({account.name})",
-                f"The action agreed at {account.name}'s review {what} "
-                f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
-                f"Owner: {action.owner_name}\n",
+                subject,
+                body,
                 message_key=key,
             )
             await asyncio.to_thread(self._deps.mailer.send, message)

@@ -787,12 +787,17 @@ class PlanOut(BaseModel):
 
 
 class ReviewCreate(Strict):
-    starts_at: CountableInstant = Field(description="When the meeting starts; on a working day")
+    starts_at: CountableInstant = Field(
+        description="When the meeting starts: on a working day, within the account's working "
+        "hours (its calendar's open hours and 08:00-18:00 local); it reviews the quarter before"
+    )
     duration_minutes: int = Field(60, ge=15, le=480)
 
 
 class RescheduleRequest(Strict):
-    starts_at: CountableInstant
+    starts_at: CountableInstant = Field(
+        description="The new start: on a working day, within the account's working hours"
+    )
 
 
 class RecommendationsIn(Strict):

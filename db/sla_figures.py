@@ -21,10 +21,17 @@ CLOCKS = ("first_response", "resolution")
 
 
 class Attainment(BaseModel):
-    met: int = Field(description="Tickets whose target was met in time")
+    met: int = Field(description="Tickets whose timed target was met in time")
+    met_by_release: int = Field(
+        0,
+        description="Tickets whose target is a release (a hot fix or maintenance release) and "
+        "was met when it shipped; not part of `attainment`, which counts clock targets only",
+    )
     breached: int = Field(description="Tickets whose target was missed")
     open: int = Field(description="Tickets whose target is still running or paused")
-    attainment: float | None = Field(description="met / (met + breached); null with neither")
+    attainment: float | None = Field(
+        description="met / (met + breached), timed targets only; null with neither"
+    )
     goal: float | None = Field(description="The share the policy promises, e.g. 0.85")
     meets_goal: bool | None
 
@@ -58,7 +65,7 @@ class _Tally:
         default_factory=lambda: {name: defaultdict(int) for name in CLOCKS}
     )
 
-    def add(self, ticket: Ticket, clocks: dict[str, str]) -> None:
+    def add(self, ticket: Ticket, clocks: dict[str, tuple[str, str]]) -> None:
         self.tickets += 1
         if ticket.first_response_at is not None:
             self.first_response.append(
@@ -67,9 +74,16 @@ class _Tally:
         if ticket.resolved_at is not None:
             self.to_close.append((ticket.resolved_at - ticket.received_at).total_seconds())
         for name in CLOCKS:
-            state = clocks.get(name)
-            if state is not None:
-                self.states[name]["open" if state in ("running", "paused") else state] += 1
+            kind, state = clocks.get(name, ("", None))
+            if state is None:
+                continue
+            if state in ("running", "paused"):
+                state = "open"
+            elif kind == "release" and state == "met":
+                # No clock ran: the target was a release, and it shipped. Counted apart, so a
+                # share "in time" only ever counts targets that had a time.
+                state = "met_by_release"
+            self.states[name][state] += 1
 
     def row(self, policy: str | None, priority: str | None, goals: dict[str, float]) -> FigureRow:
         def attainment(name: str) -> Attainment:
@@ -79,6 +93,7 @@ class _Tally:
             goal = goals.get(name)
             return Attainment(
                 met=met,
+                met_by_release=counts["met_by_release"],
                 breached=breached,
                 open=counts["open"],
                 attainment=round(share, 4) if share is not None else None,
@@ -118,15 +133,15 @@ async def sla_figures(
     if account_id is not None:
         conditions.append(Ticket.account_id == account_id)
     tickets = list(await session.scalars(select(Ticket).where(*conditions)))
-    states: dict[int, dict[str, str]] = defaultdict(dict)
+    states: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
     if tickets:
         rows = await session.execute(
-            select(TicketClock.ticket_id, TicketClock.name, TicketClock.state)
+            select(TicketClock.ticket_id, TicketClock.name, TicketClock.kind, TicketClock.state)
             .join(Ticket, Ticket.id == TicketClock.ticket_id)
             .where(TicketClock.name.in_(CLOCKS), *conditions)
         )
-        for ticket_id, name, state in rows:
-            states[ticket_id][name] = state
+        for ticket_id, name, kind, state in rows:
+            states[ticket_id][name] = (kind, state)
 
     overall = _Tally()
     groups: dict[tuple[str, str], _Tally] = defaultdict(_Tally)

@@ -14,6 +14,11 @@ GOOD = "#1b7a3d"
 BAD = "#b3261e"
 GRID = "#c9d2de"
 KEY = [(GOOD, "goal met"), (BAD, "goal missed"), (MUTED, "no goal"), (INK, "goal")]
+# DejaVu Sans at 10 px averages under 6.2 px a character; labels are measured with this, so a
+# long priority name ("P2 - High resolution") widens the label column instead of being cut.
+CHAR_W = 6.2
+WRAP_AT = 28  # characters on a label's line before it wraps onto a second
+PLOT_W = 330
 
 
 @dataclass(frozen=True)
@@ -25,10 +30,12 @@ class Pair:
     second: int
 
 
-def paired_bars(rows: Sequence[Pair], legend: tuple[str, str], width: int = 480) -> str:
+def paired_bars(rows: Sequence[Pair], legend: tuple[str, str]) -> str:
     """Two horizontal bars per row (e.g. tickets opened and resolved per priority)."""
-    label_w, row_h, bar_h, top = 110, 30, 10, 24
-    plot_w = width - label_w - 40
+    label_w = _label_width([r.label for r in rows])
+    row_h, bar_h, top = 30, 10, 24
+    plot_w = PLOT_W
+    width = label_w + plot_w + 40
     biggest = max([1, *(max(r.first, r.second) for r in rows)])
     height = top + row_h * max(len(rows), 1) + 6
     parts = [
@@ -38,10 +45,7 @@ def paired_bars(rows: Sequence[Pair], legend: tuple[str, str], width: int = 480)
     ]
     for i, row in enumerate(rows):
         y = top + i * row_h
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h + 4}" text-anchor="end" fill="{INK}">'
-            f"{escape(row.label)}</text>"
-        )
+        parts.append(_label(row.label, label_w - 8, y + bar_h + 4))
         for j, (value, colour) in enumerate(((row.first, BLUE), (row.second, LIGHT))):
             bar_y = y + j * (bar_h + 2)
             w = plot_w * value / biggest
@@ -66,13 +70,16 @@ class Share:
     label: str
     share: float | None  # 0..1; None when nothing was decided
     goal: float | None
+    by_release: int = 0  # targets met by a release: no share in time, said apart
 
 
-def attainment_bars(rows: Sequence[Share], width: int = 480) -> str:
+def attainment_bars(rows: Sequence[Share]) -> str:
     """A bar per row for the share of targets met, with a tick at the goal: green when the
     goal is met, red when not, grey without a goal."""
-    label_w, row_h, bar_h, top = 110, 24, 12, 24
-    plot_w = width - label_w - 50
+    label_w = _label_width([r.label for r in rows])
+    row_h, bar_h, top = 26, 12, 24
+    plot_w = PLOT_W
+    width = label_w + plot_w + 50
     height = top + row_h * max(len(rows), 1) + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -89,13 +96,13 @@ def attainment_bars(rows: Sequence[Share], width: int = 480) -> str:
         )
     for i, row in enumerate(rows):
         y = top + i * row_h
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h - 2}" text-anchor="end" fill="{INK}">'
-            f"{escape(row.label)}</text>"
-        )
+        parts.append(_label(row.label, label_w - 8, y + bar_h - 2))
         if row.share is None:
+            words = (
+                f"{row.by_release} met by release" if row.by_release else "none met or missed yet"
+            )
             parts.append(
-                f'<text x="{label_w + 4}" y="{y + bar_h - 2}" fill="{MUTED}">none decided</text>'
+                f'<text x="{label_w + 4}" y="{y + bar_h - 2}" fill="{MUTED}">{words}</text>'
             )
         else:
             colour = MUTED if row.goal is None else GOOD if row.share >= row.goal else BAD
@@ -115,6 +122,32 @@ def attainment_bars(rows: Sequence[Share], width: int = 480) -> str:
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _lines(label: str) -> list[str]:
+    """The label on one line, or two split at a space when it is long."""
+    if len(label) <= WRAP_AT or " " not in label:
+        return [label]
+    cut = label.rfind(" ", 0, WRAP_AT + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return [label[:cut], label[cut + 1 :]]
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    longest = max((len(line) for label in labels for line in _lines(label)), default=0)
+    return max(60, int(longest * CHAR_W) + 14)
+
+
+def _label(label: str, x: int, y: int) -> str:
+    """Right-aligned at x; a second line below the first (a row is tall enough for both)."""
+    lines = _lines(label)
+    if len(lines) == 1:
+        return f'<text x="{x}" y="{y}" text-anchor="end" fill="{INK}">{escape(label)}</text>'
+    first, second = lines
+    return (
+        f'<text x="{x}" y="{y - 5}" text-anchor="end" fill="{INK}">{escape(first)}'
+        f'<tspan x="{x}" dy="11">{escape(second)}</tspan></text>'
+    )
 
 
 def _legend(x: int, y: int, items: list[tuple[str, str]]) -> str:

@@ -6,9 +6,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
-def long_date(day: date) -> str:
-    """'Tuesday 29 December 2026'."""
+def long_date(day: date | str) -> str:
+    """'Tuesday 29 December 2026' (from a date, or one written 2026-12-29)."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def day_month_year(day: date | str) -> str:
+    """'9 January 2027': for a table's column of dates."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return f"{day.day} {day:%B %Y}"
 
 
 def long_instant(at: datetime, timezone: str) -> str:
@@ -32,3 +41,37 @@ def duration(seconds: float) -> str:
     if not parts:
         parts.append(f"{secs}s")
     return ("-" if negative else "") + " ".join(parts)
+
+
+def day_and_time(at: datetime, timezone: str) -> str:
+    """'Thursday 19 November 2026, 10:02': a timeline's line, the zone said once for all."""
+    local = at.astimezone(ZoneInfo(timezone))
+    return f"{long_date(local.date())}, {local:%H:%M}"
+
+
+def short_instant(at: datetime, timezone: str) -> str:
+    """'Thu 19 Nov 2026, 10:02': for tables of times, the zone said once below them."""
+    local = at.astimezone(ZoneInfo(timezone))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def zone_name(timezone: str) -> str:
+    """'London time (GMT/BST)': the zone as a reader knows it, not its database key."""
+    zone = ZoneInfo(timezone)
+    city = timezone.rsplit("/", 1)[-1].replace("_", " ")
+    names = list(
+        dict.fromkeys(datetime(2026, month, 15, 12, tzinfo=zone).tzname() or "" for month in (1, 7))
+    )
+    shown = [n for n in names if n and not n.startswith(("+", "-"))]
+    return f"{city} time" + (f" ({'/'.join(shown)})" if shown else "")
+
+
+def spelled_duration(seconds: float) -> str:
+    """'5 hours 7 minutes', '2 days 3 hours', 'less than a minute': for a sentence."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour")] + ([] if days else [(minutes, "minute")])
+    return " ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts if n)

@@ -12,7 +12,17 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from reports.dates import duration, long_date, long_instant
+from reports import words
+from reports.dates import (
+    day_and_time,
+    day_month_year,
+    duration,
+    long_date,
+    long_instant,
+    short_instant,
+    spelled_duration,
+    zone_name,
+)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -53,6 +63,15 @@ class Renderer:
         self._env.filters["long_date"] = long_date
         self._env.filters["long_instant"] = long_instant
         self._env.filters["duration"] = duration
+        self._env.filters["day_and_time"] = day_and_time
+        self._env.filters["spelled_duration"] = spelled_duration
+        self._env.filters["day_month_year"] = day_month_year
+        self._env.filters["zone_name"] = zone_name
+        self._env.filters["short_instant"] = short_instant
+        self._env.filters["target_name"] = words.target_name
+        self._env.filters["release_kind"] = words.release_kind
+        self._env.filters["promised"] = words.promised
+        self._env.filters["metric_name"] = words.metric_name
         # One font configuration per thread, reused: a fresh one per render costs ~10% of
         # the render and leaks native memory on every PDF (bench/reports.py).
         self._local = threading.local()

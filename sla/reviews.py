@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sla.calendar import Calendar
 from sla.periods import at_local, local_date, working_day_after, working_day_before
@@ -29,6 +30,40 @@ def pack_due(calendar: Calendar, starts_at: datetime) -> datetime:
 
 def is_working_day(calendar: Calendar, at: datetime) -> bool:
     return calendar.is_working_day(local_date(calendar, at))
+
+
+# The people at a review keep office hours even where the desk is open all day (essensys's
+# calendars run 00:00-24:00): a meeting falls inside both these hours and the calendar's.
+MEETING_HOURS = (time(8, 0), time(18, 0))
+
+
+def outside_working_hours(calendar: Calendar, starts_at: datetime, minutes: int) -> str | None:
+    """Why a meeting at `starts_at` lasting `minutes` is outside the account's working hours
+    (in words, local time), or None when it is inside them."""
+    zone = ZoneInfo(calendar.timezone)
+    start = starts_at.astimezone(zone)
+    end = (starts_at + timedelta(minutes=minutes)).astimezone(zone)
+    day = start.date()
+    when = f"{start:%A} {day.day} {start:%B %Y} at {start:%H:%M} {start.tzname()}"
+    if not calendar.is_working_day(day):
+        return f"{when} is not on a working day in the account's calendar"
+    first, last = MEETING_HOURS
+    office = (datetime.combine(day, first, zone), datetime.combine(day, last, zone))
+    fits = any(
+        max(opens, office[0]) <= start and end <= min(closes, office[1])
+        for opens, closes in calendar.open_intervals(day)
+    )
+    if fits:
+        return None
+    hours = ", ".join(
+        f"{max(o.astimezone(zone), office[0]):%H:%M}-{min(c.astimezone(zone), office[1]):%H:%M}"
+        for o, c in calendar.open_intervals(day)
+        if max(o, office[0]) < min(c, office[1])
+    )
+    return (
+        f"{when} is outside the account's working hours: a {minutes}-minute review must "
+        f"start and end within {hours or 'its open hours'} ({calendar.timezone}) that day"
+    )
 
 
 ACTION_REMINDER_TIME = time(9, 0)

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     import sla
     from activities.reports import ReportActivities
     from activities.reviews import ReviewActivities
-    from sla.reviews import is_working_day, pack_due
+    from sla.reviews import is_working_day, outside_working_hours, pack_due
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.journal import delivered_or_recorded, record_failure
     from workflows.report_messages import (
@@ -159,6 +159,12 @@ class ReviewWorkflow:
                 type=REFUSED,
                 non_retryable=True,
             )
+        # Validators do not run on replay: refusing more here changes no recorded history.
+        refusal = outside_working_hours(
+            self._calendar, request.starts_at, self._start.duration_minutes
+        )
+        if refusal:
+            raise ApplicationError(refusal, type=REFUSED, non_retryable=True)
 
     @workflow.update
     async def cancel(self, act: ReviewAct) -> ReviewView:

@@ -65,7 +65,9 @@ async def sla_metrics(
 ) -> SlaFigures:
     """Median first response and time to close, and the share of tickets meeting their first
     response and resolution targets beside the policy's goals, per priority. Periods are in
-    the account's time zone (UTC across all accounts); tickets count by when they arrived."""
+    the account's time zone (UTC across all accounts); tickets count by when they arrived.
+    A target that is a release (e-shot's hot fix or maintenance release) has no time to be met
+    in: once its release ships it counts as `met_by_release`, outside `attainment`."""
     account = await _scope(session, account_id, principal)
     timezone = (
         sla.get_policy(account.policy).calendar(account.calendar).timezone if account else "UTC"

@@ -15,7 +15,7 @@ import sla
 from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
 from api.downloads import content_disposition
-from api.errors import InvalidInput, NotFound, ServiceUnavailable, responses
+from api.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, responses
 from api.routes.accounts import load_account
 from api.schemas import ReportCreate, ReportOut
 from db.models import Report
@@ -33,7 +33,7 @@ WAIT_SECONDS = 60
     "/accounts/{account_id}/reports",
     response_model=ReportOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(403, 404, 503),
+    responses=responses(403, 404, 409, 503),
 )
 async def produce_report(
     account_id: int,
@@ -43,9 +43,16 @@ async def produce_report(
     settings: AppSettings,
     principal: SuccessManager,
 ) -> Report:
-    """Produce the monthly report for a period now, whatever the account's edition."""
+    """Produce the monthly report for a period now; 409 when the account's edition does not
+    include monthly reporting (its `services` say which do)."""
     account = await load_account(session, account_id, principal)
-    timezone = sla.get_policy(account.policy).calendar(account.calendar).timezone
+    policy = sla.get_policy(account.policy)
+    if not policy.entitlements(account.edition.value).monthly_reporting:
+        raise Conflict(
+            f"The {account.edition.value} edition of {policy.name} does not include monthly "
+            "reporting; change the account's edition to one that does"
+        )
+    timezone = policy.calendar(account.calendar).timezone
     try:
         start, _ = month_bounds(body.period, timezone)
     except BadPeriod as exc:

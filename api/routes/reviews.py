@@ -33,7 +33,7 @@ from api.schemas import (
 from api.workflow_writes import one_off, update_running, update_with_start
 from db.models import Account, Report, Review, ReviewAction
 from sla.periods import previous_quarter
-from sla.reviews import is_working_day
+from sla.reviews import is_working_day, outside_working_hours
 from workflows.report_messages import ActionsStart, Reschedule, ReviewAct, ReviewStart
 from workflows.review import ReviewWorkflow
 from workflows.review_actions import ReviewActionsWorkflow
@@ -58,7 +58,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _check_time(account: Account, starts_at: datetime, field: str) -> None:
+def _check_time(account: Account, starts_at: datetime, minutes: int, field: str) -> None:
+    """A review is held in the future, inside the account's working hours (its calendar's
+    open hours, and office hours where the calendar is open round the clock): a time outside
+    them is refused, not moved, so nobody is invited to a meeting they did not choose."""
     calendar = sla.get_policy(account.policy).calendar(account.calendar)
     if starts_at <= datetime.now(UTC):
         raise InvalidInput.for_field(field, f"{starts_at.isoformat()} is in the past")
@@ -67,6 +70,9 @@ def _check_time(account: Account, starts_at: datetime, field: str) -> None:
         raise InvalidInput.for_field(
             field, f"{local:%A %d %B %Y} is not a working day in the account's calendar"
         )
+    refusal = outside_working_hours(calendar, starts_at, minutes)
+    if refusal:
+        raise InvalidInput.for_field(field, refusal)
 
 
 async def _load(session: Session, review_id: int, principal: Principal) -> tuple[Review, Account]:
@@ -93,7 +99,8 @@ async def propose_review(
     principal: SuccessManager,
     idempotency_key: IdempotencyKey = None,
 ) -> Review:
-    """Propose a review of the last quarter; the invitation goes out at once."""
+    """Propose a review of the quarter before the meeting, inside the account's working hours
+    (422 otherwise); the invitation goes out at once."""
     account = await load_account(session, account_id, principal)
     policy = sla.get_policy(account.policy)
     if not policy.entitlements(account.edition.value).quarterly_business_review:
@@ -101,7 +108,7 @@ async def propose_review(
             f"The {account.edition.value} edition under policy {policy.key!r} does not include "
             "quarterly business reviews"
         )
-    _check_time(account, body.starts_at, "body.starts_at")
+    _check_time(account, body.starts_at, body.duration_minutes, "body.starts_at")
     calendar = policy.calendar(account.calendar)
     reference = (
         reference_for_key("R", principal.key_prefix, idempotency_key)
@@ -111,7 +118,9 @@ async def propose_review(
     digest = one_off(
         fingerprint(body.model_dump(mode="json") | {"by": principal.key_id}), idempotency_key
     )
-    today = datetime.now(UTC).astimezone(ZoneInfo(calendar.timezone)).date()
+    # The quarter before the meeting, whenever it is proposed: a meeting on 25 January
+    # reviews October to December.
+    meeting_day = body.starts_at.astimezone(ZoneInfo(calendar.timezone)).date()
     start = ReviewStart(
         review_id=None,
         account_id=account.id,
@@ -120,7 +129,7 @@ async def propose_review(
         starts_at=body.starts_at.astimezone(UTC),
         duration_minutes=body.duration_minutes,
         proposal=ReviewProposal(
-            quarter=previous_quarter(today), created_by=principal.name, fingerprint=digest
+            quarter=previous_quarter(meeting_day), created_by=principal.name, fingerprint=digest
         ),
     )
     view = await update_with_start(
@@ -177,10 +186,11 @@ async def reschedule_review(
     client: Temporal,
     principal: SuccessManager,
 ) -> Review:
-    """Move the meeting: the invitation goes again with its SEQUENCE raised."""
+    """Move the meeting, inside the account's working hours (422 otherwise): the invitation
+    goes again with its SEQUENCE raised."""
     review, account = await _load(session, review_id, principal)
     _still_scheduled(review)
-    _check_time(account, body.starts_at, "body.starts_at")
+    _check_time(account, body.starts_at, review.duration_minutes, "body.starts_at")
     await update_running(
         client,
         session,

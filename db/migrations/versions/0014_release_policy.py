@@ -6,7 +6,7 @@ A release planned before this knew no product: it takes the policy of the ticket
 NULL: it met no one's promise, so no report lists it, and it accepts any policy's tickets.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30
 """
 

@@ -1,0 +1,36 @@
+"""Internal names said the way a customer reads them."""
+
+from __future__ import annotations
+
+TARGETS = {
+    "first_response": "First response",
+    "resolution": "Resolution",
+    "final_resolution": "Final resolution",
+}
+RELEASE_KINDS = {"hotfix": "Hot fix", "maintenance": "Maintenance release"}
+
+
+def target_name(clock: str) -> str:
+    """'first_response' -> 'First response'."""
+    return TARGETS.get(clock) or clock.replace("_", " ").capitalize()
+
+
+def release_kind(kind: str) -> str:
+    return RELEASE_KINDS.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def promised(target: str) -> str:
+    """'8 business_hours' -> '8 business hours'; 'maintenance release' -> 'the next
+    maintenance release'; '1 working_days' -> '1 working day'."""
+    amount, _, unit = target.partition(" ")
+    if not amount.isdigit():
+        return "the next " + target.replace("hotfix", "hot fix").replace("_", " ")
+    words = unit.replace("_", " ")
+    if amount == "1" and words.endswith("s"):
+        words = words[:-1]
+    return f"{amount} {words}"
+
+
+def metric_name(metric: str) -> str:
+    """'campaigns_sent' -> 'Campaigns sent'."""
+    return metric.replace("_", " ").capitalize()
