@@ -102,7 +102,7 @@ async def test_targets_met_by_a_release_are_counted_apart_everywhere(
     reference = opened.json()["reference"]
     release = await live.http.post(
         "/releases",
-        json={"name": "Maintenance 26.12", "kind": "maintenance",
+        json={"name": "Maintenance 26.12", "kind": "maintenance", "policy": "e-shot",
               "planned_for": (date.today() + timedelta(days=1)).isoformat()},
         headers=agent,
     )  # fmt: skip
