@@ -71,11 +71,11 @@ def compose(
         to,
         subject,
         "\n".join(lines) + "\n",
-        headers={"X-Pledge-Ticket": ref},
+        # For mail filters and the tests: which ticket, and what about (never shown to people).
+        headers={"X-Pledge-Ticket": ref, "X-Pledge-Notice": notice.kind},
         message_key=message_key,
         message_id=root if first else message_id(secret, domain, ref, later_part(message_key)),
         in_reply_to=None if first else root,
-        to_name=to_name,
     )
 
 

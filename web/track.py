@@ -32,6 +32,10 @@ from web.pages import page
 
 router = APIRouter(include_in_schema=False)
 
+# The public events, and the re-grading of a ticket waiting on the customer (Spotler's
+# Delayed) for its one public part: what the customer was asked for (nothing else is shown).
+SHOWN = frozenset(PUBLIC_EVENTS) | {"regraded"}
+
 CHANNELS = {
     "phone": "by phone",
     "email": "by e-mail",
@@ -65,7 +69,7 @@ def _entry(event: Any, zone: str, now: datetime) -> Entry | None:
                 "You wrote:" if customer else "We replied:",
                 str(data.get("body") or ""),
             )
-        case "waiting":
+        case "waiting" | "regraded":
             return Entry(
                 "Support team", when, "We asked you for something:", str(data.get("message", ""))
             )
@@ -142,7 +146,7 @@ async def track(
     zone = ticket_zone(ticket.policy, ticket.calendar)
     clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
     paused = any(clock.state == "paused" for clock in clocks)
-    events = await ticket_reads.events_of(session, ticket.id, PUBLIC_EVENTS)
+    events = await ticket_reads.events_of(session, ticket.id, SHOWN)
     conversation = [e for e in (_entry(event, zone, now) for event in events) if e is not None]
     asked = ""
     if ticket.status in ("waiting", "delayed"):

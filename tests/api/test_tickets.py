@@ -308,7 +308,7 @@ async def test_releases_meet_release_promises_through_the_api(live: Live, inbox:
     again = await live.http.post(f"/releases/{rid}/ship", headers=agent)
     assert again.status_code == 409
     await inbox.wait_for(
-        lambda m: "released" in m["Subject"] and ticket["reference"] in m["Subject"]
+        lambda m: m["X-Pledge-Notice"] == "release_shipped" and ticket["reference"] in m["Subject"]
     )
     detail = (await live.http.get(f"/tickets/{ticket['reference']}", headers=agent)).json()
     assert detail["clocks"]["final_resolution"]["state"] == "met"
