@@ -16,6 +16,7 @@ from outbound.ticket_links import (
     root_part,
     track_url,
 )
+from reports.customer_words import close_needs_agreement as needs_agreement
 from reports.customer_words import priority_label, promise, release_promise
 from reports.dates import long_instant
 
@@ -146,7 +147,7 @@ def _for_customer(
             "",
         ]
     label = priority_label(ticket.policy, ticket.priority)
-    close_needs_agreement = _close_needs_agreement(ticket)
+    close_needs_agreement = needs_agreement(ticket.policy)
     if notice.kind == "confirmation":
         lines += [
             f"Thank you for contacting us. We have logged your request under the reference {ref}; "
@@ -163,9 +164,9 @@ def _for_customer(
                 "be in touch."
             )
         else:
-            reply = promise(ticket.first_response_due, zone, now, "reply")
+            reply = promise(ticket.first_response_due, zone, now, "We will reply")
             lines.append(reply or "We are working on it and will reply as soon as possible.")
-            fix = promise(ticket.resolution_due, zone, now, "aim to resolve it")
+            fix = promise(ticket.resolution_due, zone, now, "We aim to resolve it")
             release = release_promise(ticket.policy, ticket.priority)
             if fix:
                 lines.append(fix)
@@ -249,13 +250,6 @@ def _waiting_words(notice: TicketNotice, label: str) -> str:
 
 def _quoted(text: str) -> list[str]:
     return ["    " + line if line.strip() else "" for line in text.strip().splitlines()] or [""]
-
-
-def _close_needs_agreement(ticket: Ticket) -> bool:
-    try:
-        return sla.get_policy(ticket.policy).tickets.close_requires_representative
-    except sla.SlaLookupError:
-        return False
 
 
 def webhook_payload(notice: TicketNotice, ticket: Ticket) -> dict[str, Any]:

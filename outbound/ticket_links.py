@@ -78,8 +78,9 @@ def track_url(settings: Settings, secret: bytes, reference: str) -> str:
 def mail_domain(settings: Settings) -> str:
     """The domain of the From address, so our ids look like the mail they come with."""
     _, address = parseaddr(settings.mail_from)
-    domain = address.rpartition("@")[2].strip().lower()
-    return domain or "localhost"
+    if "@" not in address:
+        return "localhost"
+    return address.rpartition("@")[2].strip().lower() or "localhost"
 
 
 def message_id(secret: bytes, domain: str, reference: str, part: str) -> str:

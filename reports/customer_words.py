@@ -39,12 +39,12 @@ def plain_time(at: datetime, timezone: str, now: datetime | None = None) -> str:
     return f"{local:%H:%M} on {local:%A} {local.day} {local:%B}{year} ({zone_words(at, timezone)})"
 
 
-def promise(due: datetime | None, timezone: str, now: datetime, what: str) -> str | None:
-    """'We will reply by …' while the due is ahead; None when there is none or it has passed
-    (a ticket logged after the fact must not promise a time already gone)."""
+def promise(due: datetime | None, timezone: str, now: datetime, words: str) -> str | None:
+    """'<words> by 10:30 on …' while the due is ahead; None when there is none or it has
+    passed (a ticket logged after the fact must not promise a time already gone)."""
     if due is None or due <= now:
         return None
-    return f"We will {what} by {plain_time(due, timezone, now)}."
+    return f"{words} by {plain_time(due, timezone, now)}."
 
 
 def ticket_zone(policy: str, calendar: str | None) -> str:
@@ -73,3 +73,11 @@ def release_promise(policy: str, priority: str) -> str | None:
         return None
     kind = "a hot fix" if target.release == "hotfix" else "our next maintenance release"
     return f"The fix will come in {kind}; we will tell you when it is out."
+
+
+def close_needs_agreement(policy: str) -> bool:
+    """Whether a resolved ticket closes only with an authorised representative's agreement."""
+    try:
+        return sla.get_policy(policy).tickets.close_requires_representative
+    except SlaLookupError:
+        return False

@@ -22,6 +22,7 @@ from db import ticket_reads
 from outbound.ticket_links import link_secret, track_token_ok
 from reports.customer_words import (
     STATUS_WORDS,
+    close_needs_agreement,
     plain_time,
     priority_label,
     promise,
@@ -104,13 +105,13 @@ def _promises(ticket: Any, paused: bool, zone: str, now: datetime) -> list[str]:
         said.append(f"We first replied at {plain_time(ticket.first_response_at, zone, now)}.")
     elif status in ("open", "waiting", "delayed"):
         said.append(
-            promise(ticket.first_response_due, zone, now, "reply")
+            promise(ticket.first_response_due, zone, now, "We will reply")
             or "We are working on it and will reply as soon as possible."
         )
     if ticket.resolved_at is not None:
         said.append(f"We resolved it at {plain_time(ticket.resolved_at, zone, now)}.")
     elif status in ("open", "waiting", "delayed"):
-        fix = promise(ticket.resolution_due, zone, now, "aim to resolve it")
+        fix = promise(ticket.resolution_due, zone, now, "We aim to resolve it")
         release = release_promise(ticket.policy, ticket.priority)
         if fix:
             said.append(fix)
@@ -120,6 +121,19 @@ def _promises(ticket: Any, paused: bool, zone: str, now: datetime) -> list[str]:
             said.append("We are working on a resolution and will resolve it as soon as we can.")
     if status == "waiting" and paused:
         said.append("While we wait for your answer, the clock on our target times is paused.")
+    if status == "resolved":
+        said.append(
+            "If you are satisfied, please reply to our e-mail so that one of your authorised "
+            "representatives agrees that we close it; if the problem is still there, tell us."
+            if close_needs_agreement(ticket.policy)
+            else "If the problem is still there, reply to our e-mail or contact us quoting "
+            f"{ticket.reference} before we close the request, and we will reopen it."
+        )
+    if status == "closed":
+        said.append(
+            f"This request is closed. If the problem comes back, please raise a new request "
+            f"and mention {ticket.reference}."
+        )
     if status == "delayed":
         said.append(
             "As our service terms set out, a request waiting on information or access from "
