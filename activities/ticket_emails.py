@@ -17,7 +17,7 @@ from outbound.ticket_links import (
     track_url,
 )
 from reports.customer_words import close_needs_agreement as needs_agreement
-from reports.customer_words import priority_label, promise, release_promise
+from reports.customer_words import plain_time, priority_label, promise, release_promise
 from reports.dates import long_instant
 
 # Kinds the ticket's customer is sent (the others go to the support team).
@@ -207,7 +207,13 @@ def _for_customer(
                 f"{ref} before we close the request, and we will reopen it.",
             ]
     elif notice.kind == "closed":
-        agreed = f" with the agreement of {notice.representative}" if notice.representative else ""
+        agreed = ""
+        if notice.representative:
+            agreed = (
+                " with your agreement"
+                if notice.representative == name
+                else f" with the agreement of {notice.representative}"
+            )
         lines += [
             f"We have closed your request{agreed}. Thank you for working with us on it.",
             "",
@@ -215,8 +221,8 @@ def _for_customer(
         ]
     else:  # release_shipped
         lines += [
-            f"The fix for your request is now available: it went out in release "
-            f"{notice.release_name} on {long_instant(notice.at, zone)}.",
+            f"The fix for your request is now available: release {notice.release_name} went "
+            f"out at {plain_time(notice.at, zone, now)}.",
             "",
             f"If you still see the problem, reply to this e-mail or contact us quoting {ref}.",
         ]

@@ -155,7 +155,7 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
     assert walk.waiting_words in " ".join(wait.split())
     if walk.representatives:
         assert "authorised representatives agrees" in resolved
-        assert "with the agreement of Casey Contact" in closed
+        assert "We have closed your request with your agreement." in closed
     else:
         assert "we will reopen it" in resolved
         assert "We have closed your request." in closed
@@ -167,6 +167,7 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
         assert "Dear Robin Representative," in body(theirs[0])
         assert "authorised representative of" in body(theirs[0])
         assert theirs[0]["Message-ID"] != root
+        assert "with the agreement of Casey Contact." in body(theirs[-1])
         assert {m["In-Reply-To"] for m in theirs[1:]} == {theirs[0]["Message-ID"]}
     assert not [m for m in inbox.messages if bystander["email"] in m["X-Envelope-To"]]
 
