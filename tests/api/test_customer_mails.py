@@ -36,6 +36,7 @@ class Walk:
     waiting_words: str  # what the waiting mail says about the clocks
     calendar: str | None = None
     representatives: bool = False  # tickets raised, closed and followed by representatives
+    zone: str = r"\(UK time\)"  # how times are labelled (a pattern): the calendar's zone
 
 
 WALKS = [
@@ -50,6 +51,7 @@ WALKS = [
         "the clock on our target times is paused",
         calendar="us-pacific",
         representatives=True,
+        zone=r"\(P[SD]T\)",
     ),
 ]
 
@@ -149,7 +151,10 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
     confirmation, reply, wait, resolved, closed = (body(m) for m in got)
     assert "Dear Casey Contact," in confirmation
     assert f"Priority: {walk.label}\n" in confirmation
-    assert "We will reply by " in confirmation
+    assert re.search(
+        r"We will reply by \d\d:\d\d on \w+day \d+ \w+( \d{4})? " + re.escape(walk.zone),
+        confirmation,
+    )
     assert "    Could you send us the campaign's name?\n    Thank you." in reply
     assert "The name of the campaign, and a screenshot." in wait
     assert walk.waiting_words in " ".join(wait.split())
@@ -186,6 +191,7 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
     for secret_words in ("legacy template", "Priya", "breach", "line 2", walk.priority + "<"):
         assert secret_words not in html, secret_words
     assert ("with the agreement of Casey Contact" in html) is walk.representatives
+    assert re.search(walk.zone, html)
 
 
 async def test_a_wrong_or_missing_token_is_the_same_404_page_as_an_unknown_ticket(
