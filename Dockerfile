@@ -21,6 +21,7 @@ COPY outbound ./outbound
 COPY api ./api
 COPY reports ./reports
 COPY db ./db
+COPY web ./web
 # Bytecode at build time: the workflow sandbox re-imports workflow modules for every workflow
 # it starts, and the image is read-only to the pledge user.
 RUN pip install . \

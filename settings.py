@@ -150,8 +150,13 @@ class Settings(BaseSettings):
     # Lets a browser UI, which cannot send an API key, decode payloads at
     # /codec/ui/<token>/decode; None turns that route off (the admin-key routes remain).
     codec_token: str | None = Field(None, validation_alias="PLEDGE_CODEC_TOKEN", min_length=32)
+    # Signs the customers' tracking links and the Message-IDs of ticket mail (docs/customer-
+    # mail.md). The API and every worker must share it; None: <data dir>/link-secret, generated.
+    link_secret: str | None = Field(None, validation_alias="PLEDGE_LINK_SECRET", min_length=32)
 
-    @field_validator("payload_keys", "codec_cors_origins", "codec_token", mode="before")
+    @field_validator(
+        "payload_keys", "codec_cors_origins", "codec_token", "link_secret", mode="before"
+    )
     @classmethod
     def _blank_means_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -165,6 +170,10 @@ class Settings(BaseSettings):
     @property
     def payload_keys_file(self) -> Path:
         return self.data_dir / "payload-keys"
+
+    @property
+    def link_secret_file(self) -> Path:
+        return self.data_dir / "link-secret"
 
     @property
     def codec_origins(self) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 
 from settings import Settings
@@ -18,6 +19,36 @@ from settings import Settings
 # email package refuse the header outright: a ticket subject or an account name carrying one
 # would stop every notice about it. They are folded into a single space instead.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+class _NoBreakAfterName(EmailPolicy):
+    """The default policy, except that a header is never folded straight after its name.
+
+    Python folds a header whose first word does not fit on the name's line (a long subject
+    that begins with a long word) as `Subject:` CRLF ` word…`; unfolded, the value then starts
+    with a space, which mail clients show. The first word stays on the name's line instead:
+    that line may pass 78 characters, well inside the 998 every mail system takes.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        return _join_first(name, super().fold(name, value), self.linesep)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = super().fold_binary(name, value)
+        return _join_first(name, folded.decode("ascii", "surrogateescape"), self.linesep).encode(
+            "ascii", "surrogateescape"
+        )
+
+
+def _join_first(name: str, folded: str, linesep: str) -> str:
+    head = f"{name}:"
+    rest = folded[len(head) :]
+    if folded.startswith(head) and rest.startswith(linesep):
+        return head + " " + rest[len(linesep) :].lstrip(" \t")
+    return folded
+
+
+MAIL_POLICY = _NoBreakAfterName()
 
 
 def one_line(text: str) -> str:
@@ -46,21 +77,30 @@ class Mailer:
         attachments: Sequence[tuple[str, bytes, str]] = (),
         headers: dict[str, str] | None = None,
         message_key: str | None = None,
+        message_id: str | None = None,
+        in_reply_to: str | None = None,
         to_name: str | None = None,
     ) -> EmailMessage:
         """A message whose headers hold whatever text they are given: every value that comes
-        from people (subjects, names) passes through one_line() here, once for every mail."""
-        message = EmailMessage()
+        from people (subjects, names) passes through one_line() here, once for every mail.
+
+        `message_id` is used as given (a ticket's mail signs its own, outbound.ticket_links);
+        `in_reply_to` threads the message under that earlier one (In-Reply-To and References).
+        """
+        message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = one_line(self._settings.mail_from)
         message["To"] = recipient(to, to_name)
         message["Subject"] = one_line(subject)
         message["Date"] = formatdate(localtime=False)
         # A key (event and recipient) gives a re-sent duplicate the same Message-ID.
-        message["Message-ID"] = (
+        message["Message-ID"] = message_id or (
             f"<{hashlib.sha256(message_key.encode()).hexdigest()[:32]}@pledge.local>"
             if message_key
             else make_msgid(domain="pledge.local")
         )
+        if in_reply_to:
+            message["In-Reply-To"] = in_reply_to
+            message["References"] = in_reply_to
         for name, value in (headers or {}).items():
             message[name] = one_line(value)
         message.set_content(body)

@@ -15,6 +15,7 @@ from activities.deps import ActivityDeps
 from activities.failures import refused_data_is_final
 from activities.history import EventRow
 from activities.webhooks import post_event
+from db import contacts
 from db.idempotent import insert_once, upsert_for
 from db.models import (
     Account,
@@ -81,6 +82,7 @@ class TicketRecord(BaseModel):
 
 Role = Literal[
     "contact",
+    "representatives",
     "assignee",
     "account_manager",
     "success_manager",
@@ -95,7 +97,17 @@ class TicketNotice(BaseModel):
 
     event_id: str
     reference: str
-    kind: Literal["confirmation", "warning", "breach", "routed", "release_shipped"]
+    kind: Literal[
+        "confirmation",
+        "warning",
+        "breach",
+        "routed",
+        "release_shipped",
+        "reply",
+        "waiting",
+        "resolved",
+        "closed",
+    ]
     # Who was assigned when it happened: a later assignment must not redirect this notice.
     assignee_email: str | None = None
     roles: list[Role]
@@ -106,6 +118,13 @@ class TicketNotice(BaseModel):
     at: datetime
     line: int | None = None
     release_name: str | None = None
+    # For the customer's mails: an agent's reply, what is asked of them while waiting, how
+    # waiting went (paused, regraded, running), who agreed to a closure.
+    body: str | None = None
+    message: str | None = None
+    outcome: str | None = None
+    delayed: bool = False
+    representative: str | None = None
 
 
 class ReleaseRecord(BaseModel):
@@ -179,19 +198,39 @@ class TicketActivities:
                 raise RuntimeError(f"ticket {notice.reference} is not recorded yet")
             account = await session.get(Account, ticket.account_id)
             contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+            representatives = (
+                list(
+                    await session.scalars(
+                        select(Contact)
+                        .where(Contact.account_id == ticket.account_id)
+                        .where(Contact.is_representative.is_(True), contacts.current())
+                        .order_by(Contact.id)
+                    )
+                )
+                if "representatives" in notice.roles
+                else []
+            )
             already = set(
                 await session.scalars(
                     select(Notification.id).where(Notification.event_id == notice.event_id)
                 )
             )
         assert account is not None
-        recipients = self._recipients(notice, ticket, account, contact)
+        recipients = self._recipients(notice, ticket, account, contact, representatives)
+        names = {c.email: c.name for c in [*representatives, *([contact] if contact else [])]}
         told: list[str] = []
         for role, address in recipients:
             key = f"{notice.event_id}:email:{address}"
             if key not in already:
                 message = ticket_emails.compose(
-                    self._deps, notice, ticket, account, contact, address, message_key=key
+                    self._deps,
+                    notice,
+                    ticket,
+                    account,
+                    contact,
+                    address,
+                    message_key=key,
+                    to_name=names.get(address),
                 )
                 await asyncio.to_thread(self._deps.mailer.send, message)
                 await self._remember(key, notice, "email", address, role)
@@ -211,7 +250,12 @@ class TicketActivities:
         return told
 
     def _recipients(
-        self, notice: TicketNotice, ticket: Ticket, account: Account, contact: Contact | None
+        self,
+        notice: TicketNotice,
+        ticket: Ticket,
+        account: Account,
+        contact: Contact | None,
+        representatives: list[Contact] = [],  # noqa: B006 - never mutated
     ) -> list[tuple[str, str]]:
         settings = self._deps.settings
         policy = recipients.policy_or_none(ticket.policy)
@@ -228,6 +272,8 @@ class TicketActivities:
         if recipients.team_is_needed(addresses, roles):
             addresses["team"] = recipients.team_address(policy, settings.team_email)
         found = [(role, addresses[role]) for role in roles if addresses.get(role)]
+        if "representatives" in roles:
+            found += [("representatives", c.email) for c in representatives]
         unique: list[tuple[str, str]] = []
         for role, address in found:
             if address and address not in [a for _, a in unique]:

@@ -30,6 +30,7 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
+from web import track
 from workflows.connection import connect
 
 DESCRIPTION = """
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics,
         system,
         codec,
+        track,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

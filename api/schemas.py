@@ -480,6 +480,15 @@ class ActionNote(Strict):
     note: str = Field("", max_length=5000)
 
 
+class WaitRequest(ActionNote):
+    message: str = Field(
+        "",
+        max_length=10_000,
+        description="What the customer is asked for: e-mailed to them and shown on their "
+        "tracking page (the note stays with the support team)",
+    )
+
+
 class ResolveRequest(ActionNote):
     impact: str = Field(
         "", max_length=10_000, description="For an incident report: who and what was affected"

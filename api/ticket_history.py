@@ -20,7 +20,7 @@ from db.models import Role
 PUBLIC_EVENTS: Mapping[str, frozenset[str]] = {
     "opened": frozenset({"channel"}),
     "response": frozenset({"author", "body"}),
-    "waiting": frozenset(),
+    "waiting": frozenset({"message"}),
     "resumed": frozenset(),
     "resolved": frozenset(),
     "closed": frozenset({"representative"}),

@@ -468,6 +468,11 @@ class TicketRules(_Model):
     raised_by: str | None = None
     required_fields: list[TicketField] = []
     close_requires_representative: bool = False
+    inform_representatives: bool = Field(
+        False,
+        description="the account's authorised representatives are told, as the ticket's "
+        "contact is, of replies, waiting, resolution, closure and releases",
+    )
     reference_number: bool = True
     confirmation: bool = False
     note: str = ""

@@ -169,12 +169,17 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # what came over the wire, in the same order
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         message = BytesParser(policy=email_policy).parsebytes(envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.raw.append(envelope.content)
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 OK"
+
+    def raw_of(self, message: EmailMessage) -> bytes:
+        return self.raw[next(i for i, m in enumerate(self.messages) if m is message)]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]

@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         TicketCarry,
         TicketStart,
         TicketView,
+        Wait,
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -85,6 +86,9 @@ NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attem
 # about half an hour, then recorded as a failure: in the history and GET /system/failures.
 REPORT_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=12)
 DEFAULT_CHAIN = ["assignee", "account_manager"]
+# Runs that reached a reply, a wait, a resolution or a closure before customers were told of
+# them replay without the notice.
+CUSTOMER_NOTICES = "customer-notices"
 
 
 @workflow.defn
@@ -121,6 +125,9 @@ class TicketWorkflow:
         self._ready = carry is not None
         self._changed = False
         self._roll_over = False
+        # Customer notices an action owes, sent once the action is saved (the mail reads
+        # the ticket's row).
+        self._owed: list[tuple[str, str, dict[str, Any]]] = []
 
     # ------------------------------------------------------------------ the clock loop
 
@@ -172,7 +179,7 @@ class TicketWorkflow:
         )
         await self._save()
         if o.contact_id is not None:
-            self._notify("confirmation", ["contact"], opened)
+            self._notify("confirmation", self._customers(), opened)
         if route and routed:
             self._notify("routed", [route], routed)
         async with self._lock:
@@ -262,13 +269,15 @@ class TicketWorkflow:
             was_waiting = self._sla.status in (TicketStatus.WAITING, TicketStatus.DELAYED)
             met = self._sla.respond(reply.author, now)
             who = "agent" if reply.author == "agent" else "customer"
-            self._journal.add(
+            event = self._journal.add(
                 "response",
                 reply.actor,
                 f"Response from the {who}",
                 author=reply.author,
                 body=reply.body,
             )
+            if reply.author == "agent":
+                self._owe("reply", event, body=reply.body)
             self._met(met, reply.actor)
             if was_waiting and self._sla.status is TicketStatus.OPEN:
                 self._journal.add(
@@ -282,12 +291,12 @@ class TicketWorkflow:
         self._dry_run(lambda t, now: t.respond(reply.author, now))
 
     @workflow.update
-    async def wait(self, act: Act) -> TicketView:
+    async def wait(self, act: Wait) -> TicketView:
         async def apply(now: datetime) -> None:
             old = self._sla.priority
             outcome = self._sla.wait(now)
             if outcome == "regraded":
-                self._journal.add(
+                event = self._journal.add(
                     "regraded",
                     act.actor,
                     f"Waiting on the customer: re-graded from {old} to {self._sla.priority}"
@@ -295,17 +304,25 @@ class TicketWorkflow:
                     old=old,
                     new=self._sla.priority,
                     note=act.note,
+                    message=act.message,
                 )
             else:
                 paused = " (clocks paused)" if outcome == "paused" else ""
-                self._journal.add(
-                    "waiting", act.actor, f"Waiting on the customer{paused}", note=act.note
+                event = self._journal.add(
+                    "waiting",
+                    act.actor,
+                    f"Waiting on the customer{paused}",
+                    note=act.note,
+                    message=act.message,
                 )
+            self._owe(
+                "waiting", event, message=act.message, outcome=outcome, delayed=self._sla.delayed
+            )
 
         return await self._act(apply)
 
     @wait.validator
-    def _check_wait(self, act: Act) -> None:
+    def _check_wait(self, act: Wait) -> None:
         self._dry_run(lambda t, now: t.wait(now))
 
     @workflow.update
@@ -383,6 +400,7 @@ class TicketWorkflow:
         async def apply(now: datetime) -> None:
             met = self._sla.resolve(now)
             event = self._journal.add("resolved", act.actor, "Resolved", note=act.note)
+            self._owe("resolved", event)
             self._met(met, act.actor)
             # Runs resolved before incident reports existed replay without the child.
             if workflow.patched("incident-reports") and self._is_top_priority():
@@ -460,13 +478,14 @@ class TicketWorkflow:
             agreed = (
                 f" with the agreement of {close.representative}" if close.representative else ""
             )
-            self._journal.add(
+            event = self._journal.add(
                 "closed",
                 close.actor,
                 f"Closed{agreed}",
                 representative=close.representative,
                 note=close.note,
             )
+            self._owe("closed", event, representative=close.representative)
 
         return await self._act(apply)
 
@@ -526,7 +545,7 @@ class TicketWorkflow:
             if self._opening.contact_id is not None:
                 self._notify(
                     "release_shipped",
-                    ["contact"],
+                    self._customers(),
                     event_id,
                     release_name=shipped.release_name,
                     at=shipped.at,
@@ -538,6 +557,7 @@ class TicketWorkflow:
     async def _act(self, apply: Any) -> TicketView:
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
+            self._owed.clear()
             try:
                 await apply(workflow.now())
             except (Refused, SlaLookupError) as exc:
@@ -546,6 +566,9 @@ class TicketWorkflow:
             except DATA_ERRORS as exc:
                 raise uncountable("ticket", exc) from None
             await self._save()
+            for kind, event_id, details in self._owed:
+                self._notify(kind, self._customers(), event_id, **details)
+            self._owed.clear()
             await self._act_on_clocks()
             self._changed = True
             return self._view()
@@ -563,6 +586,20 @@ class TicketWorkflow:
             raise _refused(str(exc)) from None
         except DATA_ERRORS as exc:
             raise uncountable("ticket", exc) from None
+
+    def _customers(self) -> list[str]:
+        """Who hears of the ticket's progress: its contact, and where the policy says so the
+        account's authorised representatives."""
+        roles = ["contact"]
+        if self._sla.rules().tickets.inform_representatives:
+            roles.append("representatives")
+        return roles
+
+    def _owe(self, kind: str, event_id: str, **details: Any) -> None:
+        """Tell the customer of this action once it is saved (a ticket with no contact has
+        nobody to tell)."""
+        if self._opening.contact_id is not None and workflow.patched(CUSTOMER_NOTICES):
+            self._owed.append((kind, event_id, details))
 
     def _met(self, names: list[str], actor: str) -> None:
         for name in names:

@@ -244,6 +244,12 @@ class Act(BaseModel):
     note: str = ""
 
 
+class Wait(Act):
+    # What the customer is asked for; it goes into their mail and onto their tracking page
+    # (the note stays with the support team).
+    message: str = ""
+
+
 class Reply(Act):
     author: Literal["agent", "customer"]
     body: str

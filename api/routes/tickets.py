@@ -26,6 +26,7 @@ from api.schemas import (
     TicketDetail,
     TicketOut,
     TicketPage,
+    WaitRequest,
 )
 from api.temporal_calls import call, open_workflow
 from api.ticket_history import events_for, visible_kinds
@@ -46,6 +47,7 @@ from workflows.ticket_messages import (
     TicketOpening,
     TicketStart,
     TicketView,
+    Wait,
 )
 
 router = APIRouter(tags=["tickets"])
@@ -361,12 +363,25 @@ def _action(name: str, summary: str, update: Any) -> None:
     )(endpoint)
 
 
-_action(
-    "wait",
-    "Waiting on the customer: the policy pauses the clocks, or re-grades the ticket and marks "
-    "it Delayed (Spotler).",
-    TicketWorkflow.wait,
-)
+@router.post("/tickets/{reference}/wait", response_model=TicketOut, responses=ACTION_RESPONSES)
+async def ticket_wait(
+    reference: str,
+    session: Session,
+    client: Temporal,
+    principal: Agent,
+    body: WaitRequest | None = None,
+) -> TicketOut:
+    """Waiting on the customer: the policy pauses the clocks, or re-grades the ticket and marks
+    it Delayed (Spotler). The customer is e-mailed `message`, what is needed from them."""
+    ticket = await _load(session, reference, principal)
+    _not_closed(ticket)
+    body = body or WaitRequest()
+    act = Wait(actor=principal.name, note=body.note, message=body.message)
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.wait, act)
+    )
+
+
 _action("resume", "The customer answered: the clocks run again.", TicketWorkflow.resume)
 _action(
     "escalate", "Move the ticket to the next support line (1st, 2nd, 3rd).", TicketWorkflow.escalate

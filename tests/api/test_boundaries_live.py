@@ -71,7 +71,7 @@ async def test_a_ticket_subject_with_line_breaks_still_gets_its_confirmation(
     assert opened.status_code == 201, opened.text
     reference = opened.json()["reference"]
     [message] = await inbox.wait_for(lambda m: m["X-Pledge-Ticket"] == reference, timeout=30)
-    assert message["Subject"] == f"[{reference}] We have received your request: {FOLDED}"
+    assert message["Subject"] == f"[{reference}] {FOLDED}"
     assert message["Bcc"] is None
     assert only_recipient(message) == contact["email"]
 

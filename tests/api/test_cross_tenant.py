@@ -40,6 +40,7 @@ import sla
 from api.app import create_app
 from api.keys import mint_key
 from db.models import Review, Role
+from outbound.ticket_links import link_secret, track_token
 from settings import Settings
 from sla.periods import at_local, local_date, working_day_after
 from sla.reviews import REVIEW_TIME
@@ -80,6 +81,7 @@ class World:
     action: int
     spare_key: int  # revoked by the matrix
     feed_tokens: dict[str, str] = field(default_factory=dict)
+    track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
 
     def leaks(self, text: str) -> list[str]:
         """What in a response shows account A's data."""
@@ -272,6 +274,8 @@ TABLE: dict[str, Rule] = {
     "POST /codec/encode": Rule(ADMINS, body=lambda w: {"payloads": []}),
     "POST /codec/ui/{token}/decode": Rule(frozenset(), body=lambda w: {"payloads": []}),
     "POST /codec/ui/{token}/encode": Rule(frozenset(), body=lambda w: {"payloads": []}),
+    # the customer's tracking page: the signed link lets in whoever holds it, key or none
+    "GET /track/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.track_token}),
     # CORS preflights answer anyone; what they allow depends on the origin alone
     "OPTIONS /codec/{operation}": Rule(EVERYONE),
     "OPTIONS /codec/ui/{token}/{operation}": Rule(EVERYONE),
@@ -466,6 +470,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
     keys = {role: live.as_(role) for role in (HANDLER, AGENT, MANAGER, ADMIN)}
     settle = Settle(dev_server_env.client, settings.temporal_task_queue)
     world = await build_world(live, engine, keys, settle)
+    world.track_token = track_token(link_secret(settings), world.ticket)
     keys[CUSTOMER] = await customer_key(engine, world.account)
     keys[OTHER] = await customer_key(engine, world.other_account)
     keys[ANONYMOUS] = {}

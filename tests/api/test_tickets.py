@@ -312,9 +312,12 @@ async def test_releases_meet_release_promises_through_the_api(live: Live, inbox:
     assert shipped.status_code == 200 and shipped.json()["shipped_at"] is not None
     again = await live.http.post(f"/releases/{rid}/ship", headers=agent)
     assert again.status_code == 409
-    await inbox.wait_for(
-        lambda m: "released" in m["Subject"] and ticket["reference"] in m["Subject"]
+    [told] = await inbox.wait_for(
+        lambda m: m["X-Pledge-Notice"] == "release_shipped" and ticket["reference"] in m["Subject"]
     )
+    [confirmation] = inbox.about(ticket["reference"])[:1]
+    assert told["In-Reply-To"] == told["References"] == confirmation["Message-ID"]
+    assert "release 5.2.1 went out at " in " ".join(told.get_content().split())
     detail = (await live.http.get(f"/tickets/{ticket['reference']}", headers=agent)).json()
     assert detail["clocks"]["final_resolution"]["state"] == "met"
     assert detail["releases"] == [rid]

@@ -73,6 +73,7 @@ from workflows.ticket_messages import (
     Reply,
     Reprioritise,
     Resolve,
+    Wait,
 )
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -197,6 +198,42 @@ async def ticket_spotler_regrade(
         "opened", "response", "clock_met", "regraded", "resumed", "resolved", "clock_met", "closed",
     ])  # fmt: skip
     return {"ticket_spotler_regrade": h}
+
+
+async def ticket_customer_told(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """essensys: the representatives are told of a reply, a wait, the resolution and the
+    closure they agreed to (patch customer-notices)."""
+    opened_at = await next_open_day(env, "essensys", 10)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, "essensys", representative=True)
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p3",
+        received_at=opened_at,
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Sam", author="agent", body="Which door?")
+    )
+    await h.execute_update(
+        TicketWorkflow.wait, Wait(actor="Sam", note="panel log", message="The door's number")
+    )
+    await env.sleep(timedelta(minutes=30))
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Casey", author="customer", body="Door 3")
+    )
+    await h.execute_update(TicketWorkflow.resolve, Resolve(actor="Sam"))
+    await h.execute_update(
+        TicketWorkflow.close,
+        Close(actor="Sam", representative_agreed=True, representative=contact.name),
+    )
+    await h.result()
+    await check(engine, view.reference, [
+        "opened", "response", "clock_met", "waiting", "response", "resumed", "resolved",
+        "clock_met", "closed",
+    ])  # fmt: skip
+    return {"ticket_customer_told": h}
 
 
 async def ticket_release_linked(
@@ -634,6 +671,7 @@ async def _new_run(h: WorkflowHandle, before: str) -> None:
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
+    ticket_customer_told,
     ticket_release_linked,
     ticket_logged_late,
     ticket_enhancement,

@@ -395,7 +395,7 @@ async def test_a_shipped_release_meets_release_promises_and_tells_the_contact(
     assert final.clocks["final_resolution"].state is ClockState.MET
     assert final.clocks["resolution"].state is ClockState.MET
     told = await inbox.wait_for(
-        lambda m: "released" in m["Subject"] and view.reference in m["Subject"]
+        lambda m: m["X-Pledge-Notice"] == "release_shipped" and view.reference in m["Subject"]
     )
     assert told[0]["To"] == contact.email and "4.12" in told[0].get_content()
 
