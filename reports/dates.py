@@ -11,6 +11,11 @@ def long_date(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def plain_date(day: date) -> str:
+    """'24 November 2026': a letter's date line, as people write it."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def long_instant(at: datetime, timezone: str) -> str:
     """'Friday 20 November 2026 at 15:30 GMT' in the given zone."""
     local = at.astimezone(ZoneInfo(timezone))

@@ -12,7 +12,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from reports.dates import duration, long_date, long_instant
+from reports.dates import duration, long_date, long_instant, plain_date
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -51,6 +51,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self._env.filters["long_date"] = long_date
+        self._env.filters["plain_date"] = plain_date
         self._env.filters["long_instant"] = long_instant
         self._env.filters["duration"] = duration
         # One font configuration per thread, reused: a fresh one per render costs ~10% of
@@ -63,6 +64,11 @@ class Renderer:
 
     def html(self, template: str, **context: Any) -> str:
         return self._env.get_template(template).render(**context)
+
+    def module(self, template: str, **context: Any) -> Any:
+        """A template's macros and top-level variables, bound to `context`: wording kept as
+        data in a template (letters/wording/<regime>.html) that letters and mails both read."""
+        return self._env.get_template(template).make_module(vars=context)
 
     def pdf(self, template: str, **context: Any) -> bytes:
         document = HTML(

@@ -166,7 +166,8 @@ class ComplaintSla(BaseModel):
             self.clocks["acknowledgement"] = ComplaintClock(
                 name="acknowledgement", due=regime.acknowledgement.after(calendar, self.received_at)
             )
-        due = self.extensions[-1].new_due if self.extensions else self.original_reply_due()
+        current = self.extensions_in_force()
+        due = current[-1].new_due if current else self.original_reply_due()
         reply = self.clocks.get("reply")
         if reply is None:
             self.clocks["reply"] = ComplaintClock(name="reply", due=due)
@@ -184,6 +185,15 @@ class ComplaintSla(BaseModel):
     @property
     def reply_due(self) -> datetime:
         return self.clocks["reply"].due
+
+    def extensions_in_force(self) -> list[Extension]:
+        """The extensions of the reply now owed: those since the complaint was last reopened.
+
+        Earlier ones moved a reply already sent; they are kept as the complaint's history.
+        """
+        if self.reopened_at is None:
+            return list(self.extensions)
+        return [e for e in self.extensions if e.at >= self.reopened_at]
 
     def next_due(self) -> datetime | None:
         """The earliest deadline still owed, passed or not: what the handler must do next."""
@@ -207,7 +217,7 @@ class ComplaintSla(BaseModel):
         reply = self.clocks["reply"]
         if reply.met_at is None:
             return False if reply.breached_due is not None else None
-        return reply.met_at <= reply.due and all(e.in_time for e in self.extensions)
+        return reply.met_at <= reply.due and all(e.in_time for e in self.extensions_in_force())
 
     def reminder_at(self, due: datetime) -> datetime | None:
         """09:00 local on the working day `reminder_working_days` before the due's last day."""
@@ -286,7 +296,7 @@ class ComplaintSla(BaseModel):
         rule = self.rules().extension
         if not rule.allowed:
             raise Refused(f"the {self.rules().name} does not allow extending the reply date")
-        if rule.max_count is not None and len(self.extensions) >= rule.max_count:
+        if rule.max_count is not None and len(self.extensions_in_force()) >= rule.max_count:
             raise Refused(
                 f"the {self.rules().name} allows {rule.max_count} extension(s), already used"
             )
@@ -337,7 +347,12 @@ class ComplaintSla(BaseModel):
         self.closed_at = at
 
     def reopen(self, at: datetime) -> None:
-        """Back under consideration: a new reply is owed, counted from the reopening."""
+        """Back under consideration: a new reply is owed, counted from the reopening.
+
+        The extensions granted so far stay in the complaint's history; the new reply's date
+        is moved only by extensions granted from now on (extensions_in_force), within the
+        regime's limits counted afresh, as before they were kept.
+        """
         if self.status is not ComplaintStatus.CLOSED:
             raise Refused(
                 f"only a closed complaint can be reopened; this one is {self.status.value}"
@@ -351,7 +366,6 @@ class ComplaintSla(BaseModel):
         self.reopened_at = at
         self.closed_at = None
         self.replied_at = None
-        self.extensions = []
         self.clocks["reply"] = ComplaintClock(name="reply", due=self.original_reply_due())
 
 
