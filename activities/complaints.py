@@ -241,7 +241,6 @@ class ComplaintActivities:
             attachments=[(letter.filename, letter.content, "application/pdf")],
             headers={"X-Pledge-Complaint": complaint.reference},
             message_key=key,
-            to_name=complaint.complainant_name,
         )
         await asyncio.to_thread(self._deps.mailer.send, message)
         await self._remember(

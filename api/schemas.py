@@ -580,11 +580,6 @@ class ExtensionOut(BaseModel):
     previous_due: Instant
     new_due: Instant
     in_time: bool = Field(description="Sent before the date it moved, so the promise still holds")
-    in_force: bool = Field(
-        True,
-        description="Moves the reply now owed; false for one granted before the complaint was "
-        "last reopened (kept as its history)",
-    )
 
 
 class LetterOut(BaseModel):

@@ -166,8 +166,12 @@ class ComplaintSla(BaseModel):
             self.clocks["acknowledgement"] = ComplaintClock(
                 name="acknowledgement", due=regime.acknowledgement.after(calendar, self.received_at)
             )
-        current = self.extensions_in_force()
-        due = current[-1].new_due if current else self.original_reply_due()
+        due = self.original_reply_due()
+        if self.extensions:
+            # An extension granted is kept, through a reopening too: the reply is not owed
+            # before the latest date the complainant was given (before any reopening this is
+            # always the later of the two, as an extension must move the date on).
+            due = max(due, self.extensions[-1].new_due)
         reply = self.clocks.get("reply")
         if reply is None:
             self.clocks["reply"] = ComplaintClock(name="reply", due=due)
@@ -185,15 +189,6 @@ class ComplaintSla(BaseModel):
     @property
     def reply_due(self) -> datetime:
         return self.clocks["reply"].due
-
-    def extensions_in_force(self) -> list[Extension]:
-        """The extensions of the reply now owed: those since the complaint was last reopened.
-
-        Earlier ones moved a reply already sent; they are kept as the complaint's history.
-        """
-        if self.reopened_at is None:
-            return list(self.extensions)
-        return [e for e in self.extensions if e.at >= self.reopened_at]
 
     def next_due(self) -> datetime | None:
         """The earliest deadline still owed, passed or not: what the handler must do next."""
@@ -217,7 +212,7 @@ class ComplaintSla(BaseModel):
         reply = self.clocks["reply"]
         if reply.met_at is None:
             return False if reply.breached_due is not None else None
-        return reply.met_at <= reply.due and all(e.in_time for e in self.extensions_in_force())
+        return reply.met_at <= reply.due and all(e.in_time for e in self.extensions)
 
     def reminder_at(self, due: datetime) -> datetime | None:
         """09:00 local on the working day `reminder_working_days` before the due's last day."""
@@ -296,7 +291,7 @@ class ComplaintSla(BaseModel):
         rule = self.rules().extension
         if not rule.allowed:
             raise Refused(f"the {self.rules().name} does not allow extending the reply date")
-        if rule.max_count is not None and len(self.extensions_in_force()) >= rule.max_count:
+        if rule.max_count is not None and len(self.extensions) >= rule.max_count:
             raise Refused(
                 f"the {self.rules().name} allows {rule.max_count} extension(s), already used"
             )
@@ -346,12 +341,13 @@ class ComplaintSla(BaseModel):
         self.status = ComplaintStatus.CLOSED
         self.closed_at = at
 
-    def reopen(self, at: datetime) -> None:
+    def reopen(self, at: datetime, *, keep_extensions: bool = True) -> None:
         """Back under consideration: a new reply is owed, counted from the reopening.
 
-        The extensions granted so far stay in the complaint's history; the new reply's date
-        is moved only by extensions granted from now on (extensions_in_force), within the
-        regime's limits counted afresh, as before they were kept.
+        The extensions granted so far are kept: the new reply is not due before the latest
+        date the complainant was given, and they count towards the regime's limits (a
+        subject access request extended once cannot be extended again). keep_extensions=False
+        is how complaints reopened before this was so behave (workflows replaying them).
         """
         if self.status is not ComplaintStatus.CLOSED:
             raise Refused(
@@ -366,7 +362,10 @@ class ComplaintSla(BaseModel):
         self.reopened_at = at
         self.closed_at = None
         self.replied_at = None
-        self.clocks["reply"] = ComplaintClock(name="reply", due=self.original_reply_due())
+        if not keep_extensions:
+            self.extensions = []
+        self.clocks.pop("reply")
+        self._recompute()
 
 
 def _last_moment(due: datetime) -> datetime:

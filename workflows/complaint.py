@@ -86,6 +86,8 @@ LETTER_WAIT = timedelta(seconds=20)
 UNCOUNTABLE_RECHECK = timedelta(days=1)
 # Runs that rendered letters under the lock replay that way; new ones render outside it.
 LETTERS_APART = "letters-outside-the-lock"
+# Runs that reopened dropping their extensions replay that way; new ones keep them.
+REOPEN_KEEPS_EXTENSIONS = "reopen-keeps-extensions"
 LETTER_NAMES = {
     "acknowledgement": "acknowledgement letter",
     "holding_response": "holding response",
@@ -393,12 +395,16 @@ class ComplaintWorkflow:
     @workflow.update
     async def reopen(self, act: Act) -> ComplaintView:
         async def apply(now: datetime) -> None:
-            self._sla.reopen(now)
+            # Complaints reopened before this kept no extensions, and their replay must not
+            # move the reply's timers.
+            keep = workflow.patched(REOPEN_KEEPS_EXTENSIONS)
+            self._sla.reopen(now, keep_extensions=keep)
             self._journal.add(
                 "reopened",
                 act.actor,
                 f"Reopened: a new full reply is due by {_by(self._sla.reply_due)}",
                 note=act.note,
+                kept_extensions=keep,
             )
 
         return await self._act(apply)
@@ -663,7 +669,6 @@ class ComplaintWorkflow:
 
     def _view(self) -> ComplaintView:
         c = self._sla
-        in_force = c.extensions_in_force()
         return ComplaintView(
             reference=self._opening.reference,
             status=c.status,
@@ -689,7 +694,6 @@ class ComplaintWorkflow:
                     previous_due=e.previous_due,
                     new_due=e.new_due,
                     in_time=e.in_time,
-                    in_force=e in in_force,
                 )
                 for e in c.extensions
             ],

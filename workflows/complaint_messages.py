@@ -216,7 +216,6 @@ class ExtensionView(BaseModel):
     previous_due: datetime
     new_due: datetime
     in_time: bool
-    in_force: bool = True
 
 
 class ComplaintView(BaseModel):

@@ -384,12 +384,13 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
 
 
 def _extensions(events: list[Any]) -> list[ExtensionOut]:
-    """Every extension, oldest first; those granted before the complaint was last reopened
-    moved a reply already sent, so they are kept but no longer in force."""
+    """Every extension granted, oldest first: a reopened complaint keeps them (its reply is
+    not due before the latest date given). Complaints reopened before that was so dropped
+    theirs, and list only those since."""
     found: list[ExtensionOut] = []
     for event in events:
-        if event.kind == "reopened":
-            found = [e.model_copy(update={"in_force": False}) for e in found]
+        if event.kind == "reopened" and not event.data.get("kept_extensions"):
+            found = []
         elif event.kind == "extended":
             previous = datetime.fromisoformat(event.data["previous_due"])
             found.append(
