@@ -79,6 +79,8 @@ class LetterRequest(BaseModel):
     sent_at: datetime
     reply_due: datetime
     previous_due: datetime | None = None
+    # A holding response that does not move the deadline (FCA) names the date expected.
+    expected_due: datetime | None = None
     reason: str = ""
     body: str = ""
     # The person who signs (the handler, or whoever sent it) and their job title; None: no
@@ -203,7 +205,7 @@ class ComplaintActivities:
                 "summary_line": _summary_line(request.summary),
             },
             "sent_on": request.sent_at.astimezone(zone).date(),
-            "reply_by": last_day(request.reply_due),
+            "reply_by": last_day(request.expected_due or request.reply_due),
             "previous_by": last_day(request.previous_due) if request.previous_due else None,
             "reason": request.reason,
             "body": request.body,

@@ -167,7 +167,7 @@ class ComplaintSla(BaseModel):
                 name="acknowledgement", due=regime.acknowledgement.after(calendar, self.received_at)
             )
         due = self.original_reply_due()
-        if self.extensions:
+        if self.extensions and regime.extension.moves_deadline:
             # An extension granted is kept, through a reopening too: the reply is not owed
             # before the latest date the complainant was given (before any reopening this is
             # always the later of the two, as an extension must move the date on).
@@ -310,7 +310,15 @@ class ComplaintSla(BaseModel):
                 raise InvalidExtension(
                     f"the {self.rules().name} allows extending to {limit.isoformat()} at most"
                 )
-        extension = Extension(at=at, reason=reason, previous_due=current, new_due=new_due)
+        if not rule.moves_deadline:
+            # The holding response names the date the reply is expected; the clock keeps its
+            # own (previous_due is the deadline that stands, new_due the date expected).
+            current = self.extensions[-1].new_due if self.extensions else current
+            if new_due <= current:
+                raise InvalidExtension(
+                    f"the date a reply is expected must be later than {current.isoformat()}"
+                )
+        extension = Extension(at=at, reason=reason, previous_due=self.reply_due, new_due=new_due)
         self.extensions.append(extension)
         self._recompute()
         return extension

@@ -343,10 +343,17 @@ class ComplaintWorkflow:
         async def apply(now: datetime) -> None:
             extension = self._sla.extend(now, extend.reason, extend.new_due)
             late = "" if extension.in_time else " (after the deadline had passed)"
+            moved = self._sla.rules().extension.moves_deadline
+            then = (
+                f"the reply is now due by {_by(extension.new_due)}"
+                if moved
+                else f"the reply is expected by {_by(extension.new_due)}; the deadline "
+                f"of {_by(extension.previous_due)} stands"
+            )
             event = self._journal.add(
                 "extended",
                 extend.actor,
-                f"Holding response sent{late}: the reply is now due by {_by(extension.new_due)}",
+                f"Holding response sent{late}: {then}",
                 reason=extend.reason,
                 previous_due=extension.previous_due.isoformat(),
                 new_due=extension.new_due.isoformat(),
@@ -358,6 +365,7 @@ class ComplaintWorkflow:
                 now,
                 reason=extend.reason,
                 previous_due=extension.previous_due,
+                expected_due=None if moved else extension.new_due,
             )
 
         return await self._act(apply)

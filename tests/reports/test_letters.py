@@ -76,7 +76,7 @@ def test_the_fca_acknowledgement_and_eight_week_letter_name_the_ombudsman(kind: 
     assert "refer" in words and "Financial Ombudsman Service" in words
     assert "financial-ombudsman.org.uk" in words and "0800 023 4567" in words
     if kind == "holding_response":
-        assert "you may now refer it to the Financial Ombudsman Service" in words
+        assert "you may refer your complaint to the Financial Ombudsman Service" in words
 
 
 def test_the_housing_stage_1_response_says_how_to_escalate_to_stage_2() -> None:
@@ -142,3 +142,19 @@ def test_a_blank_line_in_an_address_is_not_printed() -> None:
     left, top, right, bottom = DL_WINDOW
     shown = [r.text for r in runs if left <= r.left_mm <= right and top <= r.top_mm <= bottom]
     assert shown == ["Jane Doe", "1 Mill Lane", "Leeds"]
+
+
+def test_the_fca_eight_week_letter_names_the_date_expected_and_the_ombudsman() -> None:
+    held = request(
+        "fca",
+        "holding_response",
+        previous_due=datetime(2027, 1, 12, tzinfo=UTC),  # eight weeks, which stand
+        reply_due=datetime(2027, 1, 12, tzinfo=UTC),
+        expected_due=datetime(2027, 2, 2, tzinfo=UTC),
+    )
+    words = text(render(held))
+    assert "We expect to send you our final response by Monday 1 February 2027." in words
+    assert "once eight weeks have passed since we received it (after Monday 11 January 2027)" in (
+        words
+    )
+    assert "financial-ombudsman.org.uk" in words

@@ -15,7 +15,9 @@ from sla.complaint import (
     Refused,
     Remind,
 )
-from sla.regimes import REGIME_KEYS, UnknownJurisdiction, UnknownRegime, load_regimes
+from sla.regimes import REGIME_KEYS, UnknownJurisdiction, UnknownRegime, get_regime, load_regimes
+from sla.regimes import Extension as ExtensionRule
+from sla.snapshot import RegimeSnapshot, _regime_digest
 
 from .conftest import Z
 
@@ -99,7 +101,7 @@ def test_a_subject_access_extension_is_once_and_at_most_two_months() -> None:
         complaint.extend(Z(2026, 2, 11), "again", Z(2026, 4, 28, 23, 30))
 
 
-def test_fca_summary_resolution_and_eight_weeks_without_extensions() -> None:
+def test_fca_summary_resolution_and_an_eight_week_letter_that_moves_nothing() -> None:
     complaint = ComplaintSla.open(
         regime="fca", jurisdiction="england-and-wales", received_at=Z(2026, 11, 16, 10)
     )
@@ -107,6 +109,37 @@ def test_fca_summary_resolution_and_eight_weeks_without_extensions() -> None:
     assert complaint.acknowledgement_due == Z(2026, 11, 20)
     # Eight weeks: end of Mon 11 January 2027.
     assert complaint.reply_due == Z(2027, 1, 12)
+    # The eight-week letter says when the final response is expected; the deadline stands,
+    # so a final response after it is late.
+    held = complaint.extend(Z(2027, 1, 8), "waiting for the insurer", Z(2027, 2, 1))
+    assert (held.previous_due, held.new_due, held.in_time) == (Z(2027, 1, 12), Z(2027, 2, 1), True)
+    assert complaint.reply_due == Z(2027, 1, 12)
+    with pytest.raises(InvalidExtension, match="later than 2027-02-01"):
+        complaint.extend(Z(2027, 1, 9), "again", Z(2027, 1, 20))
+    complaint.extend(Z(2027, 1, 9), "still waiting", Z(2027, 2, 15))
+    assert complaint.reply_due == Z(2027, 1, 12)
+    complaint.reply(Z(2027, 1, 20))
+    assert complaint.reply_kept() is False
+
+
+def test_an_fca_complaint_logged_under_the_old_terms_still_refuses_extensions() -> None:
+    # The FCA regime as snapshotted before its eight-week letter was allowed.
+    today = RegimeSnapshot.of("fca", "england-and-wales")
+    old = get_regime("fca").model_copy(update={"extension": ExtensionRule(allowed=False)})
+    data = old.model_dump(mode="json")
+    terms = RegimeSnapshot(
+        key="fca",
+        jurisdiction="england-and-wales",
+        digest=_regime_digest(data, today.calendar),
+        regime=data,
+        calendar=today.calendar,
+    )
+    complaint = ComplaintSla.open(
+        regime="fca",
+        jurisdiction="england-and-wales",
+        received_at=Z(2026, 11, 16, 10),
+        terms=terms,
+    )
     with pytest.raises(Refused, match="does not allow extending"):
         complaint.extend(Z(2026, 12, 1), "busy", Z(2027, 2, 1))
 
