@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from datetime import datetime, timedelta
 
 from pypdf import PdfReader
 
@@ -184,3 +185,25 @@ async def test_a_complainant_needs_some_address(live: Live) -> None:
     )
     assert too_long.status_code == 422
     assert "at most 6 lines" in too_long.text
+
+
+async def test_the_fca_eight_week_letter_leaves_the_deadline(live: Live, inbox: Inbox) -> None:
+    complainant = f"fi-{secrets.token_hex(3)}@example.com"
+    complaint = (
+        await live.complain(regime="fca", complainant={"name": "Fi Nance", "email": complainant})
+    ).json()
+    reference, handler = complaint["reference"], live.as_("complaints_handler")
+    eight_weeks = datetime.fromisoformat(complaint["reply_due"])
+    expected = (eight_weeks + timedelta(days=14)).date()
+    held = await live.http.post(
+        f"/complaints/{reference}/extend",
+        json={"reason": "We are waiting for the insurer", "new_reply_by": expected.isoformat()},
+        headers=handler,
+    )
+    assert held.status_code == 200, held.text
+    assert datetime.fromisoformat(held.json()["reply_due"]) == eight_weeks
+    [mail] = await inbox.wait_for(lambda m: m["To"] == complainant and reference in m["Subject"])
+    [attachment] = list(mail.iter_attachments())
+    letter = words(attachment.get_content())
+    assert f"our final response by {expected:%A} {expected.day} {expected:%B %Y}" in letter
+    assert "Financial Ombudsman Service" in letter and "financial-ombudsman.org.uk" in letter
