@@ -547,6 +547,14 @@ class Complainant(Strict):
         return self
 
 
+class ComplainantOut(BaseModel):
+    """A complainant as logged (older complaints were held to fewer rules than Complainant's)."""
+
+    name: str
+    email: str | None
+    postal_address: str | None
+
+
 class HandlerIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
@@ -600,7 +608,7 @@ class ComplaintOut(BaseModel):
     regime: str
     jurisdiction: str
     account_id: int | None
-    complainant: Complainant
+    complainant: ComplainantOut
     summary: str
     channel: str
     handler: Person | None

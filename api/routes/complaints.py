@@ -30,7 +30,7 @@ from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
     ActionNote,
-    Complainant,
+    ComplainantOut,
     ComplaintBoard,
     ComplaintClockOut,
     ComplaintCreate,
@@ -89,13 +89,13 @@ def _letter_url(reference: str, letter_id: str) -> str:
 def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOut:
     """A complaint as the API answers it: the workflow's view, and what it was logged with."""
     if isinstance(facts, Complaint):
-        complainant = Complainant(
+        complainant = ComplainantOut(
             name=facts.complainant_name,
             email=facts.complainant_email,
             postal_address=facts.complainant_address,
         )
     else:
-        complainant = facts.complainant
+        complainant = ComplainantOut(**facts.complainant.model_dump())
     return ComplaintOut(
         reference=view.reference,
         status=view.status.value,  # type: ignore[arg-type]
@@ -343,7 +343,7 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
         regime=complaint.regime,
         jurisdiction=complaint.jurisdiction,
         account_id=complaint.account_id,
-        complainant=Complainant(
+        complainant=ComplainantOut(
             name=complaint.complainant_name,
             email=complaint.complainant_email,
             postal_address=complaint.complainant_address,
