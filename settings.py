@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         "Pledge Customer Success", validation_alias="PLEDGE_ORGANISATION"
     )
     organisation_address: str = Field("", validation_alias="PLEDGE_ORGANISATION_ADDRESS")
+    # Who signs a complaint letter when no person is named (a handler or a key's full name):
+    # the department, never a machine's or key's name.
+    complaints_team_name: str = Field(
+        "Complaints team", min_length=1, validation_alias="PLEDGE_COMPLAINTS_TEAM"
+    )
     log_level: str = Field("info", validation_alias="PLEDGE_LOG_LEVEL")
     # Where the letter and report templates are read from; None means reports/templates. A
     # deployment may carry its own letterhead; the tests point it at a copy with a letter missing.

@@ -35,7 +35,7 @@ class ComplaintRecord(BaseModel):
     reference: str
     account_id: int | None
     complainant_name: str
-    complainant_email: str
+    complainant_email: str | None
     complainant_address: str | None
     summary: str
     channel: str
@@ -44,6 +44,7 @@ class ComplaintRecord(BaseModel):
     status: str
     handler_name: str | None
     handler_email: str | None
+    handler_title: str | None = None
     received_at: datetime
     opened_at: datetime
     opened_by: str
@@ -78,9 +79,14 @@ class LetterRequest(BaseModel):
     sent_at: datetime
     reply_due: datetime
     previous_due: datetime | None = None
+    # A holding response that does not move the deadline (FCA) names the date expected.
+    expected_due: datetime | None = None
     reason: str = ""
     body: str = ""
-    signatory: str
+    # The person who signs (the handler, or whoever sent it) and their job title; None: no
+    # person is known and the team signs. Runs from before 0013 may name a key here.
+    signatory: str | None = None
+    signatory_title: str | None = None
     reply_days: int | None = None
 
 
@@ -144,38 +150,13 @@ class ComplaintActivities:
             )
             if complaint_id is None:
                 raise RuntimeError(f"complaint {request.reference} is not recorded yet")
+            email = session.scalar(
+                select(Complaint.complainant_email).where(Complaint.reference == request.reference)
+            )
             if session.get(Letter, request.letter_id) is not None:
                 return request.letter_id
         template, slug = LETTER_KINDS[request.kind]
-        settings = self._deps.settings
-        pdf = self._deps.renderer.pdf(
-            template,
-            organisation={
-                "name": settings.organisation_name,
-                "address_lines": [
-                    line.strip()
-                    for line in settings.organisation_address.split(",")
-                    if line.strip()
-                ],
-            },
-            complainant={
-                "name": request.complainant_name,
-                "address": request.complainant_address,
-            },
-            complaint={
-                "reference": request.reference,
-                "received_on": request.received_at.astimezone(ZoneInfo(LETTER_ZONE)).date(),
-                "summary_line": _summary_line(request.summary),
-            },
-            sent_on=request.sent_at.astimezone(ZoneInfo(LETTER_ZONE)).date(),
-            reply_by=last_day(request.reply_due),
-            previous_by=last_day(request.previous_due) if request.previous_due else None,
-            reason=request.reason,
-            body=request.body,
-            signatory=request.signatory,
-            regime_key=request.regime,
-            reply_days=request.reply_days,
-        )
+        pdf = self._deps.renderer.pdf(template, **self.letter_context(request))
         with self._deps.sync_session_factory() as session, session.begin():
             # One statement that writes first; a concurrent retry's copy wins and this is a no-op.
             session.execute(
@@ -187,13 +168,58 @@ class ComplaintActivities:
                     "filename": f"{request.reference}-{slug}.pdf",
                     "content": pdf,
                     "created_at": request.sent_at,
+                    "delivery": "email" if email else "post",
                 },
             )
         return request.letter_id
 
+    def wording(self, regime: str, **context: Any) -> Any:
+        """What a regime's letters and mails say (reports/templates/letters/wording/)."""
+        return self._deps.renderer.module(
+            f"letters/wording/{regime}.html",
+            complaints_team=self._deps.settings.complaints_team_name,
+            **context,
+        )
+
+    def letter_context(self, request: LetterRequest) -> dict[str, Any]:
+        """Everything a letter template is given: dates as days in the complainant's zone,
+        the signatory as a person, and the regime's wording."""
+        settings = self._deps.settings
+        zone = ZoneInfo(LETTER_ZONE)
+        context: dict[str, Any] = {
+            "organisation": {
+                "name": settings.organisation_name,
+                "address_lines": [
+                    line.strip()
+                    for line in settings.organisation_address.split(",")
+                    if line.strip()
+                ],
+            },
+            "complainant": {
+                "name": request.complainant_name,
+                "address": request.complainant_address,
+            },
+            "complaint": {
+                "reference": request.reference,
+                "received_on": request.received_at.astimezone(zone).date(),
+                "summary_line": _summary_line(request.summary),
+            },
+            "sent_on": request.sent_at.astimezone(zone).date(),
+            "reply_by": last_day(request.expected_due or request.reply_due),
+            "previous_by": last_day(request.previous_due) if request.previous_due else None,
+            "reason": request.reason,
+            "body": request.body,
+            "signatory": {"name": request.signatory, "title": request.signatory_title},
+            "regime_key": request.regime,
+            "reply_days": request.reply_days,
+        }
+        return context | {"wording": self.wording(request.regime, **context)}
+
     @activity.defn
     async def send_letter(self, delivery: LetterDelivery) -> str:
-        """E-mail a kept letter to the complainant, as a PDF attachment, once."""
+        """Send a kept letter once: e-mailed to the complainant as a PDF attachment, or, for a
+        complainant with only a postal address, to the handler (else the complaints manager)
+        to print and post."""
         key = f"{delivery.event_id}:email"
         async with self._deps.session_factory() as session:
             letter = await session.get(Letter, delivery.letter_id)
@@ -204,17 +230,16 @@ class ComplaintActivities:
         if letter is None or complaint is None:
             raise RuntimeError(f"letter {delivery.letter_id} is not kept yet")
         if sent is not None:
-            return complaint.complainant_email
-        titles = {
-            "acknowledgement": "We have received your complaint",
-            "holding_response": "An update on your complaint",
-            "reply": "Our reply to your complaint",
-        }
+            return sent.recipient
+        if not complaint.complainant_email:
+            return await self._send_to_post(key, delivery, complaint, letter)
+        settings = self._deps.settings
+        wording = self.wording(complaint.regime)
         message = self._deps.mailer.compose(
             complaint.complainant_email,
-            f"[{complaint.reference}] {titles[letter.kind]}",
+            f"[{complaint.reference}] {wording.email_subjects[letter.kind]}",
             f"Dear {complaint.complainant_name},\n\nPlease find our letter attached "
-            f"({letter.filename}).\n\n{self._deps.settings.organisation_name}\n",
+            f"({letter.filename}).\n\n{wording.team}\n{settings.organisation_name}\n",
             attachments=[(letter.filename, letter.content, "application/pdf")],
             headers={"X-Pledge-Complaint": complaint.reference},
             message_key=key,
@@ -224,6 +249,54 @@ class ComplaintActivities:
             key, delivery.event_id, complaint.complainant_email, "complainant", "letter"
         )
         return complaint.complainant_email
+
+    async def _send_to_post(
+        self, key: str, delivery: LetterDelivery, complaint: Complaint, letter: Letter
+    ) -> str:
+        """The complainant has no e-mail address: the handler is sent the letter to print and
+        post (the address is placed for a DL window envelope)."""
+        to = complaint.handler_email or self._deps.settings.complaints_manager_email
+        if not to:
+            raise RuntimeError(
+                f"complaint {complaint.reference}'s letter must be posted, but there is no "
+                "handler e-mail address or PLEDGE_COMPLAINTS_MANAGER_EMAIL to send it to"
+            )
+        address = "\n".join(
+            line.strip()
+            for line in [
+                complaint.complainant_name,
+                *(complaint.complainant_address or "").splitlines(),
+            ]
+            if line.strip()
+        )
+        name = {
+            "acknowledgement": "acknowledgement",
+            "holding_response": "holding response",
+            "reply": "full reply",
+        }[letter.kind]
+        greeting = f"Dear {complaint.handler_name}," if complaint.handler_name else "Hello,"
+        body = (
+            f"{greeting}\n\n"
+            f"Please print and post this letter to {complaint.complainant_name}, who has no "
+            f"e-mail address. It is the {name} to {complaint.reference} and is attached "
+            f"({letter.filename}).\n\n"
+            f"Post it to:\n\n{address}\n\n"
+            "Print it on A4 at actual size (not 'fit to page') and fold it in three: the "
+            "address then shows through the window of a DL envelope.\n"
+        )
+        message = self._deps.mailer.compose(
+            to,
+            f"[{complaint.reference}] Please print and post: {name} to "
+            f"{complaint.complainant_name}",
+            body,
+            attachments=[(letter.filename, letter.content, "application/pdf")],
+            headers={"X-Pledge-Complaint": complaint.reference},
+            message_key=key,
+        )
+        await asyncio.to_thread(self._deps.mailer.send, message)
+        role = "handler" if to == complaint.handler_email else "complaints_manager"
+        await self._remember(key, delivery.event_id, to, role, "letter_to_post")
+        return to
 
     @activity.defn
     async def notify_complaint(self, notice: ComplaintNotice) -> list[str]:

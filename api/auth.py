@@ -28,6 +28,9 @@ class Principal:
     role: Role
     account_id: int | None
     key_prefix: str = ""  # random per key: scopes a client's Idempotency-Keys
+    # The person behind the key, as their letters are signed; None when the key names no one.
+    full_name: str | None = None
+    job_title: str | None = None
 
     def can_see_account(self, account_id: int) -> bool:
         return self.role is not Role.CUSTOMER or self.account_id == account_id
@@ -57,6 +60,8 @@ async def authenticate(
         role=key.role,
         account_id=key.account_id,
         key_prefix=key.prefix,
+        full_name=key.full_name,
+        job_title=key.job_title,
     )
 
 

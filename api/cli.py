@@ -53,9 +53,22 @@ def create_key(
     account: Annotated[
         int | None, typer.Option(help="The account a customer key is bound to.")
     ] = None,
+    full_name: Annotated[
+        str | None, typer.Option(help="The person using it; their letters are signed so.")
+    ] = None,
+    job_title: Annotated[str | None, typer.Option(help="Their job title, for signatures.")] = None,
 ) -> None:
     """Create a key and print its secret (shown this once)."""
-    minted = _run(lambda s: keys.mint_key(s, name=name, role=role, account_id=account))
+    minted = _run(
+        lambda s: keys.mint_key(
+            s,
+            name=name,
+            role=role,
+            account_id=account,
+            full_name=full_name,
+            job_title=job_title,
+        )
+    )
     typer.echo(f"created key {minted.key.id} ({role.value}) for {name!r}:")
     typer.echo(minted.secret)
 
@@ -69,9 +82,30 @@ def list_keys(
     for key in rows:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         account = f" account {key.account_id}" if key.account_id is not None else ""
+        person = f" [{', '.join(p for p in (key.full_name, key.job_title) if p)}]"
         typer.echo(
             f"{key.id:>4}  {key.fingerprint}  {key.role.value:<18} {state:<24} {key.name}{account}"
+            + (person if key.full_name or key.job_title else "")
         )
+
+
+@keys_app.command("name")
+def name_key(
+    key_id: Annotated[int, typer.Argument(help="The id `pledge keys list` shows.")],
+    full_name: Annotated[
+        str | None, typer.Option(help="The person using it ('' clears it).")
+    ] = None,
+    job_title: Annotated[str | None, typer.Option(help="Their job title ('' clears it).")] = None,
+) -> None:
+    """Set the name and job title a key's letters are signed with."""
+    changes = {
+        field: value
+        for field, value in (("full_name", full_name), ("job_title", job_title))
+        if value is not None
+    }
+    key = _run(lambda s: keys.set_person(s, key_id, changes))
+    signed = ", ".join(part for part in (key.full_name, key.job_title) if part) or "no one"
+    typer.echo(f"key {key.id} ({key.name}) signs as: {signed}")
 
 
 @keys_app.command("revoke")

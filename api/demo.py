@@ -230,7 +230,11 @@ async def _tickets(
 
 async def _complaints(client: httpx.AsyncClient, ids: dict[str, int], done: Seeded) -> None:
     now = datetime.now(UTC)
-    handler = {"name": "Hana Handler", "email": "hana.handler@pledge.example.com"}
+    handler = {
+        "name": "Hana Handler",
+        "email": "hana.handler@pledge.example.com",
+        "job_title": "Complaints Officer",
+    }
 
     async def complain(name: str, **body: Any) -> str:
         body = {"channel": "letter", "handler": handler, **body}

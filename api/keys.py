@@ -54,6 +54,8 @@ async def mint_key(
     role: Role,
     account_id: int | None = None,
     secret: str | None = None,
+    full_name: str | None = None,
+    job_title: str | None = None,
 ) -> MintedKey:
     """Create a key; the caller commits and shows the secret once."""
     await _check_binding(session, role, account_id)
@@ -61,6 +63,8 @@ async def mint_key(
     secret_hash = hash_secret(secret)
     key = ApiKey(
         name=name,
+        full_name=_person(full_name),
+        job_title=_person(job_title),
         role=role,
         account_id=account_id,
         # Random per key and no part of the secret: it scopes the key's Idempotency-Keys.
@@ -70,6 +74,22 @@ async def mint_key(
     session.add(key)
     await session.flush()
     return MintedKey(key=key, secret=secret)
+
+
+def _person(text: str | None) -> str | None:
+    return (text.strip() or None) if text is not None else None
+
+
+async def set_person(session: AsyncSession, key_id: int, changes: dict[str, str | None]) -> ApiKey:
+    """Change the name and title a key's letters are signed with (only the fields given)."""
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"No API key with id {key_id}")
+    for field in ("full_name", "job_title"):
+        if field in changes:
+            setattr(key, field, _person(changes[field]))
+    await session.flush()
+    return key
 
 
 async def find_by_secret(session: AsyncSession, secret: str) -> ApiKey | None:

@@ -16,6 +16,7 @@ from pydantic import (
     PlainSerializer,
     computed_field,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -115,9 +116,14 @@ class Health(BaseModel):
     )
 
 
+PersonName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class Me(BaseModel):
     key_id: int
     name: str
+    full_name: str | None = Field(description="The person behind the key, as letters are signed")
+    job_title: str | None = Field(description="Their job title, under their name in letters")
     role: Role
     account_id: int | None
 
@@ -127,6 +133,8 @@ class ApiKeyOut(BaseModel):
 
     id: int
     name: str
+    full_name: str | None
+    job_title: str | None
     role: Role
     account_id: int | None
     fingerprint: str = Field(
@@ -139,8 +147,19 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
+    full_name: PersonName | None = Field(
+        None, description="The person who uses the key: letters they send are signed with it"
+    )
+    job_title: PersonName | None = Field(None, description="Their job title, for signatures")
     role: Role
     account_id: Id | None = Field(None, description="Required for, and only for, customer keys")
+
+
+class PersonUpdate(Strict):
+    """The person behind a key: send a field to change it, null to clear it."""
+
+    full_name: PersonName | None = None
+    job_title: PersonName | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -423,6 +442,7 @@ class ClockOut(BaseModel):
 class Person(BaseModel):
     name: str
     email: str | None
+    job_title: str | None = None
 
 
 class TicketOut(BaseModel):
@@ -571,15 +591,42 @@ RegimeKey = Literal["standard", "housing-stage-1", "housing-stage-2", "fca", "sa
 
 class Complainant(Strict):
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    postal_address: str | None = Field(
-        None, max_length=1000, description="Lines separated by newlines"
+    email: EmailStr | None = Field(
+        None, description="Letters go by e-mail; without one they are printed and posted"
     )
+    postal_address: str | None = Field(
+        None,
+        max_length=1000,
+        description="Lines separated by newlines; required when there is no e-mail address",
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Complainant:
+        if self.email is None and not (self.postal_address or "").strip():
+            raise PydanticCustomError(
+                "no_address",
+                "needs an e-mail address or a postal address, so the letters can reach them",
+            )
+        if self.postal_address is not None and len(self.postal_address.splitlines()) > 6:
+            raise PydanticCustomError(
+                "address_too_long",
+                "a postal address has at most 6 lines, so it fits an envelope's window",
+            )
+        return self
+
+
+class ComplainantOut(BaseModel):
+    """A complainant as logged (older complaints were held to fewer rules than Complainant's)."""
+
+    name: str
+    email: str | None
+    postal_address: str | None
 
 
 class HandlerIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
+    job_title: PersonName | None = Field(None, description="Signed under their name in letters")
 
 
 class ComplaintCreate(Strict):
@@ -622,6 +669,11 @@ class LetterOut(BaseModel):
     kind: str
     sent_at: Instant
     url: str
+    delivery: Literal["email", "post"] | None = Field(
+        None,
+        description="How it reached the complainant: e-mailed to them, or sent to the handler "
+        "to print and post; null until it is made",
+    )
 
 
 class ComplaintOut(BaseModel):
@@ -630,7 +682,7 @@ class ComplaintOut(BaseModel):
     regime: str
     jurisdiction: str
     account_id: int | None
-    complainant: Complainant
+    complainant: ComplainantOut
     summary: str
     channel: str
     handler: Person | None

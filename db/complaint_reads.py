@@ -30,7 +30,13 @@ async def events_of(session: AsyncSession, complaint_id: int) -> list[Row[Any]]:
 async def letters_of(session: AsyncSession, complaint_id: int) -> list[Row[Any]]:
     """The letters sent, without their content."""
     rows = await session.execute(
-        select(LETTERS.c.id, LETTERS.c.kind, LETTERS.c.filename, LETTERS.c.created_at)
+        select(
+            LETTERS.c.id,
+            LETTERS.c.kind,
+            LETTERS.c.filename,
+            LETTERS.c.created_at,
+            LETTERS.c.delivery,
+        )
         .where(LETTERS.c.complaint_id == complaint_id)
         .order_by(LETTERS.c.created_at)
     )

@@ -68,6 +68,10 @@ class ApiKey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The person behind the key, as letters are signed: "Jane Smith", "Complaints Manager".
+    # Until people sign in as users, this is how a handler's letters carry their own name.
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # A customer key sees one account only; every other role leaves this empty.
     account_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -284,7 +288,8 @@ class Complaint(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     complainant_name: Mapped[str] = mapped_column(String(200))
-    complainant_email: Mapped[str] = mapped_column(String(320))
+    # None for someone with only a postal address: their letters are printed and posted.
+    complainant_email: Mapped[str | None] = mapped_column(String(320))
     complainant_address: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
@@ -293,6 +298,7 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     handler_name: Mapped[str | None] = mapped_column(String(200), index=True)
     handler_email: Mapped[str | None] = mapped_column(String(320))
+    handler_title: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_by: Mapped[str] = mapped_column(String(200))
@@ -341,6 +347,9 @@ class Letter(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "email" (sent to the complainant) or "post" (sent to the handler to print and post);
+    # None for letters kept before 0013, which all went by e-mail.
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
 
 class Report(Base):

@@ -61,6 +61,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self._env.filters["long_date"] = long_date
+        self._env.filters["plain_date"] = day_month_year
         self._env.filters["long_instant"] = long_instant
         self._env.filters["duration"] = duration
         self._env.filters["day_and_time"] = day_and_time
@@ -82,6 +83,11 @@ class Renderer:
 
     def html(self, template: str, **context: Any) -> str:
         return self._env.get_template(template).render(**context)
+
+    def module(self, template: str, **context: Any) -> Any:
+        """A template's macros and top-level variables, bound to `context`: wording kept as
+        data in a template (letters/wording/<regime>.html) that letters and mails both read."""
+        return self._env.get_template(template).make_module(vars=context)
 
     def pdf(self, template: str, **context: Any) -> bytes:
         document = HTML(

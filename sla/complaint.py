@@ -166,7 +166,12 @@ class ComplaintSla(BaseModel):
             self.clocks["acknowledgement"] = ComplaintClock(
                 name="acknowledgement", due=regime.acknowledgement.after(calendar, self.received_at)
             )
-        due = self.extensions[-1].new_due if self.extensions else self.original_reply_due()
+        due = self.original_reply_due()
+        if self.extensions and regime.extension.moves_deadline:
+            # An extension granted is kept, through a reopening too: the reply is not owed
+            # before the latest date the complainant was given (before any reopening this is
+            # always the later of the two, as an extension must move the date on).
+            due = max(due, self.extensions[-1].new_due)
         reply = self.clocks.get("reply")
         if reply is None:
             self.clocks["reply"] = ComplaintClock(name="reply", due=due)
@@ -305,7 +310,15 @@ class ComplaintSla(BaseModel):
                 raise InvalidExtension(
                     f"the {self.rules().name} allows extending to {limit.isoformat()} at most"
                 )
-        extension = Extension(at=at, reason=reason, previous_due=current, new_due=new_due)
+        if not rule.moves_deadline:
+            # The holding response names the date the reply is expected; the clock keeps its
+            # own (previous_due is the deadline that stands, new_due the date expected).
+            current = self.extensions[-1].new_due if self.extensions else current
+            if new_due <= current:
+                raise InvalidExtension(
+                    f"the date a reply is expected must be later than {current.isoformat()}"
+                )
+        extension = Extension(at=at, reason=reason, previous_due=self.reply_due, new_due=new_due)
         self.extensions.append(extension)
         self._recompute()
         return extension
@@ -336,8 +349,14 @@ class ComplaintSla(BaseModel):
         self.status = ComplaintStatus.CLOSED
         self.closed_at = at
 
-    def reopen(self, at: datetime) -> None:
-        """Back under consideration: a new reply is owed, counted from the reopening."""
+    def reopen(self, at: datetime, *, keep_extensions: bool = True) -> None:
+        """Back under consideration: a new reply is owed, counted from the reopening.
+
+        The extensions granted so far are kept: the new reply is not due before the latest
+        date the complainant was given, and they count towards the regime's limits (a
+        subject access request extended once cannot be extended again). keep_extensions=False
+        is how complaints reopened before this was so behave (workflows replaying them).
+        """
         if self.status is not ComplaintStatus.CLOSED:
             raise Refused(
                 f"only a closed complaint can be reopened; this one is {self.status.value}"
@@ -351,8 +370,10 @@ class ComplaintSla(BaseModel):
         self.reopened_at = at
         self.closed_at = None
         self.replied_at = None
-        self.extensions = []
-        self.clocks["reply"] = ComplaintClock(name="reply", due=self.original_reply_due())
+        if not keep_extensions:
+            self.extensions = []
+        self.clocks.pop("reply")
+        self._recompute()
 
 
 def _last_moment(due: datetime) -> datetime:

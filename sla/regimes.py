@@ -89,6 +89,10 @@ class Extension(_Model):
     """Whether the reply date may be moved by a holding response, how often and how far."""
 
     allowed: bool = True
+    # False: a holding response tells the complainant why and when to expect the reply, but
+    # the deadline stands (FCA DISP 1.6.2R: the eight-week letter does not extend the eight
+    # weeks, and a final response after them is late).
+    moves_deadline: bool = True
     max_count: int | None = None
     max_total: Period | None = None  # the furthest past the original reply date
     note: str = ""

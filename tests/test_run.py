@@ -181,7 +181,14 @@ async def test_embedded_run_serves_keeps_state_and_stops_cleanly(
     assert [r["status"] for r in reviews] == ["scheduled"]
     assert first.get("/me", key) == (
         200,
-        {"key_id": 1, "name": "generated admin", "role": "admin", "account_id": None},
+        {
+            "key_id": 1,
+            "name": "generated admin",
+            "full_name": None,
+            "job_title": None,
+            "role": "admin",
+            "account_id": None,
+        },
     )
     assert first.get("/me")[0] == 401
     temporal = f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}"

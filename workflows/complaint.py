@@ -86,6 +86,8 @@ LETTER_WAIT = timedelta(seconds=20)
 UNCOUNTABLE_RECHECK = timedelta(days=1)
 # Runs that rendered letters under the lock replay that way; new ones render outside it.
 LETTERS_APART = "letters-outside-the-lock"
+# Runs that reopened dropping their extensions replay that way; new ones keep them.
+REOPEN_KEEPS_EXTENSIONS = "reopen-keeps-extensions"
 LETTER_NAMES = {
     "acknowledgement": "acknowledgement letter",
     "holding_response": "holding response",
@@ -111,6 +113,7 @@ class ComplaintWorkflow:
         if carry is not None:
             self._sla = carry.restore()
             self._handler = (carry.handler_name, carry.handler_email)
+            self._handler_title = carry.handler_title
             self._version, self._opened_at = carry.record_version, carry.opened_at
             self._letters = list(carry.letters)
             self._journal = Journal(o.reference, carry.seq)
@@ -124,6 +127,7 @@ class ComplaintWorkflow:
                 terms=o.terms,
             )
             self._handler = (o.handler_name, o.handler_email)
+            self._handler_title = o.handler_title
             self._version, self._opened_at = 0, workflow.now()
             self._letters: list[LetterView] = []
             self._journal = Journal(o.reference)
@@ -326,7 +330,7 @@ class ComplaintWorkflow:
             event = self._journal.add(
                 "acknowledged", act.actor, "Acknowledgement sent", note=act.note
             )
-            await self._letter("acknowledgement", event, act.actor, now)
+            await self._letter("acknowledgement", event, act, now)
 
         return await self._act(apply)
 
@@ -339,10 +343,17 @@ class ComplaintWorkflow:
         async def apply(now: datetime) -> None:
             extension = self._sla.extend(now, extend.reason, extend.new_due)
             late = "" if extension.in_time else " (after the deadline had passed)"
+            moved = self._sla.rules().extension.moves_deadline
+            then = (
+                f"the reply is now due by {_by(extension.new_due)}"
+                if moved
+                else f"the reply is expected by {_by(extension.new_due)}; the deadline "
+                f"of {_by(extension.previous_due)} stands"
+            )
             event = self._journal.add(
                 "extended",
                 extend.actor,
-                f"Holding response sent{late}: the reply is now due by {_by(extension.new_due)}",
+                f"Holding response sent{late}: {then}",
                 reason=extend.reason,
                 previous_due=extension.previous_due.isoformat(),
                 new_due=extension.new_due.isoformat(),
@@ -350,10 +361,11 @@ class ComplaintWorkflow:
             await self._letter(
                 "holding_response",
                 event,
-                extend.actor,
+                extend,
                 now,
                 reason=extend.reason,
                 previous_due=extension.previous_due,
+                expected_due=None if moved else extension.new_due,
             )
 
         return await self._act(apply)
@@ -368,7 +380,7 @@ class ComplaintWorkflow:
             met = self._sla.reply(now)
             also = " (it also acknowledges the complaint)" if "acknowledgement" in met else ""
             event = self._journal.add("replied", reply.actor, f"Full reply sent{also}")
-            await self._letter("reply", event, reply.actor, now, body=reply.body)
+            await self._letter("reply", event, reply, now, body=reply.body)
 
         return await self._act(apply)
 
@@ -391,12 +403,16 @@ class ComplaintWorkflow:
     @workflow.update
     async def reopen(self, act: Act) -> ComplaintView:
         async def apply(now: datetime) -> None:
-            self._sla.reopen(now)
+            # Complaints reopened before this kept no extensions, and their replay must not
+            # move the reply's timers.
+            keep = workflow.patched(REOPEN_KEEPS_EXTENSIONS)
+            self._sla.reopen(now, keep_extensions=keep)
             self._journal.add(
                 "reopened",
                 act.actor,
                 f"Reopened: a new full reply is due by {_by(self._sla.reply_due)}",
                 note=act.note,
+                kept_extensions=keep,
             )
 
         return await self._act(apply)
@@ -411,6 +427,7 @@ class ComplaintWorkflow:
             if self._sla.status is ComplaintStatus.CLOSED:
                 raise Refused("cannot assign a closed complaint")
             self._handler = (assign.name, assign.email)
+            self._handler_title = assign.job_title
             self._journal.add(
                 "assigned", assign.actor, f"Assigned to {assign.name}", name=assign.name
             )
@@ -467,12 +484,23 @@ class ComplaintWorkflow:
         except DATA_ERRORS as exc:
             raise uncountable("complaint", exc) from None
 
+    def _signatory(self, act: Act) -> tuple[str | None, str | None]:
+        """Who signs a letter: the complaint's handler, else the person who sent it; (None,
+        None) when neither is a named person (the letter is signed by the team, never by a
+        key's name)."""
+        if self._handler[0]:
+            return self._handler[0], self._handler_title
+        if act.signer is not None:
+            return act.signer.name, act.signer.title
+        return None, None
+
     async def _letter(
-        self, kind: str, event_id: str, actor: str, now: datetime, **content: Any
+        self, kind: str, event_id: str, act: Act, now: datetime, **content: Any
     ) -> None:
-        """Render and keep the letter, then e-mail it."""
+        """Render and keep the letter, then e-mail it (or send it to be posted)."""
         o = self._opening
         regime = self._sla.rules()
+        signatory, title = self._signatory(act)
         request = LetterRequest(
             letter_id=event_id,
             reference=o.reference,
@@ -484,7 +512,8 @@ class ComplaintWorkflow:
             received_at=o.received_at,
             sent_at=now,
             reply_due=self._sla.reply_due,
-            signatory=self._handler[0] or actor,
+            signatory=signatory,
+            signatory_title=title,
             reply_days=regime.reply.amount if regime.reply.counted_from == "acknowledged" else None,
             **content,
         )
@@ -497,7 +526,9 @@ class ComplaintWorkflow:
             start_to_close_timeout=RENDER_TIMEOUT,
             retry_policy=RENDER_RETRY,
         )
-        self._letters.append(LetterView(id=event_id, kind=kind, sent_at=now))
+        self._letters.append(
+            LetterView(id=event_id, kind=kind, sent_at=now, delivery=self._delivery())
+        )
         self._send_letter(request)
 
     async def _make_letter(self, request: LetterRequest) -> None:
@@ -522,12 +553,22 @@ class ComplaintWorkflow:
             )
             return
         self._letters.append(
-            LetterView(id=request.letter_id, kind=request.kind, sent_at=request.sent_at)
+            LetterView(
+                id=request.letter_id,
+                kind=request.kind,
+                sent_at=request.sent_at,
+                delivery=self._delivery(),
+            )
         )
         self._send_letter(request)
 
+    def _delivery(self) -> str:
+        """A complainant with an e-mail address gets letters by e-mail; one without, by post."""
+        return "email" if self._opening.complainant_email else "post"
+
     def _send_letter(self, request: LetterRequest) -> None:
         name = LETTER_NAMES[request.kind]
+        post = self._delivery() == "post"
         self._side_jobs.start(
             workflow.execute_activity_method(
                 ComplaintActivities.send_letter,
@@ -543,8 +584,12 @@ class ComplaintWorkflow:
             self._failures().on(
                 f"{request.letter_id}:email",
                 "notice",
-                f"e-mailing the {name} to the complainant",
-                f"The {name} could not be e-mailed to the complainant; the team has been told",
+                f"sending the {name} to be posted"
+                if post
+                else f"e-mailing the {name} to the complainant",
+                f"The {name} could not be sent to the handler to post; the team has been told"
+                if post
+                else f"The {name} could not be e-mailed to the complainant; the team has been told",
                 SEND_RETRY,
             ),
         )
@@ -585,6 +630,7 @@ class ComplaintWorkflow:
             carry=ComplaintCarry.of(
                 self._sla,
                 handler=self._handler,
+                handler_title=self._handler_title,
                 record_version=self._version,
                 seq=self._journal.seq,
                 opened_at=self._opened_at,
@@ -608,6 +654,7 @@ class ComplaintWorkflow:
             status=c.status.value,
             handler_name=self._handler[0],
             handler_email=self._handler[1],
+            handler_title=self._handler_title,
             received_at=c.received_at,
             opened_at=self._opened_at,
             opened_by=o.opened_by,
@@ -643,6 +690,7 @@ class ComplaintWorkflow:
             overdue=c.overdue,
             handler_name=self._handler[0],
             handler_email=self._handler[1],
+            handler_title=self._handler_title,
             clocks={
                 name: ComplaintClockView(due=clock.due, state=clock.state, met_at=clock.met_at)
                 for name, clock in c.clocks.items()

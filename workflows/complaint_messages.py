@@ -15,7 +15,7 @@ class ComplaintOpening(BaseModel):
     reference: str
     account_id: int | None
     complainant_name: str
-    complainant_email: str
+    complainant_email: str | None  # None: only a postal address; letters go by post
     complainant_address: str | None
     summary: str
     channel: str
@@ -25,6 +25,7 @@ class ComplaintOpening(BaseModel):
     opened_by: str
     handler_name: str | None = None
     handler_email: str | None = None
+    handler_title: str | None = None  # signed under the handler's name in letters
     fingerprint: str
     # The regime and jurisdiction's working days as they stand when the complaint is logged,
     # kept for its whole life (sla.snapshot). None only in runs started before snapshots.
@@ -47,6 +48,7 @@ class LetterView(BaseModel):
     id: str
     kind: str
     sent_at: datetime
+    delivery: str | None = None  # "email" or "post"; None in runs from before postal letters
 
 
 # -- continue-as-new ------------------------------------------------------------------------
@@ -94,6 +96,7 @@ class ComplaintCarry(BaseModel):
     complaint: ComplaintClocksCarry
     handler_name: str | None
     handler_email: str | None
+    handler_title: str | None = None  # absent from carries written before letters were signed
     record_version: int  # the read model's version counter, not the carry's
     seq: int
     opened_at: datetime
@@ -123,6 +126,7 @@ class ComplaintCarry(BaseModel):
         sla: ComplaintSla,
         *,
         handler: tuple[str | None, str | None],
+        handler_title: str | None = None,
         record_version: int,
         seq: int,
         opened_at: datetime,
@@ -158,6 +162,7 @@ class ComplaintCarry(BaseModel):
             ),
             handler_name=handler[0],
             handler_email=handler[1],
+            handler_title=handler_title,
             record_version=record_version,
             seq=seq,
             opened_at=opened_at,
@@ -226,15 +231,24 @@ class ComplaintView(BaseModel):
     overdue: bool
     handler_name: str | None
     handler_email: str | None
+    handler_title: str | None = None
     clocks: dict[str, ComplaintClockView]
     extensions: list[ExtensionView]
     letters: list[LetterView]
     version: int
 
 
+class Signer(BaseModel):
+    """The person acting, as a letter they send is signed (absent: a key naming no one)."""
+
+    name: str
+    title: str | None = None
+
+
 class Act(BaseModel):
     actor: str
     note: str = ""
+    signer: Signer | None = None
 
 
 class Extend(Act):
@@ -249,6 +263,7 @@ class Reply(Act):
 class AssignHandler(Act):
     name: str
     email: str | None = None
+    job_title: str | None = None
 
 
 class Opened(BaseModel):

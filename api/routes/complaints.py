@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from api.auth import ComplaintsHandler
+from api.auth import ComplaintsHandler, Principal
 from api.auth_failures import record_failure, refuse_if_throttled
 from api.calendar_feed import complaint_deadlines_ics
 from api.deps import AppSettings, Session, Temporal
@@ -30,7 +30,7 @@ from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
     ActionNote,
-    Complainant,
+    ComplainantOut,
     ComplaintBoard,
     ComplaintClockOut,
     ComplaintCreate,
@@ -64,6 +64,7 @@ from workflows.complaint_messages import (
     Extend,
     Opened,
     Reply,
+    Signer,
 )
 
 router = APIRouter(tags=["complaints"])
@@ -75,6 +76,14 @@ def workflow_id(reference: str) -> str:
     return f"complaint-{reference}"
 
 
+def signer(principal: Principal) -> Signer | None:
+    """The person behind the key, as the letters they send are signed; None if it names no
+    one (the team signs, never the key's name)."""
+    if not principal.full_name:
+        return None
+    return Signer(name=principal.full_name, title=principal.job_title)
+
+
 def _letter_url(reference: str, letter_id: str) -> str:
     return f"/complaints/{reference}/letters/{letter_id.rpartition(':')[2]}"
 
@@ -82,13 +91,13 @@ def _letter_url(reference: str, letter_id: str) -> str:
 def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOut:
     """A complaint as the API answers it: the workflow's view, and what it was logged with."""
     if isinstance(facts, Complaint):
-        complainant = Complainant(
+        complainant = ComplainantOut(
             name=facts.complainant_name,
             email=facts.complainant_email,
             postal_address=facts.complainant_address,
         )
     else:
-        complainant = facts.complainant
+        complainant = ComplainantOut(**facts.complainant.model_dump())
     return ComplaintOut(
         reference=view.reference,
         status=view.status.value,  # type: ignore[arg-type]
@@ -98,7 +107,9 @@ def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOu
         complainant=complainant,
         summary=facts.summary,
         channel=facts.channel,
-        handler=Person(name=view.handler_name, email=view.handler_email)
+        handler=Person(
+            name=view.handler_name, email=view.handler_email, job_title=view.handler_title
+        )
         if view.handler_name
         else None,
         received_at=view.received_at,
@@ -123,6 +134,7 @@ def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOu
                 kind=letter.kind,
                 sent_at=letter.sent_at,
                 url=_letter_url(view.reference, letter.id),
+                delivery=letter.delivery,  # type: ignore[arg-type]
             )
             for letter in view.letters
         ],
@@ -157,7 +169,13 @@ async def log_complaint(
         raise InvalidInput.for_field("body.account_id", f"no account with id {body.account_id}")
     received_at = check_received_at(body.received_at, datetime.now(UTC))
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
-    handler = body.handler or HandlerIn(name=principal.name)
+    # Logged without a handler, the complaint is the logger's if their key names a person;
+    # otherwise it has none yet (a key's name is no person to sign letters or be reminded).
+    handler = body.handler or (
+        HandlerIn(name=principal.full_name, job_title=principal.job_title)
+        if principal.full_name
+        else None
+    )
 
     def opening(reference: str) -> ComplaintStart:
         return ComplaintStart(
@@ -173,8 +191,9 @@ async def log_complaint(
                 regime=body.regime,
                 received_at=received_at,
                 opened_by=principal.name,
-                handler_name=handler.name,
-                handler_email=handler.email,
+                handler_name=handler.name if handler else None,
+                handler_email=handler.email if handler else None,
+                handler_title=handler.job_title if handler else None,
                 fingerprint=digest,
                 terms=RegimeSnapshot.of(body.regime, body.jurisdiction),
             )
@@ -357,14 +376,18 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
         regime=complaint.regime,
         jurisdiction=complaint.jurisdiction,
         account_id=complaint.account_id,
-        complainant=Complainant(
+        complainant=ComplainantOut(
             name=complaint.complainant_name,
             email=complaint.complainant_email,
             postal_address=complaint.complainant_address,
         ),
         summary=complaint.summary,
         channel=complaint.channel,
-        handler=Person(name=complaint.handler_name, email=complaint.handler_email)
+        handler=Person(
+            name=complaint.handler_name,
+            email=complaint.handler_email,
+            job_title=complaint.handler_title,
+        )
         if complaint.handler_name
         else None,
         received_at=complaint.received_at,
@@ -381,6 +404,8 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
                 kind=letter.kind,
                 sent_at=letter.created_at,
                 url=_letter_url(complaint.reference, letter.id),
+                # Letters kept before 0013 all went by e-mail.
+                delivery=letter.delivery or "email",  # type: ignore[arg-type]
             )
             for letter in letters
         ],
@@ -392,10 +417,12 @@ async def get_complaint(reference: str, session: Session, _: ComplaintsHandler) 
 
 
 def _extensions(events: list[Any]) -> list[ExtensionOut]:
-    """The extensions in force: those since the complaint was last reopened."""
+    """Every extension granted, oldest first: a reopened complaint keeps them (its reply is
+    not due before the latest date given). Complaints reopened before that was so dropped
+    theirs, and list only those since."""
     found: list[ExtensionOut] = []
     for event in events:
-        if event.kind == "reopened":
+        if event.kind == "reopened" and not event.data.get("kept_extensions"):
             found = []
         elif event.kind == "extended":
             previous = datetime.fromisoformat(event.data["previous_due"])
@@ -462,7 +489,7 @@ def _action(name: str, summary: str, update: Any) -> None:
         body: ActionNote | None = None,
     ) -> ComplaintOut:
         complaint = await _load(session, reference)
-        act = Act(actor=principal.name, note=body.note if body else "")
+        act = Act(actor=principal.name, note=body.note if body else "", signer=signer(principal))
         return await _update(session, client, complaint, lambda h: h.execute_update(update, act))
 
     endpoint.__doc__ = summary
@@ -499,7 +526,9 @@ async def extend(
     zone = ZoneInfo(jurisdiction_calendar(complaint.jurisdiction).timezone)
     # The date named is the last day: the reply falls due at the midnight after it.
     new_due = datetime.combine(body.new_reply_by + timedelta(days=1), time(), zone).astimezone(UTC)
-    request = Extend(actor=principal.name, reason=body.reason, new_due=new_due)
+    request = Extend(
+        actor=principal.name, reason=body.reason, new_due=new_due, signer=signer(principal)
+    )
     return await _update(
         session,
         client,
@@ -519,7 +548,7 @@ async def reply(
 ) -> ComplaintOut:
     """The full reply, sent as a letter; it also acknowledges the complaint if nothing has."""
     complaint = await _load(session, reference)
-    request = Reply(actor=principal.name, body=body.body)
+    request = Reply(actor=principal.name, body=body.body, signer=signer(principal))
     return await _update(
         session, client, complaint, lambda h: h.execute_update(ComplaintWorkflow.reply, request)
     )
@@ -535,7 +564,9 @@ async def assign(
 ) -> ComplaintOut:
     """Give the complaint to a handler; reminders go to them."""
     complaint = await _load(session, reference)
-    request = AssignHandler(actor=principal.name, name=body.name, email=body.email)
+    request = AssignHandler(
+        actor=principal.name, name=body.name, email=body.email, job_title=body.job_title
+    )
     return await _update(
         session, client, complaint, lambda h: h.execute_update(ComplaintWorkflow.assign, request)
     )

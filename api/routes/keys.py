@@ -1,4 +1,5 @@
-"""API keys over HTTP: who am I, and (admin) list, create and revoke keys."""
+"""API keys over HTTP: who am I (and the name I sign letters with), and (admin) list, create,
+name and revoke keys."""
 
 from __future__ import annotations
 
@@ -8,19 +9,35 @@ from api import keys
 from api.auth import AdminPrincipal, CurrentPrincipal
 from api.deps import Session
 from api.errors import Conflict, responses
-from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Me
+from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Me, PersonUpdate
 
 router = APIRouter(tags=["access"])
 
 
 @router.get("/me", response_model=Me, responses=responses())
 async def me(principal: CurrentPrincipal) -> Me:
-    """The key you are calling with: its name, role and account."""
+    """The key you are calling with: its name, the person behind it, role and account."""
     return Me(
         key_id=principal.key_id,
         name=principal.name,
+        full_name=principal.full_name,
+        job_title=principal.job_title,
         role=principal.role,
         account_id=principal.account_id,
+    )
+
+
+@router.patch("/me", response_model=Me, responses=responses(422))
+async def name_myself(body: PersonUpdate, principal: CurrentPrincipal, session: Session) -> Me:
+    """Set your own name and job title: the letters you send are signed with them."""
+    key = await keys.set_person(session, principal.key_id, body.model_dump(exclude_unset=True))
+    return Me(
+        key_id=key.id,
+        name=key.name,
+        full_name=key.full_name,
+        job_title=key.job_title,
+        role=key.role,
+        account_id=key.account_id,
     )
 
 
@@ -42,9 +59,23 @@ async def list_keys(
 async def create_key(body: ApiKeyCreate, _: AdminPrincipal, session: Session) -> ApiKeyCreated:
     """Mint a key; the answer carries its secret, which is not shown again."""
     minted = await keys.mint_key(
-        session, name=body.name, role=body.role, account_id=body.account_id
+        session,
+        name=body.name,
+        role=body.role,
+        account_id=body.account_id,
+        full_name=body.full_name,
+        job_title=body.job_title,
     )
     return ApiKeyCreated(**ApiKeyOut.model_validate(minted.key).model_dump(), secret=minted.secret)
+
+
+@router.patch("/keys/{key_id}", response_model=ApiKeyOut, responses=responses(403, 404, 422))
+async def name_key(
+    key_id: int, body: PersonUpdate, _: AdminPrincipal, session: Session
+) -> ApiKeyOut:
+    """Set the name and job title of the person behind a key, as their letters are signed."""
+    key = await keys.set_person(session, key_id, body.model_dump(exclude_unset=True))
+    return ApiKeyOut.model_validate(key)
 
 
 @router.post("/keys/{key_id}/revoke", response_model=ApiKeyOut, responses=responses(403, 404))

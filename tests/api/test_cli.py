@@ -42,6 +42,30 @@ def test_create_list_revoke(database_url: str, tmp_path: Path) -> None:
     assert "revoked" in next(line for line in everything.splitlines() if line.split()[0] == key_id)
 
 
+def test_a_key_names_the_person_whose_letters_it_signs(database_url: str, tmp_path: Path) -> None:
+    created = pledge(
+        database_url, tmp_path, "keys", "create", "--name", "priya laptop",
+        "--role", "complaints_handler", "--full-name", "Priya Shah",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    key_id = created.stdout.split()[2]
+    named = pledge(
+        database_url, tmp_path, "keys", "name", key_id, "--job-title", "Complaints Officer"
+    )
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == (
+        f"key {key_id} (priya laptop) signs as: Priya Shah, Complaints Officer"
+    )
+    listed = pledge(database_url, tmp_path, "keys", "list").stdout
+    line = next(line for line in listed.splitlines() if line.split()[0] == key_id)
+    assert line.endswith("priya laptop [Priya Shah, Complaints Officer]")
+    cleared = pledge(database_url, tmp_path, "keys", "name", key_id, "--full-name", "")
+    assert "signs as: Complaints Officer" in cleared.stdout
+    missing = pledge(database_url, tmp_path, "keys", "name", "999999", "--full-name", "X")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "pledge: No API key with id 999999"
+
+
 def test_mistakes_are_one_line_and_exit_1(database_url: str, tmp_path: Path) -> None:
     unbound = pledge(database_url, tmp_path, "keys", "create", "--name", "c", "--role", "customer")
     assert unbound.returncode == 1

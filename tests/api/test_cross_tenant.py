@@ -164,6 +164,7 @@ TABLE: dict[str, Rule] = {
     "GET /health": Rule(EVERYONE),
     # any key: nothing here belongs to an account
     "GET /me": Rule(KEYS),
+    "PATCH /me": Rule(KEYS, body=lambda w: {"job_title": "Matrix tester"}),
     "GET /policies": Rule(KEYS),
     "GET /policies/{key}": Rule(KEYS),
     "POST /policies/{key}/preview": Rule(
@@ -173,6 +174,7 @@ TABLE: dict[str, Rule] = {
     "GET /keys": Rule(ADMINS),
     "POST /keys": Rule(ADMINS, body=lambda w: {"name": "matrix", "role": "agent"}),
     "POST /keys/{key_id}/revoke": Rule(ADMINS),
+    "PATCH /keys/{key_id}": Rule(ADMINS, body=lambda w: {"full_name": "Matrix Person"}),
     # accounts
     "POST /accounts": Rule(
         MANAGERS, body=lambda w: {"name": f"Matrix {secrets.token_hex(3)}", "policy": "e-shot"}

@@ -15,7 +15,9 @@ from sla.complaint import (
     Refused,
     Remind,
 )
-from sla.regimes import REGIME_KEYS, UnknownJurisdiction, UnknownRegime, load_regimes
+from sla.regimes import REGIME_KEYS, UnknownJurisdiction, UnknownRegime, get_regime, load_regimes
+from sla.regimes import Extension as ExtensionRule
+from sla.snapshot import RegimeSnapshot, _regime_digest
 
 from .conftest import Z
 
@@ -99,7 +101,7 @@ def test_a_subject_access_extension_is_once_and_at_most_two_months() -> None:
         complaint.extend(Z(2026, 2, 11), "again", Z(2026, 4, 28, 23, 30))
 
 
-def test_fca_summary_resolution_and_eight_weeks_without_extensions() -> None:
+def test_fca_summary_resolution_and_an_eight_week_letter_that_moves_nothing() -> None:
     complaint = ComplaintSla.open(
         regime="fca", jurisdiction="england-and-wales", received_at=Z(2026, 11, 16, 10)
     )
@@ -107,6 +109,37 @@ def test_fca_summary_resolution_and_eight_weeks_without_extensions() -> None:
     assert complaint.acknowledgement_due == Z(2026, 11, 20)
     # Eight weeks: end of Mon 11 January 2027.
     assert complaint.reply_due == Z(2027, 1, 12)
+    # The eight-week letter says when the final response is expected; the deadline stands,
+    # so a final response after it is late.
+    held = complaint.extend(Z(2027, 1, 8), "waiting for the insurer", Z(2027, 2, 1))
+    assert (held.previous_due, held.new_due, held.in_time) == (Z(2027, 1, 12), Z(2027, 2, 1), True)
+    assert complaint.reply_due == Z(2027, 1, 12)
+    with pytest.raises(InvalidExtension, match="later than 2027-02-01"):
+        complaint.extend(Z(2027, 1, 9), "again", Z(2027, 1, 20))
+    complaint.extend(Z(2027, 1, 9), "still waiting", Z(2027, 2, 15))
+    assert complaint.reply_due == Z(2027, 1, 12)
+    complaint.reply(Z(2027, 1, 20))
+    assert complaint.reply_kept() is False
+
+
+def test_an_fca_complaint_logged_under_the_old_terms_still_refuses_extensions() -> None:
+    # The FCA regime as snapshotted before its eight-week letter was allowed.
+    today = RegimeSnapshot.of("fca", "england-and-wales")
+    old = get_regime("fca").model_copy(update={"extension": ExtensionRule(allowed=False)})
+    data = old.model_dump(mode="json")
+    terms = RegimeSnapshot(
+        key="fca",
+        jurisdiction="england-and-wales",
+        digest=_regime_digest(data, today.calendar),
+        regime=data,
+        calendar=today.calendar,
+    )
+    complaint = ComplaintSla.open(
+        regime="fca",
+        jurisdiction="england-and-wales",
+        received_at=Z(2026, 11, 16, 10),
+        terms=terms,
+    )
     with pytest.raises(Refused, match="does not allow extending"):
         complaint.extend(Z(2026, 12, 1), "busy", Z(2027, 2, 1))
 
@@ -203,3 +236,55 @@ def test_state_survives_serialisation() -> None:
     complaint = standard(datetime(2026, 11, 16, 10, tzinfo=UTC))
     complaint.extend(Z(2026, 12, 1), "x", Z(2027, 1, 8))
     assert ComplaintSla.model_validate_json(complaint.model_dump_json()) == complaint
+
+
+def test_reopening_keeps_the_extensions_granted() -> None:
+    complaint = standard(Z(2026, 11, 16, 10))
+    complaint.acknowledge(Z(2026, 11, 17))
+    complaint.extend(Z(2026, 12, 1), "waiting for the contractor", Z(2027, 1, 30))
+    complaint.reply(Z(2026, 12, 10))
+    complaint.close(Z(2026, 12, 11))
+    # Reopened before the date the complainant was given: 20 working days from Mon 14th
+    # (the end of Thu 14 January, past the Christmas bank holidays) would be earlier, so the
+    # extension's date stands.
+    complaint.reopen(Z(2026, 12, 14, 10))
+    assert [e.reason for e in complaint.extensions] == ["waiting for the contractor"]
+    assert complaint.reply_due == Z(2027, 1, 30)
+    assert complaint.original_reply_due() == Z(2027, 1, 15)
+    # A further extension moves it on from there.
+    complaint.extend(Z(2027, 1, 20), "a second survey", Z(2027, 2, 10))
+    assert complaint.reply_due == Z(2027, 2, 10)
+    assert len(complaint.extensions) == 2
+
+
+def test_a_reopening_after_the_extended_date_counts_from_the_reopening() -> None:
+    complaint = standard(Z(2026, 11, 16, 10))
+    complaint.extend(Z(2026, 12, 1), "waiting", Z(2026, 12, 20))
+    complaint.reply(Z(2026, 12, 10))
+    complaint.close(Z(2026, 12, 11))
+    complaint.reopen(Z(2027, 2, 1, 10))
+    assert len(complaint.extensions) == 1
+    assert complaint.reply_due == complaint.original_reply_due() == Z(2027, 3, 2)
+
+
+def test_a_reopened_subject_access_request_keeps_its_one_extension() -> None:
+    complaint = ComplaintSla.open(
+        regime="sar", jurisdiction="england-and-wales", received_at=Z(2026, 1, 31, 10)
+    )
+    complaint.extend(Z(2026, 2, 10), "complex", Z(2026, 4, 28, 23))
+    complaint.reply(Z(2026, 3, 2))
+    complaint.close(Z(2026, 3, 3))
+    complaint.reopen(Z(2026, 3, 10))
+    assert complaint.reply_due == Z(2026, 4, 28, 23)
+    with pytest.raises(Refused, match="1 extension"):
+        complaint.extend(Z(2026, 3, 11), "again", Z(2026, 5, 10))
+
+
+def test_complaints_reopened_before_replay_dropping_their_extensions() -> None:
+    complaint = standard(Z(2026, 11, 16, 10))
+    complaint.extend(Z(2026, 12, 1), "waiting", Z(2027, 1, 30))
+    complaint.reply(Z(2026, 12, 10))
+    complaint.close(Z(2026, 12, 11))
+    complaint.reopen(Z(2026, 12, 14, 10), keep_extensions=False)
+    assert complaint.extensions == []
+    assert complaint.reply_due == Z(2027, 1, 15)

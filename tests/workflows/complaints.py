@@ -24,7 +24,8 @@ async def log_complaint(
     regime: str = "standard",
     jurisdiction: str = "england-and-wales",
     handler_email: str | None = "handler@pledge.example.com",
-    complainant_email: str = "jane@example.com",
+    complainant_email: str | None = "jane@example.com",
+    handler_title: str | None = None,
 ) -> ComplaintView:
     opening = ComplaintOpening(
         reference=new_reference("C"),
@@ -40,6 +41,7 @@ async def log_complaint(
         opened_by="Hana Handler",
         handler_name="Hana Handler",
         handler_email=handler_email,
+        handler_title=handler_title,
         fingerprint="f",
         terms=RegimeSnapshot.of(regime, jurisdiction),  # as the API logs one
     )

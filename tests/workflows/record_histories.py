@@ -402,6 +402,43 @@ async def complaint_letters_apart(
     return {"complaint_letters_apart": h}
 
 
+async def complaint_reopened_keeps_extensions(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """A complaint reopened before the extended date it was given (the reopen-keeps-extensions
+    patch): the new reply is due on that date, not earlier; a postal-only complainant, so its
+    letters go to the handler to print and post."""
+    received = await next_open_day(env, "e-shot", 10)
+    await skip_to(env, received)
+    view = await log_complaint(
+        env.client, s.temporal_task_queue, received_at=received, complainant_email=None,
+        handler_email="hana@pledge.example.com",
+    )  # fmt: skip
+    h = complaint(env, view.reference)
+    extended_to = view.reply_due + timedelta(days=60)
+    await h.execute_update(
+        ComplaintWorkflow.extend,
+        Extend(actor="Hana", reason="Waiting for the survey", new_due=extended_to),
+    )
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="We fixed the list.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    reopened = await h.execute_update(ComplaintWorkflow.reopen, ComplaintAct(actor="Jane"))
+    if reopened.reply_due != extended_to or len(reopened.extensions) != 1:
+        raise RuntimeError(f"the reopening dropped the extension: {reopened}")
+    await h.execute_update(
+        ComplaintWorkflow.reply, ComplaintReply(actor="Hana", body="And the archive too.")
+    )
+    await h.execute_update(ComplaintWorkflow.close, ComplaintAct(actor="Hana"))
+    await env.sleep(timedelta(days=366))
+    await h.result()
+    await check_complaint(engine, view.reference, [
+        "received", "extended", "replied", "closed", "reopened", "replied", "closed",
+    ])  # fmt: skip
+    return {"complaint_reopened_keeps_extensions": h}
+
+
 async def complaint_logged_late(
     env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
 ) -> Handles:
@@ -678,6 +715,7 @@ SCENARIOS: list[Scenario] = [
     complaint_lifecycle,
     complaint_logged_late,
     complaint_letters_apart,
+    complaint_reopened_keeps_extensions,
     account_success_month,
     onboarding_plan,
     ticket_incident,

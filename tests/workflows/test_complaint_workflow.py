@@ -162,7 +162,7 @@ async def test_acknowledgement_and_holding_letters_are_pdfs_mailed_to_the_compla
     assert mailed
 
 
-async def test_an_earlier_date_is_invalid_and_the_fca_allows_no_extension(
+async def test_an_earlier_date_is_invalid_and_the_fca_eight_week_letter_keeps_the_deadline(
     env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings
 ) -> None:
     now = await env.get_current_time()
@@ -176,13 +176,15 @@ async def test_an_earlier_date_is_invalid_and_the_fca_allows_no_extension(
     fca = await log_complaint(
         env.client, settings.temporal_task_queue, received_at=now, regime="fca"
     )
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle(env, fca.reference).execute_update(
-            ComplaintWorkflow.extend,
-            Extend(actor="x", reason="y", new_due=fca.reply_due + timedelta(days=7)),
-        )
-    assert "does not allow extending" in str(refused.value.cause)
-    assert await complaint_kinds(engine, fca.reference) == ["received"]
+    expected = fca.reply_due + timedelta(days=7)
+    held = await handle(env, fca.reference).execute_update(
+        ComplaintWorkflow.extend, Extend(actor="x", reason="y", new_due=expected)
+    )
+    # DISP 1.6.2R: the eight-week letter says when to expect the final response; the eight
+    # weeks stand.
+    assert held.reply_due == fca.reply_due
+    assert [(e.previous_due, e.new_due) for e in held.extensions] == [(fca.reply_due, expected)]
+    assert await complaint_kinds(engine, fca.reference) == ["received", "extended"]
 
 
 async def test_a_reply_acknowledges_then_close_and_reopen(

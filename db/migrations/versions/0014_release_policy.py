@@ -6,7 +6,7 @@ A release planned before this knew no product: it takes the policy of the ticket
 NULL: it met no one's promise, so no report lists it, and it accepts any policy's tickets.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
