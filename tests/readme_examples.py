@@ -20,7 +20,7 @@ _BLOCK = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 _PRELUDE = """\
 set -euo pipefail
-curl() { command curl --silent --show-error --fail-with-body "$@"; echo; }
+curl() { command curl --silent --show-error --fail-with-body "$@" || return; echo; }
 """
 
 
