@@ -42,6 +42,8 @@ system-deps:
 	  echo "installing $(SYSTEM_PACKAGES) for PDF rendering"; \
 	  $(SUDO) apt-get update -qq && $(APT_INSTALL) $(SYSTEM_PACKAGES); \
 	fi
+	@# The README's examples keep ids from the API's answers with jq.
+	@command -v jq >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) jq; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
 	  { echo "Pledge needs Python 3.11; found $$($(PYTHON) --version)"; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
