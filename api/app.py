@@ -31,6 +31,7 @@ from api.routes import (
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from web import track
+from web.viewer import SignInRequired, sign_in_redirect
 from workflows.connection import connect
 
 DESCRIPTION = """
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(check_parameters)],
     )
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
     app.add_middleware(ProblemOnError)
     for module in (
         health,
