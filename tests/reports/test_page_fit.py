@@ -79,3 +79,17 @@ def test_a_ticket_logged_late_was_reported_when_it_was_received() -> None:
     assert told.at == received and told.sentence == "Jordan Lee reported the problem by phone."
     entry = _entry(Opened(), "America/Los_Angeles", Opened.at, received)
     assert entry is not None and entry.when == "23:48 on Sunday 29 November (PST)"
+
+
+def test_a_month_without_incidents_has_no_empty_charts(renderer: Renderer) -> None:
+    content = monthly_content()
+    sla = content.month.sla.model_copy(update={"by_priority": []})
+    quiet = content.month.model_copy(update={"activity": [], "sla": sla, "breaches": []})
+    _, pdf = monthly_document(renderer, ORGANISATION, content.model_copy(update={"month": quiet}))
+    text = " ".join(pages_of(pdf))
+    assert "No incidents this month." in text
+    # Neither chart's legend, axis or placeholder is drawn around nothing.
+    for drawn in ("goal met", "goal missed", "No tickets", "50%"):
+        assert drawn not in text, drawn
+    busy = " ".join(pages_of(monthly_document(renderer, ORGANISATION, content)[1]))
+    assert "goal met" in busy and "50%" in busy  # a month with incidents keeps both
