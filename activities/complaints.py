@@ -108,6 +108,14 @@ class ComplaintNotice(BaseModel):
     handler_email: str | None
 
 
+def _cover_signature(complaint: Complaint, team: str) -> str:
+    """The handler signs the mail that carries their letter, as they sign the letter itself;
+    the team where the complaint has no handler."""
+    if not complaint.handler_name:
+        return team
+    return "\n".join(filter(None, [complaint.handler_name, complaint.handler_title]))
+
+
 def _regime_name(key: str) -> str:
     """The regime as people call it ("Standard complaints procedure"), not its key; the key
     when the regimes in use no longer know it."""
@@ -249,7 +257,8 @@ class ComplaintActivities:
             complaint.complainant_email,
             f"[{complaint.reference}] {wording.email_subjects[letter.kind]}",
             f"Dear {complaint.complainant_name},\n\nPlease find our letter attached "
-            f"({letter.filename}).\n\n{wording.team}\n{settings.organisation_name}\n",
+            f"({letter.filename}).\n\n{_cover_signature(complaint, wording.team)}\n"
+            f"{settings.organisation_name}\n",
             attachments=[(letter.filename, letter.content, "application/pdf")],
             headers={"X-Pledge-Complaint": complaint.reference},
             message_key=key,
