@@ -27,6 +27,14 @@ from settings import ROOT, Settings, get_settings
 STOP_TIMEOUT_SECONDS = 20
 # Where `make run`'s demo sends warnings and breaches nobody is assigned to.
 DEMO_TEAM_EMAIL = "support-team@example.com"
+# Who `make run`'s demo speaks as, where these are unset: a made-up company, since a letterhead
+# or sign-off reading "Pledge" reads as a machine; and a complaints manager, without whom a
+# letter to a complainant with only a postal address has nobody to print and post it.
+DEMO_DEFAULTS = {
+    "organisation_name": ("PLEDGE_ORGANISATION", "Brightwell Software"),
+    "mail_from": ("PLEDGE_MAIL_FROM", "Brightwell Software <support@example.com>"),
+    "complaints_manager_email": ("PLEDGE_COMPLAINTS_MANAGER_EMAIL", "complaints@example.com"),
+}
 
 
 class StartupError(Exception):
@@ -158,6 +166,22 @@ class Launcher:
             write_private(path, token)
         os.environ["PLEDGE_CODEC_TOKEN"] = token  # the API the launcher starts reads it there
         self.settings = self.settings.model_copy(update={"codec_token": token})
+
+    def use_demo_defaults(self) -> None:
+        """Give the demo DEMO_DEFAULTS' names and addresses where none is set."""
+        if not self.settings.demo_data:
+            return
+        unset = {
+            name: value
+            for name, (_, value) in DEMO_DEFAULTS.items()
+            if name not in self.settings.model_fields_set
+        }
+        for name, value in unset.items():
+            os.environ[DEMO_DEFAULTS[name][0]] = value  # the API and worker read them there
+        if unset:
+            self.settings = self.settings.model_copy(update=unset)
+            variables = ", ".join(DEMO_DEFAULTS[name][0] for name in unset)
+            say(f"the demo writes as {self.settings.mail_from} (set {variables} for yours)")
 
     def ensure_team_address(self) -> None:
         """Give the demo a team address, so its unassigned breaches reach somebody (the outbox,
@@ -418,6 +442,7 @@ def main() -> int:
             launcher.wait_for_temporal()  # an unreachable server is reported before any change
         launcher.migrate()
         admin_key, key_source = launcher.ensure_admin_key()
+        launcher.use_demo_defaults()
         launcher.ensure_team_address()
         if embedded_temporal:
             launcher.ensure_codec_token()

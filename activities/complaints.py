@@ -18,7 +18,8 @@ from db.idempotent import insert_once
 from db.models import Complaint, ComplaintEvent, Letter, Notification
 from db.projection import insert_missing, insert_missing_statement, save_versioned
 from db.types import utcnow
-from reports.dates import long_date, long_instant
+from reports.dates import long_date
+from sla.regimes import UnknownRegime, get_regime
 
 # Every jurisdiction Pledge knows is a UK one: letters give dates in UK time.
 LETTER_ZONE = "Europe/London"
@@ -105,6 +106,23 @@ class ComplaintNotice(BaseModel):
     clock: str
     due: datetime
     handler_email: str | None
+
+
+def _cover_signature(complaint: Complaint, team: str) -> str:
+    """The handler signs the mail that carries their letter, as they sign the letter itself;
+    the team where the complaint has no handler."""
+    if not complaint.handler_name:
+        return team
+    return "\n".join(filter(None, [complaint.handler_name, complaint.handler_title]))
+
+
+def _regime_name(key: str) -> str:
+    """The regime as people call it ("Standard complaints procedure"), not its key; the key
+    when the regimes in use no longer know it."""
+    try:
+        return get_regime(key).name
+    except UnknownRegime:
+        return key
 
 
 def last_day(due: datetime) -> date:
@@ -239,7 +257,8 @@ class ComplaintActivities:
             complaint.complainant_email,
             f"[{complaint.reference}] {wording.email_subjects[letter.kind]}",
             f"Dear {complaint.complainant_name},\n\nPlease find our letter attached "
-            f"({letter.filename}).\n\n{wording.team}\n{settings.organisation_name}\n",
+            f"({letter.filename}).\n\n{_cover_signature(complaint, wording.team)}\n"
+            f"{settings.organisation_name}\n",
             attachments=[(letter.filename, letter.content, "application/pdf")],
             headers={"X-Pledge-Complaint": complaint.reference},
             message_key=key,
@@ -320,7 +339,8 @@ class ComplaintActivities:
         if complaint is None:
             raise RuntimeError(f"complaint {notice.reference} is not recorded yet")
         what = "acknowledgement" if notice.clock == "acknowledgement" else "full reply"
-        when = long_instant(notice.due - timedelta(microseconds=1), LETTER_ZONE)
+        # "the end of Friday 27 November 2026", not "... at 23:59 GMT": a whole day, said once.
+        when = long_date(last_day(notice.due))
         if notice.kind == "reminder":
             subject = (
                 f"[{complaint.reference}] Reminder: {what} due by {long_date(last_day(notice.due))}"
@@ -333,7 +353,8 @@ class ComplaintActivities:
                 "and has not been sent."
             )
         body = (
-            f"{opening}\n\nComplainant: {complaint.complainant_name}\nRegime: {complaint.regime}"
+            f"{opening}\n\nComplainant: {complaint.complainant_name}\n"
+            f"Procedure: {_regime_name(complaint.regime)}"
             f"\nSummary: {_summary_line(complaint.summary)}\n\n"
             f"{self._deps.settings.effective_public_url}/complaints/{complaint.reference}\n"
         )

@@ -148,7 +148,10 @@ class ReportActivities:
             recipients = await _recipients(session, account)
         names = {key: p.name for key, p in policy.priorities.items()}
         timeline = customer_timeline(
-            events, contact=contact.name if contact else None, priority_names=names
+            events,
+            contact=contact.name if contact else None,
+            priority_names=names,
+            received_at=ticket.received_at,
         )
         priority = policy.priorities.get(ticket.priority)
         return IncidentContent(

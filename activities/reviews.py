@@ -102,10 +102,24 @@ def sign_off(account: Account, organisation: str) -> str:
     return f"{manager}\n{organisation}" if manager else organisation
 
 
-def invite_text(name: str, *, cancelled: bool, when: str, quarter: str, signature: str) -> str:
+def invite_subject(account_name: str, when: str, *, cancelled: bool, moved: bool) -> str:
+    """A moved review says so: 'Invitation' again would read as a second meeting."""
+    what = "Cancelled" if cancelled else "Moved" if moved else "Invitation"
+    return f"{what}: quarterly business review, {account_name}, {when}"
+
+
+def invite_text(
+    name: str, *, cancelled: bool, when: str, quarter: str, signature: str, moved: bool = False
+) -> str:
     hello = f"Hello {name}," if name.strip() else "Hello,"
     if cancelled:
         said = f"The quarterly business review on {when} is cancelled."
+    elif moved:
+        said = (
+            f"We have moved our quarterly business review, where we look back on "
+            f"{quarter_label(quarter)} together, to {when}. This invitation replaces the "
+            "earlier one in your calendar."
+        )
     else:
         said = (
             f"You are invited to our quarterly business review on {when}, where we look back "
@@ -204,6 +218,7 @@ class ReviewActivities:
                 )
             )
         cancelled = review.status == "cancelled"
+        moved = review.sequence > 0  # SEQUENCE rises on every move (and on a cancellation)
         method = "CANCEL" if cancelled else "REQUEST"
         when = long_instant(review.starts_at, account_timezone(account))
         signature = sign_off(account, settings.organisation_name)
@@ -213,14 +228,14 @@ class ReviewActivities:
             key = f"{event}:email:{person.email}"
             message = self._deps.mailer.compose(
                 person.email,
-                f"{'Cancelled' if cancelled else 'Invitation'}: quarterly business review, "
-                f"{account.name}, {when}",
+                invite_subject(account.name, when, cancelled=cancelled, moved=moved),
                 invite_text(
                     person.name,
                     cancelled=cancelled,
                     when=when,
                     quarter=review.quarter,
                     signature=signature,
+                    moved=moved,
                 ),
                 attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
                 message_key=key,

@@ -32,16 +32,25 @@ class Told:
 
 
 def customer_timeline(
-    events: list[Any], *, contact: str | None, priority_names: Mapping[str, str]
+    events: list[Any],
+    *,
+    contact: str | None,
+    priority_names: Mapping[str, str],
+    received_at: datetime | None = None,
 ) -> list[Told]:
-    """Each event (kind, actor, at, summary, data) a customer should see, as a sentence."""
+    """Each event (kind, actor, at, summary, data) a customer should see, as a sentence.
+
+    A ticket logged after the fact (a phone call typed in later) was reported when it was
+    received: the report's "Reported" time, not when it was typed in, dates that sentence.
+    """
     you = contact or "You"
     told: list[Told] = []
     for event in events:
         data = event.data or {}
         sentence, who = _sentence(event.kind, event.summary, data, you, priority_names)
         if sentence:
-            told.append(Told(at=event.at, who=who, sentence=sentence))
+            at = received_at if event.kind == "opened" and received_at else event.at
+            told.append(Told(at=at, who=who, sentence=sentence))
     return told
 
 

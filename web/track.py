@@ -53,11 +53,17 @@ class Entry:
     body: str = ""
 
 
-def _entry(event: Any, zone: str, now: datetime) -> Entry | None:
+def _entry(
+    event: Any, zone: str, now: datetime, received_at: datetime | None = None
+) -> Entry | None:
     data = event.data or {}
     when = plain_time(event.at, zone, now)
     match event.kind:
         case "opened":
+            # Logged after the fact (a call typed in later): the customer raised it when it
+            # was received, which is when they remember doing so.
+            if received_at is not None:
+                when = plain_time(received_at, zone, now)
             channel = CHANNELS.get(str(data.get("channel")), "")
             if data.get("channel") == "monitor":
                 return Entry("Support team", when, "Our monitoring noticed the problem.")
@@ -161,7 +167,11 @@ async def track(
     clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
     paused = any(clock.state == "paused" for clock in clocks)
     events = await ticket_reads.events_of(session, ticket.id, SHOWN)
-    conversation = [e for e in (_entry(event, zone, now) for event in events) if e is not None]
+    conversation = [
+        e
+        for e in (_entry(event, zone, now, ticket.received_at) for event in events)
+        if e is not None
+    ]
     asked = ""
     if ticket.status in ("waiting", "delayed"):
         # What the agent asked for when the ticket was put to wait (a re-grading carries it

@@ -121,8 +121,8 @@ async def test_invite_move_pack_and_hold(
         ReviewWorkflow.reschedule, Reschedule(actor="Sam", starts_at=moved)
     )
     assert (view.sequence, view.starts_at) == (1, moved)
-    await eventually(lambda: _mailed(inbox, rep, "Invitation", 2))
-    second = [m for m in inbox.messages if m["To"] == rep and "Invitation" in m["Subject"]][-1]
+    await eventually(lambda: _mailed(inbox, rep, "Moved:", 1))
+    second = [m for m in inbox.messages if m["To"] == rep and "Moved:" in m["Subject"]][-1]
     event = invite(second).walk("VEVENT")[0]
     assert (str(event["uid"]), int(event["sequence"])) == (
         f"{await _key(engine, review_id)}@pledge",
