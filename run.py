@@ -183,6 +183,12 @@ class Launcher:
             variables = ", ".join(DEMO_DEFAULTS[name][0] for name in unset)
             say(f"the demo writes as {self.settings.mail_from} (set {variables} for yours)")
 
+    def warn_of_unposted_letters(self) -> None:
+        """Say when letters to complainants without e-mail would have nobody to post them."""
+        unposted = self.settings.unposted_letters()
+        if unposted:
+            say(f"warning: {unposted}")
+
     def ensure_team_address(self) -> None:
         """Give the demo a team address, so its unassigned breaches reach somebody (the outbox,
         unless SMTP_HOST is set); say so when no address would hear them."""
@@ -444,6 +450,7 @@ def main() -> int:
         admin_key, key_source = launcher.ensure_admin_key()
         launcher.use_demo_defaults()
         launcher.ensure_team_address()
+        launcher.warn_of_unposted_letters()
         if embedded_temporal:
             launcher.ensure_codec_token()
             launcher.start_temporal()

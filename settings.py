@@ -127,6 +127,20 @@ class Settings(BaseSettings):
             f"reach nobody under {', '.join(missing)}"
         )
 
+    def unposted_letters(self) -> str | None:
+        """What goes unsent for want of a complaints manager address, or None."""
+        if self.complaints_manager_email:
+            return None
+        return (
+            "no complaints manager address is set (PLEDGE_COMPLAINTS_MANAGER_EMAIL): missed "
+            "complaint deadlines are told to nobody, and the letters of a complainant without "
+            "e-mail reach nobody to post them unless the complaint's handler has an address"
+        )
+
+    def configuration_warnings(self) -> list[str]:
+        """What works but goes unheard as configured: said by /health and the launcher."""
+        return [w for w in (self.unheard_escalations(), self.unposted_letters()) if w]
+
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"

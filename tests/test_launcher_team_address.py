@@ -60,3 +60,15 @@ def test_a_configured_team_address_is_kept(
     launcher.ensure_team_address()
     assert capsys.readouterr().out == ""
     assert launcher.settings.team_email == "help@corp.example.com"
+
+
+def test_no_complaints_manager_address_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launcher = run.Launcher(Settings(data_dir=tmp_path, demo_data=False), embedded_temporal=True)
+    launcher.warn_of_unposted_letters()
+    said = capsys.readouterr().out.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("pledge: warning: no complaints manager")
+    told = Settings(data_dir=tmp_path, complaints_manager_email="complaints@corp.example.com")
+    run.Launcher(told, embedded_temporal=True).warn_of_unposted_letters()
+    assert capsys.readouterr().out == ""

@@ -80,11 +80,10 @@ async def health(
         overall = "down"
     else:
         overall = "ok" if worker.status == "up" else "degraded"
-    unheard = settings.unheard_escalations()
     return Health(
         status=overall,
         database=database,
         temporal=temporal,
         worker=worker,
-        warnings=[unheard] if unheard else [],
+        warnings=settings.configuration_warnings(),
     )

@@ -91,3 +91,14 @@ async def test_no_team_address_is_a_warning_not_a_failure(settings: Settings) ->
     told = settings.model_copy(update={"team_email": "support-team@example.com"})
     response = await _get_health(create_app(told))
     assert (response.status_code, response.json()["warnings"]) == (200, [])
+
+
+async def test_no_complaints_manager_address_is_a_warning(settings: Settings) -> None:
+    told = settings.model_copy(
+        update={"team_email": "support-team@example.com", "complaints_manager_email": None}
+    )
+    response = await _get_health(create_app(told))
+    assert response.status_code == 200
+    [warning] = response.json()["warnings"]
+    assert "PLEDGE_COMPLAINTS_MANAGER_EMAIL" in warning
+    assert "to post them" in warning
