@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from .closed_days import ClosedDays, Closure, HolidaySource
@@ -170,6 +170,11 @@ class Calendar:
     def next_open(self, at: datetime) -> datetime:
         """`at` itself when open, otherwise the next opening after it."""
         return from_us(self._next_open(to_us(at)))
+
+    @property
+    def tzinfo(self) -> tzinfo:
+        """The calendar's time zone."""
+        return self._tz
 
     def is_working_day(self, day: date) -> bool:
         """A working weekday that is neither a holiday nor a closure."""

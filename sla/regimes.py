@@ -8,7 +8,7 @@ bank holidays of England and Wales, Scotland, Northern Ireland, or any part of t
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -78,11 +78,27 @@ class Deadline(Period):
     counted_from: Literal["received", "acknowledged"] = "received"
     # Whole-day deadlines (a month, eight weeks) fall due at the end of their last day.
     end_of_day: bool = False
+    # A date that falls on a weekend or bank holiday moves to the next working day (the ICO's
+    # reading of a subject access request's month: "you have until the next working day").
+    next_working_day: bool = False
     label: str = ""
 
     def after(self, calendar: Calendar, start: datetime) -> datetime:
         result = super().after(calendar, start)
+        if self.next_working_day:
+            result = _on_a_working_day(calendar, result)
         return calendar.end_of_day(result) if self.end_of_day else result
+
+
+def _on_a_working_day(calendar: Calendar, at: datetime) -> datetime:
+    """`at`, or the same wall-clock time on the first working day after it."""
+    local = at.astimezone(calendar.tzinfo)
+    day = local.date()
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    if day == local.date():
+        return at
+    return datetime.combine(day, local.time(), tzinfo=calendar.tzinfo)
 
 
 class Extension(_Model):

@@ -73,9 +73,12 @@ def test_hand_computed_standard_deadlines(jurisdiction, received, ack, reply) ->
 @pytest.mark.parametrize(
     ("received", "due"),
     [
-        (Z(2026, 1, 31, 10), Z(2026, 3, 1)),  # no 31 February: the last day, 28th
+        # no 31 February: the last day, Saturday 28th, moves to Monday 2 March (ICO)
+        (Z(2026, 1, 31, 10), Z(2026, 3, 3)),
         (Z(2028, 1, 29, 10), Z(2028, 3, 1)),  # leap year: 29 February exists
-        (Z(2027, 1, 30, 10), Z(2027, 3, 1)),  # 30 January -> 28 February
+        (Z(2027, 1, 30, 10), Z(2027, 3, 2)),  # 30 January -> Sunday 28 February -> 1 March
+        # 25 November -> Christmas Day, then Boxing Day's Monday -> Tuesday 29 December
+        (Z(2026, 11, 25, 10), Z(2026, 12, 30)),
         (Z(2026, 3, 31, 10), Z(2026, 4, 30, 23)),  # 31 March -> 30 April, in summer time
         (Z(2026, 8, 29, 10), Z(2026, 9, 29, 23)),  # an ordinary 29th
     ],
@@ -90,15 +93,16 @@ def test_subject_access_requests_run_one_calendar_month(received, due) -> None:
 
 def test_a_subject_access_extension_is_once_and_at_most_two_months() -> None:
     complaint = ComplaintSla.open(
-        regime="sar", jurisdiction="england-and-wales", received_at=Z(2026, 1, 31, 10)
+        regime="sar", jurisdiction="england-and-wales", received_at=Z(2026, 3, 31, 10)
     )
-    # Due end of 28 February; a further two months reaches the end of 28 April (BST).
-    with pytest.raises(InvalidExtension, match="2026-04-28T23:00:00"):
-        complaint.extend(Z(2026, 2, 10), "complex", Z(2026, 4, 29, 23))
-    complaint.extend(Z(2026, 2, 10), "complex", Z(2026, 4, 28, 23))
-    assert complaint.reply_due == Z(2026, 4, 28, 23)
+    # Due end of Thursday 30 April; a further two months reaches the end of 30 June (BST).
+    assert complaint.reply_due == Z(2026, 4, 30, 23)
+    with pytest.raises(InvalidExtension, match="2026-06-30T23:00:00"):
+        complaint.extend(Z(2026, 4, 10), "complex", Z(2026, 7, 1, 23))
+    complaint.extend(Z(2026, 4, 10), "complex", Z(2026, 6, 30, 23))
+    assert complaint.reply_due == Z(2026, 6, 30, 23)
     with pytest.raises(Refused, match="1 extension"):
-        complaint.extend(Z(2026, 2, 11), "again", Z(2026, 4, 28, 23, 30))
+        complaint.extend(Z(2026, 4, 11), "again", Z(2026, 6, 30, 23, 30))
 
 
 def test_fca_summary_resolution_and_an_eight_week_letter_that_moves_nothing() -> None:

@@ -276,8 +276,9 @@ def Z(*parts: int) -> datetime:
         # Close of the third business day (Thu 5 March); eight weeks of calendar time to the
         # end of Mon 27 April.
         ("fca", Z(2026, 3, 2, 10), Z(2026, 3, 6), Z(2026, 4, 27, 23)),
-        # 31 January: February has no 31st, so the month ends on its last day.
-        ("sar", Z(2026, 1, 31, 10), None, Z(2026, 3, 1)),
+        # 31 January: February has no 31st, so the month ends on its last day, Saturday the
+        # 28th, and moves to the next working day, Monday 2 March.
+        ("sar", Z(2026, 1, 31, 10), None, Z(2026, 3, 3)),
     ],
 )
 async def test_every_regime_keeps_its_hand_computed_dates_and_breaches_once(
