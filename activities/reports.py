@@ -219,11 +219,13 @@ class ReportActivities:
                 )
             )
             review = await session.scalar(select(Review).where(Review.pack_report_id == report_id))
+            readers = await _names(session, account)
         name = account.name if account else "your account"
-        text = report_mail_text(report, account, review, self._deps.settings.organisation_name)
+        organisation = self._deps.settings.organisation_name
         for address in recipients:
             if address in sent:
                 continue
+            text = report_mail_text(report, account, review, organisation, readers.get(address))
             key = f"report:{report_id}:email:{address}"
             message = self._deps.mailer.compose(
                 address,
@@ -246,6 +248,16 @@ class ReportActivities:
                 update(Report).where(Report.id == report_id).values(emailed_to=recipients)
             )
         return recipients
+
+
+async def _names(session: AsyncSession, account: Account | None) -> dict[str, str]:
+    """The names of the people a report may go to, by address, to greet them by name."""
+    if account is None:
+        return {}
+    names = {email: name for name, email in await report_recipients(session, account.id)}
+    if account.success_manager_email and account.success_manager_name:
+        names[account.success_manager_email] = account.success_manager_name
+    return names
 
 
 async def _recipients(session: AsyncSession, account: Account) -> list[str]:
@@ -347,7 +359,11 @@ def report_mail_subject(report: Report) -> str:
 
 
 def report_mail_text(
-    report: Report, account: Account | None, review: Review | None, organisation: str
+    report: Report,
+    account: Account | None,
+    review: Review | None,
+    organisation: str,
+    reader: str | None = None,
 ) -> str:
     """The mail that carries a report: what is attached, in words, signed by the success
     manager where the account has one."""
@@ -367,5 +383,7 @@ def report_mail_text(
     else:
         what = f"the {report.title[:1].lower()}{report.title[1:]} for {name}."
     manager = account.success_manager_name if account else None
-    signature = f"{manager}\n{organisation}" if manager else organisation
-    return f"Hello,\n\nPlease find attached {what}\n\n{signature}\n"
+    # The success manager's own copy is not signed by them to themselves.
+    signature = f"{manager}\n{organisation}" if manager and manager != reader else organisation
+    hello = f"Hello {reader}," if reader else "Hello,"
+    return f"{hello}\n\nPlease find attached {what}\n\n{signature}\n"

@@ -234,7 +234,10 @@ class ReviewActivities:
                     cancelled=cancelled,
                     when=when,
                     quarter=review.quarter,
-                    signature=signature,
+                    # The success manager's own copy is not signed by them to themselves.
+                    signature=settings.organisation_name
+                    if person.email == account.success_manager_email
+                    else signature,
                     moved=moved,
                 ),
                 attachments=[("invite.ics", ics, f"text/calendar; method={method}")],

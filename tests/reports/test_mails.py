@@ -52,6 +52,11 @@ def test_report_mails_say_what_is_attached_and_who_sends_it() -> None:
     said_monthly = report_mail_text(monthly, account(), None, "e-shot")
     assert "the monthly report for Atlas Workspace, covering November 2026." in said_monthly
     speaks_to_people(text, said, said_monthly)
+    # A reader with a name is greeted by it; the success manager does not sign to themselves.
+    to_ann = report_mail_text(monthly, account(), None, "e-shot", "Ann Smith")
+    assert to_ann.startswith("Hello Ann Smith,\n") and to_ann.endswith("Lena Park\ne-shot\n")
+    to_lena = report_mail_text(monthly, account(), None, "e-shot", "Lena Park")
+    assert to_lena.startswith("Hello Lena Park,\n") and to_lena.count("Lena Park") == 1
 
 
 def test_an_invitation_greets_once_and_names_its_quarter() -> None:

@@ -113,6 +113,11 @@ async def test_invite_move_pack_and_hold(
     )
     assert event.decoded("dtstart") == first
     assert await eventually(lambda: _mailed(inbox, manager, "Invitation", 1))
+    # The success manager is greeted by name, and their copy is not signed by them to them.
+    [own] = [m for m in inbox.messages if m["To"] == manager and "Invitation" in m["Subject"]]
+    assert own.get_body(("plain",)).get_content().count("Sam Success") == 1
+    [reps] = [m for m in inbox.messages if m["To"] == rep and "Invitation" in m["Subject"]]
+    assert "Sam Success" in reps.get_body(("plain",)).get_content()
 
     # Moved two working days later: the same UID, SEQUENCE 1, to everyone again.
     moved = at_local(calendar, working_day_after(calendar, local_date(calendar, first), 2),
