@@ -57,6 +57,8 @@ from web.viewer import staff_page
 router = APIRouter(include_in_schema=False)
 
 StaffViewer = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER)]
+# Adding an account is a success manager's (as POST /accounts is).
+ManagerViewer = Annotated[Principal, staff_page(Role.SUCCESS_MANAGER)]
 MANAGING = (Role.ADMIN, Role.SUCCESS_MANAGER)
 # Blank rows offered for an outcome's actions: the form works without JavaScript.
 ACTION_ROWS = 3
@@ -99,7 +101,7 @@ def _new_page(form: FormState, status_code: int = 200) -> HTMLResponse:
 
 
 @router.get("/console/accounts/new", response_class=HTMLResponse)
-async def new_account(viewer: StaffViewer) -> HTMLResponse:
+async def new_account(viewer: ManagerViewer) -> HTMLResponse:
     return _new_page(FormState())
 
 
@@ -110,7 +112,7 @@ async def create_account(
     client: Temporal,
     settings: AppSettings,
     resolver: Resolver,
-    viewer: StaffViewer,
+    viewer: ManagerViewer,
 ) -> Response:
     form = await posted(request)
     try:
