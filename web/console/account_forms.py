@@ -162,6 +162,15 @@ class Times:
             exact.replace("+00:00", "Z"), words
         )
 
+    def there(self, at: datetime, timezone: str) -> str:
+        """' (10:00 in Europe/London)': the account's wall-clock time, where it differs."""
+        if timezone == self.zone:
+            return ""
+        local, mine = at.astimezone(ZoneInfo(timezone)), at.astimezone(ZoneInfo(self.zone))
+        if local.utcoffset() == mine.utcoffset():
+            return ""
+        return f" ({local:%H:%M} in {timezone})"
+
     def date(self, day: date | None) -> str:
         return day_month_year(day) if day is not None else ""
 

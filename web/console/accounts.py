@@ -182,6 +182,7 @@ async def _account_page(
         form_for=lambda name: forms.get(name) or FormState(),
         refused_any=bool(forms),
         refusal_message=next((state.message for state in forms.values() if state.message), ""),
+        refused_form=next(iter(forms), ""),
         done=DONE.get(done, "") if not forms else "",
         can_manage=viewer.role in MANAGING,
         action_rows=range(ACTION_ROWS),
