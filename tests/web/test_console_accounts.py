@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import httpx
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import sla
-from db.models import Role
+from db.models import Review, Role
 from sla.periods import at_local, local_date, working_day_after
 from tests.api.conftest import Live, customer_key, live  # noqa: F401 (the fixture)
 from tests.conftest import bearer
@@ -449,3 +450,113 @@ async def test_a_customer_key_of_another_account_gets_nothing_from_the_pages(
     key = await customer_key(engine, account["id"])
     page = await live.http.get(f"/console/accounts/{account['id']}", headers=key)
     assert page.status_code == 403
+
+
+def as_browser_sends(**filled: str) -> dict[str, str]:
+    """The outcome form as a browser posts it: every field of its three action rows, blank
+    ones too."""
+    fields = {"outcome": ""} | {
+        f"actions.{row}.{name}": ""
+        for row in range(3)
+        for name in ("description", "owner.name", "owner.email", "due_on")
+    }
+    return fields | filled
+
+
+async def test_an_outcome_with_its_actions_recorded_and_an_action_marked_done(
+    live: Live,  # noqa: F811
+    engine: AsyncEngine,
+) -> None:
+    manager = live.as_("success_manager")
+    account = await live.account("essensys", edition="enterprise")
+    await live.contact(account["id"], is_representative=True)
+    calendar = sla.get_policy("essensys").calendar()
+    day = working_day_after(calendar, local_date(calendar, datetime.now(UTC)), 10)
+    base = f"/console/accounts/{account['id']}"
+    proposed = await post_form(
+        live.http, f"{base}/reviews", manager,
+        starts_at=_local(at_local(calendar, day, time(10)), calendar.timezone),
+    )  # fmt: skip
+    assert proposed.status_code == 303, proposed.text
+    [review] = (await live.http.get(f"/accounts/{account['id']}/reviews", headers=manager)).json()
+    page = (await live.http.get(base, headers=manager)).text
+    assert "Record the outcome" not in page  # not before the meeting
+    async with AsyncSession(engine) as session, session.begin():  # the meeting has happened
+        await session.execute(update(Review).where(Review.id == review["id"]).values(status="held"))
+    page = (await live.http.get(base, headers=manager)).text
+    assert "Record the outcome" in page
+
+    outcome = f"{base}/reviews/{review['id']}/outcome"
+    due = (date.today() + timedelta(days=30)).isoformat()
+    # The second row is half filled: refused beside its own field, the first row kept.
+    refused = await post_form(
+        live.http, outcome, manager,
+        **as_browser_sends(outcome="Agreed to roll out SSO.", **{
+            "actions.0.description": "Enable SSO", "actions.0.owner.name": "Owen",
+            "actions.0.due_on": due, "actions.2.description": "Train the team"}),
+    )  # fmt: skip
+    assert refused.status_code == 422
+    form_id = f"review-{review['id']}-outcome"
+    assert field_error(refused.text, form_id, "actions.2.owner.name") == "Is required"
+    assert field_error(refused.text, form_id, "actions.0.owner.name") == ""
+    assert typed(refused.text, form_id, "actions.0.description") == "Enable SSO"
+    assert typed(refused.text, form_id, "actions.2.description") == "Train the team"
+
+    recorded = await post_form(
+        live.http, outcome, manager,
+        **as_browser_sends(outcome="Agreed to roll out SSO.", **{
+            "actions.0.description": "Enable SSO", "actions.0.owner.name": "Owen",
+            "actions.0.due_on": due, "actions.2.description": "Train the team",
+            "actions.2.owner.name": "Tia", "actions.2.due_on": due}),
+    )  # fmt: skip
+    assert recorded.status_code == 303, recorded.text
+    actions = (await live.http.get(f"/reviews/{review['id']}/actions", headers=manager)).json()
+    assert [(a["description"], a["owner_name"], a["status"]) for a in actions] == [
+        ("Enable SSO", "Owen", "open"), ("Train the team", "Tia", "open")
+    ]  # fmt: skip
+
+    done = await post_form(live.http, f"{base}/actions/{actions[0]['id']}/done", manager)
+    assert done.status_code == 303, done.text
+    actions = (await live.http.get(f"/reviews/{review['id']}/actions", headers=manager)).json()
+    assert [a["status"] for a in actions] == ["done", "open"]
+    assert actions[0]["done_by"]
+    again = await post_form(live.http, f"{base}/actions/{actions[0]['id']}/done", manager)
+    assert again.status_code == 409
+    assert f"Nothing was changed. Action {actions[0]['id']} is done already" in form_message(
+        again.text
+    )
+    # An action of another account's review is not this page's to mark.
+    other = await live.account("essensys", edition="enterprise")
+    stray = await post_form(
+        live.http, f"/console/accounts/{other['id']}/actions/{actions[1]['id']}/done", manager
+    )
+    assert stray.status_code == 404
+
+
+async def test_the_edition_and_managers_changed_from_the_page(
+    client: httpx.AsyncClient, manager
+) -> None:
+    made = await client.post(
+        "/accounts", json={"name": "Editions Ltd", "policy": "essensys"}, headers=manager
+    )
+    account = made.json()["id"]
+    url = f"/console/accounts/{account}/settings"
+    # A success manager needs an edition with success services: the API's reason, beside it.
+    refused = await post_form(
+        client, url, manager, edition="standard", success_manager_name="Sam Success",
+        success_manager_email="", account_manager_name="", account_manager_email="",
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "has no customer success manager" in field_error(
+        refused.text, "account", "success_manager_name"
+    )
+    assert typed(refused.text, "account", "success_manager_name") == "Sam Success"
+    saved = await post_form(
+        client, url, manager, edition="enterprise", success_manager_name="Sam Success",
+        success_manager_email="sam@pledge.example.com", account_manager_name="",
+        account_manager_email="",
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    stored = (await client.get(f"/accounts/{account}", headers=manager)).json()
+    assert (stored["edition"], stored["success_manager_name"]) == ("enterprise", "Sam Success")
+    assert stored["services"]["monthly_reporting"] is True

@@ -67,7 +67,8 @@ def build(model: type[M], data: dict[str, Any]) -> M:
         problems = []
         for error in exc.errors():
             where = ".".join(str(part) for part in ("body", *error.get("loc", ())))
-            message = "is required" if error.get("type") == "missing" else error.get("msg", "")
+            blank = error.get("type") == "string_too_short" and error.get("input") == ""
+            message = "is required" if error.get("type") == "missing" or blank else error["msg"]
             problems.append(FieldProblem(field=where, message=message or "is invalid"))
         detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
         raise InvalidInput(detail, errors=problems) from None
