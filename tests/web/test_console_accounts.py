@@ -159,6 +159,14 @@ async def test_an_account_made_through_the_form_and_refused_with_the_apis_reason
         api.json()["errors"][0]["message"].lower()
     )
     assert typed(page.text, "account-new", "account_manager_name") == "Ann"
+    # A calendar of another policy: refused beside the calendar, the choice kept.
+    wrong = await post_form(
+        client, "/console/accounts", manager,
+        name="Cal Ltd", policy="e-shot", edition="standard", calendar="us-pacific",
+    )  # fmt: skip
+    assert wrong.status_code == 422
+    assert "has no calendar 'us-pacific'" in field_error(wrong.text, "account-new", "calendar")
+    assert '<option value="us-pacific" selected>' in wrong.text
 
 
 # -- contacts -----------------------------------------------------------------------------------
