@@ -9,6 +9,7 @@ import io
 import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -316,8 +317,6 @@ async def test_a_report_made_from_the_page_and_downloaded(live: Live) -> None:  
 
 
 def _local(at: datetime, zone: str) -> str:
-    from zoneinfo import ZoneInfo
-
     return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -568,3 +567,24 @@ async def test_the_edition_and_managers_changed_from_the_page(
     stored = (await client.get(f"/accounts/{account}", headers=manager)).json()
     assert (stored["edition"], stored["success_manager_name"]) == ("enterprise", "Sam Success")
     assert stored["services"]["monthly_reporting"] is True
+
+
+async def test_times_are_written_in_the_viewers_zone_with_the_exact_instant_on_hover(
+    client: httpx.AsyncClient, manager
+) -> None:
+    made = await client.post(
+        "/accounts", json={"name": "Zones Ltd", "policy": "spotler"}, headers=manager
+    )
+    created = datetime.fromisoformat(made.json()["created_at"])
+    url = f"/console/accounts/{made.json()['id']}"
+    exact = created.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    local = created.astimezone(ZoneInfo("America/New_York"))
+    client.cookies.set("pledge_tz", "America/New_York")
+    page = (await client.get(url, headers=manager)).text
+    assert (
+        f'<time datetime="{exact}" title="{exact}">{local:%a} {local.day} {local:%b %Y}, '
+        f"{local:%H:%M} {local.tzname()}</time>"
+    ) in page
+    client.cookies.set("pledge_tz", "Not/AZone")  # not a zone: UTC, and said so
+    page = (await client.get(url, headers=manager)).text
+    assert f'title="{exact}">' in page and f"{created.astimezone(UTC):%H:%M} UTC</time>" in page
