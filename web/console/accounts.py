@@ -37,6 +37,7 @@ from api.schemas import (
 )
 from db.models import Role
 from services import accounts, objectives, reports, reviews
+from services.roles import holds
 from web.console.account_forms import (
     FormState,
     Times,
@@ -59,7 +60,6 @@ router = APIRouter(include_in_schema=False)
 StaffViewer = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER)]
 # Adding an account is a success manager's (as POST /accounts is).
 ManagerViewer = Annotated[Principal, staff_page(Role.SUCCESS_MANAGER)]
-MANAGING = (Role.ADMIN, Role.SUCCESS_MANAGER)
 # Blank rows offered for an outcome's actions: the form works without JavaScript.
 ACTION_ROWS = 3
 # Refusals shown on the page; anything else (403, 404, 503 …) answers as the API does.
@@ -82,7 +82,8 @@ async def account_list(
         "console/accounts/list.html",
         rows=rows,
         q=q[:200],
-        can_create=viewer.role in MANAGING,
+        can_create=holds(viewer, Role.SUCCESS_MANAGER),
+        viewer=viewer,
         times=_times(request),
     )
 
@@ -94,15 +95,19 @@ def _policies() -> list[sla.Policy]:
     return [sla.get_policy(key) for key in sla.policy_keys()]
 
 
-def _new_page(form: FormState, status_code: int = 200) -> HTMLResponse:
+def _new_page(viewer: Principal, form: FormState, status_code: int = 200) -> HTMLResponse:
     return page(
-        "console/accounts/new.html", status_code=status_code, form=form, policies=_policies()
+        "console/accounts/new.html",
+        status_code=status_code,
+        form=form,
+        policies=_policies(),
+        viewer=viewer,
     )
 
 
 @router.get("/console/accounts/new", response_class=HTMLResponse)
 async def new_account(viewer: ManagerViewer) -> HTMLResponse:
-    return _new_page(FormState())
+    return _new_page(viewer, FormState())
 
 
 @router.post("/console/accounts", response_class=HTMLResponse)
@@ -139,7 +144,7 @@ async def create_account(
         if exc.status_code not in SHOWN_ON_PAGE:
             raise
         await session.rollback()
-        return _new_page(refused(form, exc), exc.status_code)
+        return _new_page(viewer, refused(form, exc), exc.status_code)
     return _back(created.id, "account_created")
 
 
@@ -184,7 +189,8 @@ async def _account_page(
         refusal_message=next((state.message for state in forms.values() if state.message), ""),
         refused_form=next(iter(forms), ""),
         done=DONE.get(done, "") if not forms else "",
-        can_manage=viewer.role in MANAGING,
+        can_manage=holds(viewer, Role.SUCCESS_MANAGER),
+        viewer=viewer,
         action_rows=range(ACTION_ROWS),
         status_words=status_words,
         priority_name=lambda key: policy.priorities[key].name if key in policy.priorities else key,

@@ -15,6 +15,8 @@
   })[0];
   if (current === "pledge_tz=" + encodeURIComponent(zone)) return;
   document.cookie = "pledge_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  // The console's shared script, where the page has it, rewrites the times itself.
+  if (window.PledgeConsole) return;
   var format = new Intl.DateTimeFormat("en-GB", {
     weekday: "short", day: "numeric", month: "short", year: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone: zone
