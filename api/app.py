@@ -31,6 +31,7 @@ from api.routes import (
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from web import track
+from web.console import accounts as console_accounts
 from web.viewer import SignInRequired, sign_in_redirect
 from workflows.connection import connect
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system,
         codec,
         track,
+        console_accounts,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

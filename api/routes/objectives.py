@@ -1,28 +1,18 @@
 """Onboarding objectives, the measurements that decide them, and the plan they become.
 
-The onboarding workflow writes objectives and readings (its activities do); these routes ask
-it to, by update-with-start on account-<id>-onboarding, then read what it wrote.
+services/objectives.py asks the account's onboarding workflow to write them and reads back
+what it wrote; these routes are its HTTP face.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, status
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
-import sla
 from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
-from api.errors import Conflict, InvalidInput, NotFound, responses
-from api.received import CLOCK_SKEW
-from api.references import fingerprint
-from api.routes.accounts import load_account
+from api.errors import responses
 from api.schemas import (
     MeasurementCreate,
     MeasurementOut,
@@ -30,11 +20,8 @@ from api.schemas import (
     ObjectiveOut,
     PlanOut,
 )
-from api.workflow_writes import request_key, update_with_start
-from db.models import Account, AccountPlan, Measurement, Objective
-from settings import Settings
-from workflows.onboarding import OnboardingWorkflow, workflow_id
-from workflows.onboarding_messages import MeasurementRequest, ObjectiveRequest, OnboardingStart
+from db.models import AccountPlan, Measurement, Objective
+from services import objectives
 
 router = APIRouter(tags=["objectives"])
 
@@ -45,49 +32,6 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key answers with what the first request made",
     ),
 ]
-
-
-def _zone_today(account: Account) -> datetime:
-    calendar = sla.get_policy(account.policy).calendar(account.calendar)
-    return datetime.now(UTC).astimezone(ZoneInfo(calendar.timezone))
-
-
-async def _ask_onboarding(
-    client: Client,
-    session: AsyncSession,
-    settings: Settings,
-    account: Account,
-    update: object,
-    request: object,
-    noun: str,
-) -> int:
-    """Have the account's onboarding record something, starting a run when none is going
-    (a new one after a plan): answers the id of the row it wrote."""
-    return int(
-        await update_with_start(
-            client,
-            session,
-            workflow_id=workflow_id(account.id),
-            run=OnboardingWorkflow.run,
-            start=OnboardingStart(
-                account_id=account.id, policy=account.policy, calendar=account.calendar
-            ),
-            update=update,
-            request=request,
-            task_queue=settings.temporal_task_queue,
-            noun=noun,
-            finished=f"Account {account.id}'s onboarding has just ended; try again",
-            reuse=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        )
-    )
-
-
-async def _written(session: AsyncSession, model: type, row_id: int) -> object:
-    """The row the workflow wrote, read in a fresh transaction."""
-    await session.commit()
-    row = await session.get(model, row_id, populate_existing=True)
-    assert row is not None, f"{model.__name__} {row_id} was reported written"
-    return row
 
 
 @router.post(
@@ -106,41 +50,9 @@ async def add_objective(
     idempotency_key: IdempotencyKey = None,
 ) -> Objective:
     """Set a measurable objective with the customer; onboarding keeps it to its date."""
-    account = await load_account(session, account_id, principal)
-    policy = sla.get_policy(account.policy)
-    if not policy.entitlements(account.edition.value).onboarding_objectives:
-        raise Conflict(
-            f"The {account.edition.value} edition under policy {policy.key!r} does not include "
-            "onboarding objectives"
-        )
-    if body.target is None:
-        raise InvalidInput.for_field(
-            "body.target", "an objective needs a measurable target: the value its metric must reach"
-        )
-    today = _zone_today(account).date()
-    if body.due_on <= today:
-        raise InvalidInput.for_field(
-            "body.due_on", f"{body.due_on.isoformat()} is not after today ({today.isoformat()})"
-        )
-    request = ObjectiveRequest(
-        account_id=account.id,
-        key=request_key("objective", principal.key_prefix, idempotency_key),
-        fingerprint=fingerprint(
-            body.model_dump(mode="json") | {"by": principal.key_id, "account": account.id}
-        ),
-        name=body.name,
-        metric=body.metric,
-        target=body.target,
-        direction=body.direction,
-        due_on=body.due_on,
-        owner_name=body.owner.name,
-        owner_email=body.owner.email,
-        created_by=principal.name,
+    return await objectives.add_objective(
+        session, client, settings, principal, account_id, body, idempotency_key
     )
-    objective_id = await _ask_onboarding(
-        client, session, settings, account, OnboardingWorkflow.add_objective, request, "objective"
-    )
-    return await _written(session, Objective, objective_id)  # type: ignore[return-value]
 
 
 @router.get(
@@ -152,14 +64,7 @@ async def list_objectives(
     account_id: int, session: Session, principal: StaffOrCustomer
 ) -> list[Objective]:
     """The account's objectives, soonest due first, with how each went."""
-    await load_account(session, account_id, principal)
-    return list(
-        await session.scalars(
-            select(Objective)
-            .where(Objective.account_id == account_id)
-            .order_by(Objective.due_on, Objective.id)
-        )
-    )
+    return await objectives.list_objectives(session, principal, account_id)
 
 
 @router.post(
@@ -179,31 +84,9 @@ async def record_measurement(
 ) -> Measurement:
     """Record a reading of one of the account's metrics; an open objective on it whose
     target the reading reaches is achieved there and then."""
-    account = await load_account(session, account_id, principal)
-    now = datetime.now(UTC)
-    if body.at is not None and body.at > now + CLOCK_SKEW:
-        raise InvalidInput.for_field("body.at", f"{body.at.isoformat()} is in the future")
-    request = MeasurementRequest(
-        account_id=account.id,
-        key=request_key("measurement", principal.key_prefix, idempotency_key),
-        fingerprint=fingerprint(
-            body.model_dump(mode="json") | {"by": principal.key_id, "account": account.id}
-        ),
-        name=body.name,
-        value=body.value,
-        at=min(body.at, now) if body.at else now,
-        recorded_by=principal.name,
+    return await objectives.record_measurement(
+        session, client, settings, principal, account_id, body, idempotency_key
     )
-    measurement_id = await _ask_onboarding(
-        client,
-        session,
-        settings,
-        account,
-        OnboardingWorkflow.record_measurement,
-        request,
-        "measurement",
-    )
-    return await _written(session, Measurement, measurement_id)  # type: ignore[return-value]
 
 
 @router.get(
@@ -218,11 +101,7 @@ async def list_measurements(
     name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[Measurement]:
     """The account's readings, oldest first; of one metric when named."""
-    await load_account(session, account_id, principal)
-    query = select(Measurement).where(Measurement.account_id == account_id)
-    if name is not None:
-        query = query.where(Measurement.name == name)
-    return list(await session.scalars(query.order_by(Measurement.at, Measurement.id)))
+    return await objectives.list_measurements(session, principal, account_id, name)
 
 
 @router.get("/accounts/{account_id}/plan", response_model=PlanOut, responses=responses(403, 404))
@@ -230,12 +109,4 @@ async def account_plan(
     account_id: int, session: Session, principal: StaffOrCustomer
 ) -> AccountPlan:
     """The account management plan the latest onboarding ended with."""
-    await load_account(session, account_id, principal)
-    plan = await session.scalar(
-        select(AccountPlan)
-        .where(AccountPlan.account_id == account_id)
-        .order_by(AccountPlan.created_at.desc(), AccountPlan.id.desc())
-    )
-    if plan is None:
-        raise NotFound(f"Account {account_id} has no plan yet: it comes when onboarding ends")
-    return plan
+    return await objectives.account_plan(session, principal, account_id)

@@ -1,27 +1,19 @@
 """Quarterly business reviews: proposed, moved, cancelled, their invitations and packs.
 
-Each review's workflow writes its row, and the actions workflow the outcome and the actions:
-these routes ask them by update (with start, to propose or record an outcome) and read back
-what was written. Temporal unreachable is a 503 with nothing stored.
+services/reviews.py asks the reviews' workflows and reads back what they wrote; these routes
+are its HTTP face. Temporal unreachable is a 503 with nothing stored.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Response, status
-from sqlalchemy import select
 
-import sla
-from activities.reviews import invite_for
-from api.auth import Principal, StaffOrCustomer, SuccessManager
+from api.auth import StaffOrCustomer, SuccessManager
 from api.deps import AppSettings, Session, Temporal
 from api.downloads import content_disposition
-from api.errors import Conflict, InvalidInput, NotFound, responses
-from api.references import fingerprint, new_reference, reference_for_key
-from api.routes.accounts import load_account
+from api.errors import responses
 from api.schemas import (
     OutcomeIn,
     RecommendationsIn,
@@ -30,22 +22,8 @@ from api.schemas import (
     ReviewCreate,
     ReviewOut,
 )
-from api.workflow_writes import one_off, update_running, update_with_start
-from db.models import Account, Report, Review, ReviewAction
-from sla.periods import previous_quarter
-from sla.reviews import is_working_day, outside_working_hours
-from workflows.report_messages import ActionsStart, Reschedule, ReviewAct, ReviewStart
-from workflows.review import ReviewWorkflow
-from workflows.review_actions import ReviewActionsWorkflow
-from workflows.review_messages import (
-    ActionDone,
-    AgreedAction,
-    Outcome,
-    OutcomeAsked,
-    Proposed,
-    Recommendations,
-    ReviewProposal,
-)
+from db.models import Review, ReviewAction
+from services import reviews
 
 router = APIRouter(tags=["reviews"])
 
@@ -56,32 +34,6 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key answers with what the first request made",
     ),
 ]
-
-
-def _check_time(account: Account, starts_at: datetime, minutes: int, field: str) -> None:
-    """A review is held in the future, inside the account's working hours (its calendar's
-    open hours, and office hours where the calendar is open round the clock): a time outside
-    them is refused, not moved, so nobody is invited to a meeting they did not choose."""
-    calendar = sla.get_policy(account.policy).calendar(account.calendar)
-    if starts_at <= datetime.now(UTC):
-        raise InvalidInput.for_field(field, f"{starts_at.isoformat()} is in the past")
-    if not is_working_day(calendar, starts_at):
-        local = starts_at.astimezone(ZoneInfo(calendar.timezone))
-        raise InvalidInput.for_field(
-            field, f"{local:%A %d %B %Y} is not a working day in the account's calendar"
-        )
-    refusal = outside_working_hours(calendar, starts_at, minutes)
-    if refusal:
-        raise InvalidInput.for_field(field, refusal)
-
-
-async def _load(session: Session, review_id: int, principal: Principal) -> tuple[Review, Account]:
-    review = await session.get(Review, review_id)
-    if review is None or not principal.can_see_account(review.account_id):
-        raise NotFound(f"No review with id {review_id}")
-    account = await session.get(Account, review.account_id)
-    assert account is not None
-    return review, account
 
 
 @router.post(
@@ -101,50 +53,9 @@ async def propose_review(
 ) -> Review:
     """Propose a review of the quarter before the meeting, inside the account's working hours
     (422 otherwise); the invitation goes out at once."""
-    account = await load_account(session, account_id, principal)
-    policy = sla.get_policy(account.policy)
-    if not policy.entitlements(account.edition.value).quarterly_business_review:
-        raise Conflict(
-            f"The {account.edition.value} edition under policy {policy.key!r} does not include "
-            "quarterly business reviews"
-        )
-    _check_time(account, body.starts_at, body.duration_minutes, "body.starts_at")
-    calendar = policy.calendar(account.calendar)
-    reference = (
-        reference_for_key("R", principal.key_prefix, idempotency_key)
-        if idempotency_key
-        else new_reference("R")
+    return await reviews.propose_review(
+        session, client, settings, principal, account_id, body, idempotency_key
     )
-    digest = one_off(
-        fingerprint(body.model_dump(mode="json") | {"by": principal.key_id}), idempotency_key
-    )
-    # The quarter before the meeting, whenever it is proposed: a meeting on 25 January
-    # reviews October to December.
-    meeting_day = body.starts_at.astimezone(ZoneInfo(calendar.timezone)).date()
-    start = ReviewStart(
-        review_id=None,
-        account_id=account.id,
-        policy=account.policy,
-        calendar=account.calendar,
-        starts_at=body.starts_at.astimezone(UTC),
-        duration_minutes=body.duration_minutes,
-        proposal=ReviewProposal(
-            quarter=previous_quarter(meeting_day), created_by=principal.name, fingerprint=digest
-        ),
-    )
-    view = await update_with_start(
-        client,
-        session,
-        workflow_id=f"account-{account.id}-review-{reference}",
-        run=ReviewWorkflow.run,
-        start=start,
-        update=ReviewWorkflow.proposed,
-        request=Proposed(fingerprint=digest),
-        task_queue=settings.temporal_task_queue,
-        noun="review",
-        finished=f"The Idempotency-Key was used for review {reference}, which is now over",
-    )
-    return await _after(session, view.review_id)
 
 
 @router.get(
@@ -154,24 +65,7 @@ async def list_reviews(
     account_id: int, session: Session, principal: StaffOrCustomer
 ) -> list[Review]:
     """The account's reviews, soonest first."""
-    await load_account(session, account_id, principal)
-    return list(
-        await session.scalars(
-            select(Review).where(Review.account_id == account_id).order_by(Review.starts_at)
-        )
-    )
-
-
-def _still_scheduled(review: Review) -> None:
-    if review.status != "scheduled":
-        raise Conflict(f"Review {review.id} is {review.status}; it can no longer change")
-
-
-async def _after(session: Session, review_id: int) -> Review:
-    await session.commit()  # the workflow's activities wrote: read afresh
-    review = await session.get(Review, review_id, populate_existing=True)
-    assert review is not None
-    return review
+    return await reviews.list_reviews(session, principal, account_id)
 
 
 @router.post(
@@ -188,19 +82,7 @@ async def reschedule_review(
 ) -> Review:
     """Move the meeting, inside the account's working hours (422 otherwise): the invitation
     goes again with its SEQUENCE raised."""
-    review, account = await _load(session, review_id, principal)
-    _still_scheduled(review)
-    _check_time(account, body.starts_at, review.duration_minutes, "body.starts_at")
-    await update_running(
-        client,
-        session,
-        workflow_id=review.key,
-        update=ReviewWorkflow.reschedule,
-        request=Reschedule(actor=principal.name, starts_at=body.starts_at.astimezone(UTC)),
-        finished=f"Review {review_id} is over; it can no longer be moved",
-        noun="new time",
-    )
-    return await _after(session, review_id)
+    return await reviews.reschedule_review(session, client, principal, review_id, body)
 
 
 @router.post(
@@ -210,18 +92,7 @@ async def cancel_review(
     review_id: int, session: Session, client: Temporal, principal: SuccessManager
 ) -> Review:
     """Cancel the meeting: every attendee gets the iCalendar CANCEL."""
-    review, _ = await _load(session, review_id, principal)
-    _still_scheduled(review)
-    await update_running(
-        client,
-        session,
-        workflow_id=review.key,
-        update=ReviewWorkflow.cancel,
-        request=ReviewAct(actor=principal.name),
-        finished=f"Review {review_id} is over; it can no longer be cancelled",
-        noun="cancellation",
-    )
-    return await _after(session, review_id)
+    return await reviews.cancel_review(session, client, principal, review_id)
 
 
 @router.put(
@@ -237,18 +108,7 @@ async def set_recommendations(
     principal: SuccessManager,
 ) -> Review:
     """The success manager's recommendations, for the pack (made a few working days before)."""
-    review, _ = await _load(session, review_id, principal)
-    _still_scheduled(review)
-    await update_running(
-        client,
-        session,
-        workflow_id=review.key,
-        update=ReviewWorkflow.recommend,
-        request=Recommendations(actor=principal.name, text=body.text),
-        finished=f"Review {review_id} is over; its recommendations can no longer change",
-        noun="recommendations",
-    )
-    return await _after(session, review_id)
+    return await reviews.set_recommendations(session, client, principal, review_id, body)
 
 
 @router.get(
@@ -260,9 +120,7 @@ async def review_invite(
     review_id: int, session: Session, settings: AppSettings, principal: StaffOrCustomer
 ) -> Response:
     """The invitation as it stands (REQUEST, or CANCEL once cancelled)."""
-    review, _ = await _load(session, review_id, principal)
-    ics, _, _ = await invite_for(session, review, settings.organisation_name, settings.mail_from)
-    method = "CANCEL" if review.status == "cancelled" else "REQUEST"
+    ics, method = await reviews.review_invite(session, settings, principal, review_id)
     return Response(
         ics,
         media_type=f"text/calendar; charset=utf-8; method={method}",
@@ -277,10 +135,7 @@ async def review_invite(
 )
 async def review_pack(review_id: int, session: Session, principal: StaffOrCustomer) -> Response:
     """The review pack (PDF), once made: a few working days before the meeting."""
-    review, _ = await _load(session, review_id, principal)
-    report = await session.get(Report, review.pack_report_id) if review.pack_report_id else None
-    if report is None:
-        raise NotFound(f"Review {review_id} has no pack yet: it is made 3 working days before")
+    report = await reviews.review_pack(session, principal, review_id)
     return Response(
         report.content,
         media_type="application/pdf",
@@ -304,52 +159,8 @@ async def record_outcome(
     idempotency_key: IdempotencyKey = None,
 ) -> list[ReviewAction]:
     """After the meeting: what was agreed, and the actions, each tracked to done."""
-    review, account = await _load(session, review_id, principal)
-    if review.status != "held":
-        raise Conflict(
-            f"Review {review_id} is {review.status}; an outcome is recorded once it has been held"
-        )
-    if review.outcome is not None and idempotency_key is None:
-        raise Conflict(f"Review {review_id} already has its outcome")
-    digest = one_off(
-        fingerprint(body.model_dump(mode="json") | {"by": principal.key_id}), idempotency_key
-    )
-    outcome = Outcome(
-        outcome=body.outcome,
-        actions=[
-            AgreedAction(
-                description=a.description,
-                owner_name=a.owner.name,
-                owner_email=a.owner.email,
-                due_on=a.due_on,
-            )  # fmt: skip
-            for a in body.actions
-        ],
-        recorded_by=principal.name,
-        fingerprint=digest,
-    )
-    recorded = await update_with_start(
-        client,
-        session,
-        workflow_id=f"{review.key}-actions",
-        run=ReviewActionsWorkflow.run,
-        start=ActionsStart(
-            review_id=review.id, policy=account.policy, calendar=account.calendar, outcome=outcome
-        ),
-        update=ReviewActionsWorkflow.recorded,
-        request=OutcomeAsked(fingerprint=digest),
-        task_queue=settings.temporal_task_queue,
-        noun="outcome",
-        finished=f"Review {review_id} already has its outcome",
-    )
-    await session.commit()  # the workflow's activity wrote: read afresh
-    return list(
-        await session.scalars(
-            select(ReviewAction)
-            .where(ReviewAction.id.in_(recorded.action_ids))
-            .order_by(ReviewAction.id)
-            .execution_options(populate_existing=True)
-        )
+    return await reviews.record_outcome(
+        session, client, settings, principal, review_id, body, idempotency_key
     )
 
 
@@ -362,14 +173,7 @@ async def list_actions(
     review_id: int, session: Session, principal: StaffOrCustomer
 ) -> list[ReviewAction]:
     """The actions agreed at the review, soonest due first."""
-    await _load(session, review_id, principal)
-    return list(
-        await session.scalars(
-            select(ReviewAction)
-            .where(ReviewAction.review_id == review_id)
-            .order_by(ReviewAction.due_on, ReviewAction.id)
-        )
-    )
+    return await reviews.list_actions(session, principal, review_id)
 
 
 @router.post(
@@ -381,23 +185,4 @@ async def action_done(
     action_id: int, session: Session, client: Temporal, principal: SuccessManager
 ) -> ReviewAction:
     """Mark an agreed action done; the review's tracking ends when all are."""
-    action = await session.get(ReviewAction, action_id)
-    if action is None or not principal.can_see_account(action.account_id):
-        raise NotFound(f"No review action with id {action_id}")
-    if action.status == "done":
-        raise Conflict(f"Action {action_id} is done already")
-    review = await session.get(Review, action.review_id)
-    assert review is not None
-    await update_running(
-        client,
-        session,
-        workflow_id=f"{review.key}-actions",
-        update=ReviewActionsWorkflow.mark_done,
-        request=ActionDone(action_id=action_id, actor=principal.name),
-        finished=f"Action {action_id} is no longer tracked",
-        noun="action's completion",
-    )
-    await session.commit()  # the workflow's activity wrote: read afresh
-    done = await session.get(ReviewAction, action_id, populate_existing=True)
-    assert done is not None
-    return done
+    return await reviews.mark_action_done(session, client, principal, action_id)

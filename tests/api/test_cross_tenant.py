@@ -9,7 +9,9 @@ everything committed):
 - `deny`: 401, 403 or 404, and 401 whenever there is no key at all;
 - `scoped`: 2xx listing none of account A's records (a list from another account's view);
 - `seen`: let in, though the record may not be ready yet (a review pack): anything but
-  401, 403 and 5xx.
+  401, 403 and 5xx;
+- `page`: a console page or form: without a key, a redirect to /login; a form let in answers
+  with a redirect back to its page (303), or 409 where the record's state has moved on.
 
 Never a 5xx, for anyone; and every status seen is one the operation declares in the OpenAPI
 document.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import update
@@ -99,6 +102,8 @@ class Rule:
     params: Callable[[World], dict[str, Any]] | None = None
     scoped: frozenset[str] = frozenset()  # 2xx without account A's records
     seen: bool = False  # the record may not be ready yet for those let in
+    page: bool = False  # a console page: signing in is a redirect, forms post form fields
+    form: Body | None = None
 
 
 def _today(days: int = 0) -> str:
@@ -154,6 +159,28 @@ def _outcome(_: object) -> dict[str, Any]:
 
 
 LATER = itertools.count(40)
+
+
+def _review_local(days_ahead: int) -> str:
+    """A review start as a console form takes it: wall-clock time in the account's zone."""
+    calendar = sla.get_policy("e-shot").calendar()
+    at = datetime.fromisoformat(_review_start(days_ahead))
+    return at.astimezone(ZoneInfo(calendar.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _objective_form(_: World) -> dict[str, Any]:
+    return {
+        "name": f"Grow {secrets.token_hex(2)}", "metric": "subscribers", "target": "5000",
+        "direction": "at_least", "due_on": _today(60), "owner.name": "Olive Owner",
+    }  # fmt: skip
+
+
+def _outcome_form(_: World) -> dict[str, Any]:
+    return {
+        "outcome": "Agreed", "actions.0.description": "Act", "actions.0.owner.name": "Owen",
+        "actions.0.due_on": _today(30),
+    }  # fmt: skip
+
 
 TABLE: dict[str, Rule] = {
     # public
@@ -278,6 +305,53 @@ TABLE: dict[str, Rule] = {
     "POST /codec/ui/{token}/encode": Rule(frozenset(), body=lambda w: {"payloads": []}),
     # the customer's tracking page: the signed link lets in whoever holds it, key or none
     "GET /track/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.track_token}),
+    # the console's accounts pages (staff only; its forms are the API's actions)
+    "GET /console/accounts": Rule(STAFF, page=True),
+    "GET /console/accounts/new": Rule(MANAGERS, page=True),
+    "POST /console/accounts": Rule(
+        MANAGERS,
+        page=True,
+        form=lambda w: {"name": f"Page {secrets.token_hex(3)}", "policy": "e-shot"},
+    ),
+    "GET /console/accounts/{account_id}": Rule(STAFF, page=True),
+    "POST /console/accounts/{account_id}/settings": Rule(
+        MANAGERS, page=True, form=lambda w: {"edition": "standard", "success_manager_name": "Sam"}
+    ),
+    "POST /console/accounts/{account_id}/contacts": Rule(STAFF, page=True, form=_contact),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}": Rule(
+        STAFF,
+        page=True,
+        form=lambda w: {"name": "Page Person", "email": "page@customer.example.com"},
+    ),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}/remove": Rule(STAFF, page=True),
+    "POST /console/accounts/{account_id}/reports": Rule(
+        MANAGERS, page=True, form=lambda w: {"period": _last_month()}
+    ),
+    "GET /console/accounts/{account_id}/reports/{report_id}/pdf": Rule(STAFF, page=True),
+    "POST /console/accounts/{account_id}/reviews": Rule(
+        MANAGERS, page=True, form=lambda w: {"starts_at": _review_local(16)}
+    ),
+    "POST /console/accounts/{account_id}/reviews/{review_id}/reschedule": Rule(
+        MANAGERS, page=True, form=lambda w: {"starts_at": _review_local(13)}
+    ),
+    "POST /console/accounts/{account_id}/reviews/{review_id}/cancel": Rule(MANAGERS, page=True),
+    "POST /console/accounts/{account_id}/reviews/{review_id}/recommendations": Rule(
+        MANAGERS, page=True, form=lambda w: {"text": "More"}
+    ),
+    "POST /console/accounts/{account_id}/reviews/{review_id}/outcome": Rule(
+        MANAGERS, page=True, form=_outcome_form
+    ),
+    "POST /console/accounts/{account_id}/actions/{action_id}/done": Rule(MANAGERS, page=True),
+    "GET /console/accounts/{account_id}/reviews/{review_id}/invite.ics": Rule(STAFF, page=True),
+    "GET /console/accounts/{account_id}/reviews/{review_id}/pack": Rule(
+        STAFF, page=True, seen=True
+    ),
+    "POST /console/accounts/{account_id}/objectives": Rule(
+        MANAGERS, page=True, form=_objective_form
+    ),
+    "POST /console/accounts/{account_id}/measurements": Rule(
+        MANAGERS, page=True, form=lambda w: {"name": "subscribers", "value": "4200"}
+    ),
     # CORS preflights answer anyone; what they allow depends on the origin alone
     "OPTIONS /codec/{operation}": Rule(EVERYONE),
     "OPTIONS /codec/ui/{token}/{operation}": Rule(EVERYONE),
@@ -318,6 +392,8 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
     status = response.status_code
     if status >= 500:
         return f"{status} {response.text[:200]}"
+    if rule.page:
+        return page_verdict(rule, role, response)
     if role in rule.scoped:
         leaked = world.leaks(response.text)
         if not 200 <= status < 300 or leaked:
@@ -330,6 +406,25 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
     if role == ANONYMOUS and status != 401:
         return f"{status} without a key, expected 401"
     if status not in (401, 403, 404):
+        return f"{status}, expected a refusal: {response.text[:200]}"
+    return None
+
+
+def page_verdict(rule: Rule, role: str, response: httpx.Response) -> str | None:
+    status, location = response.status_code, response.headers.get("location", "")
+    if role == ANONYMOUS:
+        if status == 303 and location.startswith("/login?next=/console/"):
+            return None
+        return f"{status} without a key, expected a redirect to /login"
+    if role in rule.ok:
+        if status in (401, 403) or location.startswith("/login"):
+            return f"{status}, expected to be let in"
+        if rule.seen or 200 <= status < 300 or status == 409:
+            return None
+        if status == 303 and location.startswith("/console/"):
+            return None
+        return f"{status} {response.text[:200]}"
+    if status not in (403, 404):
         return f"{status}, expected a refusal: {response.text[:200]}"
     return None
 
@@ -494,6 +589,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
                 concrete(operation, world, role),
                 headers=keys[role],
                 json=rule.body(world) if rule.body else None,
+                data=rule.form(world) if rule.form else None,
                 params=rule.params(world) if rule.params else None,
             )
             calls += 1
