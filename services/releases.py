@@ -203,3 +203,20 @@ async def ship(
     )
     out = await _release_out(session, release)
     return out.model_copy(update={"shipped_at": result.shipped_at})
+
+
+async def linkable_tickets(
+    session: AsyncSession, principal: Principal, release_id: str, limit: int = 50
+) -> list[Ticket]:
+    """The release's product's tickets still open and not yet linked to it, newest first:
+    the only ones linking would accept."""
+    _check_role(principal, READERS)
+    release = await _load(session, release_id)
+    linked = select(ReleaseTicket.ticket_id).where(ReleaseTicket.release_id == release.id)
+    query = select(Ticket).where(
+        Ticket.status != TicketStatus.CLOSED.value, Ticket.id.not_in(linked)
+    )
+    if release.policy is not None:
+        query = query.where(Ticket.policy == release.policy)
+    rows = await session.scalars(query.order_by(Ticket.received_at.desc()).limit(limit))
+    return list(rows)
