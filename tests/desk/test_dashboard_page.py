@@ -53,9 +53,9 @@ async def test_the_dashboard_figures_equal_the_json_metrics(live: Live) -> None:
         row = re.search(rf'<tr data-policy="spotler" data-clock="{clock}">(.*?)</tr>', text, re.S)
         assert row is not None, clock
         cells = row.group(1)
-        assert f'<td class="actual">{_share(share)}' in cells
-        assert f'<td class="goal">{goal}</td>' in cells
-        assert f"<td>{met} / {breached} / {opened}" in cells
+        assert f'<td class="actual" data-label="Met">{_share(share)}' in cells
+        assert f'<td class="goal" data-label="Goal">{goal}</td>' in cells
+        assert f'<td data-label="Met / missed / open">{met} / {breached} / {opened}' in cells
     assert sum(row["first_response"]["met"] for row in spotler) >= 2
     # The chart is drawn with attributes only: the pages' CSP allows no inline styles.
     svg = text[text.index("<svg") : text.index("</svg>")]

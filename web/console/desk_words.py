@@ -81,7 +81,12 @@ def when(at: datetime | None, zone: str = VIEWER_ZONE) -> Markup:
         return Markup("—")
     exact = at.astimezone(UTC)
     local = at.astimezone(ZoneInfo(zone))
-    text = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone_words(at, zone)}"
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        # A deadline counted in days falls at the midnight after the last day: say that day.
+        day = local - timedelta(days=1)
+        text = f"end of {day:%a} {day.day} {day:%b %Y} ({zone_words(at, zone)})"
+    else:
+        text = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone_words(at, zone)}"
     return Markup(
         f'<time datetime="{exact.isoformat()}" title="{exact:%Y-%m-%d %H:%M:%S} UTC">'
         f"{escape(text)}</time>"
