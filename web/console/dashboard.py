@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -18,7 +19,15 @@ from reports.charts import Share, attainment_bars
 from reports.dates import duration
 from services import dashboard
 from sla.periods import month_label
-from web.console.desk_words import STATUS_WORDS, left_words, regime_words, week_bounds, when
+from web.console.desk_words import (
+    STATUS_WORDS,
+    VIEWER_ZONE,
+    day_words,
+    left_words,
+    regime_words,
+    week_bounds,
+    when,
+)
 from web.pages import page
 from web.viewer import staff_page
 
@@ -28,8 +37,8 @@ Staff = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER, Role.C
 CLOCK_WORDS = {"first_response": "first response", "resolution": "resolution"}
 
 
-def _seconds(value: float | None) -> str:
-    return "No tickets yet" if value is None else duration(value)
+def _seconds(value: float | None, none: str) -> str:
+    return none if value is None else duration(value)
 
 
 def _share(value: float | None) -> str:
@@ -60,7 +69,8 @@ async def dashboard_page(session: Session, viewer: Staff) -> HTMLResponse:
         d=board,
         month=month_label(board.period),
         chart=chart,
-        week_start=week[0],
+        week_start=week[0].astimezone(ZoneInfo(VIEWER_ZONE)).date(),
+        day_words=day_words,
         clock_words=CLOCK_WORDS,
         seconds=_seconds,
         share=_share,
