@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle
 
 from api.auth import Principal
-from api.errors import Forbidden, InvalidInput, NotFound
+from api.errors import InvalidInput, NotFound
 from api.received import check_received_at
 from api.references import fingerprint
 from api.schemas import (
@@ -39,6 +39,7 @@ from api.temporal_calls import call, open_workflow
 from db import complaint_reads
 from db.complaint_reads import BoardFilter
 from db.models import Account, Complaint, Letter, Role
+from services.role_check import require_role
 from settings import Settings
 from sla.errors import SlaLookupError
 from sla.regimes import jurisdiction_calendar
@@ -81,9 +82,7 @@ def workflow_id(reference: str) -> str:
 
 def check_role(principal: Principal) -> None:
     """The JSON routes check this first, with the same words; the pages rely on it here."""
-    if principal.role not in ALLOWED:
-        names = " or ".join(sorted(role.value for role in ALLOWED))
-        raise Forbidden(f"This needs the role {names}; your key has the role {principal.role}")
+    require_role(principal, ALLOWED)
 
 
 def signer(principal: Principal) -> Signer | None:

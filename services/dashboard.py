@@ -21,6 +21,7 @@ from api.errors import Forbidden
 from db import complaint_reads
 from db.models import Complaint, Role, Ticket, TicketEvent
 from db.sla_figures import CLOCKS, SlaFigures, sla_figures
+from services.role_check import holds
 from sla.periods import month_bounds, month_of
 
 TICKET_READERS = (Role.ADMIN, Role.AGENT, Role.SUCCESS_MANAGER)
@@ -113,9 +114,9 @@ async def overview(
     viewer's role may read them."""
     period = month_of(now.date())
     board = Dashboard(period=period)
-    if principal.role not in (*TICKET_READERS, *COMPLAINT_READERS):
+    if not holds(principal, (*TICKET_READERS, *COMPLAINT_READERS)):
         raise Forbidden(f"The dashboard is for staff; your key has the role {principal.role}")
-    if principal.role in TICKET_READERS:
+    if holds(principal, TICKET_READERS):
         start, end = month_bounds(period, "UTC")
         board.figures = await sla_figures(session, account_id=None, start=start, end=end)
         board.attainment = per_policy(board.figures)
@@ -138,7 +139,7 @@ async def overview(
             Breach(reference, str((data or {}).get("clock", "")), at)
             for reference, data, at in rows
         ]
-    if principal.role in COMPLAINT_READERS:
+    if holds(principal, COMPLAINT_READERS):
         where = complaint_reads.BoardFilter(due_before=week[1], open_only=True)
         board.complaints_due, _ = await complaint_reads.board(session, where, 50, 0)
     return board

@@ -17,12 +17,13 @@ from temporalio.common import WorkflowIDConflictPolicy
 import sla
 from activities.tickets import ReleaseRecord
 from api.auth import Principal
-from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput, NotFound
 from api.references import new_reference
 from api.schemas import ReleaseCreate, ReleaseLink, ReleaseOut
 from api.temporal_calls import call
 from db import ticket_reads
 from db.models import Release, ReleaseTicket, Role, Ticket
+from services.role_check import require_role
 from settings import Settings
 from sla.ticket import TicketStatus
 from workflows.release import ReleaseWorkflow, ShipRequest
@@ -40,9 +41,7 @@ def workflow_id(release_id: str) -> str:
 
 def _check_role(principal: Principal, allowed: tuple[Role, ...]) -> None:
     """The JSON routes check this first, with the same words; the pages rely on it here."""
-    if principal.role not in allowed:
-        names = " or ".join(sorted(role.value for role in allowed))
-        raise Forbidden(f"This needs the role {names}; your key has the role {principal.role}")
+    require_role(principal, allowed)
 
 
 async def _release_out(session: AsyncSession, release: Release) -> ReleaseOut:

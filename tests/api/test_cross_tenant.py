@@ -99,6 +99,9 @@ class Rule:
     params: Callable[[World], dict[str, Any]] | None = None
     scoped: frozenset[str] = frozenset()  # 2xx without account A's records
     seen: bool = False  # the record may not be ready yet for those let in
+    # A console page: without a key it redirects to /login (303), not 401; those let in
+    # may be answered a form refused (422) or a redirect (303) as well as a page.
+    page: bool = False
 
 
 def _today(days: int = 0) -> str:
@@ -237,6 +240,24 @@ TABLE: dict[str, Rule] = {
     "POST /complaints/{reference}/reply": Rule(HANDLERS, body=lambda w: {"body": "Fixed."}),
     "POST /complaints/{reference}/assign": Rule(HANDLERS, body=lambda w: {"name": "Hana"}),
     "GET /metrics/complaints": Rule(HANDLERS, params=lambda w: {"period": _last_month()}),
+    # the console's complaints, releases and dashboard pages (forms posted empty are refused)
+    "GET /console/complaints": Rule(HANDLERS, page=True),
+    "GET /console/complaints/new": Rule(HANDLERS, page=True),
+    "POST /console/complaints/new": Rule(HANDLERS, page=True),
+    "GET /console/complaints/{reference}": Rule(HANDLERS, page=True),
+    "GET /console/complaints/{reference}/letters/{number}": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/acknowledge": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/extend": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/reply": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/close": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/reopen": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/assign": Rule(HANDLERS, page=True),
+    "GET /console/releases": Rule(STAFF, page=True),
+    "POST /console/releases": Rule(AGENTS, page=True),
+    "GET /console/releases/{release_id}": Rule(STAFF, page=True),
+    "POST /console/releases/{release_id}/link": Rule(AGENTS, page=True),
+    "POST /console/releases/{release_id}/ship": Rule(AGENTS, page=True),
+    "GET /console/dashboard": Rule(STAFF | HANDLERS, page=True),
     # reports
     "POST /accounts/{account_id}/reports": Rule(MANAGERS, body=lambda w: {"period": _last_month()}),
     "GET /accounts/{account_id}/reports": Rule(STAFF_AND_CUSTOMER),
@@ -323,6 +344,13 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
         if not 200 <= status < 300 or leaked:
             return f"{status}, expected a 2xx without account A's records; it shows {leaked}"
         return None
+    if rule.page:
+        if role == ANONYMOUS:
+            where = response.headers.get("location", "")
+            return None if status == 303 and where.startswith("/login") else f"{status} {where}"
+        if role in rule.ok:
+            return None if status not in (401, 403) else f"{status}, expected to be let in"
+        return None if status == 403 else f"{status}, expected 403: {response.text[:200]}"
     if role in rule.ok:
         if rule.seen:
             return None if status not in (401, 403) else f"{status}, expected to be let in"

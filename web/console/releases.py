@@ -24,6 +24,7 @@ from api.errors import NotFound, PledgeError
 from api.schemas import ReleaseCreate, ReleaseLink
 from db.models import Role
 from services import releases
+from services.role_check import holds
 from web.console.desk_words import (
     RELEASE_KIND_WORDS,
     day_words,
@@ -41,6 +42,9 @@ from web.viewer import staff_page
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER)]
+# Success managers read releases; only agents (and admins) plan, link and ship them, and are
+# told so before anything they typed is looked at.
+Maker = Annotated[Principal, staff_page(Role.AGENT)]
 
 DONE = {
     "created": "The release was planned.",
@@ -50,7 +54,7 @@ DONE = {
 
 
 def _can_change(viewer: Principal) -> bool:
-    return viewer.role in releases.MAKERS
+    return holds(viewer, releases.MAKERS)
 
 
 def _words() -> dict[str, object]:
@@ -107,7 +111,7 @@ async def create_from_form(
     session: Session,
     client: Temporal,
     settings: AppSettings,
-    viewer: Reader,
+    viewer: Maker,
 ) -> Response:
     typed = await posted(request)
     try:
@@ -193,7 +197,7 @@ def _references(raw: str) -> list[str]:
 
 @router.post("/console/releases/{release_id}/link", response_model=None)
 async def link_from_form(
-    release_id: str, request: Request, session: Session, client: Temporal, viewer: Reader
+    release_id: str, request: Request, session: Session, client: Temporal, viewer: Maker
 ) -> Response:
     raw = (await request.body()).decode("utf-8", errors="replace")
     typed = dict(parse_qsl(raw, keep_blank_values=True))
@@ -237,7 +241,7 @@ async def link_from_form(
 
 @router.post("/console/releases/{release_id}/ship", response_model=None)
 async def ship_from_form(
-    release_id: str, session: Session, client: Temporal, viewer: Reader
+    release_id: str, session: Session, client: Temporal, viewer: Maker
 ) -> Response:
     try:
         await releases.ship(session, client, viewer, release_id)
