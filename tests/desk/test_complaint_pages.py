@@ -179,7 +179,7 @@ async def test_log_a_postal_only_complaint_through_the_form(live: Live) -> None:
         "channel": "letter",
         "regime": "standard",
         "jurisdiction": "england-and-wales",
-        "received_at": "",
+        "received_at": "2026-11-23T09:30",  # UK wall-clock time, GMT in November
         "account_id": "",
         "handler.name": "Priya Shah",
         "handler.email": "",
@@ -207,6 +207,7 @@ async def test_log_a_postal_only_complaint_through_the_form(live: Live) -> None:
         "postal_address": "3 Mill Lane\nGuildford\nGU1 2AB",
     }
     assert complaint["handler"]["job_title"] == "Complaints Officer"
+    assert complaint["received_at"] == "2026-11-23T09:30:00+00:00"
     page = await live.http.get(logged.headers["location"], headers=live.as_("complaints_handler"))
     assert "None: letters are posted" in page.text
     assert "3 Mill Lane<br>Guildford<br>GU1 2AB" in page.text
