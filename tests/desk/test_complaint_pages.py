@@ -65,6 +65,18 @@ async def test_the_board_views_select_the_right_complaints(live: Live) -> None:
     }
     assert late["reference"] in due_this_week  # overdue is due this week too
     assert shown(await board(view="week")) == due_this_week
+    # Every view says how many it holds; overdue ones are flagged from any view.
+    counts = await live.http.get("/console/complaints", headers=live.as_("complaints_handler"))
+    overdue = 0
+    for status in ("received", "acknowledged", "reopened"):
+        listed = await live.http.get(
+            "/complaints",
+            params={"status": status, "overdue": "true", "limit": 1},
+            headers=live.as_("complaints_handler"),
+        )
+        overdue += listed.json()["total"]
+    assert overdue >= 1
+    assert f'Overdue <span class="count bad">({overdue})</span>' in counts.text
     # The dues, each a <time> with the exact instant on hover.
     page = await board(view="overdue")
     due = datetime.fromisoformat(late["reply_due"]).astimezone(UTC)

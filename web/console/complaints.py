@@ -125,12 +125,30 @@ async def board_page(
         open_only=view != "all" and not status,
     )
     found = await complaints.board(session, viewer, where, PAGE_SIZE, offset)
+    # How many each view holds, so overdue ones are seen from any view.
+    counts = {
+        key: (
+            await complaints.board(
+                session,
+                viewer,
+                complaints.BoardFilter(
+                    overdue=True if key == "overdue" else None,
+                    due_before=week_end if key == "week" else None,
+                    open_only=True,
+                ),
+                1,
+                0,
+            )
+        ).total
+        for key in ("open", "overdue", "week")
+    }
     return page(
         "console/complaints/board.html",
         viewer=viewer,
         board=found,
         view=view,
         views=VIEWS,
+        counts=counts,
         status=status,
         regime=regime,
         handler=handler,
