@@ -127,6 +127,9 @@ async def create_from_form(
         return await _list_page(
             session, viewer, typed=typed, errors=errors, problem=summary(errors), status_code=422
         )
+    # End the request's transaction before waiting on Temporal: on SQLite it holds the write
+    # lock the worker needs to record the release (the service has no session to end it).
+    await session.commit()
     try:
         made = await releases.create(client, settings, viewer, body)
     except PledgeError as exc:
