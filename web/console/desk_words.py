@@ -1,9 +1,9 @@
 """Words and instants as the complaints, releases and dashboard pages show them, and the
 plain forms they post.
 
-Instants are written in the viewer's zone (UK time until the viewer's own is known; the
-browser re-writes them in its zone, web/static/console/desk.js) inside `<time datetime>`, with
-the exact instant in UTC in the title, so nothing depends on the script.
+Instants are written in UK time inside `<time datetime>`, with the exact instant in UTC in the
+title; the console's shared script re-writes them in the viewer's own zone, except deadlines
+at a day's end, which keep their day (`data-keep`). Nothing depends on the script.
 """
 
 from __future__ import annotations
@@ -81,14 +81,18 @@ def when(at: datetime | None, zone: str = VIEWER_ZONE) -> Markup:
         return Markup("—")
     exact = at.astimezone(UTC)
     local = at.astimezone(ZoneInfo(zone))
+    keep = ""
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        # A deadline counted in days falls at the midnight after the last day: say that day.
+        # A deadline counted in days falls at the midnight after the last day: say that day,
+        # and keep these words (data-keep) where the console's script localises instants, as
+        # the day is the complainant's nation's, wherever the viewer is.
         day = local - timedelta(days=1)
         text = f"end of {day:%a} {day.day} {day:%b %Y} ({zone_words(at, zone)})"
+        keep = " data-keep"
     else:
         text = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone_words(at, zone)}"
     return Markup(
-        f'<time datetime="{exact.isoformat()}" title="{exact:%Y-%m-%d %H:%M:%S} UTC">'
+        f'<time datetime="{exact.isoformat()}" title="{exact:%Y-%m-%d %H:%M:%S} UTC"{keep}>'
         f"{escape(text)}</time>"
     )
 
