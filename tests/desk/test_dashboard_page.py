@@ -40,7 +40,7 @@ async def test_the_dashboard_figures_equal_the_json_metrics(live: Live) -> None:
         text,
     )
     to_close = figures["overall"]["median_time_to_close_seconds"]
-    shown_close = "None resolved yet" if to_close is None else duration(to_close)
+    shown_close = "—" if to_close is None else duration(to_close)
     assert f'id="median-time-to-close"><span class="figure">{shown_close}</span>' in text
 
     # Per policy: the per-priority rows of /metrics/sla summed, beside the policy's goal.

@@ -69,6 +69,13 @@ VIEWS = {
     "week": "Due this week",
     "all": "All, closed too",
 }
+# How the count above the board reads: "3 complaints overdue."
+VIEW_PHRASES = {
+    "open": "open",
+    "overdue": "overdue",
+    "week": "due this week",
+    "all": "in all, closed ones too",
+}
 PAGE_SIZE = 50
 DONE = {
     "logged": "The complaint was logged; its deadlines are below.",
@@ -148,6 +155,7 @@ async def board_page(
         board=found,
         view=view,
         views=VIEWS,
+        phrase=VIEW_PHRASES[view],
         counts=counts,
         status=status,
         regime=regime,

@@ -37,8 +37,8 @@ Staff = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER, Role.C
 CLOCK_WORDS = {"first_response": "first response", "resolution": "resolution"}
 
 
-def _seconds(value: float | None, none: str) -> str:
-    return none if value is None else duration(value)
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else duration(value)
 
 
 def _share(value: float | None) -> str:
