@@ -32,6 +32,9 @@ from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from web import track
 from web.console import accounts as console_accounts
+from web.console import complaints as complaint_pages
+from web.console import dashboard as dashboard_page
+from web.console import releases as release_pages
 from web.viewer import SignInRequired, sign_in_redirect
 from workflows.connection import connect
 
@@ -92,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         codec,
         track,
         console_accounts,
+        complaint_pages,
+        release_pages,
+        dashboard_page,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

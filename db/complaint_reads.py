@@ -54,6 +54,8 @@ class BoardFilter:
     handler: str | None = None
     due_before: datetime | None = None
     overdue: bool | None = None
+    regime: str | None = None
+    open_only: bool = False  # only those still owing an acknowledgement or a reply
 
 
 async def board(
@@ -69,6 +71,10 @@ async def board(
         conditions.append(Complaint.next_due < where.due_before)
     if where.overdue is not None:
         conditions.append(Complaint.overdue.is_(where.overdue))
+    if where.regime is not None:
+        conditions.append(Complaint.regime == where.regime)
+    if where.open_only:
+        conditions.append(Complaint.status.in_(OPEN))
     total = await session.scalar(select(func.count()).select_from(Complaint).where(*conditions))
     rows = await session.scalars(
         select(Complaint)
@@ -105,3 +111,14 @@ async def open_deadlines(session: AsyncSession, handler: str | None = None) -> l
         .order_by(c.reply_due)
     )
     return list(rows)
+
+
+async def handler_names(session: AsyncSession) -> list[str]:
+    """Everyone who has complaints, for the board's handler filter."""
+    rows = await session.scalars(
+        select(Complaint.handler_name)
+        .where(Complaint.handler_name.is_not(None))
+        .distinct()
+        .order_by(Complaint.handler_name)
+    )
+    return [name for name in rows if name]

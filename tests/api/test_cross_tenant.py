@@ -264,6 +264,50 @@ TABLE: dict[str, Rule] = {
     "POST /complaints/{reference}/reply": Rule(HANDLERS, body=lambda w: {"body": "Fixed."}),
     "POST /complaints/{reference}/assign": Rule(HANDLERS, body=lambda w: {"name": "Hana"}),
     "GET /metrics/complaints": Rule(HANDLERS, params=lambda w: {"period": _last_month()}),
+    # the console's complaints, releases and dashboard pages (forms posted empty are refused)
+    "GET /console/complaints": Rule(HANDLERS, page=True),
+    "GET /console/complaints/new": Rule(HANDLERS, page=True),
+    "POST /console/complaints/new": Rule(
+        HANDLERS,
+        page=True,
+        form=lambda w: {
+            "complainant.name": "Page Person",
+            "complainant.email": "page@example.com",
+            "summary": "Logged from the console",
+            "channel": "email",
+        },
+    ),
+    "GET /console/complaints/{reference}": Rule(HANDLERS, page=True),
+    "GET /console/complaints/{reference}/letters/{number}": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/acknowledge": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/extend": Rule(
+        HANDLERS, page=True, form=lambda w: {"reason": "Waiting", "new_reply_by": _today(60)}
+    ),
+    "POST /console/complaints/{reference}/reply": Rule(
+        HANDLERS, page=True, form=lambda w: {"body": "Our reply"}
+    ),
+    "POST /console/complaints/{reference}/close": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/reopen": Rule(HANDLERS, page=True),
+    "POST /console/complaints/{reference}/assign": Rule(
+        HANDLERS, page=True, form=lambda w: {"name": "Hana Handler"}
+    ),
+    "GET /console/releases": Rule(STAFF, page=True),
+    "POST /console/releases": Rule(
+        AGENTS,
+        page=True,
+        form=lambda w: {
+            "name": "Page release",
+            "policy": "e-shot",
+            "kind": "maintenance",
+            "planned_for": _today(7),
+        },
+    ),
+    "GET /console/releases/{release_id}": Rule(STAFF, page=True),
+    "POST /console/releases/{release_id}/link": Rule(
+        AGENTS, page=True, form=lambda w: {"references": w.ticket}
+    ),
+    "POST /console/releases/{release_id}/ship": Rule(AGENTS, page=True),
+    "GET /console/dashboard": Rule(STAFF | HANDLERS, page=True),
     # reports
     "POST /accounts/{account_id}/reports": Rule(MANAGERS, body=lambda w: {"period": _last_month()}),
     "GET /accounts/{account_id}/reports": Rule(STAFF_AND_CUSTOMER),
@@ -364,7 +408,7 @@ def _last_month() -> str:
 
 
 def concrete(operation: Operation, world: World, role: str) -> str:
-    complaints = operation.path.startswith("/complaints")
+    complaints = operation.path.startswith(("/complaints", "/console/complaints"))
     values = {
         "account_id": world.account,
         "key_id": world.spare_key,
