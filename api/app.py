@@ -31,6 +31,8 @@ from api.routes import (
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
 from web import track
+from web.console import queue as console_queue
+from web.console import tickets as console_tickets
 from web.viewer import SignInRequired, sign_in_redirect
 from workflows.connection import connect
 
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system,
         codec,
         track,
+        console_queue,
+        console_tickets,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ReleaseTicket, Ticket, TicketClock, TicketEvent
@@ -60,6 +60,14 @@ class TicketFilter:
     priority: str | None = None
     breached: bool | None = None
     due_before: datetime | None = None
+    # The console's views: several states at once, one policy, the viewer's own (assigned to
+    # one of these names or addresses), or nobody's.
+    statuses: tuple[str, ...] = ()
+    policy: str | None = None
+    mine: bool = False
+    assignee_names: tuple[str, ...] = ()
+    assignee_emails: tuple[str, ...] = ()
+    unassigned: bool = False
 
 
 async def search(
@@ -77,6 +85,19 @@ async def search(
         conditions.append(Ticket.breached.is_(where.breached))
     if where.due_before is not None:
         conditions.append(Ticket.next_due < where.due_before)
+    if where.statuses:
+        conditions.append(Ticket.status.in_(where.statuses))
+    if where.policy is not None:
+        conditions.append(Ticket.policy == where.policy)
+    if where.mine:
+        # Nobody named: nothing is theirs (an empty IN would be the same, said plainly).
+        mine = [Ticket.assignee_name.in_(where.assignee_names)] if where.assignee_names else []
+        if where.assignee_emails:
+            emails = [email.lower() for email in where.assignee_emails]
+            mine.append(func.lower(Ticket.assignee_email).in_(emails))
+        conditions.append(or_(*mine) if mine else Ticket.id.is_(None))
+    if where.unassigned:
+        conditions.append(Ticket.assignee_name.is_(None))
     total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
     rows = await session.scalars(
         select(Ticket)

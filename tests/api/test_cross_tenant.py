@@ -197,6 +197,7 @@ TABLE: dict[str, Rule] = {
     "POST /tickets/{reference}/responses": Rule(
         STAFF_AND_CUSTOMER, body=lambda w: {"author": "customer", "body": "Any news?"}
     ),
+    "POST /tickets/{reference}/notes": Rule(STAFF, body=lambda w: {"body": "Internal only"}),
     "POST /tickets/{reference}/wait": Rule(AGENTS, body=lambda w: {}),
     "POST /tickets/{reference}/resume": Rule(AGENTS, body=lambda w: {}),
     "POST /tickets/{reference}/escalate": Rule(AGENTS, body=lambda w: {}),
