@@ -357,9 +357,15 @@ async def get_ticket(session: AsyncSession, principal: Principal, reference: str
     await _STAFF_OR_CUSTOMER(principal)
     ticket = await load(session, reference, principal)
     clocks = await ticket_reads.clocks_of(session, [ticket.id])
+    return await _detail(session, principal, ticket, clocks.get(ticket.id, []))
+
+
+async def _detail(
+    session: AsyncSession, principal: Principal, ticket: Ticket, clocks: Sequence[Any]
+) -> TicketDetail:
     return ticket_detail(
         ticket,
-        clocks.get(ticket.id, []),
+        clocks,
         events_for(
             await ticket_reads.events_of(session, ticket.id, visible_kinds(principal)), principal
         ),
@@ -381,16 +387,23 @@ class TicketContext:
     clocks: list[Any] = field(default_factory=list)
 
 
-async def context_of(session: AsyncSession, principal: Principal, ticket: Ticket) -> TicketContext:
+async def staff_view(
+    session: AsyncSession, principal: Principal, reference: str
+) -> tuple[Ticket, TicketDetail, TicketContext]:
+    """A ticket as staff work it: the row, the detail the API answers, and what is around it
+    (read once each, for the console's ticket page)."""
     await _STAFF(principal)
+    ticket = await load(session, reference, principal)
+    clocks = (await ticket_reads.clocks_of(session, [ticket.id])).get(ticket.id, [])
+    detail = await _detail(session, principal, ticket, clocks)
     account = await session.get(Account, ticket.account_id)
     assert account is not None  # a ticket's account is a foreign key
-    contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
-    contacts = await session.scalars(
-        select(Contact)
-        .where(Contact.account_id == ticket.account_id, Contact.removed_at.is_(None))
-        .order_by(Contact.name)
+    contacts = list(
+        await session.scalars(
+            select(Contact).where(Contact.account_id == ticket.account_id).order_by(Contact.name)
+        )
     )
+    contact = next((c for c in contacts if c.id == ticket.contact_id), None)
     needed = _close_needs_representative(ticket.policy)
     releases = await session.scalars(
         select(Release)
@@ -398,14 +411,16 @@ async def context_of(session: AsyncSession, principal: Principal, ticket: Ticket
         .where((Release.policy == ticket.policy) | Release.policy.is_(None))
         .order_by(Release.planned_for)
     )
-    clocks = await ticket_reads.clocks_of(session, [ticket.id])
-    return TicketContext(
+    context = TicketContext(
         account=account,
         contact=contact,
-        agreeing=[c for c in contacts if c.is_representative or not needed],
+        agreeing=[
+            c for c in contacts if c.removed_at is None and (c.is_representative or not needed)
+        ],
         releases=list(releases),
-        clocks=clocks.get(ticket.id, []),
+        clocks=list(clocks),
     )
+    return ticket, detail, context
 
 
 def _close_needs_representative(policy: str) -> bool:

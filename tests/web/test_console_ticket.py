@@ -58,7 +58,7 @@ async def test_the_page_shows_the_ticket_its_clocks_and_its_history(live: Live) 
     for words in (reference, "Campaign will not send", account["name"], contact["name"]):
         assert words in text
     assert "<dd>High</dd>" in text and "<dd>Open</dd>" in text and "Unassigned" in text
-    assert "Final resolution" in text and "a hot fix release" in text
+    assert "Final resolution" in text and "Waiting for a hot fix release to ship" in text
     assert "e-shot Customer Success, calendar support (Europe/London)" in text
     first = before["clocks"]["first_response"]
     assert "First response" in text and "Resolution" in text
@@ -193,6 +193,12 @@ async def test_close_takes_a_representatives_agreement_where_the_policy_needs_it
     after = await _post(live, reference, "reply", {"body": "One more thing"})
     assert after.status_code == 409
     assert f"Ticket {reference} is closed; nothing more can change" in after.text
+    api = await live.http.post(
+        f"/tickets/{reference}/notes", json={"body": "late"}, headers=live.as_("agent")
+    )
+    note = await _post(live, reference, "note", {"body": "late"})
+    assert (api.status_code, note.status_code) == (409, 409)
+    assert api.json()["detail"] in html.unescape(note.text)
 
 
 async def test_assign_priority_escalate_link_and_reopen_through_the_forms(live: Live) -> None:

@@ -122,7 +122,11 @@ def _clocks(detail: Any, rows: list[Any], ticket: Any, zone: str, now: datetime)
             ClockView(
                 name=clock_name(name),
                 target=target_words(clock.target),
-                state=STATE_WORDS.get(clock.state, clock.state),
+                state=(
+                    f"Waiting for {target_words(clock.target)} to ship"
+                    if clock.state == "running" and due is None
+                    else STATE_WORDS.get(clock.state, clock.state)
+                ),
                 tone=tone,
                 remaining=clock.remaining or "",
                 due_iso=iso(due) if due else "",
@@ -174,9 +178,7 @@ async def _render(
     typed: dict[str, str] | None = None,
     done: str = "",
 ) -> HTMLResponse:
-    detail = await tickets.get_ticket(session, viewer, reference)
-    ticket = await tickets.load(session, reference, viewer)
-    context = await tickets.context_of(session, viewer, ticket)
+    ticket, detail, context = await tickets.staff_view(session, viewer, reference)
     policy = sla.get_policy(ticket.policy)
     zone = ticket_zone(ticket.policy, ticket.calendar)
     now = datetime.now(UTC)
