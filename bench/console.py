@@ -4,9 +4,10 @@ Seeds a throw-away PostgreSQL database, through the migrations, with 100,000 tic
 COPY into the read model: the pages only read it) spread over 200 accounts of the five
 policies: about one in ten still open, waiting or delayed with its clocks running, the rest
 resolved or closed, 3% breached, a third of the open ones assigned to one of 20 agents, and a
-history of 12 events (replies, notes, a wait) on the tickets whose pages are read. Then, with
-the app in this process (no network: the time measured is the server's, from the request
-arriving to the last byte of the answer), it asks each question of both doors, alternately:
+history of 12 events (replies, notes, a wait) on the tickets whose pages are read; then VACUUM
+ANALYZE, the steady state autovacuum keeps. With the app in this process (no network: the time
+measured is the server's, from the request arriving to the last byte of the answer), it asks
+each question of both doors, alternately:
 
   queue, all active         GET /console                    GET /tickets (no filter; JSON has
                                                             no "active" filter, so it answers
@@ -16,7 +17,8 @@ arriving to the last byte of the answer), it asks each question of both doors, a
   queue, page 100           GET /console?state=any&page=100 GET /tickets?offset=4950
   ticket page               GET /console/tickets/{ref}      GET /tickets/{ref}
 
-and prints p50/p99 in ms of each, with PASS/FAIL against the targets: the page's p99 under
+and prints p50/p99 in ms of each (and the app's CPU time per request, p50: on a shared machine
+the wall time includes waiting for a core), with PASS/FAIL against the targets: the page's p99 under
 100 ms, and within 2x of the JSON route's p99. It exits 0 whatever the figures (it measures, it
 does not test), 1 only when it cannot set up. The database is dropped at the end, also on an
 error or Ctrl-C.
@@ -74,12 +76,15 @@ class Timed:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.last = 0.0
+        self.cpu = 0.0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await self.app(scope, receive, send)
         if scope["type"] == "http":
-            self.last = time.perf_counter() - start
+            # This process's CPU too: on a shared machine the wall time includes waiting for a
+            # core, the CPU time is what the request itself cost (the database's apart).
+            self.last, self.cpu = time.perf_counter() - start, time.process_time() - cpu
 
 
 # -- the data ----------------------------------------------------------------------------------
@@ -219,13 +224,16 @@ def seed(url: str, tickets: int, rng: random.Random) -> tuple[int, list[str]]:
                 events,
             )
             cur.execute("SELECT setval('tickets_id_seq', %s)", (tickets,))
-            cur.execute("ANALYZE")
             cur.execute(
                 "SELECT account_id FROM tickets WHERE status = 'open' "
                 "GROUP BY account_id ORDER BY count(*) DESC LIMIT 1"
             )
             busiest = cur.fetchone()
         db.commit()
+        # As autovacuum keeps a live database: statistics, and the visibility map that lets
+        # the queue's counts be answered from the indexes alone (a fresh COPY has none).
+        db.autocommit = True
+        db.execute("VACUUM ANALYZE")
     assert busiest is not None
     return int(busiest[0]), sample
 
@@ -264,33 +272,42 @@ async def measure(url: str, account: int, sample: list[str], requests: int) -> l
             for label, page_path, json_path in pairs:
                 page_ms: list[float] = []
                 json_ms: list[float] = []
+                page_cpu: list[float] = []
+                json_cpu: list[float] = []
                 for n in range(requests + 20):  # the first 20 warm caches and are not counted
                     ref = sample[n % len(sample)]
-                    for path, into in ((page_path, page_ms), (json_path, json_ms)):
+                    doors = ((page_path, page_ms, page_cpu), (json_path, json_ms, json_cpu))
+                    for path, into, cpu in doors:
                         answer = await http.get(path.format(ref=ref), headers=headers)
                         if answer.status_code != 200:
                             raise SystemExit(f"{path}: {answer.status_code} {answer.text[:300]}")
                         if n >= 20:
                             into.append(timed.last * 1000)
-                results.append((label, page_ms, json_ms))
+                            cpu.append(timed.cpu * 1000)
+                results.append((label, page_ms, json_ms, page_cpu, json_cpu))
                 say(f"  {label}: done")
     return results
 
 
 def table(results: list[tuple]) -> str:
     rows = []
-    for label, page_ms, json_ms in results:
+    for label, page_ms, json_ms, page_cpu, json_cpu in results:
         p50, p99 = percentile(page_ms, 50), percentile(page_ms, 99)
         j50, j99 = percentile(json_ms, 50), percentile(json_ms, 99)
         ratio = p99 / j99 if j99 else float("inf")
         verdict = "PASS" if p99 < PAGE_P99_MS and ratio <= RATIO else "FAIL"
         figures = f"{p50:>8.1f} {p99:>8.1f}   {j50:>8.1f} {j99:>8.1f}   {ratio:>5.2f}x"
-        rows.append(f"{label:<26} {figures}  {verdict}")
+        cpu = f"{percentile(page_cpu, 50):>6.1f} {percentile(json_cpu, 50):>6.1f}"
+        rows.append(f"{label:<26} {figures}  {verdict}    {cpu}")
     head = (
         f"{'question':<26} {'page p50':>8} {'p99':>8}   {'JSON p50':>8} {'p99':>8}   "
-        f"{'p99 ratio':>6}  target: page p99 < {PAGE_P99_MS:.0f} ms and <= {RATIO:.0f}x JSON"
+        f"{'ratio':>6}  target  CPU p50: page  JSON"
     )
-    return "\n".join([head, "-" * len(head), *rows])
+    note = (
+        f"ms of server time; target: the page's p99 under {PAGE_P99_MS:.0f} ms and at most "
+        f"{RATIO:.0f}x the JSON route's p99 (ratio: page p99 / JSON p99). CPU: this process's."
+    )
+    return "\n".join([head, "-" * len(head), *rows, "", note])
 
 
 def main() -> int:
