@@ -149,6 +149,8 @@ def seed(url: str, tickets: int, rng: random.Random) -> tuple[int, list[str]]:
                 else "closed"
             )
             active = status in ("open", "waiting", "delayed")
+            if active:  # work in hand arrived in the last few days, not last year
+                received = now - timedelta(minutes=rng.randrange(10, 60 * 24 * 5))
             breached = rng.random() < 0.03
             due = (
                 now + timedelta(minutes=rng.randrange(-600, 60 * 24 * 5))
