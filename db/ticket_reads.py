@@ -70,11 +70,8 @@ class TicketFilter:
     unassigned: bool = False
 
 
-async def search(
-    session: AsyncSession, where: TicketFilter, limit: int, offset: int
-) -> tuple[list[Ticket], int]:
-    """Tickets matching the filter, the next deadline first; and how many match in all."""
-    conditions = []
+def _conditions(where: TicketFilter) -> list[Any]:
+    conditions: list[Any] = []
     if where.account_id is not None:
         conditions.append(Ticket.account_id == where.account_id)
     if where.status is not None:
@@ -98,12 +95,55 @@ async def search(
         conditions.append(or_(*mine) if mine else Ticket.id.is_(None))
     if where.unassigned:
         conditions.append(Ticket.assignee_name.is_(None))
-    total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
-    rows = await session.scalars(
-        select(Ticket)
-        .where(*conditions)
-        .order_by(Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
-        .limit(limit)
-        .offset(offset)
+    return conditions
+
+
+# Soonest deadline first; those without one last, oldest first.
+QUEUE_ORDER = (Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
+
+
+async def _total(session: AsyncSession, conditions: list[Any]) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     )
-    return list(rows), int(total or 0)
+
+
+async def search(
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+) -> tuple[list[Ticket], int]:
+    """Tickets matching the filter, the next deadline first; and how many match in all."""
+    conditions = _conditions(where)
+    total = await _total(session, conditions)
+    rows = await session.scalars(
+        select(Ticket).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+# What a line of the console's queue shows, read as plain rows (no identity map, no text of
+# the description): the page renders them and nothing else.
+QUEUE_COLUMNS = (
+    Ticket.id,
+    Ticket.reference,
+    Ticket.account_id,
+    Ticket.subject,
+    Ticket.policy,
+    Ticket.priority,
+    Ticket.status,
+    Ticket.assignee_name,
+    Ticket.received_at,
+    Ticket.next_due,
+    Ticket.breached,
+)
+
+
+async def queue_lines(
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """The same search as `search`, as the queue's plain rows; and how many match in all."""
+    conditions = _conditions(where)
+    total = await _total(session, conditions)
+    rows = await session.execute(
+        select(*QUEUE_COLUMNS).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+    )
+    return list(rows), total

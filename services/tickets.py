@@ -264,9 +264,7 @@ def _who(principal: Principal) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return names, ((email,) if email else ())
 
 
-async def _search(
-    session: AsyncSession, principal: Principal, query: TicketQuery
-) -> tuple[list[Ticket], int]:
+def _filter(principal: Principal, query: TicketQuery) -> ticket_reads.TicketFilter:
     account_id = query.account_id
     if principal.role is Role.CUSTOMER:
         if account_id not in (None, principal.account_id):
@@ -277,7 +275,7 @@ async def _search(
             "query.due_before", "needs a UTC offset, e.g. 2026-11-20T17:00:00Z"
         )
     names, emails = _who(principal) if query.mine else ((), ())
-    where = ticket_reads.TicketFilter(
+    return ticket_reads.TicketFilter(
         account_id=account_id,
         status=query.status.value if query.status else None,
         statuses=query.statuses,
@@ -290,7 +288,6 @@ async def _search(
         mine=query.mine,
         unassigned=query.unassigned,
     )
-    return await ticket_reads.search(session, where, query.limit, query.offset)
 
 
 async def list_tickets(
@@ -298,7 +295,8 @@ async def list_tickets(
 ) -> TicketPage:
     """The work queue: tickets ordered by their next deadline, soonest first."""
     await _STAFF_OR_CUSTOMER(principal)
-    rows, total = await _search(session, principal, query)
+    where = _filter(principal, query)
+    rows, total = await ticket_reads.search(session, where, query.limit, query.offset)
     clocks = await ticket_reads.clocks_of(session, [row.id for row in rows])
     return TicketPage(
         tickets=[ticket_out(row, clocks.get(row.id, [])) for row in rows],
@@ -310,9 +308,10 @@ async def list_tickets(
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One line of the console's queue: the ticket, its account's name and its next clock."""
+    """One line of the console's queue: the ticket (db.ticket_reads.QUEUE_COLUMNS), its
+    account's name and its clocks."""
 
-    ticket: Ticket
+    ticket: Any
     account_name: str
     clocks: Sequence[Any]
 
@@ -328,7 +327,8 @@ async def queue(session: AsyncSession, principal: Principal, query: TicketQuery)
     """The queue as staff see it in the console: the same search as GET /tickets, with the
     accounts' names, for the people who work it."""
     await _STAFF(principal)
-    rows, total = await _search(session, principal, query)
+    where = _filter(principal, query)
+    rows, total = await ticket_reads.queue_lines(session, where, query.limit, query.offset)
     clocks = await ticket_reads.clocks_of(session, [row.id for row in rows])
     names = await account_names(session, {row.account_id for row in rows})
     return Queue(
