@@ -34,7 +34,9 @@ from web import track
 from web.console import accounts as console_accounts
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
+from web.console import queue as console_queue
 from web.console import releases as release_pages
+from web.console import tickets as console_tickets
 from web.viewer import SignInRequired, sign_in_redirect
 from workflows.connection import connect
 
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         complaint_pages,
         release_pages,
         dashboard_page,
+        console_queue,
+        console_tickets,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

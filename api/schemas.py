@@ -526,6 +526,14 @@ class ResponseCreate(Strict):
     body: str = Field(min_length=1, max_length=50_000)
 
 
+class NoteCreate(Strict):
+    body: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="An internal note for the support team; customers never see it",
+    )
+
+
 class PriorityChange(Strict):
     priority: str
     note: str = Field("", max_length=5000)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ReleaseTicket, Ticket, TicketClock, TicketEvent
@@ -60,13 +60,18 @@ class TicketFilter:
     priority: str | None = None
     breached: bool | None = None
     due_before: datetime | None = None
+    # The console's views: several states at once, one policy, the viewer's own (assigned to
+    # one of these names or addresses), or nobody's.
+    statuses: tuple[str, ...] = ()
+    policy: str | None = None
+    mine: bool = False
+    assignee_names: tuple[str, ...] = ()
+    assignee_emails: tuple[str, ...] = ()
+    unassigned: bool = False
 
 
-async def search(
-    session: AsyncSession, where: TicketFilter, limit: int, offset: int
-) -> tuple[list[Ticket], int]:
-    """Tickets matching the filter, the next deadline first; and how many match in all."""
-    conditions = []
+def _conditions(where: TicketFilter) -> list[Any]:
+    conditions: list[Any] = []
     if where.account_id is not None:
         conditions.append(Ticket.account_id == where.account_id)
     if where.status is not None:
@@ -77,12 +82,68 @@ async def search(
         conditions.append(Ticket.breached.is_(where.breached))
     if where.due_before is not None:
         conditions.append(Ticket.next_due < where.due_before)
-    total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
-    rows = await session.scalars(
-        select(Ticket)
-        .where(*conditions)
-        .order_by(Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
-        .limit(limit)
-        .offset(offset)
+    if where.statuses:
+        conditions.append(Ticket.status.in_(where.statuses))
+    if where.policy is not None:
+        conditions.append(Ticket.policy == where.policy)
+    if where.mine:
+        # Nobody named: nothing is theirs (an empty IN would be the same, said plainly).
+        mine = [Ticket.assignee_name.in_(where.assignee_names)] if where.assignee_names else []
+        if where.assignee_emails:
+            emails = [email.lower() for email in where.assignee_emails]
+            mine.append(func.lower(Ticket.assignee_email).in_(emails))
+        conditions.append(or_(*mine) if mine else Ticket.id.is_(None))
+    if where.unassigned:
+        conditions.append(Ticket.assignee_name.is_(None))
+    return conditions
+
+
+# Soonest deadline first; those without one last, oldest first.
+QUEUE_ORDER = (Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
+
+
+async def _total(session: AsyncSession, conditions: list[Any]) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     )
-    return list(rows), int(total or 0)
+
+
+async def search(
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+) -> tuple[list[Ticket], int]:
+    """Tickets matching the filter, the next deadline first; and how many match in all."""
+    conditions = _conditions(where)
+    total = await _total(session, conditions)
+    rows = await session.scalars(
+        select(Ticket).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+# What a line of the console's queue shows, read as plain rows (no identity map, no text of
+# the description): the page renders them and nothing else.
+QUEUE_COLUMNS = (
+    Ticket.id,
+    Ticket.reference,
+    Ticket.account_id,
+    Ticket.subject,
+    Ticket.policy,
+    Ticket.priority,
+    Ticket.status,
+    Ticket.assignee_name,
+    Ticket.received_at,
+    Ticket.next_due,
+    Ticket.breached,
+)
+
+
+async def queue_lines(
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """The same search as `search`, as the queue's plain rows; and how many match in all."""
+    conditions = _conditions(where)
+    total = await _total(session, conditions)
+    rows = await session.execute(
+        select(*QUEUE_COLUMNS).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+    )
+    return list(rows), total
