@@ -488,7 +488,7 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
 def page_verdict(rule: Rule, role: str, response: httpx.Response) -> str | None:
     status, location = response.status_code, response.headers.get("location", "")
     if role == ANONYMOUS:
-        if status == 303 and location.startswith("/login?next=/console/"):
+        if status == 303 and location.startswith("/login?next=/console"):
             return None
         return f"{status} without a key, expected a redirect to /login"
     if role in rule.ok:
