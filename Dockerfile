@@ -22,6 +22,7 @@ COPY api ./api
 COPY reports ./reports
 COPY db ./db
 COPY web ./web
+COPY services ./services
 # Bytecode at build time: the workflow sandbox re-imports workflow modules for every workflow
 # it starts, and the image is read-only to the pledge user.
 RUN pip install . \

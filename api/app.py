@@ -30,8 +30,11 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
-from web import track
-from web.viewer import SignInRequired, sign_in_redirect
+from web import layout, signin, track
+from web.console import admin as admin_pages
+from web.protection import BrowserGuard
+from web.static_files import static_files
+from web.viewer import PageForbidden, SignInRequired, forbidden_page, sign_in_redirect
 from workflows.connection import connect
 
 DESCRIPTION = """
@@ -74,7 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
+    app.add_exception_handler(PageForbidden, forbidden_page)  # type: ignore[arg-type]
     app.add_middleware(ProblemOnError)
+    # Outermost: a forged request is refused before anything else runs (web/protection.py).
+    app.add_middleware(
+        BrowserGuard,
+        unstyled_paths=frozenset(
+            filter(None, [app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url])
+        ),
+    )
+    app.mount("/static", static_files(), name="static")
     for module in (
         health,
         keys,
@@ -90,7 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system,
         codec,
         track,
+        signin,
+        admin_pages,
     ):
         app.include_router(module.router)
     install_problem_responses(app)
+    assert layout.console_nav  # the console's templates need it registered
     return app

@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.auth import Principal, authenticate
 from api.deps import Session
@@ -32,9 +32,26 @@ def sign_in_redirect(_request: Request, exc: SignInRequired) -> RedirectResponse
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
 
 
+class PageForbidden(Forbidden):
+    """A signed-in viewer whose roles do not reach the page: a page saying so, not JSON."""
+
+
+def forbidden_page(_request: Request, exc: PageForbidden) -> HTMLResponse:
+    from web.pages import page
+
+    return page(
+        "signin/refused.html", status_code=403, title="Not part of your role", detail=exc.detail
+    )
+
+
 async def _from_session(request: Request, session: Session) -> Principal | None:
     """The principal of the request's sign-in session; None without one (sign-in lands here)."""
-    return None
+    from web import sessions  # web.sessions needs services, which need api.auth: import late
+
+    token = sessions.session_token(request)
+    if token is None:
+        return None
+    return await sessions.principal_for(session, token, request.app.state.settings)
 
 
 async def page_viewer(request: Request, session: Session) -> Principal:
@@ -59,8 +76,10 @@ def staff_page(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = {Role.ADMIN, *roles}
 
     async def check(viewer: Viewer) -> Principal:
-        if viewer.role not in allowed:
-            raise Forbidden("This page is not part of your role")
+        if not viewer.has_role(*allowed):
+            raise PageForbidden(
+                "This page is not part of your role. If you need it, ask an administrator."
+            )
         return viewer
 
     return Depends(check)
