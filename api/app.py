@@ -82,9 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: a forged request is refused before anything else runs (web/protection.py).
     app.add_middleware(
         BrowserGuard,
-        unstyled_paths=frozenset(
-            filter(None, [app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url])
-        ),
+        # fastapi-offline serves these itself (app.docs_url is None): their pages start
+        # with inline scripts, which the pages' policy would block.
+        unstyled_paths=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"}),
     )
     app.mount("/static", static_files(), name="static")
     for module in (
