@@ -218,7 +218,8 @@ async def invite_user(
         except InvalidInput as exc:
             problems.extend(exc.errors or [])
     if problems:
-        raise InvalidInput("Some of the details need correcting", errors=problems)
+        said = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise InvalidInput(f"Some of the details need correcting ({said})", errors=problems)
     address = str(checked["email"])
     existing = await session.scalar(select(User).where(User.email_key == email_key(address)))
     now = utcnow()

@@ -40,6 +40,7 @@ import sla
 from api.app import create_app
 from api.keys import mint_key
 from db.models import Review, Role
+from db.types import MAX_INTEGER
 from outbound.ticket_links import link_secret, track_token
 from settings import Settings
 from sla.periods import at_local, local_date, working_day_after
@@ -99,6 +100,9 @@ class Rule:
     params: Callable[[World], dict[str, Any]] | None = None
     scoped: frozenset[str] = frozenset()  # 2xx without account A's records
     seen: bool = False  # the record may not be ready yet for those let in
+    # A console page: without a key it redirects to /login (303), not 401; those let in
+    # may be answered a form refused (422) or a redirect (303) as well as a page.
+    page: bool = False
 
 
 def _today(days: int = 0) -> str:
@@ -278,6 +282,24 @@ TABLE: dict[str, Rule] = {
     "POST /codec/ui/{token}/encode": Rule(frozenset(), body=lambda w: {"payloads": []}),
     # the customer's tracking page: the signed link lets in whoever holds it, key or none
     "GET /track/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.track_token}),
+    # signing in, out, and choosing a password through a mailed link: anyone may try
+    "GET /login": Rule(EVERYONE),
+    "POST /login": Rule(EVERYONE, seen=True),
+    "POST /logout": Rule(EVERYONE, seen=True),
+    "GET /password/forgot": Rule(EVERYONE),
+    "POST /password/forgot": Rule(EVERYONE, seen=True),
+    "GET /password/reset/{token}": Rule(EVERYONE, seen=True),
+    "POST /password/reset/{token}": Rule(EVERYONE, seen=True),
+    "GET /invitations/{token}": Rule(EVERYONE, seen=True),
+    "POST /invitations/{token}": Rule(EVERYONE, seen=True),
+    # the console's admin pages
+    "GET /console/admin": Rule(ADMINS, page=True),
+    "POST /console/admin/users": Rule(ADMINS, page=True),
+    "POST /console/admin/users/{user_id}/reinvite": Rule(ADMINS, page=True),
+    "POST /console/admin/users/{user_id}/roles": Rule(ADMINS, page=True),
+    "POST /console/admin/users/{user_id}/remove": Rule(ADMINS, page=True),
+    "POST /console/admin/keys": Rule(ADMINS, page=True),
+    "POST /console/admin/keys/{key_id}/revoke": Rule(ADMINS, page=True),
     # CORS preflights answer anyone; what they allow depends on the origin alone
     "OPTIONS /codec/{operation}": Rule(EVERYONE),
     "OPTIONS /codec/ui/{token}/{operation}": Rule(EVERYONE),
@@ -303,6 +325,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "action_id": world.action,
         "number": world.letter,
         "operation": "decode",
+        "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
         "token": world.feed_tokens.get(role, secrets.token_urlsafe(16)),
     }
@@ -323,6 +346,13 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
         if not 200 <= status < 300 or leaked:
             return f"{status}, expected a 2xx without account A's records; it shows {leaked}"
         return None
+    if rule.page:
+        if role == ANONYMOUS:
+            where = response.headers.get("location", "")
+            return None if status == 303 and where.startswith("/login") else f"{status} {where}"
+        if role in rule.ok:
+            return None if status not in (401, 403) else f"{status}, expected to be let in"
+        return None if status == 403 else f"{status}, expected 403: {response.text[:200]}"
     if role in rule.ok:
         if rule.seen:
             return None if status not in (401, 403) else f"{status}, expected to be let in"
