@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal, authenticate
 from api.deps import Session
@@ -28,8 +28,13 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def sign_in_redirect(_request: Request, exc: SignInRequired) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+def sign_in_redirect(request: Request, exc: SignInRequired) -> Response:
+    target = f"/login?next={quote(exc.next_path, safe='/')}"
+    if request.headers.get("hx-request"):
+        # htmx would follow a 303 itself and swap the sign-in page into a table cell; this
+        # header makes it load the sign-in page as a whole page instead.
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 class PageForbidden(Forbidden):

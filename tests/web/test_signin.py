@@ -96,6 +96,14 @@ async def test_a_page_needing_a_session_redirects_to_login(client: httpx.AsyncCl
     assert answer.headers["location"] == "/login?next=/console/admin%3Ftab%3Dkeys"
 
 
+async def test_an_htmx_request_without_a_session_loads_the_sign_in_page_whole(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.get("/console/admin", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and answer.text == ""
+    assert answer.headers["hx-redirect"] == "/login?next=/console/admin"
+
+
 async def test_signing_out_ends_the_session_for_good(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -215,3 +223,17 @@ async def test_a_user_not_yet_past_the_invitation_cannot_sign_in(
     assert (await sign_in(client, "new.starter@example.com", PASSWORD)).status_code == 401
     stored = await session.scalar(select(User).where(User.email_key == "new.starter@example.com"))
     assert stored is not None
+
+
+def test_over_https_the_cookie_is_secure_and_host_only() -> None:
+    from fastapi.responses import Response
+
+    from settings import Settings
+
+    settings = Settings(public_url="https://pledge.example.com")
+    response = Response()
+    sessions.set_cookie(response, "value", settings)
+    cookie = response.headers["set-cookie"]
+    # __Host-: Secure, path /, no Domain, so no other host under example.com can set or read it.
+    assert cookie.startswith("__Host-pledge_session=value;")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Domain" not in cookie
