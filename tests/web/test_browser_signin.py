@@ -52,6 +52,9 @@ async def test_a_person_signs_in_and_out(
         await screenshot(page, "admin-1440")
         await page.set_viewport_size({"width": 375, "height": 800})
         await screenshot(page, "admin-375")
+    # On a phone the page never scrolls sideways: wide tables scroll in their own box.
+    await page.set_viewport_size({"width": 375, "height": 800})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
 
     await banner.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(re.compile(r"/login\?notice=signed-out$"))
@@ -63,7 +66,12 @@ async def test_a_person_signs_in_and_out(
 
 
 async def test_an_invited_person_chooses_a_password_and_signs_in(
-    browser: Browser, page: Page, engine: AsyncEngine, live_server: LiveServer, inbox: Inbox
+    browser: Browser,
+    page: Page,
+    engine: AsyncEngine,
+    live_server: LiveServer,
+    inbox: Inbox,
+    database_url: str,
 ) -> None:
     ada = await committed_user(engine, Role.ADMIN, full_name="Ada Lovelace")
     await page.goto("/login?next=/console/admin")
@@ -88,6 +96,7 @@ async def test_an_invited_person_chooses_a_password_and_signs_in(
     grace = await theirs.new_page()
     await grace.goto(found.group(0))
     await expect(grace.get_by_role("heading")).to_have_text("Welcome: choose your password")
+    await screenshot(grace, f"invitation-{database_url.split(':')[0]}")
     await grace.get_by_label("New password", exact=True).fill("a long and private phrase")
     await grace.get_by_label("The same password again").fill("a long and private phrase")
     await grace.get_by_role("button", name="Set my password").click()
@@ -125,5 +134,6 @@ async def test_a_form_posted_from_another_site_is_refused(
     await page.goto(forger)
     await page.get_by_role("button", name="Win a prize").click()
     await expect(page.get_by_role("heading")).to_have_text("Sent from another website")
+    await screenshot(page, "refused")
     await page.goto(f"{live_server.url}/console/admin")
     await expect(page.locator("body")).not_to_contain_text("planted")
