@@ -78,9 +78,10 @@ class BrowserGuard:
             await self.app(scope, receive, send)
             return
         if scope["method"] in UNSAFE_METHODS:
-            settings = scope["app"].state.settings
-            trusted = frozenset(settings.codec_origins)
-            own = frozenset(filter(None, [_host_of(settings.effective_public_url)]))
+            settings = getattr(scope["app"].state, "settings", None)  # None before start-up
+            trusted = frozenset(settings.codec_origins) if settings else frozenset()
+            public = _host_of(settings.effective_public_url) if settings else None
+            own = frozenset({public}) if public else frozenset()
             if cross_origin(scope, trusted, own):
                 await self._refuse(scope, receive, send)
                 return
