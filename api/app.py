@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(check_parameters)],
     )
     install_error_handlers(app)
+    layout.install()  # the console's frame shows each viewer the sections of their roles
     app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, forbidden_page)  # type: ignore[arg-type]
     app.add_middleware(ProblemOnError)
@@ -107,5 +108,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_problem_responses(app)
-    assert layout.console_nav  # the console's templates need it registered
     return app

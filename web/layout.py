@@ -1,6 +1,6 @@
 """What every console page's frame needs: the sections of the nav a viewer may open.
 
-Registered on the pages' Jinja environment (web/pages.py) as `console_nav`, so that
+Registered on the pages' Jinja environment (web/pages.py) as `console_nav` by install(), so that
 console/base.html shows each person the sections of their roles and nothing else.
 """
 
@@ -40,4 +40,6 @@ def console_nav(viewer: Principal) -> list[NavItem]:
     return [item for item in SECTIONS if viewer.has_role(*item.roles)]
 
 
-_ENV.globals["console_nav"] = console_nav
+def install() -> None:
+    """Make `console_nav` available to every template (create_app calls this)."""
+    _ENV.globals["console_nav"] = console_nav
