@@ -122,6 +122,14 @@ async def page(context: BrowserContext) -> Page:
     return await context.new_page()
 
 
+@pytest.fixture
+async def worker_page(browser: Browser, live_server_with_worker: LiveServer) -> AsyncIterator[Page]:
+    """A fresh browser page on the app with a worker behind it (pages that start workflows)."""
+    made = await browser.new_context(base_url=live_server_with_worker.url, locale="en-GB")
+    yield await made.new_page()
+    await made.close()
+
+
 @dataclass
 class Person:
     email: str

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Role
 from tests.conftest import Inbox
+from tests.waiting import eventually
 from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
 
@@ -137,3 +138,13 @@ async def test_a_form_posted_from_another_site_is_refused(
     await screenshot(page, "refused")
     await page.goto(f"{live_server.url}/console/admin")
     await expect(page.locator("body")).not_to_contain_text("planted")
+
+
+async def test_the_harness_serves_the_app_with_a_worker_behind_it(worker_page: Page) -> None:
+    # What pages that start workflows rely on: /health sees the worker polling.
+    async def worker_up() -> bool:
+        answer = await worker_page.goto("/health")
+        assert answer is not None and answer.ok
+        return bool((await answer.json())["worker"]["status"] == "up")
+
+    assert await eventually(worker_up, what="the worker to poll")
