@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal
+from api.auth import ROLE_ORDER, Principal
 from api.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from api.keys import hash_secret
 from db.models import Role, User, UserToken, WebSession
@@ -44,8 +44,6 @@ def email_key(email: str) -> str:
 
 def principal_of(user: User) -> Principal:
     """The principal a signed-in user acts as: the same rules as an API key (api/auth.py)."""
-    from api.auth import ROLE_ORDER
-
     roles = frozenset(Role(r) for r in user.roles)
     return Principal(
         key_id=None,
@@ -181,11 +179,15 @@ async def revoke_sessions(session: AsyncSession, user_id: int) -> None:
     )
 
 
+async def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's; False for no user, in the same time (no telling)."""
+    return await verify_password(password, user.password_hash if user else None) and bool(user)
+
+
 async def check_sign_in(session: AsyncSession, email: str, password: str) -> User | None:
     """The user whose address and password these are; None for either wrong (no telling)."""
     user = await find_by_email(session, email)
-    ok = await verify_password(password, user.password_hash if user else None)
-    return user if ok and user is not None else None
+    return user if await password_matches(user, password) else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from api.auth import Principal, authenticate
 from api.deps import Session
 from api.errors import Forbidden
 from db.models import Role
+from web import sessions
 
 
 class SignInRequired(Exception):
@@ -51,8 +52,6 @@ def forbidden_page(_request: Request, exc: PageForbidden) -> HTMLResponse:
 
 async def _from_session(request: Request, session: Session) -> Principal | None:
     """The principal of the request's sign-in session; None without one (sign-in lands here)."""
-    from web import sessions  # web.sessions needs services, which need api.auth: import late
-
     token = sessions.session_token(request)
     if token is None:
         return None
