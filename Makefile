@@ -15,7 +15,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1 libharfbuzz-subset.so.0
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: help run test bench lint system-deps postgres clean
+.PHONY: help run test bench lint system-deps browser postgres clean
 
 help:
 	@echo "make run    set up and run Pledge (API, worker, Temporal dev server, SQLite)"
@@ -26,7 +26,7 @@ help:
 run: system-deps $(VENV)/.installed
 	@$(PY) run.py
 
-test: system-deps $(VENV)/.installed-dev postgres
+test: system-deps browser $(VENV)/.installed-dev postgres
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-deps $(VENV)/.installed-bench postgres
@@ -48,6 +48,12 @@ system-deps:
 	  { echo "Pledge needs Python 3.11; found $$($(PYTHON) --version)"; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
 	  { $(SUDO) apt-get update -qq && $(APT_INSTALL) python3-venv; }
+
+# The console's browser tests (tests/web) drive Debian's Chromium through Playwright, by path:
+# `playwright install` downloads a browser of its own, which fails without internet.
+browser:
+	@[ -x /usr/bin/chromium ] || { echo "installing chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -150,6 +150,29 @@ class Launcher:
         except Exception as exc:  # noqa: BLE001
             raise StartupError(explain(exc, self.settings.effective_database_url)) from None
 
+    def ensure_admin_user(self) -> tuple[str, str | None, str]:
+        """The first admin who signs in to the console: (e-mail, password if known, source)."""
+        from api.bootstrap import ensure_bootstrap_user
+        from api.errors import PledgeError
+        from db.errors import explain
+        from db.session import make_engine, make_session_factory
+
+        async def go() -> tuple[str, str | None, str]:
+            engine = make_engine(self.settings.effective_database_url)
+            try:
+                async with make_session_factory(engine, writes=True)() as session, session.begin():
+                    admin = await ensure_bootstrap_user(session, self.settings)
+                    return admin.email, admin.password, admin.source
+            finally:
+                await engine.dispose()
+
+        try:
+            return asyncio.run(go())
+        except PledgeError as exc:
+            raise StartupError(exc.detail) from None
+        except Exception as exc:  # noqa: BLE001
+            raise StartupError(explain(exc, self.settings.effective_database_url)) from None
+
     def ensure_codec_token(self) -> None:
         """Give the embedded Temporal UI its own token for the API's codec endpoint, kept in
         the data directory, so an operator reads decrypted payloads there without setting up."""
@@ -410,7 +433,13 @@ def _short(path: Path | None) -> str:
         return str(path)
 
 
-def banner(settings: Settings, embedded_temporal: bool, admin_key: str, key_source: str) -> str:
+def banner(
+    settings: Settings,
+    embedded_temporal: bool,
+    admin_key: str,
+    key_source: str,
+    admin_user: tuple[str, str | None, str] | None = None,
+) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     temporal_host = settings.effective_temporal_address.rpartition(":")[0]
     ui = (
@@ -418,10 +447,20 @@ def banner(settings: Settings, embedded_temporal: bool, admin_key: str, key_sour
         if embedded_temporal
         else f"{settings.temporal_address} (external: its UI is wherever that server runs)"
     )
+    sign_in: list[str] = []
+    if admin_user is not None:
+        email, password, source = admin_user
+        sign_in = [
+            f"    Console         {settings.effective_public_url}/login",
+            f"    Sign in as      {email}",
+            f"    Password        {password or '(theirs)'}",
+            f"                    ({source})",
+        ]
     return "\n".join(
         [
             "",
             "  Pledge is running.",
+            *sign_in,
             f"    API docs        {api}/docs",
             f"    Health          {api}/health",
             f"    Temporal UI     {ui}",
@@ -448,6 +487,7 @@ def main() -> int:
             launcher.wait_for_temporal()  # an unreachable server is reported before any change
         launcher.migrate()
         admin_key, key_source = launcher.ensure_admin_key()
+        admin_user = launcher.ensure_admin_user()
         launcher.use_demo_defaults()
         launcher.ensure_team_address()
         launcher.warn_of_unposted_letters()
@@ -460,7 +500,10 @@ def main() -> int:
         say(f"end-to-end check passed in {round_trip}: API -> Temporal -> worker -> database")
         if settings.demo_data:
             launcher.seed_demo_data(admin_key)
-        print(banner(launcher.settings, embedded_temporal, admin_key, key_source), flush=True)
+        print(
+            banner(launcher.settings, embedded_temporal, admin_key, key_source, admin_user),
+            flush=True,
+        )
         code = launcher.supervise()
     except StartupError as exc:
         say(str(exc))

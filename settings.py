@@ -173,8 +173,40 @@ class Settings(BaseSettings):
     # mail.md). The API and every worker must share it; None: <data dir>/link-secret, generated.
     link_secret: str | None = Field(None, validation_alias="PLEDGE_LINK_SECRET", min_length=32)
 
+    # -- people signing in to the console (web/) ------------------------------------------
+    # The first admin user `make run` and `pledge bootstrap` make; without them, one is made
+    # as admin@example.com with a generated password kept in <data dir>/admin-password.
+    bootstrap_admin_email: str | None = Field(None, validation_alias="PLEDGE_BOOTSTRAP_ADMIN_EMAIL")
+    bootstrap_admin_password: str | None = Field(
+        None, validation_alias="PLEDGE_BOOTSTRAP_ADMIN_PASSWORD"
+    )
+    # A signed-in session ends after this long without a request, and this long after sign-in
+    # whatever happens.
+    session_idle_hours: float = Field(8.0, gt=0, validation_alias="PLEDGE_SESSION_IDLE_HOURS")
+    session_max_days: float = Field(7.0, gt=0, validation_alias="PLEDGE_SESSION_MAX_DAYS")
+    # Failed sign-ins allowed per e-mail address (and 4x that per client address) in 15
+    # minutes before /login answers 429 for a while; 0 turns the limit off.
+    login_failure_limit: int = Field(5, ge=0, validation_alias="PLEDGE_LOGIN_FAILURE_LIMIT")
+    invitation_days: float = Field(7.0, gt=0, validation_alias="PLEDGE_INVITATION_DAYS")
+    reset_link_minutes: float = Field(60.0, gt=0, validation_alias="PLEDGE_RESET_LINK_MINUTES")
+
+    @property
+    def admin_password_file(self) -> Path:
+        return self.data_dir / "admin-password"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are marked Secure when people reach Pledge over https."""
+        return self.effective_public_url.startswith("https://")
+
     @field_validator(
-        "payload_keys", "codec_cors_origins", "codec_token", "link_secret", mode="before"
+        "payload_keys",
+        "codec_cors_origins",
+        "codec_token",
+        "link_secret",
+        "bootstrap_admin_email",
+        "bootstrap_admin_password",
+        mode="before",
     )
     @classmethod
     def _blank_means_default(cls, value: object) -> object:

@@ -30,14 +30,17 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
-from web import track
+from web import layout, signin, track
 from web.console import accounts as console_accounts
+from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
-from web.viewer import SignInRequired, sign_in_redirect
+from web.protection import BrowserGuard
+from web.static_files import static_files
+from web.viewer import PageForbidden, SignInRequired, forbidden_page, sign_in_redirect
 from workflows.connection import connect
 
 DESCRIPTION = """
@@ -79,8 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(check_parameters)],
     )
     install_error_handlers(app)
+    layout.install()  # the console's frame shows each viewer the sections of their roles
     app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
+    app.add_exception_handler(PageForbidden, forbidden_page)  # type: ignore[arg-type]
     app.add_middleware(ProblemOnError)
+    # Outermost: a forged request is refused before anything else runs (web/protection.py).
+    app.add_middleware(
+        BrowserGuard,
+        # fastapi-offline serves these itself (app.docs_url is None): their pages start
+        # with inline scripts, which the pages' policy would block.
+        unstyled_paths=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"}),
+    )
+    app.mount("/static", static_files(), name="static")
     for module in (
         health,
         keys,
@@ -102,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_page,
         console_queue,
         console_tickets,
+        signin,
+        admin_pages,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

@@ -19,18 +19,46 @@ from db.models import Role
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 
+# The role a signed-in user with several roles shows as `Principal.role`, most powerful first.
+# Only what one role decides alone reads it (admin, customer); role checks use `has_role`.
+ROLE_ORDER = (
+    Role.ADMIN,
+    Role.SUCCESS_MANAGER,
+    Role.COMPLAINTS_HANDLER,
+    Role.AGENT,
+    Role.CUSTOMER,
+)
+
+
 @dataclass(frozen=True)
 class Principal:
-    """The caller behind a key."""
+    """The caller: behind an API key, or a staff user signed in to the console.
 
-    key_id: int
+    For a key: `key_id` is the key's id, `name` its name, `roles` just its `role`. For a user:
+    `key_id` is None and `user_id` set, `name` is the person's full name (what histories
+    record as the actor), `roles` every role they hold and `role` the first of them in
+    ROLE_ORDER, so checks written for keys (`role is Role.CUSTOMER`, `role is Role.ADMIN`)
+    keep their meaning. "May this caller do X" is `has_role(...)`, which sees every role.
+    """
+
+    key_id: int | None
     name: str
     role: Role
     account_id: int | None
-    key_prefix: str = ""  # random per key: scopes a client's Idempotency-Keys
+    key_prefix: str = ""  # random per key or user: scopes a client's Idempotency-Keys
     # The person behind the key, as their letters are signed; None when the key names no one.
     full_name: str | None = None
     job_title: str | None = None
+    user_id: int | None = None
+    roles: frozenset[Role] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            object.__setattr__(self, "roles", frozenset({self.role}))
+
+    def has_role(self, *roles: Role) -> bool:
+        """Whether the caller holds one of `roles`; admin holds every one."""
+        return Role.ADMIN in self.roles or not self.roles.isdisjoint(roles)
 
     def can_see_account(self, account_id: int) -> bool:
         return self.role is not Role.CUSTOMER or self.account_id == account_id
@@ -74,7 +102,7 @@ def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     names = " or ".join(sorted(role.value for role in allowed))
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in allowed:
+        if not principal.has_role(*allowed):
             raise Forbidden(f"This needs the role {names}; your key has the role {principal.role}")
         return principal
 

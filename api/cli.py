@@ -11,7 +11,8 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import keys
-from api.bootstrap import ensure_bootstrap_admin
+from api.auth import Principal
+from api.bootstrap import ensure_bootstrap_admin, ensure_bootstrap_user
 from api.errors import PledgeError
 from db.errors import explain
 from db.models import Role
@@ -117,6 +118,62 @@ def revoke_key(
     typer.echo(f"revoked key {key.id} ({key.name})")
 
 
+users_app = typer.Typer(
+    help="Invite, list and remove the people who sign in to the console.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+
+
+def _operator() -> Principal:
+    # Whoever runs the command on the server: an admin in all but name.
+    return Principal(key_id=None, name="an administrator", role=Role.ADMIN, account_id=None)
+
+
+@users_app.command("invite")
+def invite_user(
+    email: Annotated[str, typer.Option(help="The address they sign in with.")],
+    name: Annotated[str, typer.Option(help="Their full name; letters are signed with it.")],
+    role: Annotated[list[Role], typer.Option(help="A role; repeat for several.")],
+    job_title: Annotated[str | None, typer.Option(help="Their job title, for letters.")] = None,
+) -> None:
+    """Add a person and print the single-use link on which they choose their password."""
+    from datetime import timedelta
+
+    from services import users
+
+    settings = get_settings()
+    lifetime = timedelta(days=settings.invitation_days)
+    invited = _run(
+        lambda s: users.invite_user(
+            s, _operator(), email=email, full_name=name, job_title=job_title, roles=role,
+            lifetime=lifetime,
+        )
+    )  # fmt: skip
+    typer.echo(f"invited user {invited.user.id} ({invited.user.email}); their link, valid once:")
+    typer.echo(f"{settings.effective_public_url}/invitations/{invited.token}")
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """The people who can sign in (or are invited to)."""
+    from services import users
+
+    for user in _run(users.list_users):
+        state = "active" if user.password_hash else "invited"
+        typer.echo(f"{user.id:>4}  {state:<8} {','.join(user.roles):<40} {user.email}")
+
+
+@users_app.command("remove")
+def remove_user(
+    user_id: Annotated[int, typer.Argument(help="The id `pledge users list` shows.")],
+) -> None:
+    """Remove a person: they are signed out everywhere and cannot sign in again."""
+    from services import users
+
+    user = _run(lambda s: users.remove_user(s, _operator(), user_id))
+    typer.echo(f"removed user {user.id} ({user.email})")
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema."""
@@ -127,13 +184,16 @@ def migrate() -> None:
 
 @app.command()
 def bootstrap() -> None:
-    """Migrate, then make sure an admin key exists (PLEDGE_BOOTSTRAP_API_KEY or generated)."""
+    """Migrate, then make sure an admin key and an admin user exist (PLEDGE_BOOTSTRAP_API_KEY,
+    PLEDGE_BOOTSTRAP_ADMIN_EMAIL/_PASSWORD, or generated)."""
     from db.migrate import main as migrate_main
 
     if code := migrate_main():
         raise typer.Exit(code)
     admin = _run(lambda s: ensure_bootstrap_admin(s, get_settings()))
     typer.echo(f"pledge: admin API key {admin.source}")
+    person = _run(lambda s: ensure_bootstrap_user(s, get_settings()))
+    typer.echo(f"pledge: sign in at /login as {person.email}: {person.source}")
 
 
 if __name__ == "__main__":

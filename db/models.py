@@ -487,3 +487,65 @@ class Failure(Base):
     what: Mapped[str] = mapped_column(Text)
     error: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(Base):
+    """A member of staff who signs in to the console with an e-mail address and a password.
+
+    Roles are a list (one or more of admin, agent, success_manager, complaints_handler): a
+    person may handle complaints and answer tickets. Removing a user keeps the row (their name
+    stays in the histories they wrote) and ends their sessions.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    # The address lower-cased: Jane@X and jane@x are one person, and one sign-in.
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    # None until the invitation is accepted: nobody can sign in as them before.
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    # Random per user: scopes their Idempotency-Keys, as an API key's prefix does.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invited_by: Mapped[str | None] = mapped_column(String(200))
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserToken(Base):
+    """A single-use link sent by e-mail: an invitation or a password reset. Only its SHA-256
+    is kept; using it, or its expiry, ends it."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invitation | reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random value, this row only its SHA-256.
+
+    It ends at the first of: idle too long (last_seen_at), too old (expires_at), or revoked
+    (signing out, a password change, the user's removal).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))

@@ -13,12 +13,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal, authenticate
 from api.deps import Session
 from api.errors import Forbidden
 from db.models import Role
+from web import sessions
 
 
 class SignInRequired(Exception):
@@ -28,17 +29,41 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def sign_in_redirect(_request: Request, exc: SignInRequired) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+def sign_in_redirect(request: Request, exc: SignInRequired) -> Response:
+    target = f"/login?next={quote(exc.next_path, safe='/')}"
+    if request.headers.get("hx-request"):
+        # htmx would follow a 303 itself and swap the sign-in page into a table cell; this
+        # header makes it load the sign-in page as a whole page instead.
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+class PageForbidden(Forbidden):
+    """A signed-in viewer whose roles do not reach the page: a page saying so, not JSON."""
+
+
+def forbidden_page(_request: Request, exc: PageForbidden) -> HTMLResponse:
+    from web.pages import page
+
+    return page(
+        "signin/refused.html", status_code=403, title="Not part of your role", detail=exc.detail
+    )
 
 
 async def _from_session(request: Request, session: Session) -> Principal | None:
     """The principal of the request's sign-in session; None without one (sign-in lands here)."""
-    return None
+    token = sessions.session_token(request)
+    if token is None:
+        return None
+    return await sessions.principal_for(session, token, request.app.state.settings)
 
 
 async def page_viewer(request: Request, session: Session) -> Principal:
     principal = await _from_session(request, session)
+    # End the lookup's transaction, as authenticate() does: a page that changes things holds
+    # SQLite's write lock from here (api/deps.py), and must not keep it while it waits on
+    # Temporal for a workflow whose activities need that lock.
+    await session.commit()
     if principal is not None:
         return principal
     if request.headers.get("authorization"):
@@ -59,8 +84,10 @@ def staff_page(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = {Role.ADMIN, *roles}
 
     async def check(viewer: Viewer) -> Principal:
-        if viewer.role not in allowed:
-            raise Forbidden("This page is not part of your role")
+        if not viewer.has_role(*allowed):
+            raise PageForbidden(
+                "This page is not part of your role. If you need it, ask an administrator."
+            )
         return viewer
 
     return Depends(check)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, status
 from api import keys
 from api.auth import AdminPrincipal, CurrentPrincipal
 from api.deps import Session
-from api.errors import Conflict, responses
+from api.errors import responses
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Me, PersonUpdate
+from services import keys as key_service
 
 router = APIRouter(tags=["access"])
 
@@ -43,10 +44,10 @@ async def name_myself(body: PersonUpdate, principal: CurrentPrincipal, session: 
 
 @router.get("/keys", response_model=list[ApiKeyOut], responses=responses(403))
 async def list_keys(
-    _: AdminPrincipal, session: Session, include_revoked: bool = False
+    principal: AdminPrincipal, session: Session, include_revoked: bool = False
 ) -> list[ApiKeyOut]:
     """Every API key (never the secrets); revoked ones only when asked."""
-    rows = await keys.list_keys(session, include_revoked=include_revoked)
+    rows = await key_service.list_keys(session, principal, include_revoked=include_revoked)
     return [ApiKeyOut.model_validate(row) for row in rows]
 
 
@@ -56,10 +57,13 @@ async def list_keys(
     status_code=status.HTTP_201_CREATED,
     responses=responses(403),
 )
-async def create_key(body: ApiKeyCreate, _: AdminPrincipal, session: Session) -> ApiKeyCreated:
+async def create_key(
+    body: ApiKeyCreate, principal: AdminPrincipal, session: Session
+) -> ApiKeyCreated:
     """Mint a key; the answer carries its secret, which is not shown again."""
-    minted = await keys.mint_key(
+    minted = await key_service.create_key(
         session,
+        principal,
         name=body.name,
         role=body.role,
         account_id=body.account_id,
@@ -81,6 +85,4 @@ async def name_key(
 @router.post("/keys/{key_id}/revoke", response_model=ApiKeyOut, responses=responses(403, 404))
 async def revoke_key(key_id: int, principal: AdminPrincipal, session: Session) -> ApiKeyOut:
     """Revoke a key at once; requests with it are refused from now on."""
-    if key_id == principal.key_id:
-        raise Conflict("You cannot revoke the key you are using; use another admin key")
-    return ApiKeyOut.model_validate(await keys.revoke_key(session, key_id))
+    return ApiKeyOut.model_validate(await key_service.revoke_key(session, principal, key_id))

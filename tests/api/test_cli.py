@@ -19,6 +19,16 @@ def pledge(database_url: str, data_dir: Path, *args: str) -> subprocess.Complete
     )  # fmt: skip
 
 
+def pledge_env(
+    database_url: str, data_dir: Path, extra: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "PLEDGE_DATA_DIR": str(data_dir), **extra}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
 def test_create_list_revoke(database_url: str, tmp_path: Path) -> None:
     created = pledge(
         database_url, tmp_path, "keys", "create", "--name", "cli agent", "--role", "agent"
@@ -96,3 +106,47 @@ def test_bootstrap_writes_a_private_key_file_once(database_url: str, tmp_path: P
     again = pledge(database_url, tmp_path, "bootstrap")
     assert "kept in" in again.stdout
     assert key_file.read_text() == secret
+    # The console's first admin, in the shared database: made by whichever run came first.
+    assert "sign in at /login as " in first.stdout and "sign in at /login as " in again.stdout
+    password_file = tmp_path / "admin-password"
+    if password_file.exists():
+        assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+        assert "password kept in" in again.stdout
+
+
+def test_bootstrap_makes_an_admin_who_can_sign_in(database_url: str, tmp_path: Path) -> None:
+    import secrets
+
+    email = f"boss.{secrets.token_hex(3)}@example.com"
+    env = {"PLEDGE_BOOTSTRAP_ADMIN_EMAIL": email, "PLEDGE_BOOTSTRAP_ADMIN_PASSWORD": "x" * 16}
+    first = pledge_env(database_url, tmp_path, env, "bootstrap")
+    assert first.returncode == 0, first.stderr
+    assert f"sign in at /login as {email}: from PLEDGE_BOOTSTRAP_ADMIN_EMAIL" in first.stdout
+    assert "(created)" in first.stdout
+    env["PLEDGE_BOOTSTRAP_ADMIN_PASSWORD"] = "y" * 16  # the operator changed it
+    again = pledge_env(database_url, tmp_path, env, "bootstrap")
+    assert "(password set)" in again.stdout, again.stdout
+    half = pledge_env(database_url, tmp_path, {"PLEDGE_BOOTSTRAP_ADMIN_EMAIL": email}, "bootstrap")
+    assert half.returncode == 1 and "together" in half.stderr
+
+
+def test_users_are_invited_listed_and_removed(database_url: str, tmp_path: Path) -> None:
+    import secrets
+
+    email = f"kim.{secrets.token_hex(3)}@example.com"
+    invited = pledge(
+        database_url, tmp_path, "users", "invite", "--email", email, "--name", "Kim Park",
+        "--role", "agent", "--role", "complaints_handler",
+    )  # fmt: skip
+    assert invited.returncode == 0, invited.stderr
+    user_id = invited.stdout.split()[2]
+    assert "/invitations/" in invited.stdout.splitlines()[1]
+    listed = pledge(database_url, tmp_path, "users", "list").stdout
+    line = next(line for line in listed.splitlines() if email in line)
+    assert "invited" in line and "agent,complaints_handler" in line
+    removed = pledge(database_url, tmp_path, "users", "remove", user_id)
+    assert removed.returncode == 0 and email in removed.stdout
+    assert email not in pledge(database_url, tmp_path, "users", "list").stdout
+    bad = pledge(database_url, tmp_path, "users", "invite", "--email", "nope", "--name", "X",
+                 "--role", "agent")  # fmt: skip
+    assert bad.returncode == 1 and "email" in bad.stderr

@@ -43,6 +43,7 @@ import sla
 from api.app import create_app
 from api.keys import mint_key
 from db.models import Review, Role
+from db.types import MAX_INTEGER
 from outbound.ticket_links import link_secret, track_token
 from settings import Settings
 from sla.periods import at_local, local_date, working_day_after
@@ -422,6 +423,24 @@ TABLE: dict[str, Rule] = {
     "POST /console/tickets/{reference}/link": Rule(
         AGENTS, page=True, form=lambda w: {"release_id": w.release}
     ),
+    # signing in, out, and choosing a password through a mailed link: anyone may try
+    "GET /login": Rule(EVERYONE),
+    "POST /login": Rule(EVERYONE, seen=True),
+    "POST /logout": Rule(EVERYONE, seen=True),
+    "GET /password/forgot": Rule(EVERYONE),
+    "POST /password/forgot": Rule(EVERYONE, seen=True),
+    "GET /password/reset/{token}": Rule(EVERYONE, seen=True),
+    "POST /password/reset/{token}": Rule(EVERYONE, seen=True),
+    "GET /invitations/{token}": Rule(EVERYONE, seen=True),
+    "POST /invitations/{token}": Rule(EVERYONE, seen=True),
+    # the console's admin pages
+    "GET /console/admin": Rule(ADMINS, page=True),
+    "POST /console/admin/users": Rule(ADMINS, page=True, seen=True),
+    "POST /console/admin/users/{user_id}/reinvite": Rule(ADMINS, page=True, seen=True),
+    "POST /console/admin/users/{user_id}/roles": Rule(ADMINS, page=True, seen=True),
+    "POST /console/admin/users/{user_id}/remove": Rule(ADMINS, page=True, seen=True),
+    "POST /console/admin/keys": Rule(ADMINS, page=True, seen=True),
+    "POST /console/admin/keys/{key_id}/revoke": Rule(ADMINS, page=True, seen=True),
     # CORS preflights answer anyone; what they allow depends on the origin alone
     "OPTIONS /codec/{operation}": Rule(EVERYONE),
     "OPTIONS /codec/ui/{token}/{operation}": Rule(EVERYONE),
@@ -447,6 +466,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "action_id": world.action,
         "number": world.letter,
         "operation": "decode",
+        "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
         "token": world.feed_tokens.get(role, secrets.token_urlsafe(16)),
     }
