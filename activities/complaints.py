@@ -356,7 +356,7 @@ class ComplaintActivities:
             f"{opening}\n\nComplainant: {complaint.complainant_name}\n"
             f"Procedure: {_regime_name(complaint.regime)}"
             f"\nSummary: {_summary_line(complaint.summary)}\n\n"
-            f"{self._deps.settings.effective_public_url}/complaints/{complaint.reference}\n"
+            f"{self._deps.settings.effective_public_url}/console/complaints/{complaint.reference}\n"
         )
         for address in addresses:
             key = f"{notice.event_id}:email:{address}"

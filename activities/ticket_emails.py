@@ -84,7 +84,7 @@ def _for_staff(
     deps: ActivityDeps, notice: TicketNotice, ticket: Ticket, account: Account
 ) -> tuple[str, list[str]]:
     zone = _zone(ticket)
-    link = f"{deps.settings.effective_public_url}/tickets/{ticket.reference}"
+    link = f"{deps.settings.effective_public_url}/console/tickets/{ticket.reference}"
     ref = ticket.reference
     if notice.kind == "warning":
         subject = f"[{ref}] Warning: {_clock(notice)} due soon for {account.name}"

@@ -111,7 +111,7 @@ def complaint_deadlines_ics(rows: Sequence[Any], public_url: str, organisation: 
         # Then by name (icalendar's order after SUMMARY, DTSTART, DTEND, DTSTAMP and UID).
         tail = (
             f"LAST-MODIFIED:{_utc(row.updated_at)}\r\nTRANSP:TRANSPARENT\r\n"
-            f"{_fold(f'URL:{public_url}/complaints/{raw_reference}')}\r\nEND:VEVENT"
+            f"{_fold(f'URL:{public_url}/console/complaints/{raw_reference}')}\r\nEND:VEVENT"
         )
         for clock, label, due, state in owed:
             if (span := dates.get(due)) is None:

@@ -54,7 +54,7 @@ def test_awkward_text_survives_a_round_trip(name: str) -> None:
     reply = events["C-AAAA-0001-reply@pledge"]
     assert str(reply["summary"]) == f"Full reply due: C-AAAA-0001 ({name})"
     assert reply.decoded("dtstart") == date(2026, 11, 23)
-    assert str(reply["url"]) == "https://pledge.example.com/complaints/C-AAAA-0001"
+    assert str(reply["url"]) == "https://pledge.example.com/console/complaints/C-AAAA-0001"
 
 
 def test_only_what_is_still_owed_is_listed() -> None:

@@ -111,8 +111,13 @@ async def test_an_unassigned_breach_with_no_account_manager_reaches_the_team(
     env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
 ) -> None:
     reference, _ = await breach_unassigned_p1(env, engine, settings)
-    await inbox.wait_for(lambda m: m["To"] == TEAM and "breached" in m["Subject"]
-                         and reference in m["Subject"])  # fmt: skip
+    [breach] = await inbox.wait_for(lambda m: m["To"] == TEAM and "breached" in m["Subject"]
+                                    and reference in m["Subject"])  # fmt: skip
+    # The team is told plainly nobody holds it, by the priority's label, with the console's page.
+    said = breach.get_body(("plain",)).get_content()
+    assert "not assigned to anyone yet" in said and "Priority Urgent" in said
+    assert f"{settings.effective_public_url}/console/tickets/{reference}" in said
+    assert "line 1" not in said and "p1" not in said.replace(reference, "")
     warned = await inbox.wait_for(lambda m: m["To"] == TEAM and "Warning" in m["Subject"]
                                   and reference in m["Subject"])  # fmt: skip
     assert len(warned) == 1
