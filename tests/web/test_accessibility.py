@@ -1,0 +1,186 @@
+"""Every console page, with real data on it, checked by axe-core against WCAG 2 A and AA (and
+axe's best practices for landmarks and headings), on a wide screen and a phone's; on both the
+page must not scroll sideways (wide tables scroll inside their own box).
+
+axe is injected with `page.evaluate` of its source: the pages' Content-Security-Policy allows
+scripts from the app's origin only, which refuses a `<script>` tag added to the page but not
+what the browser's DevTools protocol evaluates, so the pages are checked under their real CSP.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api.keys import mint_key
+from db.models import Role
+from outbound.ticket_links import link_secret, track_url
+from tests.api.conftest import Live
+from tests.web.conftest import LiveServer, committed_user
+from tests.web.people import PASSWORD
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and the best practices that cover what the issue
+# names beside them: landmarks (region, landmark-*) and headings in order (heading-order).
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+WIDTHS = ({"width": 1440, "height": 900}, {"width": 375, "height": 800})
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return {
+    passes: result.passes.length,
+    violations: result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+    })),
+  };
+}"""
+
+# The outermost elements reaching past the right edge: where a sideways scroll comes from.
+TOO_WIDE = """() => {
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + [...e.classList].map((c) => "." + c).join("");
+  const over = [...document.body.querySelectorAll("*")].filter(
+    (e) => e.getBoundingClientRect().right > innerWidth + 0.5);
+  return over.filter((e) => !over.includes(e.parentElement)).slice(0, 5).map(
+    (e) => name(e.parentElement) + " > " + name(e));
+}"""
+
+
+async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
+    """A ticket (linked to a release), a complaint, an account with a contact: each page
+    shows real rows, not its empty state."""
+    keys: dict[str, dict[str, str]] = {}
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        for role in set(Role) - {Role.CUSTOMER}:
+            minted = await mint_key(session, name=f"a11y {role.value}", role=role)
+            keys[role.value] = {"Authorization": f"Bearer {minted.secret}"}
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        live = Live(http=http, keys=keys)
+        account = await live.account("e-shot")
+        contact = await live.contact(account["id"], is_representative=True)
+        opened = await live.open(account_id=account["id"], contact_id=contact["id"], priority="p2")
+        assert opened.status_code == 201, opened.text
+        reference = opened.json()["reference"]
+        complained = await live.complain()
+        assert complained.status_code == 201, complained.text
+        release = await http.post(
+            "/releases",
+            json={
+                "name": f"4.12.{secrets.randbelow(90) + 10}",
+                "policy": "e-shot",
+                "kind": "hotfix",
+                "planned_for": (date.today() + timedelta(days=2)).isoformat(),
+            },
+            headers=live.as_("agent"),
+        )
+        assert release.status_code == 201, release.text
+        linked = await http.post(
+            f"/releases/{release.json()['id']}/tickets",
+            json={"references": [reference]},
+            headers=live.as_("agent"),
+        )
+        assert linked.status_code == 200, linked.text
+    return {
+        "account": str(account["id"]),
+        "ticket": reference,
+        "complaint": complained.json()["reference"],
+        "release": release.json()["id"],
+        "track": track_url(server.settings, link_secret(server.settings), reference),
+    }
+
+
+def _pages(made: dict[str, str]) -> list[str]:
+    return [
+        "/console",
+        f"/console/tickets/{made['ticket']}",
+        "/console/complaints",
+        f"/console/complaints/{made['complaint']}",
+        "/console/complaints/new",
+        "/console/accounts",
+        f"/console/accounts/{made['account']}",
+        "/console/accounts/new",
+        "/console/releases",
+        f"/console/releases/{made['release']}",
+        "/console/dashboard",
+        "/console/admin",
+        made["track"],
+    ]
+
+
+async def _check(page: Page, axe: str, where: str, width: int) -> list[str]:
+    """What axe and the width check find wrong with the page shown, one line each."""
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.evaluate(axe)
+    found: dict[str, Any] = await page.evaluate(RUN_AXE, RULES)
+    assert found["passes"] > 0  # axe ran and looked at something
+    problems = [
+        f"{where} at {width} px: {v['id']} ({v['impact']}: {v['help']}) at "
+        + ", ".join(v["targets"])
+        for v in found["violations"]
+    ]
+    scrolled = await page.evaluate("document.scrollingElement.scrollWidth")
+    inner = await page.evaluate("innerWidth")
+    if scrolled > inner:
+        wide = ", ".join(await page.evaluate(TOO_WIDE))
+        problems.append(f"{where} at {width} px: scrolls sideways ({scrolled} px wide: {wide})")
+    return problems
+
+
+async def _tones(page: Page, axe: str, ticket: str) -> list[str]:
+    """The queue and the ticket page once their countdowns turn amber and then red: the
+    browser's clock is moved past the warning and past the due instant the page carries."""
+    await page.goto(f"/console/tickets/{ticket}")
+    countdown = page.locator(".countdown[data-warn]").first
+    warn = datetime.fromisoformat(str(await countdown.get_attribute("data-warn")))
+    due = datetime.fromisoformat(str(await countdown.get_attribute("data-due")))
+    problems = []
+    for tone, at in (("warning", warn + (due - warn) / 2), ("breached", due + timedelta(days=9))):
+        await page.clock.set_fixed_time(at)
+        for path in ("/console", f"/console/tickets/{ticket}"):
+            await page.goto(path)
+            await expect(page.locator(f".tone-{tone}").first).to_be_visible()
+            problems += await _check(page, axe, f"{path} ({tone})", 1440)
+    return problems
+
+
+# One database suffices: the markup and styles checked here are the same on both.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
+    browser: Browser, engine: AsyncEngine, live_server_with_worker: LiveServer
+) -> None:
+    server = live_server_with_worker
+    made = await _data(server, engine)
+    # An admin sees every section, so every page and every action on it is checked.
+    ada = await committed_user(engine, Role.ADMIN, full_name="Ada Lovelace")
+    axe = AXE.read_text()
+    problems: list[str] = []
+    for viewport in WIDTHS:
+        context = await browser.new_context(base_url=server.url, locale="en-GB", viewport=viewport)
+        page = await context.new_page()
+        for path in ("/password/forgot", "/login"):
+            await page.goto(path)
+            problems += await _check(page, axe, path, viewport["width"])
+        await page.get_by_label("E-mail address").fill(ada.email)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page).not_to_have_url(re.compile(r"/login"))
+        for path in _pages(made):
+            answer = await page.goto(path)
+            assert answer is not None and answer.status == 200, path
+            where = "/track" if path.startswith("http") else path
+            problems += await _check(page, axe, where, viewport["width"])
+        if viewport["width"] == 1440:
+            problems += await _tones(page, axe, made["ticket"])
+        await context.close()
+    assert not problems, "\n".join(problems)
