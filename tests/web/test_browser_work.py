@@ -79,8 +79,6 @@ async def test_an_agent_works_a_ticket_from_the_queue_to_resolution(
     database_url: str,
 ) -> None:
     backend = database_url.split(":")[0].split("+")[0]
-    # The person first: on SQLite a write here waits for no workflow's activities.
-    sam = await committed_user(engine, Role.AGENT, full_name="Sam Patel")
     account = await _account(apis[Role.SUCCESS_MANAGER], "e-shot", "standard")
     contact = await apis[Role.AGENT].post(
         f"/accounts/{account['id']}/contacts",
@@ -101,6 +99,8 @@ async def test_an_agent_works_a_ticket_from_the_queue_to_resolution(
     assert opened.status_code == 201, opened.text
     reference = opened.json()["reference"]
 
+    # Signed up while the ticket's workflow writes: the harness's writes wait their turn.
+    sam = await committed_user(engine, Role.AGENT, full_name="Sam Patel")
     page = await _signed_in(browser, live_server_with_worker, sam.email)
     # The page's clock, to move it to the warning point and past the deadline below.
     await page.clock.install()
