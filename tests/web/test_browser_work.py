@@ -21,9 +21,10 @@ from db.models import Role
 from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
 
-# What the queue's stylesheet paints a countdown at the warning point and once breached.
-AMBER = "rgb(122, 74, 0)"
-RED = "rgb(164, 0, 15)"
+# What the queue's stylesheet paints a countdown, and its row, at the warning point and once
+# breached.
+AMBER, AMBER_ROW = "rgb(122, 74, 0)", "rgb(255, 244, 214)"
+RED, RED_ROW = "rgb(164, 0, 15)", "rgb(253, 236, 238)"
 
 
 async def _api(engine: AsyncEngine, server: LiveServer, role: Role) -> httpx.AsyncClient:
@@ -121,10 +122,13 @@ async def test_an_agent_works_a_ticket_from_the_queue_to_resolution(
     await page.clock.fast_forward(int((warn - now + timedelta(seconds=2)).total_seconds() * 1000))
     await expect(row).to_have_class(re.compile(r"\btone-warning\b"))
     await expect(countdown).to_have_css("color", AMBER)
+    # The cells themselves show the row's tint (no cell paints the page's white over it).
+    await expect(row.locator("td").first).to_have_css("background-color", AMBER_ROW)
     await page.clock.fast_forward(int((due - warn + timedelta(seconds=2)).total_seconds() * 1000))
     await expect(row).to_have_class(re.compile(r"\btone-breached\b"))
     await expect(countdown).to_have_text(re.compile(r"^overdue by "))
     await expect(countdown).to_have_css("color", RED)
+    await expect(row.locator("td").last).to_have_css("background-color", RED_ROW)
     await screenshot(page, f"queue-breached-{backend}")
     # Back to the real time for the rest of the work.
     await page.clock.set_system_time(datetime.now(warn.tzinfo))
