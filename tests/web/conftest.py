@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
 from api.app import create_app
+from db.busy import WRITES
 from db.models import Role
 from services import users
 from settings import Settings
@@ -140,7 +141,11 @@ class Person:
 async def committed_user(engine: AsyncEngine, *roles: Role, full_name: str) -> Person:
     """A user the live server can see (committed, unlike the rolled-back test session)."""
     email = f"{full_name.split()[0].lower()}.{secrets.token_hex(3)}@example.com"
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+    # A writer's transaction (BEGIN IMMEDIATE on SQLite): this one reads before it writes, and
+    # a deferred one fails at once with "database is locked" if the live server's workflows
+    # wrote in between (db/busy.py).
+    writer = engine.execution_options(**{WRITES: True})
+    async with AsyncSession(writer, expire_on_commit=False) as session, session.begin():
         await users.create_user(
             session,
             email=email,
