@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
@@ -161,5 +162,11 @@ async def screenshot(page: Page, name: str) -> Path:
     """A full-page picture to look at (test-results/screenshots/<name>.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError:
+        # Chromium now and then cannot capture a full page on a loaded machine ("Unable to
+        # capture screenshot"); the picture is for people to look at, so it is taken again once.
+        await page.wait_for_timeout(500)
+        await page.screenshot(path=str(path), full_page=True)
     return path
