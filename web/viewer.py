@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, authenticate
 from api.deps import Session
@@ -67,8 +68,6 @@ async def page_viewer(request: Request, session: Session) -> Principal:
     if principal is not None:
         return principal
     if request.headers.get("authorization"):
-        from fastapi.security import HTTPAuthorizationCredentials
-
         scheme, _, credentials = request.headers["authorization"].partition(" ")
         return await authenticate(
             request, session, HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
