@@ -51,28 +51,18 @@ with workflow.unsafe.imports_passed_through():
     from workflows.errors import IDEMPOTENCY_MISMATCH, INVALID, REFUSED
     from workflows.journal import (
         DATA_ERRORS,
-        SAVE_FAILURES,
+        RECORD_RETRY,
+        RECORD_TIMEOUT,
+        RESAVE_AFTER,
         CaseFailures,
         Journal,
         SideJobs,
         describe,
         record_failure,
+        save_events,
         uncountable,
     )
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-# A save is tried for about half a minute (a database restarting), under the lock the clocks
-# need; a database away longer costs a recorded failure, and the events wait for the resave
-# below. Data the database refuses fails at once (activities.failures). Backing off stays
-# under the SDK's local retry threshold, so no timer is added to the history.
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2,
-    maximum_interval=timedelta(seconds=10),
-    maximum_attempts=4,
-)
-# A save that failed for want of a database is tried again this soon, whatever else happens.
-RESAVE_AFTER = timedelta(minutes=10)
 RENDER_TIMEOUT = timedelta(minutes=2)
 SEND_TIMEOUT = timedelta(minutes=2)
 SEND_HEARTBEAT = timedelta(seconds=20)
@@ -601,28 +591,19 @@ class ComplaintWorkflow:
         """Write the read model; one the database cannot take (after bounded retries, or at
         once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        events = self._journal.take()
-        try:
-            await workflow.execute_local_activity_method(
+        await save_events(
+            self._journal,
+            self._side_jobs,
+            lambda events: workflow.execute_local_activity_method(
                 ComplaintActivities.record_complaint,
                 self._record(events),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
-            )
-        except SAVE_FAILURES as exc:
-            if self._journal.put_back(events, exc):
-                self._side_jobs.start(
-                    record_failure(
-                        f"save:{self._version}",
-                        kind="data",
-                        subject=self._opening.reference,
-                        what="saving the complaint's record",
-                        exc=exc,
-                        policy=RECORD_RETRY,
-                    )
-                )
-            return
-        self._journal.saved()
+            ),
+            version=self._version,
+            subject=self._opening.reference,
+            what="saving the complaint's record",
+        )
 
     def _carry_over(self) -> ComplaintStart:
         return ComplaintStart(

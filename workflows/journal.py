@@ -256,3 +256,49 @@ class CaseFailures:
         async with self._lock:
             self._journal.add("failure", "pledge", summary, what=what)
             await self._save()
+
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+# A save is tried for about half a minute (a database restarting), under the lock the clocks
+# need; a database away longer costs a recorded failure, and the events wait for the resave
+# below. Data the database refuses fails at once (activities.failures). Backing off stays
+# under the SDK's local retry threshold, so no timer is added to the history.
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=4,
+)
+# A save that failed for want of a database is tried again this soon, whatever else happens.
+RESAVE_AFTER = timedelta(minutes=10)
+
+
+async def save_events(
+    journal: Journal,
+    side_jobs: SideJobs,
+    save: Callable[[list[EventRow]], Awaitable[Any]],
+    *,
+    version: int,
+    subject: str,
+    what: str,
+) -> None:
+    """Write a case's read model with its journal's new events; one the database cannot take
+    (after bounded retries, or at once for data it refuses) is recorded, and its events wait
+    for the next save."""
+    events = journal.take()
+    try:
+        await save(events)
+    except SAVE_FAILURES as exc:
+        if journal.put_back(events, exc):
+            side_jobs.start(
+                record_failure(
+                    f"save:{version}",
+                    kind="data",
+                    subject=subject,
+                    what=what,
+                    exc=exc,
+                    policy=RECORD_RETRY,
+                )
+            )
+        return
+    journal.saved()

@@ -38,11 +38,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.journal import (
         DATA_ERRORS,
-        SAVE_FAILURES,
+        RECORD_RETRY,
+        RECORD_TIMEOUT,
+        RESAVE_AFTER,
         CaseFailures,
         Journal,
         SideJobs,
-        record_failure,
+        save_events,
         uncountable,
     )
     from workflows.report_messages import IncidentRequest
@@ -64,19 +66,6 @@ with workflow.unsafe.imports_passed_through():
         Wait,
     )
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-# A save is tried for about half a minute (a database restarting), under the lock the clocks
-# need; a database away longer costs a recorded failure, and the events wait for the resave
-# below. Data the database refuses fails at once (activities.failures). Backing off stays
-# under the SDK's local retry threshold, so no timer is added to the history.
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2,
-    maximum_interval=timedelta(seconds=10),
-    maximum_attempts=4,
-)
-# A save that failed for want of a database is tried again this soon, whatever else happens.
-RESAVE_AFTER = timedelta(minutes=10)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 # A worker that dies mid-send is noticed within this, not after the whole timeout.
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
@@ -636,28 +625,19 @@ class TicketWorkflow:
         """Write the read model; one the database cannot take (after bounded retries, or at
         once for data it refuses) is recorded, and its events wait for the next save."""
         self._version += 1
-        events = self._journal.take()
-        try:
-            await workflow.execute_local_activity_method(
+        await save_events(
+            self._journal,
+            self._side_jobs,
+            lambda events: workflow.execute_local_activity_method(
                 TicketActivities.record_ticket,
                 self._record(events),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
-            )
-        except SAVE_FAILURES as exc:
-            if self._journal.put_back(events, exc):
-                self._side_jobs.start(
-                    record_failure(
-                        f"save:{self._version}",
-                        kind="data",
-                        subject=self._opening.reference,
-                        what="saving the ticket's record",
-                        exc=exc,
-                        policy=RECORD_RETRY,
-                    )
-                )
-            return
-        self._journal.saved()
+            ),
+            version=self._version,
+            subject=self._opening.reference,
+            what="saving the ticket's record",
+        )
 
     def _failures(self) -> CaseFailures:
         return CaseFailures(self._opening.reference, self._lock, self._journal, self._save)
