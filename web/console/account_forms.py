@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.errors import FieldProblem, InvalidInput, PledgeError
 from reports.dates import day_month_year
+from web.forms import fields
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,10 +38,9 @@ async def posted(request: Request) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         raise InvalidInput.for_field("body", "the form is too large")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        return fields(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise InvalidInput.for_field("body", "the form is not UTF-8") from None
-    return {name: value for name, value in pairs}
 
 
 def blank_to_none(value: str | None) -> str | None:

@@ -47,7 +47,6 @@ from web.console.desk_words import (
     VIEWER_ZONE,
     day_words,
     left_words,
-    posted,
     present,
     problem_errors,
     regime_words,
@@ -56,6 +55,7 @@ from web.console.desk_words import (
     week_bounds,
     when,
 )
+from web.forms import posted
 from web.pages import page
 from web.viewer import staff_page
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
@@ -115,13 +113,6 @@ def week_bounds(now: datetime, zone: str = VIEWER_ZONE) -> tuple[datetime, datet
     start = datetime.combine(monday, datetime.min.time(), ZoneInfo(zone))
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), ZoneInfo(zone))
     return start.astimezone(UTC), end.astimezone(UTC)
-
-
-async def posted(request: Request) -> dict[str, str]:
-    """The posted form (application/x-www-form-urlencoded, as these forms send): the last
-    value of each field, as typed."""
-    raw = (await request.body()).decode("utf-8", errors="replace")
-    return dict(parse_qsl(raw, keep_blank_values=True))
 
 
 def present(form: dict[str, str], *names: str) -> dict[str, Any]:

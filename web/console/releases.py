@@ -29,13 +29,13 @@ from web.console.desk_words import (
     RELEASE_KIND_WORDS,
     day_words,
     policy_words,
-    posted,
     present,
     problem_errors,
     summary,
     validation_errors,
     when,
 )
+from web.forms import fields, posted
 from web.pages import page
 from web.viewer import staff_page
 
@@ -203,7 +203,7 @@ async def link_from_form(
     release_id: str, request: Request, session: Session, client: Temporal, viewer: Maker
 ) -> Response:
     raw = (await request.body()).decode("utf-8", errors="replace")
-    typed = dict(parse_qsl(raw, keep_blank_values=True))
+    typed = fields(raw)
     references = _references(raw)
     typed["references"] = " ".join(references)
     try:

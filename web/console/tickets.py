@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,6 +45,7 @@ from web.console.clocks import (
     zone_text,
 )
 from web.console.queue import STATUS_WORDS
+from web.forms import posted
 from web.pages import page
 from web.viewer import staff_page
 
@@ -228,13 +228,6 @@ async def ticket_page(
 # -- actions -----------------------------------------------------------------------------------
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """The posted form (application/x-www-form-urlencoded, all these forms send): the last
-    value of each field, as typed."""
-    raw = (await request.body()).decode("utf-8", errors="replace")
-    return dict(parse_qsl(raw, keep_blank_values=True))
-
-
 def _field(location: tuple[Any, ...]) -> str:
     return str(location[0]) if location else "form"
 
@@ -252,7 +245,7 @@ async def _act(
     build: Callable[[dict[str, str]], BaseModel],
     act: Act,
 ) -> Response:
-    typed = await _form(request)
+    typed = await posted(request)
     try:
         body = build(typed)
     except ValidationError as exc:
