@@ -21,7 +21,6 @@ from api.errors import Forbidden
 from db import complaint_reads
 from db.models import Complaint, Role, Ticket, TicketEvent
 from db.sla_figures import CLOCKS, SlaFigures, sla_figures
-from services.role_check import holds
 from sla.periods import month_bounds, month_of
 
 TICKET_READERS = (Role.ADMIN, Role.AGENT, Role.SUCCESS_MANAGER)
@@ -114,9 +113,9 @@ async def overview(
     viewer's role may read them."""
     period = month_of(now.date())
     board = Dashboard(period=period)
-    if not holds(principal, (*TICKET_READERS, *COMPLAINT_READERS)):
+    if not principal.has_role(*TICKET_READERS, *COMPLAINT_READERS):
         raise Forbidden(f"The dashboard is for staff; your key has the role {principal.role}")
-    if holds(principal, TICKET_READERS):
+    if principal.has_role(*TICKET_READERS):
         start, end = month_bounds(period, "UTC")
         board.figures = await sla_figures(session, account_id=None, start=start, end=end)
         board.attainment = per_policy(board.figures)
@@ -139,7 +138,7 @@ async def overview(
             Breach(reference, str((data or {}).get("clock", "")), at)
             for reference, data, at in rows
         ]
-    if holds(principal, COMPLAINT_READERS):
+    if principal.has_role(*COMPLAINT_READERS):
         where = complaint_reads.BoardFilter(due_before=week[1], open_only=True)
         board.complaints_due, _ = await complaint_reads.board(session, where, 50, 0)
     return board

@@ -23,7 +23,7 @@ from api.schemas import ReleaseCreate, ReleaseLink, ReleaseOut
 from api.temporal_calls import call
 from db import ticket_reads
 from db.models import Release, ReleaseTicket, Role, Ticket
-from services.role_check import require_role
+from services.roles import allow
 from settings import Settings
 from sla.ticket import TicketStatus
 from workflows.release import ReleaseWorkflow, ShipRequest
@@ -41,7 +41,7 @@ def workflow_id(release_id: str) -> str:
 
 def _check_role(principal: Principal, allowed: tuple[Role, ...]) -> None:
     """The JSON routes check this first, with the same words; the pages rely on it here."""
-    require_role(principal, allowed)
+    allow(principal, *allowed)
 
 
 async def _release_out(session: AsyncSession, release: Release) -> ReleaseOut:

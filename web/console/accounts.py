@@ -37,7 +37,6 @@ from api.schemas import (
 )
 from db.models import Role
 from services import accounts, objectives, reports, reviews
-from services.roles import holds
 from web.console.account_forms import (
     FormState,
     Times,
@@ -82,7 +81,7 @@ async def account_list(
         "console/accounts/list.html",
         rows=rows,
         q=q[:200],
-        can_create=holds(viewer, Role.SUCCESS_MANAGER),
+        can_create=viewer.has_role(Role.SUCCESS_MANAGER),
         viewer=viewer,
         times=_times(request),
     )
@@ -189,7 +188,7 @@ async def _account_page(
         refusal_message=next((state.message for state in forms.values() if state.message), ""),
         refused_form=next(iter(forms), ""),
         done=DONE.get(done, "") if not forms else "",
-        can_manage=holds(viewer, Role.SUCCESS_MANAGER),
+        can_manage=viewer.has_role(Role.SUCCESS_MANAGER),
         viewer=viewer,
         action_rows=range(ACTION_ROWS),
         status_words=status_words,
