@@ -13,6 +13,7 @@ from outbound.ticket_links import (
     link_secret,
     mail_domain,
     message_id,
+    rate_url,
     root_part,
     track_url,
 )
@@ -54,15 +55,20 @@ def compose(
     *,
     message_key: str,
     to_name: str | None = None,
+    ask_rating: bool = False,
 ) -> EmailMessage:
     """One mail about a ticket, threaded under the recipient's first mail about it (the
-    confirmation's Message-ID, which is theirs alone and can be worked out again any time)."""
+    confirmation's Message-ID, which is theirs alone and can be worked out again any time).
+    `ask_rating`: this resolution asks the ticket's contact how it went (their copy only)."""
     settings = deps.settings
     secret = link_secret(settings)
     ref = ticket.reference
     if notice.kind in CUSTOMER_KINDS:
         name = to_name or (contact.name if contact and contact.email == to else None)
-        subject, lines = _for_customer(deps, notice, ticket, account, contact, to, name, secret)
+        ask = ask_rating and contact is not None and contact.email == to
+        subject, lines = _for_customer(
+            deps, notice, ticket, account, contact, to, name, secret, ask=ask
+        )
     else:
         subject, lines = _for_staff(deps, notice, ticket, account)
     domain = mail_domain(settings)
@@ -150,6 +156,8 @@ def _for_customer(
     to: str,
     name: str | None,
     secret: bytes,
+    *,
+    ask: bool = False,
 ) -> tuple[str, list[str]]:
     """What the people who raised the ticket read: one subject for the whole thread (mail
     clients thread on it too), what happened, what happens next, and the tracking link."""
@@ -223,6 +231,13 @@ def _for_customer(
             lines += [
                 "If the problem is still there, reply to this e-mail or contact us quoting "
                 f"{ref} before we close the request, and we will reopen it.",
+            ]
+        if ask:
+            lines += [
+                "",
+                "How did we do? Please tell us whether it went well or badly, and add a "
+                "comment if you like; it takes one press of a button:",
+                rate_url(settings, secret, ref),
             ]
     elif notice.kind == "closed":
         agreed = ""
