@@ -235,8 +235,8 @@ def _for_customer(
         if ask:
             lines += [
                 "",
-                "How did we do? Please tell us whether it went well or badly, and add a "
-                "comment if you like; it takes one press of a button:",
+                "How did we do? Please tell us whether our help was good or bad, with a "
+                "comment if you like, on this page:",
                 rate_url(settings, secret, ref),
             ]
     elif notice.kind == "closed":

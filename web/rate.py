@@ -34,10 +34,6 @@ from web.track import not_found
 router = APIRouter(include_in_schema=False)
 
 ANSWER_WORDS = {"good": "Good", "bad": "Bad"}
-FIELD_WORDS = {
-    "rating": "Please press Good or Bad to answer.",
-    "comment": f"Please keep your comment to {RATING_COMMENT_MAX:,} characters or fewer.",
-}
 
 
 @dataclass(frozen=True)
@@ -85,11 +81,20 @@ def answer_of(form: dict[str, str]) -> RatingIn:
     return RatingIn(rating=form.get("rating", ""), comment=form.get("comment", ""))  # type: ignore[arg-type]
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
+def field_errors(exc: ValidationError, typed: dict[str, str]) -> dict[str, str]:
+    """What is wrong with each field, in the words of the person who filled it in."""
     found = {}
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "rating"
-        found[name] = FIELD_WORDS.get(name, str(error["msg"]))
+        if name != "comment":
+            found["rating"] = "Please press Good or Bad to answer."
+        elif error["type"] == "string_too_long":
+            found[name] = (
+                f"Please keep your comment to {RATING_COMMENT_MAX:,} characters or fewer "
+                f"(it has {len(typed.get('comment', '')):,})."
+            )
+        else:
+            found[name] = "Your comment holds a character we cannot keep; please remove it."
     return found
 
 
@@ -136,7 +141,7 @@ async def rate(
     try:
         answer = answer_of(typed)
     except ValidationError as exc:
-        problems = field_errors(exc)
+        problems = field_errors(exc, typed)
         view = rating_view(current, action, typed=typed, errors=problems)
         return _page(current, view, settings, 422)
     try:
