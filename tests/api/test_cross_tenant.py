@@ -44,7 +44,7 @@ from api.app import create_app
 from api.keys import mint_key
 from db.models import Review, Role
 from db.types import MAX_INTEGER
-from outbound.ticket_links import link_secret, track_token
+from outbound.ticket_links import link_secret, rate_token, track_token
 from settings import Settings
 from sla.periods import at_local, local_date, working_day_after
 from sla.reviews import REVIEW_TIME
@@ -86,6 +86,7 @@ class World:
     spare_key: int  # revoked by the matrix
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
+    rate_token: str = ""  # and of its rating link, as the resolution mail carries it
 
     def leaks(self, text: str) -> list[str]:
         """What in a response shows account A's data."""
@@ -340,6 +341,9 @@ TABLE: dict[str, Rule] = {
     "GET /metrics/sla": Rule(
         STAFF_AND_CUSTOMER, params=lambda w: {"account_id": w.account, "period": _last_month()}
     ),
+    "GET /metrics/satisfaction": Rule(
+        STAFF_AND_CUSTOMER, params=lambda w: {"account_id": w.account, "period": _last_month()}
+    ),
     "POST /accounts/{account_id}/webhook-secret": Rule(MANAGERS),
     # operations
     "POST /system/checks": Rule(ADMINS),
@@ -351,6 +355,16 @@ TABLE: dict[str, Rule] = {
     "POST /codec/ui/{token}/encode": Rule(frozenset(), body=lambda w: {"payloads": []}),
     # the customer's tracking page: the signed link lets in whoever holds it, key or none
     "GET /track/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.track_token}),
+    # the rating page, likewise. By the time it is called the matrix's earlier calls have
+    # resolved (and may have closed) the ticket, so its contact was asked: a press is
+    # recorded (303 back to the page) or, once closed and answered, refused (409)
+    "GET /rate/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.rate_token}),
+    "POST /rate/{reference}": Rule(
+        EVERYONE,
+        params=lambda w: {"token": w.rate_token},
+        form=lambda w: {"rating": "good"},
+        seen=True,
+    ),
     # the console's accounts pages (staff only; its forms are the API's actions)
     "GET /console/accounts": Rule(STAFF, page=True),
     "GET /console/accounts/new": Rule(MANAGERS, page=True),
@@ -663,6 +677,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
     settle = Settle(dev_server_env.client, settings.temporal_task_queue)
     world = await build_world(live, engine, keys, settle)
     world.track_token = track_token(link_secret(settings), world.ticket)
+    world.rate_token = rate_token(link_secret(settings), world.ticket)
     keys[CUSTOMER] = await customer_key(engine, world.account)
     keys[OTHER] = await customer_key(engine, world.other_account)
     keys[ANONYMOUS] = {}

@@ -1,6 +1,7 @@
-"""Every console page, with real data on it, checked by axe-core against WCAG 2 A and AA (and
-axe's best practices for landmarks and headings), on a wide screen and a phone's; on both the
-page must not scroll sideways (wide tables scroll inside their own box).
+"""Every console page, and the customer's tracking and rating pages, with real data on them,
+checked by axe-core against WCAG 2 A and AA (and axe's best practices for landmarks and
+headings), on a wide screen and a phone's; on both the page must not scroll sideways (wide
+tables scroll inside their own box).
 
 axe is injected with `page.evaluate` of its source: the pages' Content-Security-Policy allows
 scripts from the app's origin only, which refuses a `<script>` tag added to the page but not
@@ -22,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.keys import mint_key
 from db.models import Role
-from outbound.ticket_links import link_secret, track_url
+from outbound.ticket_links import link_secret, rate_url, track_url
 from tests.api.conftest import Live
+from tests.waiting import eventually
 from tests.web.conftest import LiveServer, committed_user
 from tests.web.people import PASSWORD
 
@@ -91,7 +93,20 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("agent"),
         )
         assert linked.status_code == 200, linked.text
+        # A resolved ticket, whose contact is asked how it went on the rating page.
+        done = await live.open(account_id=account["id"], contact_id=contact["id"], priority="p3")
+        assert done.status_code == 201, done.text
+        resolved = done.json()["reference"]
+        answer = await http.post(f"/tickets/{resolved}/resolve", json={}, headers=live.as_("agent"))
+        assert answer.status_code == 200, answer.text
+        rate = rate_url(server.settings, link_secret(server.settings), resolved)
+
+        async def asked() -> bool:
+            return 'name="rating"' in (await http.get(rate)).text
+
+        await eventually(asked, 30, what="the rating page's question")
     return {
+        "rate": rate,
         "account": str(account["id"]),
         "ticket": reference,
         "complaint": complained.json()["reference"],
@@ -115,6 +130,7 @@ def _pages(made: dict[str, str]) -> list[str]:
         "/console/dashboard",
         "/console/admin",
         made["track"],
+        made["rate"],
     ]
 
 
@@ -178,8 +194,14 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
         for path in _pages(made):
             answer = await page.goto(path)
             assert answer is not None and answer.status == 200, path
-            where = "/track" if path.startswith("http") else path
+            where = path.split("?")[0].replace(server.url, "") if path.startswith("http") else path
             problems += await _check(page, axe, where, viewport["width"])
+            if where.startswith("/rate/") and viewport["width"] == 1440:
+                # Answered: the phone's pass sees the thanks, and the form to change it.
+                await page.get_by_label("Your comment (optional)").fill("Quick, thank you")
+                await page.get_by_role("button", name="Good").click()
+                await expect(page.get_by_role("status")).to_contain_text("Thank you")
+                problems += await _check(page, axe, f"{where} (answered)", 1440)
         if viewport["width"] == 1440:
             problems += await _tones(page, axe, made["ticket"])
         await context.close()
