@@ -112,7 +112,7 @@ async def rate(
 ) -> TicketRating:
     """The contact's answer, pressed on their portal ticket page. Scoped to the principal's
     account: another account's reference is the same 404 as an unknown one."""
-    contact_id = getattr(principal, "contact_id", None)
+    contact_id = principal.contact_id
     if principal.role is not Role.CUSTOMER or contact_id is None:
         raise Forbidden("Only the contact who raised a request is asked how it went")
     ticket = await ticket_reads.by_reference(session, reference)

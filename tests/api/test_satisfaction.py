@@ -5,7 +5,6 @@ transaction (tests/ratings.py makes the rows a resolved ticket's workflow leaves
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -24,15 +23,9 @@ from tests.ratings import answer, resolved_ticket
 from web.console.dashboard import _share
 
 
-@dataclass(frozen=True)
-class PortalPrincipal(Principal):
-    """A contact signed in to the portal: a customer principal that knows who they are."""
-
-    contact_id: int | None = None
-
-
 def _portal(account_id: int, contact_id: int) -> Principal:
-    return PortalPrincipal(
+    """A contact signed in to the portal, as web.portal.viewer makes them."""
+    return Principal(
         key_id=None, name="portal", role=Role.CUSTOMER, account_id=account_id,
         contact_id=contact_id,
     )  # fmt: skip
