@@ -39,6 +39,7 @@ from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
 from web.portal import home as portal_home
+from web.portal import rating as portal_rating
 from web.portal import signin as portal_signin
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_pages,
         portal_signin,
         portal_home,
+        portal_rating,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

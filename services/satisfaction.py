@@ -96,8 +96,7 @@ async def rate_by_link(
 ) -> TicketRating:
     """The contact's answer, pressed on the page their resolution mail links to."""
     current = await for_link(session, settings, reference, token)
-    contact_id = current.ticket.contact_id
-    contact = await session.get(Contact, contact_id) if contact_id is not None else None
+    contact = await asked_contact(session, current)
     if contact is None or contact.removed_at is not None:
         # The link was theirs alone; a leaver's mail is no longer someone at the account.
         raise NotFound(f"No ticket with reference {reference}")
@@ -107,25 +106,37 @@ async def rate_by_link(
 # -- signed in, on the portal ------------------------------------------------------------------
 
 
-async def rate(
-    session: AsyncSession, principal: Principal, reference: str, answer: RatingIn
-) -> TicketRating:
-    """The contact's answer, pressed on their portal ticket page. Scoped to the principal's
-    account: another account's reference is the same 404 as an unknown one."""
-    contact_id = principal.contact_id
-    if principal.role is not Role.CUSTOMER or contact_id is None:
+async def for_portal(session: AsyncSession, principal: Principal, reference: str) -> RatingState:
+    """A ticket's question as a signed-in customer sees it. Scoped to the principal's account:
+    another account's reference is the same 404 as an unknown one."""
+    if principal.role is not Role.CUSTOMER or principal.contact_id is None:
         raise Forbidden("Only the contact who raised a request is asked how it went")
     ticket = await ticket_reads.by_reference(session, reference)
     if ticket is None or ticket.account_id != principal.account_id:
         raise NotFound(f"No ticket with reference {reference}")
-    contact = await session.get(Contact, contact_id)
+    return await state(session, ticket)
+
+
+async def asked_contact(session: AsyncSession, current: RatingState) -> Contact | None:
+    """Who is asked: the ticket's own contact."""
+    contact_id = current.ticket.contact_id
+    return await session.get(Contact, contact_id) if contact_id is not None else None
+
+
+async def rate(
+    session: AsyncSession, principal: Principal, reference: str, answer: RatingIn
+) -> TicketRating:
+    """The contact's answer, pressed on their portal page, scoped as `for_portal` is."""
+    current = await for_portal(session, principal, reference)
+    ticket = current.ticket
+    contact = await session.get(Contact, principal.contact_id)
     if contact is None or contact.account_id != ticket.account_id or contact.removed_at:
         raise Forbidden("Only the contact who raised a request is asked how it went")
     if ticket.contact_id != contact.id:
         raise Forbidden(
             "We ask the person who raised a request how it went; you did not raise this one"
         )
-    return await _record(session, await state(session, ticket), contact, answer)
+    return await _record(session, current, contact, answer)
 
 
 async def _record(

@@ -43,6 +43,7 @@ async def resolved_ticket(
         account_id=account.id,
         name=f"Casey Contact {secrets.token_hex(2)}",
         email=f"casey-{secrets.token_hex(4)}@customer.example.com",
+        portal_access=True,
     )
     session.add(contact)
     await session.flush()

@@ -6,8 +6,8 @@ the answer (services/satisfaction.py), then answers 303 back to the page, which 
 shows what they said. The signed token is the only key, as on the tracking page: a wrong or
 missing one answers exactly as an unknown reference does, the plain 404 page.
 
-`rating_view` and web/templates/_rating_form.html are shared with the portal's ticket page,
-which posts the same form to its own address.
+`rating_view` and web/templates/_rating_form.html are shared with the portal
+(web/portal/rating.py), which posts the same form to its own address.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ class RatingView:
 
     action: str  # where the form posts
     asked: bool
-    open_to_answer: bool
+    open_to_answer: bool  # for the viewer: only the person asked may answer
+    you: bool = True  # the viewer is the person asked (a colleague on the portal is not)
+    asked_name: str = ""  # who was asked, for a colleague's view
+    rated_by: str = ""
     answer: str = ""  # "Good" or "Bad"; empty until they answer
     comment: str = ""  # their comment, or what they typed into a refused form
     answered_when: str = ""  # "10:30 on Tuesday 1 December (UK time)"
@@ -59,15 +62,21 @@ def rating_view(
     typed: dict[str, str] | None = None,
     problem: str = "",
     errors: dict[str, str] | None = None,
+    you: bool = True,
+    asked_name: str = "",
 ) -> RatingView:
-    """The form's context for one ticket, dates in the ticket's customer's time zone."""
+    """The form's context for one ticket, dates in the ticket's customer's time zone. `you`:
+    the viewer is the contact asked; anyone else at the account reads the answer only."""
     answer = current.answer
     zone = ticket_zone(current.ticket.policy, current.ticket.calendar)
     comment = (typed or {}).get("comment", answer.comment if answer else "")
     return RatingView(
         action=action,
         asked=current.asked,
-        open_to_answer=current.open_to_answer,
+        open_to_answer=current.open_to_answer and you,
+        you=you,
+        asked_name=asked_name,
+        rated_by=answer.rated_by if answer else "",
         answer=ANSWER_WORDS.get(answer.rating, "") if answer else "",
         comment=comment,
         answered_when=plain_time(answer.rated_at, zone, now or datetime.now(UTC)) if answer else "",

@@ -245,11 +245,40 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers={"Authorization": f"Bearer {minted.secret}"},
         )  # fmt: skip
         assert opened.status_code == 201, opened.text
-    return {"ticket": opened.json()["reference"], **{f"link{i}": t for i, t in enumerate(tokens)}}
+        # A second ticket, resolved: its contact is asked how it went.
+        agent = {"Authorization": f"Bearer {minted.secret}"}
+        done = await http.post(
+            "/tickets",
+            json={
+                "account_id": account.id, "contact_id": contact.id, "subject": "Slow editor",
+                "description": "The editor takes a minute to open.", "channel": "web",
+                "priority": "p3",
+            },
+            headers=agent,
+        )  # fmt: skip
+        assert done.status_code == 201, done.text
+        resolved = done.json()["reference"]
+        answer = await http.post(f"/tickets/{resolved}/resolve", json={}, headers=agent)
+        assert answer.status_code == 200, answer.text
+
+        async def asked() -> bool:
+            detail = (await http.get(f"/tickets/{resolved}", headers=agent)).json()
+            return detail["satisfaction"] is not None
+
+        await eventually(asked, 30, what="the resolution's question")
+    return {
+        "ticket": opened.json()["reference"],
+        "resolved": resolved,
+        **{f"link{i}": t for i, t in enumerate(tokens)},
+    }
 
 
 def _portal_pages(made: dict[str, str]) -> list[str]:
-    return ["/portal"]
+    return [
+        "/portal",
+        f"/portal/tickets/{made['ticket']}/rating",  # not resolved: nothing asked yet
+        f"/portal/tickets/{made['resolved']}/rating",  # the question and its form
+    ]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

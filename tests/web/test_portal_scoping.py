@@ -33,6 +33,8 @@ PUBLIC = {
 # What each route is sent: a form for those that post one; {} for none.
 TABLE: dict[str, dict[str, str]] = {
     "GET /portal": {},
+    "GET /portal/tickets/{reference}/rating": {},
+    "POST /portal/tickets/{reference}/rating": {"rating": "good"},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
