@@ -522,10 +522,11 @@ class RatingIn(Strict):
     rating: Literal["good", "bad"]
     comment: str = Field("", max_length=RATING_COMMENT_MAX)
 
-    @field_validator("comment", mode="after")
+    @field_validator("comment", mode="before")
     @classmethod
-    def _trimmed(cls, value: str) -> str:
-        return value.strip()
+    def _trimmed(cls, value: Any) -> Any:
+        # Browsers send a textarea's line breaks as CRLF, which its maxlength counts as one.
+        return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 class TicketPage(BaseModel):

@@ -95,6 +95,9 @@ async def test_a_wrong_token_is_the_same_404_as_an_unknown_reference(
             await client.request(method, f"/rate/{ref}?token={other}", data={"rating": "good"}),
             await client.request(method, f"/rate/{ref}?token={tracking}", data={"rating": "good"}),
             await client.request(
+                method, f"/rate/{ref}?token={token}{'0' * 300}", data={"rating": "good"}
+            ),
+            await client.request(
                 method, f"/rate/T-0000-0000?token={token}", data={"rating": "good"}
             ),
         ]
@@ -120,6 +123,12 @@ async def test_bad_values_are_refused_naming_the_field_and_record_nothing(
         assert f'id="rating-{field}-error"' in refused.text, form
         assert 'aria-invalid="true"' in refused.text or field == "rating"
     assert await _rating(session, made) is None
+    # A browser's line breaks are CRLF; 2,000 characters as typed fit.
+    typed_in_browser = "\r\n".join(["x" * 99] * 20)  # 1,999 characters counted as typed
+    fits = await client.post(path, data={"rating": "good", "comment": typed_in_browser})
+    assert fits.status_code == 303
+    kept = await _rating(session, made)
+    assert kept is not None and kept.comment == "\n".join(["x" * 99] * 20)
     typed = await client.post(path, data={"rating": "meh", "comment": "Kept as typed"})
     assert "Kept as typed</textarea>" in typed.text  # what they wrote is not lost
 
