@@ -40,6 +40,7 @@ from web.console import releases as release_pages
 from web.console import tickets as console_tickets
 from web.portal import home as portal_home
 from web.portal import signin as portal_signin
+from web.portal import tickets as portal_tickets
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
 from web.static_files import static_files
@@ -123,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_pages,
         portal_signin,
         portal_home,
+        # After any page at a fixed /portal/tickets/<name> (the raising form's "new"): routes
+        # match in order, and /portal/tickets/{reference} would take the name as a reference.
+        portal_tickets,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

@@ -1,4 +1,4 @@
-"""A ticket's state in the words its customer reads, in mails and on the tracking page."""
+"""A ticket's state in the words its customer reads: in mails, the tracking page, the portal."""
 
 from __future__ import annotations
 
@@ -39,12 +39,27 @@ def plain_time(at: datetime, timezone: str, now: datetime | None = None) -> str:
     return f"{local:%H:%M} on {local:%A} {local.day} {local:%B}{year} ({zone_words(at, timezone)})"
 
 
-def promise(due: datetime | None, timezone: str, now: datetime, words: str) -> str | None:
+def near_time(at: datetime, timezone: str, now: datetime) -> str:
+    """'10:30 today (UK time)', '17:00 tomorrow (UK time)'; further off, plain_time's words.
+    For a page, read as it is rendered: a mail is read later, so it says the date."""
+    local = at.astimezone(ZoneInfo(timezone))
+    days = (local.date() - now.astimezone(local.tzinfo).date()).days
+    word = {-1: "yesterday", 0: "today", 1: "tomorrow"}.get(days)
+    if word is None:
+        return plain_time(at, timezone, now)
+    return f"{local:%H:%M} {word} ({zone_words(at, timezone)})"
+
+
+def promise(
+    due: datetime | None, timezone: str, now: datetime, words: str, *, near: bool = False
+) -> str | None:
     """'<words> by 10:30 on …' while the due is ahead; None when there is none or it has
-    passed (a ticket logged after the fact must not promise a time already gone)."""
+    passed (a ticket logged after the fact must not promise a time already gone). `near`
+    says 'today' and 'tomorrow' where they apply (pages, not mails)."""
     if due is None or due <= now:
         return None
-    return f"{words} by {plain_time(due, timezone, now)}."
+    when = near_time(due, timezone, now) if near else plain_time(due, timezone, now)
+    return f"{words} by {when}."
 
 
 def ticket_zone(policy: str, calendar: str | None) -> str:
