@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from api.app import create_app
 from api.auth import Principal
 from db.models import AttachmentContent, Role, TicketAttachment
+from outbound.ticket_links import link_secret, track_token
 from services import attachments
 from settings import Settings
 from tests import files
@@ -138,7 +139,7 @@ async def test_listing_reads_no_file_contents(live: Live, engine: AsyncEngine) -
 
 
 async def test_customers_add_and_read_their_own_accounts_public_files_only(
-    live: Live, engine: AsyncEngine
+    live: Live, engine: AsyncEngine, settings: Settings
 ) -> None:
     account, reference = await _ticket(live)
     other_account, _ = await _ticket(live)
@@ -175,6 +176,14 @@ async def test_customers_add_and_read_their_own_accounts_public_files_only(
     attached = [(e["actor"], e["summary"]) for e in history if e["kind"].startswith("attached")]
     # (their own name for what they did, as for replies)
     assert attached == [(mine["added_by"], "Attached log.txt"), ("support", "Attached fix.pdf")]
+
+    # The tracking page names the public files (no link: it is read-only), never the internal.
+    track = await live.http.get(
+        f"/track/{reference}", params={"token": track_token(link_secret(settings), reference)}
+    )
+    assert track.status_code == 200
+    assert "We sent you fix.pdf." in track.text and "You sent us log.txt." in track.text
+    assert "notes.txt" not in track.text
 
     # Another account's customer: the same 404 as for a ticket that does not exist.
     unknown = await live.http.get("/tickets/T-0000-0000/attachments", headers=stranger)
