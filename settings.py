@@ -192,6 +192,10 @@ class Settings(BaseSettings):
     login_failure_limit: int = Field(5, ge=0, validation_alias="PLEDGE_LOGIN_FAILURE_LIMIT")
     invitation_days: float = Field(7.0, gt=0, validation_alias="PLEDGE_INVITATION_DAYS")
     reset_link_minutes: float = Field(60.0, gt=0, validation_alias="PLEDGE_RESET_LINK_MINUTES")
+    # A customer's e-mailed sign-in link to the portal works once, for this long.
+    portal_link_minutes: float = Field(
+        15.0, gt=0, le=24 * 60, validation_alias="PLEDGE_PORTAL_LINK_MINUTES"
+    )
 
     @property
     def admin_password_file(self) -> Path:

@@ -39,6 +39,9 @@ from web.console import dashboard as dashboard_page
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
+from web.portal import home as portal_home
+from web.portal import signin as portal_signin
+from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
 from web.static_files import static_files
 from web.viewer import PageForbidden, SignInRequired, forbidden_page, sign_in_redirect
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     layout.install()  # the console's frame shows each viewer the sections of their roles
     app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, forbidden_page)  # type: ignore[arg-type]
+    app.add_exception_handler(PortalSignInRequired, portal_sign_in_redirect)  # type: ignore[arg-type]
     app.add_middleware(ProblemOnError)
     # Outermost: a forged request is refused before anything else runs (web/protection.py).
     app.add_middleware(
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_tickets,
         signin,
         admin_pages,
+        portal_signin,
+        portal_home,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

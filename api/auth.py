@@ -39,6 +39,8 @@ class Principal:
     record as the actor), `roles` every role they hold and `role` the first of them in
     ROLE_ORDER, so checks written for keys (`role is Role.CUSTOMER`, `role is Role.ADMIN`)
     keep their meaning. "May this caller do X" is `has_role(...)`, which sees every role.
+    For a customer signed in to the portal: role customer, `account_id` their account,
+    `contact_id` the contact they are, `name` their name.
     """
 
     key_id: int | None
@@ -51,6 +53,8 @@ class Principal:
     job_title: str | None = None
     user_id: int | None = None
     roles: frozenset[Role] = frozenset()
+    # A customer signed in to the portal: the contact they are (account_id is theirs).
+    contact_id: int | None = None
 
     def __post_init__(self) -> None:
         if not self.roles:

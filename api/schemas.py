@@ -355,6 +355,11 @@ class ContactCreate(Strict):
         description="Gets the monthly reports and review invitations; unset: only if an "
         "authorised representative",
     )
+    portal_access: bool | None = Field(
+        None,
+        description="May sign in to the customer portal; unset: only if an authorised "
+        "representative",
+    )
 
 
 class ContactUpdate(Strict):
@@ -366,6 +371,9 @@ class ContactUpdate(Strict):
     login: str | None = Field(None, max_length=200)
     is_representative: bool | None = None
     receives_reports: bool | None = Field(None, description="null: follow is_representative again")
+    portal_access: bool | None = Field(
+        None, description="false ends their portal sessions at once; null: follow is_representative"
+    )
 
 
 class ContactOut(BaseModel):
@@ -380,6 +388,8 @@ class ContactOut(BaseModel):
     is_representative: bool
     # As it applies: the flag, or is_representative where the flag is unset.
     receives_reports: bool = Field(validation_alias="gets_reports")
+    portal_access: bool = Field(validation_alias="may_use_portal")
+    portal_invited_at: datetime | None
 
 
 class AccountDetail(AccountOut):

@@ -154,12 +154,23 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A leaver: kept so their tickets' history keeps their name, but listed and mailed no more.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # May sign in to the portal; None follows is_representative (essensys's representatives).
+    portal_access: Mapped[bool | None] = mapped_column(Boolean)
+    portal_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def gets_reports(self) -> bool:
         if self.receives_reports is None:
             return self.is_representative
         return self.receives_reports
+
+    @property
+    def may_use_portal(self) -> bool:
+        if self.removed_at is not None:
+            return False
+        if self.portal_access is None:
+            return self.is_representative
+        return self.portal_access
 
 
 class Ticket(Base):
@@ -584,6 +595,38 @@ class WebSession(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class PortalLink(Base):
+    """A single-use sign-in link e-mailed to a contact; only its SHA-256 is kept. It signs in
+    only when the page it opens is submitted (mail scanners open links), once, before it expires."""
+
+    __tablename__ = "portal_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where the person was going when asked to sign in: a portal path, checked when used.
+    next_path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PortalSession(Base):
+    """A customer signed in to the portal, as WebSession is for staff: the cookie holds a
+    random value, this row its SHA-256; removing the contact or their access ends it."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

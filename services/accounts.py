@@ -38,6 +38,7 @@ from db.sla_figures import SlaFigures, sla_figures
 from db.types import utcnow
 from outbound import egress, signing
 from reports.charts import Share, attainment_bars
+from services import portal_access
 from services.roles import STAFF, STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
 from sla.periods import month_bounds
@@ -360,6 +361,8 @@ async def update_contact(
         await session.flush()
     except IntegrityError:
         raise Conflict(f"The account already has a contact with e-mail {contact.email}") from None
+    if not contact.may_use_portal:
+        await portal_access.revoke_sessions(session, contact.id)
     return contact
 
 
@@ -374,7 +377,26 @@ async def remove_contact(
     if contact.removed_at is None:
         contact.removed_at = utcnow()
         await session.flush()
+    await portal_access.revoke_sessions(session, contact.id)
     return contact
+
+
+async def invite_to_portal(
+    session: AsyncSession, principal: Principal, account_id: int, contact_id: int
+) -> tuple[Contact, Account]:
+    """Give a contact the portal (a success manager or admin does); the caller mails them."""
+    allow(principal, *SUCCESS_MANAGERS)
+    account = await load_account(session, account_id, principal)
+    contact = await _load_contact(session, account_id, contact_id)
+    if contact.removed_at is not None:
+        raise Conflict(
+            f"{contact.name} was removed from the account; add them again "
+            f"(POST /accounts/{account_id}/contacts) before inviting them"
+        )
+    contact.portal_access = True
+    contact.portal_invited_at = utcnow()
+    await session.flush()
+    return contact, account
 
 
 async def list_contacts(

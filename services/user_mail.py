@@ -1,4 +1,5 @@
-"""The e-mails people get about their sign-in: an invitation, and a link to reset a password.
+"""The e-mails people get about their sign-in: staff an invitation and a link to reset a
+password, customers an invitation to the portal and a link that signs them in.
 
 Written as a colleague would write them; the link is the one thing to do, and says how long
 it works.
@@ -8,8 +9,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from db.models import User
+from anyio import to_thread
+
+from activities.mail import Mailer
+from db.models import Account, Contact, User
 from settings import Settings
+
+
+async def send_mail(settings: Settings, to: str, name: str, subject: str, body: str) -> None:
+    """Send now, in a thread (SMTP blocks); the row it is about is already committed."""
+    mailer = Mailer(settings)
+    message = mailer.compose(to, subject, body, to_name=name)
+    await to_thread.run_sync(mailer.send, message)
+
+
+def _first_name(full_name: str) -> str:
+    return full_name.split()[0] if full_name.split() else full_name
 
 
 def _lasting(lifetime: timedelta) -> str:
@@ -24,7 +39,7 @@ def _lasting(lifetime: timedelta) -> str:
 def invitation(settings: Settings, user: User, token: str, lifetime: timedelta) -> tuple[str, str]:
     link = f"{settings.effective_public_url}/invitations/{token}"
     who = user.invited_by or "An administrator"
-    first = user.full_name.split()[0] if user.full_name.split() else user.full_name
+    first = _first_name(user.full_name)
     subject = f"{who} has invited you to {settings.organisation_name}'s console"
     body = f"""Hello {first},
 
@@ -50,7 +65,7 @@ def password_reset(
     settings: Settings, user: User, token: str, lifetime: timedelta
 ) -> tuple[str, str]:
     link = f"{settings.effective_public_url}/password/reset/{token}"
-    first = user.full_name.split()[0] if user.full_name.split() else user.full_name
+    first = _first_name(user.full_name)
     subject = "Resetting your password"
     body = f"""Hello {first},
 
@@ -65,5 +80,51 @@ password, you will be signed out everywhere else.
 If it was not you, ignore this e-mail: your password stays as it is.
 
 {settings.organisation_name}
+"""
+    return subject, body
+
+
+def portal_invitation(
+    settings: Settings, contact: Contact, account: Account, invited_by: str
+) -> tuple[str, str]:
+    org = settings.organisation_name
+    link = f"{settings.effective_public_url}/portal/login"
+    subject = f"You can now follow {account.name}'s support requests with {org}"
+    body = f"""Hello {_first_name(contact.name)},
+
+{invited_by} has given you access to {org}'s customer portal for {account.name}.
+There you can raise a support request, follow each one and reply to it, and download
+your reports.
+
+To sign in, open this page and enter this address, {contact.email}:
+
+  {link}
+
+We will e-mail you a link that signs you in; there is no password to remember.
+
+{org}
+"""
+    return subject, body
+
+
+def portal_sign_in(
+    settings: Settings, contact: Contact, account: Account, token: str, lifetime: timedelta
+) -> tuple[str, str]:
+    org = settings.organisation_name
+    link = f"{settings.effective_public_url}/portal/link/{token}"
+    subject = f"Your link to sign in to {org}'s customer portal"
+    body = f"""Hello {_first_name(contact.name)},
+
+Here is your link to sign in to {org}'s customer portal for {account.name}:
+
+  {link}
+
+It opens a page with a "Sign in" button; press it to sign in. The link works once,
+for the next {_lasting(lifetime)}. If it has run out, ask for a new one on the sign-in page.
+
+If you did not ask to sign in, you can ignore this e-mail; nothing happens unless the
+button is pressed.
+
+{org}
 """
     return subject, body

@@ -1,13 +1,16 @@
-"""Signed-in sessions: a random value in an HttpOnly cookie, its SHA-256 in web_sessions.
+"""Signed-in sessions: a random value in an HttpOnly cookie, its SHA-256 in a table.
 
 Nothing about the person is in the cookie, so a session ends the moment its row says so:
 signing out, a password change or the user's removal (services/users.revoke_sessions), an
 idle spell longer than PLEDGE_SESSION_IDLE_HOURS, or PLEDGE_SESSION_MAX_DAYS after sign-in.
+Staff (web_sessions, the console) and customers (portal_sessions, the portal) have a cookie
+and a table each, so a member of staff trying the portal in the same browser stays two people.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Request, Response
@@ -17,51 +20,68 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.keys import hash_secret
-from db.models import User, WebSession
+from db.models import Contact, PortalSession, User, WebSession
 from db.types import utcnow
 from services.users import principal_of
 from settings import Settings
 
-# __Host-: the browser keeps it only when Secure, for this host alone and path /, so no
-# sibling subdomain can plant or read it. Over plain http (make run) it cannot be Secure.
-SECURE_COOKIE = "__Host-pledge_session"
-PLAIN_COOKIE = "pledge_session"
+SessionRow = WebSession | PortalSession
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Whose sessions: the table that holds them and the cookie that carries them."""
+
+    model: type[WebSession] | type[PortalSession]
+    owner: str  # the column naming whose session it is
+    # __Host-: the browser keeps it only when Secure, for this host alone and path /, so no
+    # sibling subdomain can plant or read it. Over plain http (make run) it cannot be Secure.
+    secure_cookie: str
+    plain_cookie: str
+
+
+STAFF = Kind(WebSession, "user_id", "__Host-pledge_session", "pledge_session")
+PORTAL = Kind(PortalSession, "contact_id", "__Host-pledge_portal", "pledge_portal")
 # last_seen_at is written at most this often: not one write per page view.
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def cookie_name(settings: Settings) -> str:
-    return SECURE_COOKIE if settings.secure_cookies else PLAIN_COOKIE
+def cookie_name(settings: Settings, kind: Kind = STAFF) -> str:
+    return kind.secure_cookie if settings.secure_cookies else kind.plain_cookie
 
 
-def session_token(request: Request) -> str | None:
+def session_token(request: Request, kind: Kind = STAFF) -> str | None:
     settings: Settings = request.app.state.settings
-    return request.cookies.get(cookie_name(settings)) or None
+    return request.cookies.get(cookie_name(settings, kind)) or None
 
 
 async def start(
-    session: AsyncSession, user: User, settings: Settings, user_agent: str | None
+    session: AsyncSession,
+    owner: User | Contact,
+    settings: Settings,
+    user_agent: str | None,
+    kind: Kind = STAFF,
 ) -> str:
-    """A new session for `user`; the value for the cookie, which exists nowhere else."""
+    """A new session for `owner`; the value for the cookie, which exists nowhere else."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
-        WebSession(
+        kind.model(
             token_hash=hash_secret(token),
-            user_id=user.id,
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(days=settings.session_max_days),
             user_agent=(user_agent or "")[:300] or None,
+            **{kind.owner: owner.id},
         )
     )
     await session.flush()
     return token
 
 
-def set_cookie(response: Response, token: str, settings: Settings) -> None:
+def set_cookie(response: Response, token: str, settings: Settings, kind: Kind = STAFF) -> None:
     response.set_cookie(
-        cookie_name(settings),
+        cookie_name(settings, kind),
         token,
         # The cookie outlives no session: the browser drops it when the row would end anyway.
         max_age=int(timedelta(days=settings.session_max_days).total_seconds()),
@@ -72,9 +92,9 @@ def set_cookie(response: Response, token: str, settings: Settings) -> None:
     )
 
 
-def clear_cookie(response: Response, settings: Settings) -> None:
+def clear_cookie(response: Response, settings: Settings, kind: Kind = STAFF) -> None:
     response.delete_cookie(
-        cookie_name(settings),
+        cookie_name(settings, kind),
         path="/",
         secure=settings.secure_cookies,
         httponly=True,
@@ -82,11 +102,16 @@ def clear_cookie(response: Response, settings: Settings) -> None:
     )
 
 
-async def current(session: AsyncSession, token: str, settings: Settings) -> WebSession | None:
+async def _row(session: AsyncSession, token: str, kind: Kind) -> SessionRow | None:
+    model = kind.model
+    return await session.scalar(select(model).where(model.token_hash == hash_secret(token)))
+
+
+async def current(
+    session: AsyncSession, token: str, settings: Settings, kind: Kind = STAFF
+) -> SessionRow | None:
     """The live session behind a cookie value, touched; None when it has ended."""
-    row = await session.scalar(
-        select(WebSession).where(WebSession.token_hash == hash_secret(token))
-    )
+    row = await _row(session, token, kind)
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
@@ -98,13 +123,13 @@ async def current(session: AsyncSession, token: str, settings: Settings) -> WebS
     return row
 
 
-async def _touch(session: AsyncSession, row: WebSession, now: datetime) -> None:
+async def _touch(session: AsyncSession, row: SessionRow, now: datetime) -> None:
     """Best effort: a page read on SQLite may meet another writer; the session is still good
     and the next request tries again, so a refused write is not the reader's problem."""
     try:
         async with session.begin_nested():
             await session.execute(
-                update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
+                update(type(row)).where(type(row).id == row.id).values(last_seen_at=now)
             )
     except OperationalError:
         return
@@ -114,15 +139,14 @@ async def principal_for(session: AsyncSession, token: str, settings: Settings) -
     row = await current(session, token, settings)
     if row is None:
         return None
+    assert isinstance(row, WebSession)
     user = await session.get(User, row.user_id)
     if user is None or user.removed_at is not None or not user.roles:
         return None
     return principal_of(user)
 
 
-async def end(session: AsyncSession, token: str) -> None:
-    row = await session.scalar(
-        select(WebSession).where(WebSession.token_hash == hash_secret(token))
-    )
+async def end(session: AsyncSession, token: str, kind: Kind = STAFF) -> None:
+    row = await _row(session, token, kind)
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()

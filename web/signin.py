@@ -12,15 +12,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from activities.mail import Mailer
 from api.deps import AppSettings, Session
 from api.errors import InvalidInput
 from services import user_mail, users
-from settings import Settings
+from services.user_mail import send_mail
 from web import login_limits, sessions
 from web.pages import page
 
@@ -137,13 +135,6 @@ async def logout(request: Request, session: Session, settings: AppSettings) -> R
 
 
 # -- forgotten passwords ----------------------------------------------------------------------
-
-
-async def send_mail(settings: Settings, to: str, name: str, subject: str, body: str) -> None:
-    """Send now, in a thread (SMTP blocks); the row it is about is already committed."""
-    mailer = Mailer(settings)
-    message = mailer.compose(to, subject, body, to_name=name)
-    await to_thread.run_sync(mailer.send, message)
 
 
 @router.get("/password/forgot", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from api.auth import CurrentPrincipal, Staff, SuccessManager
 from api.deps import AppSettings, Session, Temporal
-from api.errors import responses
+from api.errors import ServiceUnavailable, responses
 from api.schemas import (
     AccountCreate,
     AccountDetail,
@@ -21,7 +21,7 @@ from api.schemas import (
 from api.webhook_schemas import AccountWritten, WebhookSecret
 from db.models import Contact
 from outbound import egress
-from services import accounts
+from services import accounts, user_mail
 from services.accounts import load_account
 
 __all__ = ["load_account", "name_resolver", "router"]
@@ -143,6 +143,33 @@ async def remove_contact(
     tickets, and the tickets they raised keep their name. Removing them again changes nothing."""
     await accounts.remove_contact(session, principal, account_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/accounts/{account_id}/contacts/{contact_id}/portal-invitation",
+    response_model=ContactOut,
+    responses=responses(403, 404, 409, 503),
+)
+async def invite_to_portal(
+    account_id: int,
+    contact_id: int,
+    session: Session,
+    settings: AppSettings,
+    principal: SuccessManager,
+) -> Contact:
+    """Give a contact the customer portal and e-mail them how to sign in (by a link sent to
+    their address; there is no password). Inviting again sends the mail again."""
+    contact, account = await accounts.invite_to_portal(session, principal, account_id, contact_id)
+    await session.commit()
+    subject, body = user_mail.portal_invitation(settings, contact, account, principal.name)
+    try:
+        await user_mail.send_mail(settings, contact.email, contact.name, subject, body)
+    except Exception as exc:  # noqa: BLE001 - the access stands; the caller may invite again
+        raise ServiceUnavailable(
+            f"{contact.name} now has access to the portal, but the invitation could not be "
+            f"e-mailed ({type(exc).__name__}); invite them again when mail is working"
+        ) from exc
+    return contact
 
 
 @router.get(

@@ -12,6 +12,9 @@ everything committed):
   401, 403 and 5xx;
 - `page`: a console page or form: without a key, a redirect to /login; a form let in answers
   with a redirect back to its page (303), or 409 where the record's state has moved on.
+- `portal`: a page of the customer portal: no API key opens it (the portal takes only its own
+  sign-in), so every role is sent to /portal/login. tests/web/test_portal_scoping.py tries
+  each with a signed-in customer of another account.
 
 Never a 5xx, for anyone; and every status seen is one the operation declares in the OpenAPI
 document.
@@ -108,6 +111,7 @@ class Rule:
     page: bool = False  # a console page: signing in is a redirect, forms post form fields
     form: Body | None = None
     files: Body | None = None  # multipart uploads
+    portal: bool = False  # a customer portal page: a key never opens it
 
 
 def _today(days: int = 0) -> str:
@@ -380,6 +384,12 @@ TABLE: dict[str, Rule] = {
         form=lambda w: {"name": "Page Person", "email": "page@customer.example.com"},
     ),
     "POST /console/accounts/{account_id}/contacts/{contact_id}/remove": Rule(STAFF, page=True),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(
+        MANAGERS, page=True
+    ),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}/portal-withdraw": Rule(
+        STAFF, page=True
+    ),
     "POST /console/accounts/{account_id}/reports": Rule(
         MANAGERS, page=True, form=lambda w: {"period": _last_month()}
     ),
@@ -445,6 +455,15 @@ TABLE: dict[str, Rule] = {
     "POST /password/reset/{token}": Rule(EVERYONE, seen=True),
     "GET /invitations/{token}": Rule(EVERYONE, seen=True),
     "POST /invitations/{token}": Rule(EVERYONE, seen=True),
+    # the customer portal: signing in by a mailed link is open to anyone, the rest to nobody
+    # holding a key (each customer's own sign-in only)
+    "GET /portal/login": Rule(EVERYONE),
+    "POST /portal/login": Rule(EVERYONE, seen=True),
+    "GET /portal/link/{token}": Rule(EVERYONE, seen=True),
+    "POST /portal/link/{token}": Rule(EVERYONE, seen=True),
+    "POST /portal/logout": Rule(EVERYONE, seen=True),
+    "GET /portal": Rule(frozenset(), portal=True),
+    "POST /accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(MANAGERS),
     # the console's admin pages
     "GET /console/admin": Rule(ADMINS, page=True),
     "POST /console/admin/users": Rule(ADMINS, page=True, seen=True),
@@ -495,6 +514,11 @@ def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> st
     status = response.status_code
     if status >= 500:
         return f"{status} {response.text[:200]}"
+    if rule.portal:
+        where = response.headers.get("location", "")
+        if status == 303 and where.startswith("/portal/login?next=/portal"):
+            return None
+        return f"{status} {where}, expected a redirect to /portal/login"
     if rule.page:
         return page_verdict(rule, role, response)
     if role in rule.scoped:

@@ -33,7 +33,7 @@ async def test_signing_in_sets_an_opaque_http_only_cookie_and_redirects_to_next(
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/console/tickets/T-1"
     cookie = _cookie(answer)
-    assert cookie.startswith(f"{sessions.PLAIN_COOKIE}=")
+    assert cookie.startswith(f"{sessions.STAFF.plain_cookie}=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     # Over http (make run), Secure would make browsers drop it.
     assert "Secure" not in cookie
@@ -135,7 +135,7 @@ async def test_revoked_idle_and_expired_sessions_are_refused(
         assert user is not None
         token = await sessions.start(session, user, settings, "test")
         await session.commit()
-        client.cookies.set(sessions.PLAIN_COOKIE, token)
+        client.cookies.set(sessions.STAFF.plain_cookie, token)
         assert (await client.get("/console/admin")).status_code == 200
         await session.execute(
             update(WebSession).where(WebSession.user_id == user_id).values(**change)
@@ -168,9 +168,9 @@ async def test_signing_in_again_replaces_the_old_session(
 ) -> None:
     user = await make_user(session)
     await sign_in(client, user.email)
-    first = client.cookies[sessions.PLAIN_COOKIE]
+    first = client.cookies[sessions.STAFF.plain_cookie]
     await sign_in(client, user.email)
-    second = client.cookies[sessions.PLAIN_COOKIE]
+    second = client.cookies[sessions.STAFF.plain_cookie]
     assert first != second
     rows = list(await session.scalars(select(WebSession).where(WebSession.user_id == user.id)))
     assert sorted(row.revoked_at is None for row in rows) == [False, True]
