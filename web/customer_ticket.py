@@ -110,6 +110,15 @@ def _entry(
                 return Entry("Support team", when, "We closed your request.")
             whose = "your agreement" if names.get(agreed) == "You" else f"the agreement of {agreed}"
             return Entry("Support team", when, f"We closed your request with {whose}.")
+        case "attached":
+            # Named; the portal's page lists the files with their links beside the conversation,
+            # and the tracking link (read-only) never serves a file.
+            name = str(data.get("filename") or "a file")
+            if data.get("author") == "customer":
+                who = names.get(str(event.actor), "You")
+                said = "You sent us" if who == "You" else f"{who} sent us"
+                return Entry(who, when, f"{said} {name}.", ours=False)
+            return Entry("Support team", when, f"We sent you {name}.")
         case "release_linked":
             return Entry("Support team", when, "The fix was planned for a release.")
         case "release_shipped":
