@@ -203,7 +203,7 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
 async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
     """An e-shot account whose contact has the portal, a sign-in link for them per width, and a
     request in each state the portal words apart: waiting on them (with what we asked), open
-    with our reply (raised by a colleague), resolved, and closed."""
+    with our reply and a file (raised by a colleague), resolved, and closed."""
     from datetime import timedelta as lifetime
 
     from db.models import Account, Contact, Edition
@@ -262,14 +262,25 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
                     f"/tickets/{made[state]}/{action}", json=payload, headers=agent
                 )
                 assert done.status_code == 200, done.text
+        # A file the customer sees, so the list of files is checked too.
+        attached = await http.post(
+            f"/tickets/{made['open']}/attachments",
+            files=[("file", ("fix-steps.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
+            data={"public": "true"},
+            headers=agent,
+        )
+        assert attached.status_code == 201, attached.text
     return made
+
+
+STATES = ("waiting", "open", "resolved", "closed")
 
 
 def _portal_pages(made: dict[str, str]) -> list[str]:
     return [
         "/portal",
         "/portal?show=open",
-        *(f"/portal/tickets/{made[state]}" for state in ("waiting", "open", "resolved", "closed")),
+        *(f"/portal/tickets/{made[state]}" for state in STATES),
     ]
 
 
@@ -296,7 +307,9 @@ async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
             assert answer is not None and answer.status == 200, path
             problems += await _check(page, axe, path, width)
             # For people to look at (test-results/screenshots/portal-*.png).
-            await screenshot(page, f"{re.sub(r'[^A-Za-z0-9]+', '-', path).strip('-')}-{width}")
+            state = next((s for s in STATES if path.endswith(made.get(s, "-"))), "")
+            name = f"portal-{state}" if state else re.sub(r"[^a-z]+", "-", path).strip("-")
+            await screenshot(page, f"{name}-{width}")
         answer = await page.goto("/portal/tickets/T-0000-0000")
         assert answer is not None and answer.status == 404
         problems += await _check(page, axe, "the portal's not-found page", width)

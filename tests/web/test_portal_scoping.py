@@ -17,7 +17,15 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Contact, Edition, Report, Ticket
+from db.models import (
+    Account,
+    AttachmentContent,
+    Contact,
+    Edition,
+    Report,
+    Ticket,
+    TicketAttachment,
+)
 from db.types import MAX_INTEGER
 from tests.conftest import Inbox
 from tests.web.portal_people import make_customer, portal_sign_in
@@ -37,6 +45,7 @@ TABLE: dict[str, dict[str, str]] = {
     "POST /portal/tickets/{reference}/reply": {"body": "Any news?"},
     "POST /portal/tickets/{reference}/close": {},
     "POST /portal/tickets/{reference}/not-fixed": {"what": "It is still broken."},
+    "GET /portal/tickets/{reference}/attachments/{attachment_id}": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -70,6 +79,19 @@ async def _ticket(session: AsyncSession, account: Account, contact: Contact) -> 
     return ticket
 
 
+async def _attachment(session: AsyncSession, ticket: Ticket) -> TicketAttachment:
+    """A file the customer may see, bytes and all."""
+    attachment = TicketAttachment(
+        id=secrets.token_hex(16), ticket_id=ticket.id, event_id=f"{ticket.reference}:2", seq=2,
+        filename="kestrel-plan.txt", content_type="text/plain", size=12, sha256="0" * 64,
+        added_by="Support team", added_by_customer=False, public=True, added_at=NOW,
+    )  # fmt: skip
+    session.add(attachment)
+    session.add(AttachmentContent(id=attachment.id, ticket_id=ticket.id, content=b"Kestrel plan"))
+    await session.flush()
+    return attachment
+
+
 async def _report(session: AsyncSession, account: Account) -> Report:
     report = Report(
         key=f"scoping-{secrets.token_hex(4)}", account_id=account.id, kind="monthly",
@@ -88,9 +110,14 @@ async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     account_b, contact_b = await make_customer(session, "e-shot", name="Blake Other")
     ticket = await _ticket(session, account_a, contact_a)
     report = await _report(session, account_a)
+    attachment = await _attachment(session, ticket)
     await session.commit()
-    a_values = {"reference": ticket.reference, "report_id": str(report.id)}
-    unknown = {"reference": "T-0000-0000", "report_id": str(MAX_INTEGER)}
+    a_values = {
+        "reference": ticket.reference, "report_id": str(report.id), "attachment_id": attachment.id
+    }  # fmt: skip
+    unknown = {
+        "reference": "T-0000-0000", "report_id": str(MAX_INTEGER), "attachment_id": "0" * 32
+    }  # fmt: skip
     secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email]
 
     routes = portal_routes(app)

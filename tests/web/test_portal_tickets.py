@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from settings import Settings
+from tests import files
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
 from tests.api.test_customer_mails import body as mail_text
 from tests.api.test_customer_mails import mails
@@ -327,3 +328,93 @@ async def test_mails_link_portal_users_to_the_portal_and_others_to_their_trackin
     assert page.status_code == 200
     assert f'href="/portal/login?next=/portal/tickets/{theirs}"' in page.text
     assert "support portal" in _text(page)
+
+
+async def _attach(live: Live, reference: str, name: str, data: bytes, public: bool) -> str:
+    answer = await live.http.post(
+        f"/tickets/{reference}/attachments",
+        files=[("file", (name, data, "application/octet-stream"))],
+        data={"public": "true" if public else "false"},
+        headers=live.as_("agent"),
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()[0]["id"])
+
+
+async def test_files_go_both_ways_and_the_internal_ones_never_reach_the_customer(
+    live: Live, inbox: Inbox
+) -> None:
+    account = await live.account("e-shot")
+    jordan = await live.contact(account["id"], name="Jordan Reed", portal_access=True)
+    other_account = await live.account("e-shot")
+    async with signed_in(live, inbox, jordan["email"]) as http:
+        ref = await _open(live, account, jordan)
+        theirs = await _open(live, other_account, None)
+        await _act(live, ref, "wait", {"message": "Please send us a screenshot."})
+        shown = await _attach(live, ref, "fix-steps.pdf", files.pdf("Steps"), public=True)
+        hidden = await _attach(live, ref, "legacy-notes.pdf", files.pdf("Internal"), public=False)
+        elsewhere = await _attach(live, theirs, "their.pdf", files.pdf("Theirs"), public=True)
+
+        page = await http.get(f"/portal/tickets/{ref}")
+        assert "fix-steps.pdf" in page.text and "We sent you fix-steps.pdf." in _text(page)
+        assert f'href="/portal/tickets/{ref}/attachments/{shown}"' in page.text
+        assert "legacy-notes.pdf" not in page.text and hidden not in page.text
+        assert 'enctype="multipart/form-data"' in page.text and 'type="file"' in page.text
+        download = await http.get(f"/portal/tickets/{ref}/attachments/{shown}")
+        assert download.status_code == 200 and download.content == files.pdf("Steps")
+        assert download.headers["content-disposition"].startswith("attachment;")
+        # Internal, another account's, or none at all: the one 404 page.
+        unknown = await http.get(f"/portal/tickets/{ref}/attachments/{'0' * 32}")
+        assert unknown.status_code == 404 and "We could not find that request" in unknown.text
+        for path in (f"{ref}/attachments/{hidden}", f"{theirs}/attachments/{elsewhere}",
+                     f"{ref}/attachments/{elsewhere}"):  # fmt: skip
+            answer = await http.get(f"/portal/tickets/{path}")
+            assert (answer.status_code, answer.text) == (404, unknown.text), path
+
+        # A file of a type not taken: refused beside the field, the reply not sent, the words
+        # kept; the ticket still waits.
+        words = "Here is the screenshot you asked for."
+        refused = await http.post(
+            f"/portal/tickets/{ref}/reply",
+            data={"body": words},
+            files=[("file", ("setup.exe", files.exe(), "application/octet-stream"))],
+        )
+        assert refused.status_code == 422, refused.text
+        assert 'id="reply-files-error"' in refused.text and "setup.exe" in _text(refused)
+        assert words in refused.text
+        assert (await _detail(live, ref))["status"] == "waiting"
+
+        # A screenshot with the answer: both recorded, and the ticket carries on.
+        sent = await http.post(
+            f"/portal/tickets/{ref}/reply",
+            data={"body": words},
+            files=[("file", ("screenshot.png", files.png(), "image/png"))],
+        )
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"].endswith("?done=resumed#news")
+        detail = await _detail(live, ref)
+        assert detail["status"] == "open"
+        [mine] = [e for e in detail["events"] if e["data"].get("filename") == "screenshot.png"]
+        assert mine["kind"] == "attached" and mine["data"]["author"] == "customer"
+        after = await http.get(f"/portal/tickets/{ref}")
+        assert "You sent us screenshot.png." in _text(after) and "You wrote: " + words in _text(
+            after
+        )
+        link = re.search(
+            rf'href="(/portal/tickets/{ref}/attachments/\w+)"[^>]*>screenshot.png', after.text
+        )
+        assert link, after.text
+        assert (await http.get(link.group(1))).content == files.png()
+
+        # A file alone, without words, is fine too.
+        alone = await http.post(
+            f"/portal/tickets/{ref}/reply",
+            files=[("file", ("more.pdf", files.pdf("More"), "application/pdf"))],
+        )
+        assert alone.status_code == 303 and alone.headers["location"].endswith(
+            "?done=attached#news"
+        )
+        nothing = await http.post(
+            f"/portal/tickets/{ref}/reply", files=[("file", ("", b"", "application/octet-stream"))]
+        )
+        assert nothing.status_code == 422 and "Write your reply, or choose a file" in _text(nothing)

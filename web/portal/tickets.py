@@ -2,9 +2,10 @@
 
 The page shows what the tracking page a mail links to shows (web.customer_ticket: status,
 priority, promised times, the public conversation only) and what a signed-in customer can do
-there: reply (a reply to a ticket waiting on them resumes it), and, once it is resolved, agree
-that it is fixed (closing it; under essensys's terms a representative's agreement only) or say
-it is not (reopening it, until it is closed). Every form posts and redirects back (303); a
+there: reply, with files or without (a reply to a ticket waiting on them resumes it), download
+the files they may see, and, once it is resolved, agree that it is fixed (closing it; under
+essensys's terms a representative's agreement only) or say it is not (reopening it, until it
+is closed). Every form posts and redirects back (303); a
 refusal comes back on the page beside the form, with what was typed, and the service's status.
 An unknown reference and another account's answer the same 404 page.
 """
@@ -12,18 +13,22 @@ An unknown reference and another account's answer the same 404 page.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from api.auth import Principal
-from api.deps import Session, Temporal
+from api.deps import AppSettings, Session, Temporal
+from api.downloads import attachment_response
 from api.errors import NotFound, PledgeError
 from api.schemas import NotFixedReport, ResponseCreate
-from services import tickets
+from api.uploads import read_upload
+from reports.customer_words import near_time, ticket_zone
+from services import attachments, tickets
 from web import customer_ticket
+from web.attachments import attachment_rows, upload_hint
 from web.forms import posted
 from web.portal.viewer import PortalViewer, portal_page
 
@@ -34,10 +39,11 @@ DONE = {
     "resumed": "Thank you: we have your answer and are working on your request again.",
     "closed": "Thank you: we have closed your request.",
     "reopened": "We have reopened your request and will look at it again.",
+    "attached": "Thank you: we have your files.",
 }
 # What a form asks for, in the page's words (a service's own message is shown as it is).
 EMPTY = {
-    "reply": "Write your reply before sending it.",
+    "reply": "Write your reply, or choose a file, before sending.",
     "not-fixed": "Tell us what is still wrong, so that we know where to look.",
 }
 
@@ -67,6 +73,7 @@ async def _render(
     done: str = "",
     failed: str = "",
     problem: str = "",
+    file_problem: str = "",
     typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
@@ -75,6 +82,8 @@ async def _render(
         return await not_found(request, session, viewer)
     ticket = followed.ticket
     raiser = followed.raised_by
+    zone, now = ticket_zone(ticket.policy, ticket.calendar), datetime.now(UTC)
+    files = await attachments.list_attachments(session, viewer, reference)
     return await portal_page(
         request,
         session,
@@ -89,9 +98,16 @@ async def _render(
         may_agree=followed.may_agree,
         agreeing=[c.name for c in followed.agreeing],
         needs_representative=followed.close_needs_representative,
+        attachments=attachment_rows(
+            files,
+            href=lambda a: f"/portal/tickets/{ticket.reference}/attachments/{a.id}",
+            when=lambda at: near_time(at, zone, now),
+        ),
+        upload_hint=upload_hint(attachments.max_size(request.app.state.settings)),
         flash=DONE.get(done, ""),
         failed=failed,
         problem=problem,
+        file_problem=file_problem,
         typed=typed or {},
     )  # fmt: skip
 
@@ -103,43 +119,37 @@ async def ticket_page(
     return await _render(request, session, viewer, reference, done=done)
 
 
-Act = Callable[[Session, Temporal, Principal, str, Any], Awaitable[Any]]
+# One form's work: given the ticket's status before it and the dict to put what was typed in,
+# it does the action and answers which of DONE to say.
+Run = Callable[[str, dict[str, str]], Awaitable[str]]
 
 
 async def _act(
-    name: str,
-    request: Request,
-    reference: str,
-    session: Session,
-    client: Temporal,
-    viewer: Principal,
-    build: Callable[[dict[str, str]], BaseModel | None],
-    act: Act,
-    done: Callable[[str], str],
+    name: str, request: Request, reference: str, session: Session, viewer: Principal, run: Run
 ) -> Response:
     """Run one form's action and go back to the ticket; or show the page again with why not."""
-    typed = await posted(request)
+    typed: dict[str, str] = {}
     try:
-        # Before anything else: another account's reference is the same 404 as none.
+        # Before anything is read: another account's reference is the same 404 as none.
         before = (await tickets.follow(session, viewer, reference)).ticket.status
-        body = build(typed)
-        await act(session, client, viewer, reference, body)
+        done = await run(before, typed)
     except NotFound:
         return await not_found(request, session, viewer)
     except (ValidationError, PledgeError) as exc:
         if isinstance(exc, ValidationError):
-            status, problem = 422, _problem(name, exc)
+            status, problem, file_problem = 422, _problem(name, exc), ""
         else:
             status, problem = exc.status_code, exc.detail.rstrip(".") + "."
+            # About the files: said under the file field, not above the form.
+            about_files = any(p.field.endswith("file") for p in exc.errors or [])
+            file_problem = problem if about_files else ""
         # Read again, not from this session's memory: part of the action may have been done.
         session.expire_all()
         return await _render(
-            request, session, viewer, reference,
-            status_code=status, failed=name, problem=problem, typed=typed,
+            request, session, viewer, reference, status_code=status, failed=name,
+            problem="" if file_problem else problem, file_problem=file_problem, typed=typed,
         )  # fmt: skip
-    return RedirectResponse(
-        f"/portal/tickets/{reference}?done={done(before)}#news", status_code=303
-    )
+    return RedirectResponse(f"/portal/tickets/{reference}?done={done}#news", status_code=303)
 
 
 def _problem(name: str, exc: ValidationError) -> str:
@@ -155,41 +165,82 @@ def _text(form: dict[str, str], field: str) -> str:
     return text if text.strip() else ""
 
 
-async def _agree(
-    session: Session, client: Temporal, viewer: Principal, reference: str, _: None
-) -> Any:
-    return await tickets.agree_closure(session, client, viewer, reference)
+async def _reply_form(
+    request: Request, session: Session, max_size: int
+) -> tuple[dict[str, str], list[attachments.NewFile]]:
+    """The reply box and any files chosen: the page posts multipart/form-data (it has a file
+    field); a plain form, as a script or an older page may send, is read too."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        return await posted(request), []
+    # A slow upload must not hold SQLite's write lock (as the JSON route).
+    await session.commit()
+    upload = await read_upload(request, max_file_bytes=max_size)
+    return upload.fields, [attachments.NewFile(f.filename, f.data) for f in upload.files]
 
 
 @router.post("/portal/tickets/{reference}/reply", response_class=HTMLResponse)
 async def reply(
-    reference: str, request: Request, session: Session, client: Temporal, viewer: PortalViewer
+    reference: str,
+    request: Request,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    viewer: PortalViewer,
 ) -> Response:
-    return await _act(
-        "reply", request, reference, session, client, viewer,
-        lambda f: ResponseCreate(author="customer", body=_text(f, "body")),
-        tickets.reply,
-        lambda before: "resumed" if before in customer_ticket.WAITING else "reply",
-    )  # fmt: skip
+    """A reply, files, or both. Files first: a refused one (its type, its size) leaves the
+    reply unsent, and the page comes back with the words still in the box."""
+
+    async def run(before: str, typed: dict[str, str]) -> str:
+        fields, files = await _reply_form(request, session, attachments.max_size(settings))
+        typed.update(fields)
+        text = _text(typed, "body")
+        body = ResponseCreate(author="customer", body=text) if text or not files else None
+        if files:
+            await attachments.add_attachments(
+                session, client, settings, viewer, reference, files, field="file"
+            )
+        if body is None:
+            return "attached"
+        await tickets.reply(session, client, viewer, reference, body)
+        return "resumed" if before in customer_ticket.WAITING else "reply"
+
+    return await _act("reply", request, reference, session, viewer, run)
 
 
 @router.post("/portal/tickets/{reference}/close", response_class=HTMLResponse)
 async def agree_closure(
     reference: str, request: Request, session: Session, client: Temporal, viewer: PortalViewer
 ) -> Response:
-    return await _act(
-        "close", request, reference, session, client, viewer,
-        lambda f: None, _agree, lambda before: "closed",
-    )  # fmt: skip
+    async def run(before: str, typed: dict[str, str]) -> str:
+        await tickets.agree_closure(session, client, viewer, reference)
+        return "closed"
+
+    return await _act("close", request, reference, session, viewer, run)
 
 
 @router.post("/portal/tickets/{reference}/not-fixed", response_class=HTMLResponse)
 async def not_fixed(
     reference: str, request: Request, session: Session, client: Temporal, viewer: PortalViewer
 ) -> Response:
-    return await _act(
-        "not-fixed", request, reference, session, client, viewer,
-        lambda f: NotFixedReport(what=_text(f, "what")),
-        tickets.not_fixed,
-        lambda before: "reopened",
-    )  # fmt: skip
+    async def run(before: str, typed: dict[str, str]) -> str:
+        typed.update(await posted(request))
+        await tickets.not_fixed(
+            session, client, viewer, reference, NotFixedReport(what=_text(typed, "what"))
+        )
+        return "reopened"
+
+    return await _act("not-fixed", request, reference, session, viewer, run)
+
+
+@router.get("/portal/tickets/{reference}/attachments/{attachment_id}")
+async def attachment(
+    reference: str, attachment_id: str, request: Request, session: Session, viewer: PortalViewer
+) -> Response:
+    """A file of the ticket the customer may see, downloaded as the JSON route serves it; the
+    same 404 page for an internal file, another ticket's, another account's, or none."""
+    try:
+        found = await attachments.fetch_attachment(session, viewer, reference, attachment_id)
+    except NotFound:
+        return await not_found(request, session, viewer)
+    return attachment_response(found.filename, found.content_type, found.content)
