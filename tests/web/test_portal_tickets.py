@@ -406,7 +406,16 @@ async def test_files_go_both_ways_and_the_internal_ones_never_reach_the_customer
         assert link, after.text
         assert (await http.get(link.group(1))).content == files.png()
 
-        # A file alone, without words, is fine too.
+        # A file alone, without words, is fine too; while we wait on them it answers us.
+        await _act(live, ref, "wait", {"message": "And the campaign's PDF proof, please."})
+        proof = await http.post(
+            f"/portal/tickets/{ref}/reply",
+            files=[("file", ("proof.pdf", files.pdf("Proof"), "application/pdf"))],
+        )
+        assert proof.headers["location"].endswith("?done=resumed#news")
+        detail = await _detail(live, ref)
+        assert detail["status"] == "open"
+        assert detail["events"][-2]["data"]["body"] == "Files sent: proof.pdf."
         alone = await http.post(
             f"/portal/tickets/{ref}/reply",
             files=[("file", ("more.pdf", files.pdf("More"), "application/pdf"))],

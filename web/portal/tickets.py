@@ -188,13 +188,17 @@ async def reply(
     settings: AppSettings,
     viewer: PortalViewer,
 ) -> Response:
-    """A reply, files, or both. Files first: a refused one (its type, its size) leaves the
-    reply unsent, and the page comes back with the words still in the box."""
+    """A reply, files, or both (files alone answer a ticket waiting on the customer, as a
+    reply does). Files first: a refused one (its type, its size) leaves the reply unsent, and
+    the page comes back with the words still in the box."""
 
     async def run(before: str, typed: dict[str, str]) -> str:
         fields, files = await _reply_form(request, session, attachments.max_size(settings))
         typed.update(fields)
         text = _text(typed, "body")
+        if not text and files and before in customer_ticket.WAITING:
+            # Files may be all we asked for: sent alone, they answer us as a reply would.
+            text = "Files sent: " + ", ".join(f.filename for f in files) + "."
         body = ResponseCreate(author="customer", body=text) if text or not files else None
         if files:
             await attachments.add_attachments(
