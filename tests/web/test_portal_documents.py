@@ -63,6 +63,7 @@ async def test_a_customer_lists_and_downloads_their_own_documents_and_no_one_els
         assert f'href="/portal/documents/reports/{mine.report}.pdf"' in page.text
         assert f'href="/portal/documents/reports/{mine.incident}.pdf"' in page.text
         assert f"Ticket {mine.reference}: Front doors will not open" in said
+        assert f'href="/portal/tickets/{mine.reference}"' in page.text
         assert f'href="/portal/reviews/{mine.review}/invite.ics"' in page.text
         assert f'href="/portal/reviews/{mine.review}/pack.pdf"' in page.text
         # Nothing of the other account's, and no instant a machine writes.

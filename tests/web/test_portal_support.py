@@ -89,7 +89,7 @@ def test_the_week_in_words() -> None:
     us = sla.get_policy("essensys").calendar("us-eastern")
     assert week_words(us.week) == [
         ("Monday to Thursday", "all day"),
-        ("Friday", "midnight to 20:00"),
+        ("Friday", "00:00 to 20:00"),
         ("Saturday and Sunday", "closed"),
     ]
     eshot = sla.get_policy("e-shot")
@@ -142,7 +142,7 @@ async def test_the_support_page_lists_the_persons_hours_first_then_the_other_reg
     assert page.status_code == 200
     said = text_of(page.text)
     assert "Your hours: US CT" in said and "All times in US Central time." in said
-    assert "Monday to Thursday All day" in said and "Friday Midnight to 19:00" in said
+    assert "Monday to Thursday All day" in said and "Friday 00:00 to 19:00" in said
     others = said.split("Our other regions", 1)[1].split("Holidays and closures", 1)[0]
     for region, zone in (
         ("UK / EU", "UK time"),

@@ -55,9 +55,10 @@ def _id(text: str) -> int | None:
 @dataclass(frozen=True)
 class ReportRow:
     title: str
-    detail: str
     made: str
     href: str
+    reference: str = ""  # an incident report's ticket
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,18 +104,22 @@ def _monthly(report: Report, dates: Dates) -> ReportRow:
         month = month_label(report.period)
     except BadPeriod:
         month = report.title
-    return ReportRow(month, "", dates.day(report.created_at), _report_href(report))
+    return ReportRow(month, dates.day(report.created_at), _report_href(report))
 
 
 def _incident(report: Report, dates: Dates) -> ReportRow:
     figures = report.figures or {}
-    subject = figures.get("subject") or ""
-    detail = f"Ticket {report.period}" + (f": {subject}" if subject else "")
     resolved = figures.get("resolved_at")
     title = "Incident report"
     if resolved:
         title = f"Incident resolved on {dates.day(datetime.fromisoformat(resolved))}"
-    return ReportRow(title, detail, dates.day(report.created_at), _report_href(report))
+    return ReportRow(
+        title,
+        dates.day(report.created_at),
+        _report_href(report),
+        reference=report.period,  # an incident report's period is its ticket's reference
+        subject=figures.get("subject") or "",
+    )
 
 
 def _review(review: Review, dates: Dates) -> ReviewRow:
@@ -150,7 +155,8 @@ def _objective(objective: Objective, readings: list[Measurement], dates: Dates) 
             else ""
         )
         when = f" on {dates.day(objective.decided_at)}" if objective.decided_at else ""
-        return ObjectiveRow(objective.name, target, latest, f"Met{when}{reached}", True)
+        verdict = f"Met{when}," + reached if reached and when else f"Met{when}{reached}"
+        return ObjectiveRow(objective.name, target, latest, verdict, True)
     if objective.status == "missed":
         return ObjectiveRow(
             objective.name, target, latest, f"Not met by {_day(objective.due_on)}", False

@@ -117,11 +117,12 @@ def short_state(state: Opening, calendar: Calendar) -> str:
 
 
 def interval_words(interval: Interval) -> str:
-    """'08:30 to 18:00', 'all day', 'midnight to 20:00'."""
+    """'08:30 to 18:00', 'all day', '00:00 to 20:00', '22:00 to midnight'."""
     start, end = interval
     if (start, end) == (0, 1440):
         return "all day"
-    first = "midnight" if start == 0 else f"{start // 60:02d}:{start % 60:02d}"
+    # 'Friday midnight to 20:00' could be read as the night into Saturday: a day starts at 00:00.
+    first = f"{start // 60:02d}:{start % 60:02d}"
     last = "midnight" if end == 1440 else f"{end // 60:02d}:{end % 60:02d}"
     return f"{first} to {last}"
 
@@ -149,8 +150,8 @@ def week_words(week: Week) -> list[tuple[str, str]]:
 
 
 def week_line(week: Week) -> str:
-    """The week in one line: 'Monday to Thursday all day; Friday midnight to 20:00'."""
-    return "; ".join(f"{days} {hours}" for days, hours in week_words(week) if hours != "closed")
+    """The week in one line: 'Monday to Thursday: all day; Friday: 00:00 to 20:00'."""
+    return "; ".join(f"{days}: {hours}" for days, hours in week_words(week) if hours != "closed")
 
 
 def spell_words(spell: ClosedSpell, today: date) -> str:
