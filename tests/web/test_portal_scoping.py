@@ -23,6 +23,7 @@ from db.models import (
     Contact,
     Edition,
     Report,
+    Review,
     Ticket,
     TicketAttachment,
 )
@@ -46,6 +47,11 @@ TABLE: dict[str, dict[str, str]] = {
     "POST /portal/tickets/{reference}/close": {},
     "POST /portal/tickets/{reference}/not-fixed": {"what": "It is still broken."},
     "GET /portal/tickets/{reference}/attachments/{attachment_id}": {},
+    "GET /portal/support": {},
+    "GET /portal/documents": {},
+    "GET /portal/documents/reports/{report_id}.pdf": {},
+    "GET /portal/reviews/{review_id}/invite.ics": {},
+    "GET /portal/reviews/{review_id}/pack.pdf": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -103,6 +109,18 @@ async def _report(session: AsyncSession, account: Account) -> Report:
     return report
 
 
+async def _review(session: AsyncSession, account: Account, pack: Report) -> Review:
+    review = Review(
+        account_id=account.id, key=f"scoping-review-{secrets.token_hex(4)}", quarter="2026-Q3",
+        starts_at=NOW + timedelta(days=7), duration_minutes=60, status="scheduled", sequence=0,
+        recommendations="Kestrel", pack_report_id=pack.id, invited=[], created_by="test",
+        created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(review)
+    await session.flush()
+    return review
+
+
 async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
 ) -> None:
@@ -110,14 +128,21 @@ async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     account_b, contact_b = await make_customer(session, "e-shot", name="Blake Other")
     ticket = await _ticket(session, account_a, contact_a)
     report = await _report(session, account_a)
+    review = await _review(session, account_a, report)
     attachment = await _attachment(session, ticket)
     await session.commit()
     a_values = {
-        "reference": ticket.reference, "report_id": str(report.id), "attachment_id": attachment.id
-    }  # fmt: skip
+        "reference": ticket.reference,
+        "report_id": str(report.id),
+        "review_id": str(review.id),
+        "attachment_id": attachment.id,
+    }
     unknown = {
-        "reference": "T-0000-0000", "report_id": str(MAX_INTEGER), "attachment_id": "0" * 32
-    }  # fmt: skip
+        "reference": "T-0000-0000",
+        "report_id": str(MAX_INTEGER),
+        "review_id": str(MAX_INTEGER),
+        "attachment_id": "0" * 32,
+    }
     secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email]
 
     routes = portal_routes(app)

@@ -151,7 +151,7 @@ async def test_the_ticket_page_shows_the_public_conversation_and_never_a_note(
         other = await http.get(f"/portal/tickets/{theirs}")
         assert unknown.status_code == other.status_code == 404
         assert unknown.text == other.text and theirs not in other.text
-        assert "We could not find that request" in other.text
+        assert "We could not find that" in other.text
         # And acting on it changes nothing.
         poked = await http.post(f"/portal/tickets/{theirs}/reply", data={"body": "Hello?"})
         assert poked.status_code == 404 and poked.text == unknown.text
@@ -365,7 +365,7 @@ async def test_files_go_both_ways_and_the_internal_ones_never_reach_the_customer
         assert download.headers["content-disposition"].startswith("attachment;")
         # Internal, another account's, or none at all: the one 404 page.
         unknown = await http.get(f"/portal/tickets/{ref}/attachments/{'0' * 32}")
-        assert unknown.status_code == 404 and "We could not find that request" in unknown.text
+        assert unknown.status_code == 404 and "We could not find that" in unknown.text
         for path in (f"{ref}/attachments/{hidden}", f"{theirs}/attachments/{elsewhere}",
                      f"{ref}/attachments/{elsewhere}"):  # fmt: skip
             answer = await http.get(f"/portal/tickets/{path}")

@@ -30,7 +30,7 @@ from services import attachments, tickets
 from web import customer_ticket
 from web.attachments import attachment_rows, upload_hint
 from web.forms import posted
-from web.portal.viewer import PortalViewer, portal_page
+from web.portal.viewer import PortalViewer, portal_not_found, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,11 +46,6 @@ EMPTY = {
     "reply": "Write your reply, or choose a file, before sending.",
     "not-fixed": "Tell us what is still wrong, so that we know where to look.",
 }
-
-
-async def not_found(request: Request, session: Session, viewer: Principal) -> HTMLResponse:
-    """The same page for a reference that does not exist and one of another account."""
-    return await portal_page(request, session, viewer, "portal/not_found.html", status_code=404)
 
 
 def _names(followed: tickets.Followed) -> dict[str, str]:
@@ -79,7 +74,7 @@ async def _render(
     try:
         followed = await tickets.follow(session, viewer, reference)
     except NotFound:
-        return await not_found(request, session, viewer)
+        return await portal_not_found(request, session, viewer)
     ticket = followed.ticket
     raiser = followed.raised_by
     zone, now = ticket_zone(ticket.policy, ticket.calendar), datetime.now(UTC)
@@ -134,7 +129,7 @@ async def _act(
         before = (await tickets.follow(session, viewer, reference)).ticket.status
         done = await run(before, typed)
     except NotFound:
-        return await not_found(request, session, viewer)
+        return await portal_not_found(request, session, viewer)
     except (ValidationError, PledgeError) as exc:
         if isinstance(exc, ValidationError):
             status, problem, file_problem = 422, _problem(name, exc), ""
@@ -246,5 +241,5 @@ async def attachment(
     try:
         found = await attachments.fetch_attachment(session, viewer, reference, attachment_id)
     except NotFound:
-        return await not_found(request, session, viewer)
+        return await portal_not_found(request, session, viewer)
     return attachment_response(found.filename, found.content_type, found.content)
