@@ -39,6 +39,7 @@ from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
 from web.portal import home as portal_home
+from web.portal import raise_ticket as portal_raise
 from web.portal import signin as portal_signin
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signin,
         admin_pages,
         portal_signin,
+        # Before any /portal/tickets/{reference} page: /portal/tickets/new is not a reference.
+        portal_raise,
         portal_home,
     ):
         app.include_router(module.router)

@@ -1,0 +1,239 @@
+"""Raising a ticket in the portal: a form in the policy's own words, the times Pledge will
+promise shown before sending, and a page with the reference after.
+
+Without JavaScript, "Check the times" posts the form and it comes back with the promises for
+what was chosen; with htmx, choosing a priority or a campaign date asks
+/portal/tickets/new/promises for the panel alone. Every refusal comes back on the form, beside
+its field, with what was typed kept. Each form carries a nonce of its own, used as the
+ticket's idempotency key, so sending it twice (a double click, the back button) reaches the
+same ticket instead of opening a second.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+import sla
+from api.auth import Principal
+from api.deps import AppSettings, Session, Temporal
+from api.errors import Conflict, InvalidInput, NotFound, PledgeError
+from db.models import Contact
+from reports.customer_words import (
+    priority_label,
+    promise_lines,
+    routed_words,
+    ticket_zone,
+    zone_words,
+)
+from services import raising, tickets
+from sla.ticket import TicketType
+from web.forms import FormState, local_instant, refused
+from web.pages import page
+from web.portal.viewer import PortalViewer, portal_page
+
+router = APIRouter(include_in_schema=False)
+
+NEW = "/portal/tickets/new"
+PROMISES = "/portal/tickets/new/promises"
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# More fields than any policy's form has: a post with more is not from this form.
+MAX_FIELDS = 50
+
+
+def _nonce(values: Mapping[str, str] | None = None) -> str:
+    """The form's own nonce, or a new one for a new form (or a post that lost its own)."""
+    given = (values or {}).get("nonce", "")
+    return given if _NONCE.match(given) else secrets.token_urlsafe(18)
+
+
+async def _posted(request: Request) -> tuple[dict[str, str], list[UploadFile]]:
+    """The form's text fields (a repeated name keeps its last value) and its files."""
+    try:
+        form = await request.form(max_fields=MAX_FIELDS)
+    except HTTPException as exc:  # a malformed multipart body
+        raise InvalidInput.for_field("body", str(exc.detail)) from None
+    values: dict[str, str] = {}
+    files: list[UploadFile] = []
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            values[name] = value
+        elif value.filename:
+            files.append(value)
+    return values, files
+
+
+def _answers(form: raising.RaiseForm, values: Mapping[str, str]) -> raising.Answers:
+    """The answers as the service takes them; a campaign date is read in the account's zone."""
+    return raising.Answers(
+        subject=values.get("subject", ""),
+        description=values.get("description", ""),
+        priority=values.get("priority") or None,
+        type=values.get("type") or "incident",
+        campaign_scheduled_at=local_instant(
+            values.get("campaign_scheduled_at"), form.zone, "campaign_scheduled_at"
+        ),
+        details={d.key: values.get(d.key, "") for d in form.asked},
+    )
+
+
+def _panel(
+    form: raising.RaiseForm,
+    viewer: Principal,
+    values: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """What the promise panel shows for these answers, sent now; or why it cannot say."""
+    if form.refusal:
+        return {"promise": None, "lines": [], "promise_error": "", "zone_words": ""}
+    try:
+        promise = raising.promise(form, viewer, _answers(form, values), now)
+    except InvalidInput as exc:
+        problem = (exc.errors or [None])[0]
+        message = problem.message if problem is not None else exc.detail
+        return {
+            "promise": None,
+            "lines": [],
+            "promise_error": message[:1].upper() + message[1:],
+            "zone_words": "",
+        }
+    lines = []
+    if promise.deadlines is not None:
+        dues = {name: d.due for name, d in promise.deadlines.deadlines.items()}
+        lines = promise_lines(form.policy, promise.priority, dues, promise.zone, now)
+    return {
+        "promise": promise,
+        "lines": lines,
+        "promise_error": "",
+        "zone_words": zone_words(now, promise.zone),
+    }
+
+
+def _defaults(form: raising.RaiseForm) -> dict[str, str]:
+    return {"priority": form.default_priority, "type": "incident"}
+
+
+async def _form_page(
+    request: Request,
+    session: AsyncSession,
+    viewer: Principal,
+    form: raising.RaiseForm,
+    state: FormState,
+    nonce: str,
+    status_code: int = 200,
+) -> HTMLResponse:
+    values = {**_defaults(form), **state.values} if state.refused else _defaults(form)
+    now = datetime.now(UTC)
+    return await portal_page(
+        request,
+        session,
+        viewer,
+        "portal/raise.html",
+        status_code=status_code,
+        form=form,
+        state=state,
+        values=values,
+        nonce=nonce,
+        action=NEW,
+        promises_url=PROMISES,
+        local_zone=zone_words(now, form.zone),
+        **_panel(form, viewer, values, now),
+    )
+
+
+@router.get(NEW, response_class=HTMLResponse)
+async def new_ticket(request: Request, viewer: PortalViewer, session: Session) -> Response:
+    form = await raising.form_for(session, viewer)
+    return await _form_page(request, session, viewer, form, FormState(), _nonce())
+
+
+@router.post(NEW, response_class=HTMLResponse)
+async def raise_ticket(
+    request: Request,
+    viewer: PortalViewer,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+) -> Response:
+    form = await raising.form_for(session, viewer)
+    try:
+        values, _files = await _posted(request)
+    except InvalidInput as exc:
+        state = refused({}, exc)
+        return await _form_page(request, session, viewer, form, state, _nonce(), 400)
+    nonce = _nonce(values)
+    # A radio button left unchosen posts nothing; its refusal still belongs beside it.
+    values.setdefault("priority", "")
+    if values.get("action") == "check":
+        try:
+            raising.promise(form, viewer, _answers(form, values), datetime.now(UTC))
+        except InvalidInput as exc:
+            state = refused(values, exc)
+            return await _form_page(request, session, viewer, form, state, nonce, 422)
+        state = FormState(values=values, refused=True)
+        return await _form_page(request, session, viewer, form, state, nonce)
+    try:
+        answers = _answers(form, values)
+        ticket = await raising.raise_ticket(session, client, settings, viewer, answers, nonce)
+    except PledgeError as exc:
+        # Nothing of a refused form is kept (a telephone number it gave included); the form
+        # is read again, as the rollback expired what it held.
+        await session.rollback()
+        form = await raising.form_for(session, viewer)
+        state = refused(values, exc)
+        # A conflict: this form's nonce already opened a ticket, with other answers (the back
+        # button, then a change). Said so, and the form may be sent again as a new one.
+        again = _nonce() if isinstance(exc, Conflict) else nonce
+        return await _form_page(request, session, viewer, form, state, again, exc.status_code)
+    return RedirectResponse(f"/portal/tickets/{ticket.reference}/raised", status_code=303)
+
+
+@router.post(PROMISES, response_class=HTMLResponse)
+async def promises(request: Request, viewer: PortalViewer, session: Session) -> Response:
+    """The promise panel alone, for htmx as the priority or campaign date changes."""
+    form = await raising.form_for(session, viewer)
+    try:
+        values, _ = await _posted(request)
+    except InvalidInput:
+        values = {}
+    context = _panel(form, viewer, {**_defaults(form), **values}, datetime.now(UTC))
+    return page("portal/_promises.html", form=form, **context)
+
+
+@router.get("/portal/tickets/{reference}/raised", response_class=HTMLResponse)
+async def raised(
+    reference: str, request: Request, viewer: PortalViewer, session: Session
+) -> Response:
+    """What the customer sees once the ticket is open: its reference and its promises."""
+    try:
+        ticket = await tickets.get_ticket(session, viewer, reference)
+    except NotFound:
+        return await portal_page(request, session, viewer, "portal/not_found.html", status_code=404)
+    policy = sla.get_policy(ticket.policy)
+    zone = ticket_zone(ticket.policy, ticket.calendar)
+    now = datetime.now(UTC)
+    dues = {name: clock.due for name, clock in ticket.clocks.items()}
+    incident = ticket.type.value == "incident"
+    contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    return await portal_page(
+        request,
+        session,
+        viewer,
+        "portal/raised.html",
+        ticket=ticket,
+        incident=incident,
+        priority=priority_label(ticket.policy, ticket.priority),
+        lines=promise_lines(policy, ticket.priority, dues, zone, now) if incident else [],
+        zone_words=zone_words(now, zone),
+        routed=routed_words(TicketType(ticket.type.value).route_to),
+        mailed_to=contact,
+    )
