@@ -445,6 +445,10 @@ TABLE: dict[str, Rule] = {
     "POST /portal/link/{token}": Rule(EVERYONE, seen=True),
     "POST /portal/logout": Rule(EVERYONE, seen=True),
     "GET /portal": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/new": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/new": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/new/promises": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/{reference}/raised": Rule(frozenset(), portal=True),
     "POST /accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(MANAGERS),
     # the console's admin pages
     "GET /console/admin": Rule(ADMINS, page=True),
