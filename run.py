@@ -27,6 +27,8 @@ from settings import ROOT, Settings, get_settings
 STOP_TIMEOUT_SECONDS = 20
 # Where `make run`'s demo sends warnings and breaches nobody is assigned to.
 DEMO_TEAM_EMAIL = "support-team@example.com"
+# A demo customer with portal access (api/demo.py), to try the portal as.
+DEMO_CUSTOMER = "maya@bluebell.example.com"
 # Who `make run`'s demo speaks as, where these are unset: a made-up company, since a letterhead
 # or sign-off reading "Pledge" reads as a machine; and a complaints manager, without whom a
 # letter to a complainant with only a postal address has nobody to print and post it.
@@ -456,11 +458,23 @@ def banner(
             f"    Password        {password or '(theirs)'}",
             f"                    ({source})",
         ]
+    portal = [f"    Customers       {settings.effective_public_url}/portal/login"]
+    if settings.demo_data:
+        where = (
+            f"the link lands in {settings.outbox_dir}"
+            if not settings.smtp_host
+            else f"the link is mailed through {settings.smtp_host}"
+        )
+        portal += [
+            f"                    (as {DEMO_CUSTOMER}: {where},",
+            f"                    or print one: .venv/bin/pledge portal link {DEMO_CUSTOMER})",
+        ]
     return "\n".join(
         [
             "",
             "  Pledge is running.",
             *sign_in,
+            *portal,
             f"    API docs        {api}/docs",
             f"    Health          {api}/health",
             f"    Temporal UI     {ui}",

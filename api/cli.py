@@ -174,6 +174,40 @@ def remove_user(
     typer.echo(f"removed user {user.id} ({user.email})")
 
 
+portal_app = typer.Typer(help="The customer portal.", no_args_is_help=True)
+app.add_typer(portal_app, name="portal")
+
+
+@portal_app.command("link")
+def portal_link(
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
+) -> None:
+    """Print a single-use link that signs this contact in to the portal (for each account
+    where they may), instead of mailing it: for trying the portal, or helping on the phone."""
+    from datetime import timedelta
+
+    from services import portal_access
+
+    settings = get_settings()
+    lifetime = timedelta(minutes=settings.portal_link_minutes)
+
+    async def links(session: AsyncSession) -> list[tuple[str, str]]:
+        found = await portal_access.contacts_for_email(session, email)
+        return [
+            (account.name, await portal_access.issue_link(session, contact, lifetime, None))
+            for contact, account in found
+        ]
+
+    made = _run(links)
+    if not made:
+        typer.echo(f"pledge: no contact with portal access has the address {email}", err=True)
+        raise typer.Exit(1)
+    minutes = round(lifetime.total_seconds() / 60)
+    for account, token in made:
+        typer.echo(f"{account}: valid once, for {minutes} minutes:")
+        typer.echo(f"{settings.effective_public_url}/portal/link/{token}")
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema."""

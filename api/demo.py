@@ -33,6 +33,7 @@ ACCOUNTS: list[dict[str, Any]] = [
                 "email": "tom@northwind.example.com",
                 "phone": "020 7946 0001",
                 "receives_reports": True,
+                "portal_access": True,
             },
         ],
     },
@@ -43,20 +44,29 @@ ACCOUNTS: list[dict[str, Any]] = [
         "account_manager_name": "Dan Okafor",
         "account_manager_email": "dan.okafor@pledge.example.com",
         "contacts": [
-            {"name": "Maya Green", "email": "maya@bluebell.example.com", "phone": "01483 000 222"},
+            {
+                "name": "Maya Green",
+                "email": "maya@bluebell.example.com",
+                "phone": "01483 000 222",
+                "portal_access": True,
+            },
         ],
     },
     {
         "name": "Harbour Cafe",
         "policy": "web-agency",
         "edition": "standard",
-        "contacts": [{"name": "Sam Reed", "email": "sam@harbourcafe.example.com"}],
+        "contacts": [
+            {"name": "Sam Reed", "email": "sam@harbourcafe.example.com", "portal_access": True}
+        ],
     },
     {
         "name": "Greenfield School",
         "policy": "electric-putty",
         "edition": "standard",
-        "contacts": [{"name": "Ruth Ellis", "email": "office@greenfield.example.com"}],
+        "contacts": [
+            {"name": "Ruth Ellis", "email": "office@greenfield.example.com", "portal_access": True}
+        ],
     },
     {
         "name": "Atlas Workspaces",

@@ -150,3 +150,35 @@ def test_users_are_invited_listed_and_removed(database_url: str, tmp_path: Path)
     bad = pledge(database_url, tmp_path, "users", "invite", "--email", "nope", "--name", "X",
                  "--role", "agent")  # fmt: skip
     assert bad.returncode == 1 and "email" in bad.stderr
+
+
+async def test_portal_link_prints_a_sign_in_link_for_a_contact_with_access(
+    database_url: str, tmp_path: Path, engine
+) -> None:  # type: ignore[no-untyped-def]
+    import secrets
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from db.models import Account, Contact, Edition
+    from services import portal_access
+
+    email = f"maya.{secrets.token_hex(3)}@customer.example.com"
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        account = Account(name=f"Bluebell {email}", policy="spotler", edition=Edition.STANDARD)
+        session.add(account)
+        await session.flush()
+        session.add(
+            Contact(account_id=account.id, name="Maya Green", email=email, portal_access=True)
+        )
+
+    printed = pledge(database_url, tmp_path, "portal", "link", email.upper())
+    assert printed.returncode == 0, printed.stderr
+    heading, link = printed.stdout.strip().splitlines()
+    assert heading.startswith(account.name) and "15 minutes" in heading
+    assert "/portal/link/" in link
+    async with AsyncSession(engine) as session:
+        contact, found = await portal_access.link_contact(session, link.rsplit("/", 1)[1])
+    assert contact.email == email and found.id == account.id
+
+    nobody = pledge(database_url, tmp_path, "portal", "link", "nobody@customer.example.com")
+    assert nobody.returncode == 1 and "no contact with portal access" in nobody.stderr

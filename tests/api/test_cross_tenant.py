@@ -374,6 +374,12 @@ TABLE: dict[str, Rule] = {
         form=lambda w: {"name": "Page Person", "email": "page@customer.example.com"},
     ),
     "POST /console/accounts/{account_id}/contacts/{contact_id}/remove": Rule(STAFF, page=True),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(
+        MANAGERS, page=True
+    ),
+    "POST /console/accounts/{account_id}/contacts/{contact_id}/portal-withdraw": Rule(
+        STAFF, page=True
+    ),
     "POST /console/accounts/{account_id}/reports": Rule(
         MANAGERS, page=True, form=lambda w: {"period": _last_month()}
     ),

@@ -184,3 +184,74 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
             problems += await _tones(page, axe, made["ticket"])
         await context.close()
     assert not problems, "\n".join(problems)
+
+
+async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
+    """An e-shot account whose contact has the portal and a ticket, and a sign-in link for them."""
+    from datetime import timedelta as lifetime
+
+    from db.models import Account, Contact, Edition
+    from services import portal_access
+
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        account = Account(
+            name=f"Portal a11y {secrets.token_hex(3)}", policy="e-shot", edition=Edition.STANDARD
+        )
+        session.add(account)
+        await session.flush()
+        contact = Contact(
+            account_id=account.id,
+            name="Robin Hart",
+            email=f"robin.{secrets.token_hex(3)}@customer.example.com",
+            portal_access=True,
+        )
+        session.add(contact)
+        await session.flush()
+        minted = await mint_key(session, name="a11y portal agent", role=Role.AGENT)
+        tokens = [
+            await portal_access.issue_link(session, contact, lifetime(minutes=15), None)
+            for _ in WIDTHS
+        ]
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        opened = await http.post(
+            "/tickets",
+            json={
+                "account_id": account.id, "contact_id": contact.id, "subject": "Images missing",
+                "description": "The images in our last campaign did not load.",
+                "channel": "email", "priority": "p3",
+            },
+            headers={"Authorization": f"Bearer {minted.secret}"},
+        )  # fmt: skip
+        assert opened.status_code == 201, opened.text
+    return {"ticket": opened.json()["reference"], **{f"link{i}": t for i, t in enumerate(tokens)}}
+
+
+def _portal_pages(made: dict[str, str]) -> list[str]:
+    return ["/portal"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
+    browser: Browser, engine: AsyncEngine, live_server_with_worker: LiveServer
+) -> None:
+    server = live_server_with_worker
+    made = await _customer(server, engine)
+    axe = AXE.read_text()
+    problems: list[str] = []
+    for i, viewport in enumerate(WIDTHS):
+        context = await browser.new_context(base_url=server.url, locale="en-GB", viewport=viewport)
+        page = await context.new_page()
+        link = f"/portal/link/{made[f'link{i}']}"
+        for path in ("/portal/login", link):
+            await page.goto(path)
+            problems += await _check(
+                page, axe, path.split("/link/")[0] + "/link", viewport["width"]
+            )
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page).to_have_url(re.compile(r"/portal$"))
+        for path in _portal_pages(made):
+            answer = await page.goto(path)
+            assert answer is not None and answer.status == 200, path
+            problems += await _check(page, axe, path, viewport["width"])
+        await context.close()
+    assert not problems, "\n".join(problems)

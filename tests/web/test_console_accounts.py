@@ -194,6 +194,8 @@ async def test_contacts_added_edited_and_removed_through_the_forms(
         "id": rae["id"], "account_id": account, "name": "Rae Rep",
         "email": "rae@forms.example.com", "phone": "01483 911 411", "login": "rae.rep",
         "is_representative": True, "receives_reports": False,
+        # essensys's representatives have the portal unless it is taken away.
+        "portal_access": True, "portal_invited_at": None,
     }  # fmt: skip
     page = (await client.get(f"{base}?done=contact_added", headers=agent_headers)).text
     assert "Contact added." in page and "Rae Rep" in page
@@ -242,6 +244,58 @@ async def test_contacts_added_edited_and_removed_through_the_forms(
     assert removed.status_code == 303
     assert (await client.get(f"/accounts/{account}/contacts", headers=agent_headers)).json() == []
     assert "No contacts yet." in (await client.get(base, headers=agent_headers)).text
+
+
+async def test_a_manager_invites_a_contact_to_the_portal_and_takes_access_away(
+    client: httpx.AsyncClient, manager, agent_headers, inbox
+) -> None:  # type: ignore[no-untyped-def]
+    made = await client.post(
+        "/accounts", json={"name": f"Portal Forms {secrets.token_hex(3)}", "policy": "spotler"},
+        headers=manager,
+    )  # fmt: skip
+    account = made.json()["id"]
+    base = f"/console/accounts/{account}"
+    email = f"kim.{secrets.token_hex(3)}@forms.example.com"
+    await post_form(
+        client, f"{base}/contacts", manager, name="Kim Ode", email=email, receives_reports="yes"
+    )
+    [kim] = (await client.get(f"/accounts/{account}/contacts", headers=manager)).json()
+    assert kim["portal_access"] is False
+    page = (await client.get(base, headers=manager)).text
+    assert "Invite Kim Ode to the portal" in page
+    # An agent sees who has the portal, but inviting is a success manager's to do.
+    assert (
+        "Invite Kim Ode to the portal" not in (await client.get(base, headers=agent_headers)).text
+    )
+    refused = await post_form(
+        client, f"{base}/contacts/{kim['id']}/portal-invitation", agent_headers
+    )
+    assert refused.status_code == 403
+
+    invited = await post_form(client, f"{base}/contacts/{kim['id']}/portal-invitation", manager)
+    assert invited.status_code == 303, invited.text
+    assert invited.headers["location"] == f"{base}?done=portal_invited#contacts"
+    mail = (await inbox.wait_for(lambda m: email in m["To"]))[-1]
+    assert "/portal/login" in mail.get_body(preferencelist=("plain",)).get_content()
+    [kim] = (await client.get(f"/accounts/{account}/contacts", headers=manager)).json()
+    assert kim["portal_access"] is True and kim["portal_invited_at"]
+    page = (await client.get(f"{base}?done=portal_invited", headers=manager)).text
+    assert "Invited to the customer portal" in page and "Send the portal invitation again" in page
+
+    # Editing the contact keeps their choices: reports stay on, the portal stays open.
+    edited = await post_form(
+        client, f"{base}/contacts/{kim['id']}", manager, name="Kim Ode", email=email,
+        phone="01483 000 111", receives_reports="yes",
+    )  # fmt: skip
+    assert edited.status_code == 303
+    page = (await client.get(base, headers=manager)).text
+    card = page.split(f'id="contact-{kim["id"]}"')[1].split("</li>")[0]
+    assert 'value="yes" selected' in card
+
+    withdrawn = await post_form(client, f"{base}/contacts/{kim['id']}/portal-withdraw", manager)
+    assert withdrawn.status_code == 303
+    [kim] = (await client.get(f"/accounts/{account}/contacts", headers=manager)).json()
+    assert kim["portal_access"] is False and kim["receives_reports"] is True
 
 
 # -- live: a worker runs the workflows ---------------------------------------------------------

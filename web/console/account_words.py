@@ -15,6 +15,10 @@ DONE = {
     "contact_added": "Contact added.",
     "contact_saved": "Contact saved.",
     "contact_removed": "Contact removed.",
+    "portal_invited": "Invited to the customer portal: they have been e-mailed how to sign in.",
+    "portal_unsent": "They now have access to the customer portal, but the invitation could not "
+    "be e-mailed. Try again when mail is working.",
+    "portal_withdrawn": "Portal access taken away; anyone signed in as them is signed out.",
     "report_made": "Report made; it is at the top of the list.",
     "review_proposed": "Review proposed; the invitation has gone out.",
     "review_moved": "Review moved; the new invitation has gone out.",
