@@ -227,7 +227,21 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
 
 
 def _portal_pages(made: dict[str, str]) -> list[str]:
-    return ["/portal"]
+    return ["/portal", "/portal/tickets/new", f"/portal/tickets/{made['ticket']}/raised"]
+
+
+async def _raise_form_states(page: Page, axe: str, width: int) -> list[str]:
+    """The raise form as it comes back: with the promises checked, and refused."""
+    await page.goto("/portal/tickets/new")
+    await page.get_by_label("High").check()
+    await page.get_by_role("button", name="Check the times").click()
+    await expect(page.locator("#promises")).to_contain_text("it will be High priority")
+    problems = await _check(page, axe, "/portal/tickets/new (checked)", width)
+    # The browser's own check of required fields is set aside, so the server's answers.
+    await page.evaluate("document.querySelector('form.raise-form').noValidate = true")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator(".field-error").first).to_be_visible()
+    return problems + await _check(page, axe, "/portal/tickets/new (refused)", width)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -252,6 +266,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
         for path in _portal_pages(made):
             answer = await page.goto(path)
             assert answer is not None and answer.status == 200, path
-            problems += await _check(page, axe, path, viewport["width"])
+            where = path.replace(made["ticket"], "{reference}")
+            problems += await _check(page, axe, where, viewport["width"])
+        problems += await _raise_form_states(page, axe, viewport["width"])
         await context.close()
     assert not problems, "\n".join(problems)

@@ -33,6 +33,11 @@ PUBLIC = {
 # What each route is sent: a form for those that post one; {} for none.
 TABLE: dict[str, dict[str, str]] = {
     "GET /portal": {},
+    "GET /portal/tickets/new": {},
+    # "Check the times": the form comes back for B's own account (sending would open a ticket).
+    "POST /portal/tickets/new": {"action": "check", "priority": "p1"},
+    "POST /portal/tickets/new/promises": {"priority": "p2"},
+    "GET /portal/tickets/{reference}/raised": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
