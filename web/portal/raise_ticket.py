@@ -118,6 +118,15 @@ def _panel(
     }
 
 
+def _refused(values: Mapping[str, str], exc: PledgeError) -> FormState:
+    """The form with the refusal beside each field, a missing answer asked for in words."""
+    state = refused(values, exc)
+    for name, message in state.errors.items():
+        if message == "Is required":
+            state.errors[name] = "Please fill this in."
+    return state
+
+
 def _defaults(form: raising.RaiseForm) -> dict[str, str]:
     return {"priority": form.default_priority, "type": "incident"}
 
@@ -168,7 +177,7 @@ async def raise_ticket(
     try:
         values, _files = await _posted(request)
     except InvalidInput as exc:
-        state = refused({}, exc)
+        state = _refused({}, exc)
         return await _form_page(request, session, viewer, form, state, _nonce(), 400)
     nonce = _nonce(values)
     # A radio button left unchosen posts nothing; its refusal still belongs beside it.
@@ -177,7 +186,7 @@ async def raise_ticket(
         try:
             raising.promise(form, viewer, _answers(form, values), datetime.now(UTC))
         except InvalidInput as exc:
-            state = refused(values, exc)
+            state = _refused(values, exc)
             return await _form_page(request, session, viewer, form, state, nonce, 422)
         state = FormState(values=values, refused=True)
         return await _form_page(request, session, viewer, form, state, nonce)
@@ -189,7 +198,7 @@ async def raise_ticket(
         # is read again, as the rollback expired what it held.
         await session.rollback()
         form = await raising.form_for(session, viewer)
-        state = refused(values, exc)
+        state = _refused(values, exc)
         # A conflict: this form's nonce already opened a ticket, with other answers (the back
         # button, then a change). Said so, and the form may be sent again as a new one.
         again = _nonce() if isinstance(exc, Conflict) else nonce
