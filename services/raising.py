@@ -19,7 +19,7 @@ from temporalio.client import Client
 
 import sla
 from api.auth import Principal
-from api.errors import Conflict, FieldProblem, Forbidden, InvalidInput
+from api.errors import Conflict, FieldProblem, Forbidden, InvalidInput, PledgeError
 from api.references import reference_for_key
 from api.schemas import CountableInstant, TicketCreate, TicketOut
 from db.models import Account, Contact, Role
@@ -290,21 +290,29 @@ async def raise_ticket(
     if form.refusal:
         raise Forbidden(form.refusal)
     body = _body(form, answers)
+    contact, before = form.contact, {}
     for detail in form.asked:
         attribute = ON_CONTACT.get(detail.key)
         given = answers.details.get(detail.key, "").strip()
         if attribute and given:
-            setattr(form.contact, attribute, given)
+            before[attribute] = getattr(contact, attribute)
+            setattr(contact, attribute, given)
     await session.flush()
     key = f"portal-raise-{nonce}" if nonce else None
     try:
         return await tickets.open_ticket(session, client, settings, principal, body, key)
-    except Conflict:
-        if key is None:
+    except PledgeError as exc:
+        # Opening commits before it waits on Temporal: a form that opened nothing takes back
+        # the details it gave, so the contact is as it was and the form asks them again.
+        if before:
+            for attribute, value in before.items():
+                setattr(contact, attribute, value)
+            await session.commit()
+        if not isinstance(exc, Conflict) or key is None:
             raise
         # The form was sent before with other answers (the back button, a change, Send).
         sent = reference_for_key("T", principal.key_prefix, key)
         raise Conflict(
-            f"This form was already sent, as ticket {sent}, before it was changed. To raise "
-            "this as a new ticket, send it again."
+            f"This form was already sent, as ticket {sent}. To raise what it says now as a "
+            "new ticket, send it again."
         ) from None

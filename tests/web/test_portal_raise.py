@@ -18,12 +18,14 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import sla
+from api.app import create_app
 from api.auth import Principal
 from db.models import Contact
 from reports.customer_words import promise_lines
 from services import portal_access, raising
+from settings import Settings
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
-from tests.conftest import Inbox
+from tests.conftest import Inbox, free_port
 from tests.web.portal_people import make_customer, portal_sign_in
 
 __all__ = ["live"]
@@ -406,3 +408,35 @@ async def test_the_form_needs_a_signed_in_customer(client: httpx.AsyncClient) ->
         answer = await client.request(method, path)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/portal/login?next=/portal/tickets/new")
+
+
+async def test_while_tickets_cannot_be_opened_the_form_says_so_and_keeps_everything(
+    live: Live, inbox: Inbox, settings: Settings, engine: Any
+) -> None:
+    account = await live.account("essensys")
+    person = await live.contact(account["id"], is_representative=True, phone=None)
+    down = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    app = create_app(down)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://pledge.test") as http:
+            assert (await portal_sign_in(http, inbox, person["email"])).status_code == 303
+            page = await http.get(NEW)
+            form = {"action": "send", "nonce": _nonce(page), "subject": "Wi-fi down",
+                    "description": "Level 2 has no wi-fi.", "priority": "p1",
+                    "contact_phone": "0161 555 0199"}  # fmt: skip
+            refused = await http.post(NEW, data=form)
+    assert refused.status_code == 503
+    text = _text(refused)
+    assert "We could not send your ticket just now" in text and "Temporal" not in text
+    assert 'value="Wi-fi down"' in refused.text and _nonce(refused) == form["nonce"]
+    assert await _tickets_of(live, account["id"]) == []
+    async with AsyncSession(engine) as session:
+        contact = await session.get(Contact, person["id"])
+        assert contact is not None and contact.phone is None
+
+    # Sent again once it can be: the same form opens the ticket.
+    assert (await portal_sign_in(live.http, inbox, person["email"])).status_code == 303
+    sent = await live.http.post(NEW, data=form)
+    assert sent.status_code == 303, sent.text[:500]
+    assert len(await _tickets_of(live, account["id"])) == 1

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 import sla
 from api.auth import Principal
 from api.deps import AppSettings, Session, Temporal
-from api.errors import Conflict, InvalidInput, NotFound, PledgeError
+from api.errors import Conflict, InvalidInput, NotFound, PledgeError, ServiceUnavailable
 from db.models import Contact
 from reports.customer_words import (
     priority_label,
@@ -118,8 +118,18 @@ def _panel(
     }
 
 
+# Said instead of what the service says to staff (Temporal, workers): the form keeps its nonce,
+# so sending it again reaches the same ticket if this one went through after all.
+NOT_NOW = (
+    "We could not send your ticket just now. Please try again in a minute: sending this form "
+    "again will not open a second ticket."
+)
+
+
 def _refused(values: Mapping[str, str], exc: PledgeError) -> FormState:
     """The form with the refusal beside each field, a missing answer asked for in words."""
+    if isinstance(exc, ServiceUnavailable):
+        return FormState(values=dict(values), message=NOT_NOW, refused=True)
     state = refused(values, exc)
     for name, message in state.errors.items():
         if message == "Is required":
