@@ -364,6 +364,8 @@ async def test_a_raised_ticket_is_the_customers_own_on_the_web_and_confirmed_by_
     assert f"on its way by e-mail to you at <strong>{person['email']}</strong>" in text
     assert "We will reply by" in text and "There is no set time for a fix" in text
     assert f'href="/portal/tickets/{reference}"' in raised.text
+    home = await live.http.get("/portal")
+    assert reference in home.text and "Menu overlaps the logo" in home.text
 
     [mail] = await inbox.wait_for(
         lambda m: m["X-Pledge-Ticket"] == reference and person["email"] in m["X-Envelope-To"]
