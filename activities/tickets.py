@@ -24,11 +24,13 @@ from db.models import (
     Release,
     ReleaseTicket,
     Ticket,
+    TicketAttachment,
     TicketClock,
     TicketEvent,
 )
 from db.projection import insert_missing, save_versioned, upsert_children
 from db.types import utcnow
+from workflows.ticket_messages import ATTACHED, ATTACHMENT_EVENTS
 
 
 class ClockRow(BaseModel):
@@ -140,6 +142,26 @@ class ReleaseRecord(BaseModel):
     linked: list[str] = []  # ticket references
 
 
+def attachment_row(ticket_id: int, event: EventRow) -> dict[str, Any]:
+    """The ticket_attachments row an attaching event records (written with the event, so a
+    file is listed exactly when its line in the history is)."""
+    data = event.data
+    return {
+        "id": data["attachment_id"],
+        "ticket_id": ticket_id,
+        "event_id": event.id,
+        "seq": event.seq,
+        "filename": data["filename"],
+        "content_type": data["content_type"],
+        "size": data["size"],
+        "sha256": data["sha256"],
+        "added_by": data.get("by") or event.actor,
+        "added_by_customer": data.get("author") == "customer",
+        "public": event.kind == ATTACHED,
+        "added_at": event.at,
+    }
+
+
 class TicketActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
@@ -169,6 +191,15 @@ class TicketActivities:
                 session,
                 TicketEvent.__table__,
                 [{"ticket_id": ticket_id, **event.model_dump()} for event in record.events],
+            )
+            await insert_missing(
+                session,
+                TicketAttachment.__table__,
+                [
+                    attachment_row(ticket_id, event)
+                    for event in record.events
+                    if event.kind in ATTACHMENT_EVENTS
+                ],
             )
             await insert_missing(
                 session,

@@ -15,6 +15,7 @@ from api.openapi import install_problem_responses
 from api.parameters import check_parameters
 from api.routes import (
     accounts,
+    attachments,
     codec,
     complaints,
     health,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policies,
         accounts,
         tickets,
+        attachments,
         releases,
         complaints,
         reports,

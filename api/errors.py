@@ -102,6 +102,16 @@ class InvalidInput(PledgeError):
         return cls.of(problems)
 
 
+class PayloadTooLarge(PledgeError):
+    """An upload past its limit: refused while it is read, before the rest arrives."""
+
+    status_code = 413
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> PayloadTooLarge:
+        return cls(f"{field}: {message}", errors=[FieldProblem(field=field, message=message)])
+
+
 class TooManyRequests(PledgeError):
     status_code = 429
 

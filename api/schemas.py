@@ -490,6 +490,21 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class AttachmentOut(BaseModel):
+    """A file attached to a ticket (its bytes at `url`)."""
+
+    id: str
+    filename: str = Field(description="Cleaned of path parts and control characters")
+    content_type: str = Field(description="As the file's content shows it, not as it was named")
+    size: int = Field(description="In bytes")
+    sha256: str
+    added_by: str = Field(description="Who added it; to a customer, staff are 'Support team'")
+    added_by_customer: bool
+    public: bool = Field(description="Whether customers see it; theirs always are")
+    added_at: Instant
+    url: str = Field(description="Where to download it, with the same key")
+
+
 class TicketDetail(TicketOut):
     description: str
     first_response_at: Instant | None

@@ -95,6 +95,12 @@ def _entry(
                 if agreed
                 else "We closed your request.",
             )
+        case "attached":
+            # Named, not linked: the tracking link is read-only; files are downloaded signed in.
+            name = str(data.get("filename") or "a file")
+            if data.get("author") == "customer":
+                return Entry("You", when, f"You sent us {name}.")
+            return Entry("Support team", when, f"We sent you {name}.")
         case "release_linked":
             return Entry("Support team", when, "The fix was planned for a release.")
         case "release_shipped":

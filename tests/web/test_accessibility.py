@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from api.keys import mint_key
 from db.models import Role
 from outbound.ticket_links import link_secret, track_url
+from tests import files
 from tests.api.conftest import Live
 from tests.web.conftest import LiveServer, committed_user
 from tests.web.people import PASSWORD
@@ -58,8 +59,8 @@ TOO_WIDE = """() => {
 
 
 async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
-    """A ticket (linked to a release), a complaint, an account with a contact: each page
-    shows real rows, not its empty state."""
+    """A ticket (linked to a release, with files), a complaint, an account with a contact:
+    each page shows real rows, not its empty state."""
     keys: dict[str, dict[str, str]] = {}
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         for role in set(Role) - {Role.CUSTOMER}:
@@ -91,6 +92,19 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("agent"),
         )
         assert linked.status_code == 200, linked.text
+        # Files on the ticket, one the customer sees and one internal, with a long name that
+        # must wrap on a phone rather than widen the page.
+        for public, name in (
+            ("true", "Screenshot of the campaign editor.png"),
+            ("false", "x" * 120 + ".txt"),
+        ):
+            attached = await http.post(
+                f"/tickets/{reference}/attachments",
+                files=[("file", (name, files.png() if public == "true" else b"log line\n"))],
+                data={"public": public},
+                headers=live.as_("agent"),
+            )
+            assert attached.status_code == 201, attached.text
     return {
         "account": str(account["id"]),
         "ticket": reference,
