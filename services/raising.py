@@ -10,8 +10,9 @@ one set of checks and one deadline engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,16 +20,25 @@ from temporalio.client import Client
 
 import sla
 from api.auth import Principal
-from api.errors import Conflict, FieldProblem, Forbidden, InvalidInput, PledgeError
+from api.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    PledgeError,
+)
 from api.references import reference_for_key
-from api.schemas import CountableInstant, TicketCreate, TicketOut
+from api.schemas import AttachmentOut, CountableInstant, TicketCreate, TicketOut
 from db.models import Account, Contact, Role
 from reports.customer_words import level_description, level_terms, routed_words, ticket_zone
-from services import tickets
+from services import attachments, tickets
 from settings import Settings
 from sla.ticket import TicketType
 
 CHANNEL = "web"
+# The form's file input; its refusals are shown beside it.
+FILES = "body.files"
 # The details a policy may require (essensys 1.1.5) that Pledge keeps on the contact: asked
 # only while the contact has none, and kept there for the next time.
 ON_CONTACT = {
@@ -272,6 +282,31 @@ def _body(form: RaiseForm, answers: Answers) -> TicketCreate:
     return body
 
 
+@dataclass(frozen=True)
+class Raised:
+    """The ticket opened, and what became of the files sent with it."""
+
+    ticket: TicketOut
+    attached: list[AttachmentOut] = field(default_factory=list)
+    # Why the files could not be stored with the ticket, which is open all the same.
+    files_refused: str = ""
+
+
+def _check_files(files: Sequence[attachments.NewFile], settings: Settings) -> list[FieldProblem]:
+    """Every file against the attachment rules, before anything is opened: one refusal beside
+    the files field, naming each file refused."""
+    limit = attachments.max_size(settings)
+    refusals = []
+    for new in files:
+        try:
+            attachments.check(new.filename, new.data, max_size=limit, field=FILES)
+        except (InvalidInput, PayloadTooLarge) as exc:
+            refusals += [problem.message for problem in exc.errors or []]
+    if not refusals:
+        return []
+    return [FieldProblem(field=FILES, message="; ".join(refusals))]
+
+
 async def raise_ticket(
     session: AsyncSession,
     client: Client,
@@ -279,17 +314,27 @@ async def raise_ticket(
     principal: Principal,
     answers: Answers,
     nonce: str | None,
-) -> TicketOut:
-    """Open the ticket for the principal's account and contact, on channel web.
+    files: Sequence[attachments.NewFile] = (),
+) -> Raised:
+    """Open the ticket for the principal's account and contact, on channel web, with its files.
 
     `nonce` is the form's own (one per form shown): sending the same form twice reaches the
-    same ticket instead of opening a second. Details the contact lacked and gave here (a
-    telephone number, a login) are kept on the contact, never overwriting what staff recorded.
+    same ticket instead of opening a second, and attaches its files once. Details the contact
+    lacked and gave here (a telephone number, a login) are kept on the contact, never
+    overwriting what staff recorded. A file the rules refuse refuses the whole form, so
+    nothing opens without the files it was sent with.
     """
     form = await form_for(session, principal)
     if form.refusal:
         raise Forbidden(form.refusal)
-    body = _body(form, answers)
+    try:
+        body = _body(form, answers)
+        problems = []
+    except InvalidInput as exc:
+        body, problems = None, list(exc.errors or [])
+    problems += _check_files(files, settings)
+    if problems or body is None:
+        raise InvalidInput.of(problems)
     contact, before = form.contact, {}
     for detail in form.asked:
         attribute = ON_CONTACT.get(detail.key)
@@ -299,8 +344,9 @@ async def raise_ticket(
             setattr(contact, attribute, given)
     await session.flush()
     key = f"portal-raise-{nonce}" if nonce else None
+    started = datetime.now(UTC)
     try:
-        return await tickets.open_ticket(session, client, settings, principal, body, key)
+        ticket = await tickets.open_ticket(session, client, settings, principal, body, key)
     except PledgeError as exc:
         # Opening commits before it waits on Temporal: a form that opened nothing takes back
         # the details it gave, so the contact is as it was and the form asks them again.
@@ -316,3 +362,13 @@ async def raise_ticket(
             f"This form was already sent, as ticket {sent}. To raise what it says now as a "
             "new ticket, send it again."
         ) from None
+    # A form sent again reaches the ticket it opened before, which took its files then.
+    if not files or ticket.received_at < started:
+        return Raised(ticket)
+    try:
+        attached = await attachments.add_attachments(
+            session, client, settings, principal, ticket.reference, files, field=FILES
+        )
+    except PledgeError as exc:
+        return Raised(ticket, files_refused=exc.detail)
+    return Raised(ticket, attached)

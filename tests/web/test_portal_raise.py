@@ -24,6 +24,7 @@ from db.models import Contact
 from reports.customer_words import promise_lines
 from services import portal_access, raising
 from settings import Settings
+from tests import files
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
 from tests.conftest import Inbox, free_port
 from tests.web.portal_people import make_customer, portal_sign_in
@@ -36,6 +37,11 @@ RAISED = re.compile(r"^/portal/tickets/(T-[0-9A-Z]{4}-[0-9A-Z]{4})/raised$")
 
 def _text(response: httpx.Response) -> str:
     return html.unescape(re.sub(r"\s+", " ", response.text))
+
+
+def _words(response: httpx.Response) -> str:
+    """The page's text as read, without its markup."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.text)))
 
 
 def _nonce(response: httpx.Response) -> str:
@@ -442,3 +448,70 @@ async def test_while_tickets_cannot_be_opened_the_form_says_so_and_keeps_everyth
     sent = await live.http.post(NEW, data=form)
     assert sent.status_code == 303, sent.text[:500]
     assert len(await _tickets_of(live, account["id"])) == 1
+
+
+async def _attachments(live: Live, reference: str) -> list[dict]:
+    answer = await live.http.get(f"/tickets/{reference}/attachments", headers=live.as_("agent"))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_files_sent_with_the_form_are_stored_with_the_ticket(
+    live: Live, inbox: Inbox
+) -> None:
+    account, person = await _signed_in(live, inbox, "e-shot", name="Fay Files")
+    page, nonce = await _form(live)
+    assert 'type="file" id="raise-files" name="files" multiple' in page.text
+    form = {"action": "send", "nonce": nonce, "subject": "Images broken",
+            "description": "See the screenshot.", "priority": "p2"}  # fmt: skip
+    upload = [
+        ("files", ("screenshot.png", files.png(), "image/png")),
+        ("files", ("export.pdf", files.pdf("campaign export"), "application/pdf")),
+    ]
+    sent = await live.http.post(NEW, data=form, files=upload)
+    assert sent.status_code == 303, sent.text[:500]
+    location = sent.headers["location"]
+    reference = RAISED.match(location).group(1)  # type: ignore[union-attr]
+    stored = await _attachments(live, reference)
+    assert sorted(a["filename"] for a in stored) == ["export.pdf", "screenshot.png"]
+    assert all(a["public"] and a["added_by"] == "Fay Files" for a in stored)
+    raised = _words(await live.http.get(location))
+    assert "screenshot.png (PNG image" in raised and "export.pdf (PDF" in raised
+    assert "could not attach" not in raised
+
+    # Sent again (a double click): the one ticket, its files once.
+    again = await live.http.post(NEW, data=form, files=upload)
+    assert again.status_code == 303 and again.headers["location"] == location
+    assert len(await _attachments(live, reference)) == 2
+    assert len(await _tickets_of(live, account["id"])) == 1
+
+
+async def test_a_file_the_rules_refuse_refuses_the_form_and_opens_nothing(
+    live: Live, inbox: Inbox
+) -> None:
+    account, _ = await _signed_in(live, inbox, "e-shot")
+    page, nonce = await _form(live)
+    form = {"action": "send", "nonce": nonce, "subject": "Odd program",
+            "description": "It came by mail.", "priority": "p3"}  # fmt: skip
+    refused = await live.http.post(
+        NEW, data=form,
+        files=[("files", ("tool.exe", files.exe(), "application/octet-stream")),
+               ("files", ("fine.png", files.png(), "image/png"))],
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.text[:500]
+    found = re.search(r'<p class="error" id="raise-files-error">([^<]+)</p>', refused.text)
+    assert found and "tool.exe" in html.unescape(found.group(1))
+    assert 'aria-describedby="raise-files-hint raise-files-error"' in refused.text
+    assert 'value="Odd program"' in refused.text and "please choose them again" in refused.text
+    assert await _tickets_of(live, account["id"]) == []
+
+    # Past the size limit: refused as it arrives, what was typed before the files kept.
+    large = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1)
+    too_large = await live.http.post(
+        NEW, data=form, files=[("files", ("huge.pdf", large, "application/pdf"))]
+    )
+    assert too_large.status_code == 413, too_large.text[:500]
+    found = re.search(r'<p class="error" id="raise-files-error">([^<]+)</p>', too_large.text)
+    assert found and "10 MB" in html.unescape(found.group(1))
+    assert 'value="Odd program"' in too_large.text and _nonce(too_large) == nonce
+    assert await _tickets_of(live, account["id"]) == []

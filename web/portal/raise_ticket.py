@@ -14,19 +14,19 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 import sla
 from api.auth import Principal
 from api.deps import AppSettings, Session, Temporal
 from api.errors import Conflict, InvalidInput, NotFound, PledgeError, ServiceUnavailable
+from api.uploads import Upload, read_upload
 from db.models import Contact
 from reports.customer_words import (
     priority_label,
@@ -35,9 +35,12 @@ from reports.customer_words import (
     ticket_zone,
     zone_words,
 )
-from services import raising, tickets
+from services import attachments, raising, tickets
+from services.attachment_rules import label_of, size_words
+from settings import Settings
 from sla.ticket import TicketType
-from web.forms import FormState, local_instant, refused
+from web.attachments import upload_hint
+from web.forms import FormState, fields, local_instant, refused
 from web.pages import page
 from web.portal.viewer import PortalViewer, portal_page
 
@@ -46,8 +49,10 @@ router = APIRouter(include_in_schema=False)
 NEW = "/portal/tickets/new"
 PROMISES = "/portal/tickets/new/promises"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# More fields than any policy's form has: a post with more is not from this form.
-MAX_FIELDS = 50
+# The file input's name (several files may be chosen); its refusals are shown beside it.
+FILES_FIELD = "files"
+# A form without files bigger than this is not one of ours.
+MAX_FORM_BYTES = 256 * 1024
 
 
 def _nonce(values: Mapping[str, str] | None = None) -> str:
@@ -56,20 +61,37 @@ def _nonce(values: Mapping[str, str] | None = None) -> str:
     return given if _NONCE.match(given) else secrets.token_urlsafe(18)
 
 
-async def _posted(request: Request) -> tuple[dict[str, str], list[UploadFile]]:
-    """The form's text fields (a repeated name keeps its last value) and its files."""
+@dataclass
+class Posted:
+    """What the form sent: its text fields, its files, and why it could not all be read."""
+
+    values: dict[str, str]
+    files: list[attachments.NewFile]
+    refused: PledgeError | None = None
+
+
+async def _posted(request: Request, settings: Settings) -> Posted:
+    """The form as sent: multipart/form-data with its files (read as they arrive, refused at
+    the first that passes the limit), or a plain url-encoded form without any."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("multipart/form-data"):
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return Posted({}, [], InvalidInput.for_field("body", "the form is too large"))
+        return Posted(fields(body.decode("utf-8", errors="replace")), [])
+    partial = Upload()
     try:
-        form = await request.form(max_fields=MAX_FIELDS)
-    except HTTPException as exc:  # a malformed multipart body
-        raise InvalidInput.for_field("body", str(exc.detail)) from None
-    values: dict[str, str] = {}
-    files: list[UploadFile] = []
-    for name, value in form.multi_items():
-        if isinstance(value, str):
-            values[name] = value
-        elif value.filename:
-            files.append(value)
-    return values, files
+        upload = await read_upload(
+            request,
+            max_file_bytes=attachments.max_size(settings),
+            file_field=FILES_FIELD,
+            partial=partial,
+        )
+    except PledgeError as exc:
+        # The fields before the file that was refused come back to the form.
+        return Posted(dict(partial.fields), [], exc)
+    files = [attachments.NewFile(f.filename, f.data) for f in upload.files]
+    return Posted(upload.fields, files)
 
 
 def _answers(form: raising.RaiseForm, values: Mapping[str, str]) -> raising.Answers:
@@ -134,6 +156,10 @@ def _refused(values: Mapping[str, str], exc: PledgeError) -> FormState:
     for name, message in state.errors.items():
         if message == "Is required":
             state.errors[name] = "Please fill this in."
+    for problem in exc.errors or []:
+        if problem.field == raising.FILES:
+            # It starts with a file's name, which keeps its own spelling.
+            state.errors[FILES_FIELD] = problem.message.rstrip(".") + "."
     return state
 
 
@@ -148,7 +174,8 @@ async def _form_page(
     form: raising.RaiseForm,
     state: FormState,
     nonce: str,
-    status_code: int = 200,
+    status_code: int,
+    settings: Settings,
 ) -> HTMLResponse:
     values = {**_defaults(form), **state.values} if state.refused else _defaults(form)
     now = datetime.now(UTC)
@@ -165,14 +192,17 @@ async def _form_page(
         action=NEW,
         promises_url=PROMISES,
         local_zone=zone_words(now, form.zone),
+        upload_hint=upload_hint(attachments.max_size(settings)),
         **_panel(form, viewer, values, now),
     )
 
 
 @router.get(NEW, response_class=HTMLResponse)
-async def new_ticket(request: Request, viewer: PortalViewer, session: Session) -> Response:
+async def new_ticket(
+    request: Request, viewer: PortalViewer, session: Session, settings: AppSettings
+) -> Response:
     form = await raising.form_for(session, viewer)
-    return await _form_page(request, session, viewer, form, FormState(), _nonce())
+    return await _form_page(request, session, viewer, form, FormState(), _nonce(), 200, settings)
 
 
 @router.post(NEW, response_class=HTMLResponse)
@@ -183,26 +213,33 @@ async def raise_ticket(
     client: Temporal,
     settings: AppSettings,
 ) -> Response:
+    # Read before the database is asked anything: a slow upload must not hold SQLite's write
+    # lock (the viewer's transaction is already over).
+    posted = await _posted(request, settings)
     form = await raising.form_for(session, viewer)
-    try:
-        values, _files = await _posted(request)
-    except InvalidInput as exc:
-        state = _refused({}, exc)
-        return await _form_page(request, session, viewer, form, state, _nonce(), 400)
+    values = posted.values
     nonce = _nonce(values)
-    # A radio button left unchosen posts nothing; its refusal still belongs beside it.
+    # A radio button left unchosen, or a file field, posts nothing; their refusals still
+    # belong beside them.
     values.setdefault("priority", "")
+    values.setdefault(FILES_FIELD, "")
+    if posted.refused is not None:
+        state = _refused(values, posted.refused)
+        status = posted.refused.status_code
+        return await _form_page(request, session, viewer, form, state, nonce, status, settings)
     if values.get("action") == "check":
         try:
             raising.promise(form, viewer, _answers(form, values), datetime.now(UTC))
         except InvalidInput as exc:
             state = _refused(values, exc)
-            return await _form_page(request, session, viewer, form, state, nonce, 422)
+            return await _form_page(request, session, viewer, form, state, nonce, 422, settings)
         state = FormState(values=values, refused=True)
-        return await _form_page(request, session, viewer, form, state, nonce)
+        return await _form_page(request, session, viewer, form, state, nonce, 200, settings)
     try:
         answers = _answers(form, values)
-        ticket = await raising.raise_ticket(session, client, settings, viewer, answers, nonce)
+        raised = await raising.raise_ticket(
+            session, client, settings, viewer, answers, nonce, posted.files
+        )
     except PledgeError as exc:
         # Nothing of a refused form is kept (a telephone number it gave included); the form
         # is read again, as the rollback expired what it held.
@@ -212,19 +249,22 @@ async def raise_ticket(
         # A conflict: this form's nonce already opened a ticket, with other answers (the back
         # button, then a change). Said so, and the form may be sent again as a new one.
         again = _nonce() if isinstance(exc, Conflict) else nonce
-        return await _form_page(request, session, viewer, form, state, again, exc.status_code)
-    return RedirectResponse(f"/portal/tickets/{ticket.reference}/raised", status_code=303)
+        status = exc.status_code
+        return await _form_page(request, session, viewer, form, state, again, status, settings)
+    where = f"/portal/tickets/{raised.ticket.reference}/raised"
+    if raised.files_refused:
+        where += "?files=not-attached"
+    return RedirectResponse(where, status_code=303)
 
 
 @router.post(PROMISES, response_class=HTMLResponse)
-async def promises(request: Request, viewer: PortalViewer, session: Session) -> Response:
+async def promises(
+    request: Request, viewer: PortalViewer, session: Session, settings: AppSettings
+) -> Response:
     """The promise panel alone, for htmx as the priority or campaign date changes."""
+    posted = await _posted(request, settings)
     form = await raising.form_for(session, viewer)
-    try:
-        values, _ = await _posted(request)
-    except InvalidInput:
-        values = {}
-    context = _panel(form, viewer, {**_defaults(form), **values}, datetime.now(UTC))
+    context = _panel(form, viewer, {**_defaults(form), **posted.values}, datetime.now(UTC))
     return page("portal/_promises.html", form=form, **context)
 
 
@@ -243,6 +283,7 @@ async def raised(
     dues = {name: clock.due for name, clock in ticket.clocks.items()}
     incident = ticket.type.value == "incident"
     contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    files = await attachments.list_attachments(session, viewer, reference)
     return await portal_page(
         request,
         session,
@@ -255,4 +296,6 @@ async def raised(
         zone_words=zone_words(now, zone),
         routed=routed_words(TicketType(ticket.type.value).route_to),
         mailed_to=contact,
+        files=[(f.filename, label_of(f.content_type), size_words(f.size)) for f in files],
+        files_refused=request.query_params.get("files") == "not-attached",
     )
