@@ -39,9 +39,11 @@ from web.console import dashboard as dashboard_page
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
+from web.portal import documents as portal_documents
 from web.portal import home as portal_home
 from web.portal import raise_ticket as portal_raise
 from web.portal import signin as portal_signin
+from web.portal import support as portal_support
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
 from web.static_files import static_files
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Before any /portal/tickets/{reference} page: /portal/tickets/new is not a reference.
         portal_raise,
         portal_home,
+        portal_support,
+        portal_documents,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

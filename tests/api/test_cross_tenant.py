@@ -467,6 +467,11 @@ TABLE: dict[str, Rule] = {
     "POST /portal/tickets/new": Rule(frozenset(), portal=True),
     "POST /portal/tickets/new/promises": Rule(frozenset(), portal=True),
     "GET /portal/tickets/{reference}/raised": Rule(frozenset(), portal=True),
+    "GET /portal/support": Rule(frozenset(), portal=True),
+    "GET /portal/documents": Rule(frozenset(), portal=True),
+    "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
+    "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
+    "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
     "POST /accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(MANAGERS),
     # the console's admin pages
     "GET /console/admin": Rule(ADMINS, page=True),

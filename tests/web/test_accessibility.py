@@ -25,8 +25,11 @@ from db.models import Role
 from outbound.ticket_links import link_secret, track_url
 from tests import files
 from tests.api.conftest import Live
-from tests.web.conftest import LiveServer, committed_user
+from tests.conftest import Inbox
+from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
+from tests.web.portal_documents_data import make_documents, make_objectives, staff_keys
+from tests.web.portal_people import ask_for_link
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and the best practices that cover what the issue
@@ -241,7 +244,13 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
 
 
 def _portal_pages(made: dict[str, str]) -> list[str]:
-    return ["/portal", "/portal/tickets/new", f"/portal/tickets/{made['ticket']}/raised"]
+    return [
+        "/portal",
+        "/portal/support",
+        "/portal/documents",
+        "/portal/tickets/new",
+        f"/portal/tickets/{made['ticket']}/raised",
+    ]
 
 
 async def _raise_form_states(page: Page, axe: str, width: int) -> list[str]:
@@ -287,4 +296,49 @@ async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
             problems += await _check(page, axe, where, viewport["width"])
         problems += await _raise_form_states(page, axe, viewport["width"])
         await context.close()
+    assert not problems, "\n".join(problems)
+
+
+async def _portal_sign_in(page: Page, http: httpx.AsyncClient, inbox: Inbox, email: str) -> None:
+    """Through the mailed link, pressing its button, as a customer does."""
+    token = await ask_for_link(http, inbox, email)
+    await page.goto(f"/portal/link/{token}")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/portal$"))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_portals_support_and_documents_pages_pass_axe_and_fit_a_phone(
+    browser: Browser, engine: AsyncEngine, live_server_with_worker: LiveServer, inbox: Inbox
+) -> None:
+    server = live_server_with_worker
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        keys = await staff_keys(engine)
+        documents = await make_documents(http, keys)
+        objectives = await make_objectives(http, keys)
+        axe = AXE.read_text()
+        problems: list[str] = []
+        for viewport in WIDTHS:
+            width = viewport["width"]
+            for who, email, paths in (
+                ("essensys", documents.email, ["/portal/support", "/portal/documents"]),
+                (
+                    "e-shot",
+                    objectives,
+                    ["/portal/support", "/portal/documents", "/portal/documents/reports/x.pdf"],
+                ),
+            ):
+                context = await browser.new_context(
+                    base_url=server.url, locale="en-GB", viewport=viewport
+                )
+                page = await context.new_page()
+                await _portal_sign_in(page, http, inbox, email)
+                for path in paths:
+                    answer = await page.goto(path)
+                    assert answer is not None
+                    assert answer.status == (404 if path.endswith("x.pdf") else 200), path
+                    problems += await _check(page, axe, f"{path} ({who})", width)
+                    name = f"portal-{who}-{path.strip('/').replace('/', '-')}-{width}"
+                    await screenshot(page, name)
+                await context.close()
     assert not problems, "\n".join(problems)

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Contact, Edition, Report, Ticket
+from db.models import Account, Contact, Edition, Report, Review, Ticket
 from db.types import MAX_INTEGER
 from tests.conftest import Inbox
 from tests.web.portal_people import make_customer, portal_sign_in
@@ -38,6 +38,11 @@ TABLE: dict[str, dict[str, str]] = {
     "POST /portal/tickets/new": {"action": "check", "priority": "p1"},
     "POST /portal/tickets/new/promises": {"priority": "p2"},
     "GET /portal/tickets/{reference}/raised": {},
+    "GET /portal/support": {},
+    "GET /portal/documents": {},
+    "GET /portal/documents/reports/{report_id}.pdf": {},
+    "GET /portal/reviews/{review_id}/invite.ics": {},
+    "GET /portal/reviews/{review_id}/pack.pdf": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -82,6 +87,18 @@ async def _report(session: AsyncSession, account: Account) -> Report:
     return report
 
 
+async def _review(session: AsyncSession, account: Account, pack: Report) -> Review:
+    review = Review(
+        account_id=account.id, key=f"scoping-review-{secrets.token_hex(4)}", quarter="2026-Q3",
+        starts_at=NOW + timedelta(days=7), duration_minutes=60, status="scheduled", sequence=0,
+        recommendations="Kestrel", pack_report_id=pack.id, invited=[], created_by="test",
+        created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(review)
+    await session.flush()
+    return review
+
+
 async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
 ) -> None:
@@ -89,9 +106,18 @@ async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     account_b, contact_b = await make_customer(session, "e-shot", name="Blake Other")
     ticket = await _ticket(session, account_a, contact_a)
     report = await _report(session, account_a)
+    review = await _review(session, account_a, report)
     await session.commit()
-    a_values = {"reference": ticket.reference, "report_id": str(report.id)}
-    unknown = {"reference": "T-0000-0000", "report_id": str(MAX_INTEGER)}
+    a_values = {
+        "reference": ticket.reference,
+        "report_id": str(report.id),
+        "review_id": str(review.id),
+    }
+    unknown = {
+        "reference": "T-0000-0000",
+        "report_id": str(MAX_INTEGER),
+        "review_id": str(MAX_INTEGER),
+    }
     secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email]
 
     routes = portal_routes(app)

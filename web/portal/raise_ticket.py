@@ -42,7 +42,7 @@ from sla.ticket import TicketType
 from web.attachments import upload_hint
 from web.forms import FormState, fields, local_instant, refused
 from web.pages import page
-from web.portal.viewer import PortalViewer, portal_page
+from web.portal.viewer import PortalViewer, portal_not_found, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -276,7 +276,7 @@ async def raised(
     try:
         ticket = await tickets.get_ticket(session, viewer, reference)
     except NotFound:
-        return await portal_page(request, session, viewer, "portal/not_found.html", status_code=404)
+        return await portal_not_found(request, session, viewer)
     policy = sla.get_policy(ticket.policy)
     zone = ticket_zone(ticket.policy, ticket.calendar)
     now = datetime.now(UTC)
