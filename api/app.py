@@ -41,6 +41,7 @@ from web.console import releases as release_pages
 from web.console import tickets as console_tickets
 from web.portal import documents as portal_documents
 from web.portal import home as portal_home
+from web.portal import raise_ticket as portal_raise
 from web.portal import signin as portal_signin
 from web.portal import support as portal_support
 from web.portal import tickets as portal_tickets
@@ -127,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signin,
         admin_pages,
         portal_signin,
+        # Before any /portal/tickets/{reference} page: /portal/tickets/new is not a reference.
+        portal_raise,
         portal_home,
         portal_support,
         portal_documents,

@@ -103,7 +103,8 @@ async def _contact_for(
     return contact
 
 
-def _priority_for(body: TicketCreate, policy: sla.Policy, received_at: datetime) -> str:
+def priority_for(body: TicketCreate, policy: sla.Policy, received_at: datetime) -> str:
+    """The priority a ticket gets: the one asked for, else the policy's triage or default."""
     known = ", ".join(policy.priorities)
     if body.priority is not None:
         if body.priority not in policy.priorities:
@@ -160,6 +161,23 @@ def _calendar_for(
         raise InvalidInput.for_field("body.calendar", str(exc)) from None
 
 
+def promised(
+    policy: sla.Policy,
+    account: Account,
+    principal: Principal,
+    body: TicketCreate,
+    received_at: datetime,
+) -> tuple[str, sla.TicketDeadlines | None]:
+    """The priority and deadlines open_ticket would give `body` arriving at `received_at`: the
+    same triage, calendar and deadline maths as the ticket's workflow (None: a request type
+    that carries no clock)."""
+    priority = priority_for(body, policy, received_at)
+    calendar = _calendar_for(body, policy, account, principal)
+    if body.type is not TicketType.INCIDENT:
+        return priority, None
+    return priority, sla.compute_deadlines(policy, priority, received_at, calendar=calendar)
+
+
 async def open_ticket(
     session: AsyncSession,
     client: Client,
@@ -175,7 +193,7 @@ async def open_ticket(
     policy = sla.get_policy(account.policy)
     now = datetime.now(UTC)
     received_at = check_received_at(body.received_at, now)
-    priority = _priority_for(body, policy, received_at)
+    priority = priority_for(body, policy, received_at)
     _check_raised_by(policy, contact)
     calendar = _calendar_for(body, policy, account, principal)
 

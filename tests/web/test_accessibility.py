@@ -273,6 +273,7 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=agent,
         )
         assert attached.status_code == 201, attached.text
+    made["ticket"] = made["open"]  # any of the account's: the raised-confirmation page
     return made
 
 
@@ -286,7 +287,26 @@ def _portal_pages(made: dict[str, str]) -> list[str]:
         *(f"/portal/tickets/{made[state]}" for state in STATES),
         "/portal/support",
         "/portal/documents",
+        "/portal/tickets/new",
+        f"/portal/tickets/{made['ticket']}/raised",
     ]
+
+
+async def _raise_form_states(page: Page, axe: str, width: int) -> list[str]:
+    """The raise form as it comes back: with the promises checked, and refused."""
+    await page.goto("/portal/tickets/new")
+    await page.get_by_label("High").check()
+    # htmx brings the promises for the new choice; "Check the times" is the way without it.
+    await expect(page.locator("#promises")).to_contain_text("it will be High priority")
+    await page.get_by_label("Urgent").check()
+    await page.get_by_role("button", name="Check the times").click()
+    await expect(page.locator("#promises")).to_contain_text("it will be Urgent priority")
+    problems = await _check(page, axe, "/portal/tickets/new (checked)", width)
+    # The browser's own check of required fields is set aside, so the server's answers.
+    await page.evaluate("document.querySelector('form.raise-form').noValidate = true")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator(".field-error").first).to_be_visible()
+    return problems + await _check(page, axe, "/portal/tickets/new (refused)", width)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -325,6 +345,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
         await expect(page.get_by_role("alert")).to_contain_text("what is still wrong")
         problems += await _check(page, axe, "a refused 'not fixed'", width)
         await screenshot(page, f"portal-refused-{width}")
+        problems += await _raise_form_states(page, axe, width)
         await context.close()
     assert not problems, "\n".join(problems)
 

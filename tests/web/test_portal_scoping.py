@@ -47,6 +47,11 @@ TABLE: dict[str, dict[str, str]] = {
     "POST /portal/tickets/{reference}/close": {},
     "POST /portal/tickets/{reference}/not-fixed": {"what": "It is still broken."},
     "GET /portal/tickets/{reference}/attachments/{attachment_id}": {},
+    "GET /portal/tickets/new": {},
+    # "Check the times": the form comes back for B's own account (sending would open a ticket).
+    "POST /portal/tickets/new": {"action": "check", "priority": "p1"},
+    "POST /portal/tickets/new/promises": {"priority": "p2"},
+    "GET /portal/tickets/{reference}/raised": {},
     "GET /portal/support": {},
     "GET /portal/documents": {},
     "GET /portal/documents/reports/{report_id}.pdf": {},
