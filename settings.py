@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(None, validation_alias="PLEDGE_TEMPLATES_DIR")
     # make run fills an empty database with demo accounts and tickets unless this is false.
     demo_data: bool = Field(True, validation_alias="PLEDGE_DEMO_DATA")
+    # The largest file a ticket may be given (portal, console, API, mail), in megabytes. Each
+    # file is held in memory while it is checked, up to this and 10 files a request.
+    attachment_max_mb: float = Field(10, gt=0, le=100, validation_alias="PLEDGE_ATTACHMENT_MAX_MB")
     # Where the SLA presets (<key>.toml) and complaint regimes are read from; None: the files
     # shipped in sla/presets and sla/regimes. Open cases keep the terms they were opened under.
     presets_dir: Path | None = Field(None, validation_alias="PLEDGE_PRESETS_DIR")

@@ -24,11 +24,13 @@ from db.models import (
     Release,
     ReleaseTicket,
     Ticket,
+    TicketAttachment,
     TicketClock,
     TicketEvent,
 )
 from db.projection import insert_missing, save_versioned, upsert_children
 from db.types import utcnow
+from workflows.ticket_messages import ATTACHED, ATTACHMENT_EVENTS
 
 
 class ClockRow(BaseModel):
@@ -140,6 +142,26 @@ class ReleaseRecord(BaseModel):
     linked: list[str] = []  # ticket references
 
 
+def attachment_row(ticket_id: int, event: EventRow) -> dict[str, Any]:
+    """The ticket_attachments row an attaching event records (written with the event, so a
+    file is listed exactly when its line in the history is)."""
+    data = event.data
+    return {
+        "id": data["attachment_id"],
+        "ticket_id": ticket_id,
+        "event_id": event.id,
+        "seq": event.seq,
+        "filename": data["filename"],
+        "content_type": data["content_type"],
+        "size": data["size"],
+        "sha256": data["sha256"],
+        "added_by": data.get("by") or event.actor,
+        "added_by_customer": data.get("author") == "customer",
+        "public": event.kind == ATTACHED,
+        "added_at": event.at,
+    }
+
+
 class TicketActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
@@ -169,6 +191,15 @@ class TicketActivities:
                 session,
                 TicketEvent.__table__,
                 [{"ticket_id": ticket_id, **event.model_dump()} for event in record.events],
+            )
+            await insert_missing(
+                session,
+                TicketAttachment.__table__,
+                [
+                    attachment_row(ticket_id, event)
+                    for event in record.events
+                    if event.kind in ATTACHMENT_EVENTS
+                ],
             )
             await insert_missing(
                 session,
@@ -223,7 +254,10 @@ class TicketActivities:
             async with self._deps.session_factory() as session, session.begin():
                 asking = await satisfaction.ask_once(session, ticket.id, notice.event_id, notice.at)
         recipients = self._recipients(notice, ticket, account, contact, representatives)
-        names = {c.email: c.name for c in [*representatives, *([contact] if contact else [])]}
+        people = [*representatives, *([contact] if contact else [])]
+        names = {c.email: c.name for c in people}
+        # Those who may sign in to the portal are sent to the ticket's page there.
+        portal = {c.email for c in people if c.may_use_portal}
         told: list[str] = []
         for role, address in recipients:
             key = f"{notice.event_id}:email:{address}"
@@ -237,6 +271,7 @@ class TicketActivities:
                     address,
                     message_key=key,
                     to_name=names.get(address),
+                    portal=address in portal,
                     ask_rating=asking,
                 )
                 await asyncio.to_thread(self._deps.mailer.send, message)

@@ -500,6 +500,21 @@ class SatisfactionOut(BaseModel):
     rated_by: str | None = Field(description="The contact's name, as they answered")
 
 
+class AttachmentOut(BaseModel):
+    """A file attached to a ticket (its bytes at `url`)."""
+
+    id: str
+    filename: str = Field(description="Cleaned of path parts and control characters")
+    content_type: str = Field(description="As the file's content shows it, not as it was named")
+    size: int = Field(description="In bytes")
+    sha256: str
+    added_by: str = Field(description="Who added it; to a customer, staff are 'Support team'")
+    added_by_customer: bool
+    public: bool = Field(description="Whether customers see it; theirs always are")
+    added_at: Instant
+    url: str = Field(description="Where to download it, with the same key")
+
+
 class TicketDetail(TicketOut):
     description: str
     first_response_at: Instant | None
@@ -564,6 +579,21 @@ class ResponseCreate(Strict):
         "agent", description="Who replied; the first agent reply meets the first-response clock"
     )
     body: str = Field(min_length=1, max_length=50_000)
+
+
+class NotFixedReport(Strict):
+    what: str = Field(
+        min_length=1,
+        max_length=50_000,
+        description="What is still wrong, in the customer's words: added to the conversation",
+    )
+
+    @field_validator("what")
+    @classmethod
+    def _said_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say what is still wrong")
+        return value
 
 
 class NoteCreate(Strict):

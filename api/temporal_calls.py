@@ -47,8 +47,12 @@ def temporal_unreachable(exc: BaseException) -> str | None:
     return None
 
 
+class TemporalUnreachable(ServiceUnavailable):
+    """Temporal could not be reached at all: nothing reached it, so nothing was changed."""
+
+
 def unreachable_error(reason: str) -> ServiceUnavailable:
-    return ServiceUnavailable(
+    return TemporalUnreachable(
         f"Temporal cannot be reached ({reason}); nothing was changed. Try again shortly."
     )
 

@@ -27,6 +27,8 @@ PUBLIC_EVENTS: Mapping[str, frozenset[str]] = {
     "reopened": frozenset(),
     "release_linked": frozenset({"release_id"}),
     "release_shipped": frozenset({"release_id"}),
+    # A file a customer added, or one staff chose to show them ("attached_internal" is not).
+    "attached": frozenset({"author", "attachment_id", "filename", "content_type", "size"}),
 }
 SYSTEM_ACTOR = "pledge"
 
@@ -47,6 +49,9 @@ def _summary(event: Any) -> str:
     if event.kind == "opened":
         channel = (event.data or {}).get("channel")
         return f"Opened via {channel}" if channel else "Opened"
+    # The attaching summary names the person; the customer sees "support" or themselves.
+    if event.kind == "attached":
+        return f"Attached {(event.data or {}).get('filename', 'a file')}"
     return str(event.summary)
 
 

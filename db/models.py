@@ -249,6 +249,46 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class TicketAttachment(Base):
+    """A file attached to a ticket, as its workflow recorded it (with the event that says so).
+
+    The bytes live apart, in attachment_contents, so listing a ticket's files reads none of
+    them. A customer sees the public ones only: what customers added, and what staff chose to
+    show them.
+    """
+
+    __tablename__ = "ticket_attachments"
+    __table_args__ = (Index("ix_ticket_attachments_ticket_seq", "ticket_id", "seq"),)
+
+    # Chosen by the API when the bytes arrive, so the bytes can be stored before the record.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    # The ticket event that records the attaching ("<reference>:<seq>"), and its number: files
+    # attached together share an instant, so this is their order.
+    event_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(200))  # a person's name
+    added_by_customer: Mapped[bool] = mapped_column(Boolean)
+    public: Mapped[bool] = mapped_column(Boolean)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AttachmentContent(Base):
+    """The bytes of an attachment, written by the API before the workflow records it; bytes
+    with no ticket_attachments row (a request Temporal refused) are never listed or served."""
+
+    __tablename__ = "attachment_contents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Release(Base):
     """A hot fix or maintenance release that release-based promises wait for."""
 

@@ -49,8 +49,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.report_messages import IncidentRequest
     from workflows.ticket_messages import (
+        ATTACHED,
+        ATTACHED_INTERNAL,
         Act,
         Assign,
+        Attach,
         ClockView,
         Close,
         IncidentDetails,
@@ -403,6 +406,35 @@ class TicketWorkflow:
             raise _refused("cannot add a note to a closed ticket")
         if not act.note.strip():
             raise _refused("a note needs some text")
+
+    @workflow.update
+    async def attach(self, attach: Attach) -> TicketView:
+        """Files added to the ticket: an event each, from which the record activity keeps the
+        ticket's list of attachments (their bytes are already stored by the API). Nothing
+        else changes: a customer's file is not a reply, so no clock moves. A new handler, so
+        runs already in flight replay unchanged."""
+
+        async def apply(now: datetime) -> None:
+            if self._sla.status is TicketStatus.CLOSED:
+                raise Refused("cannot attach files to a closed ticket")
+            for file in attach.files:
+                self._journal.add(
+                    ATTACHED if file.public else ATTACHED_INTERNAL,
+                    attach.actor,
+                    f"{attach.by} attached {file.filename}",
+                    by=attach.by,
+                    author=attach.author,
+                    **file.model_dump(),
+                )
+
+        return await self._act(apply)
+
+    @attach.validator
+    def _check_attach(self, attach: Attach) -> None:
+        if self._sla.status is TicketStatus.CLOSED:
+            raise _refused("cannot attach files to a closed ticket")
+        if not attach.files:
+            raise _refused("no file was given to attach")
 
     @workflow.update
     async def resolve(self, act: Resolve) -> TicketView:

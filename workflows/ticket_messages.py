@@ -286,6 +286,33 @@ class Link(Act):
     release_name: str
 
 
+# The history events that record a file attached to a ticket: the public kind customers see
+# (what they added, and what staff chose to show them), the internal one staff only. Their
+# data is an AttachedFile's fields; the record activity keeps ticket_attachments from them.
+ATTACHED = "attached"
+ATTACHED_INTERNAL = "attached_internal"
+ATTACHMENT_EVENTS = (ATTACHED, ATTACHED_INTERNAL)
+
+
+class AttachedFile(BaseModel):
+    """One file whose bytes the API has stored (attachment_contents) under `attachment_id`."""
+
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    public: bool
+
+
+class Attach(Act):
+    """Files added to a ticket; `by` is the person's name, `author` which side they are on."""
+
+    by: str
+    author: Literal["agent", "customer"]
+    files: list[AttachedFile]
+
+
 class Shipped(BaseModel):
     release_id: str
     release_name: str

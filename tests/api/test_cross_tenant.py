@@ -87,6 +87,8 @@ class World:
     review: int
     action: int
     spare_key: int  # revoked by the matrix
+    attachment: str  # a public file on the ticket
+    other_attachment: str  # a file on a ticket of the other account
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
@@ -109,6 +111,7 @@ class Rule:
     seen: bool = False  # the record may not be ready yet for those let in
     page: bool = False  # a console page: signing in is a redirect, forms post form fields
     form: Body | None = None
+    files: Body | None = None  # multipart uploads
     portal: bool = False  # a customer portal page: a key never opens it
 
 
@@ -136,6 +139,10 @@ def _ticket(world: World) -> dict[str, Any]:
         "channel": "phone",
         "priority": "p3",
     }
+
+
+def _file(_: World) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("file", ("matrix.txt", b"A file from the matrix\n", "text/plain"))]
 
 
 def _complaint(world: World) -> dict[str, Any]:
@@ -239,6 +246,9 @@ TABLE: dict[str, Rule] = {
     "POST /tickets/{reference}/priority": Rule(AGENTS, body=lambda w: {"priority": "p2"}),
     "POST /tickets/{reference}/assign": Rule(AGENTS, body=lambda w: {"name": "Alex Agent"}),
     "POST /tickets/{reference}/close": Rule(AGENTS, body=lambda w: {}),
+    "POST /tickets/{reference}/attachments": Rule(STAFF_AND_CUSTOMER, files=_file),
+    "GET /tickets/{reference}/attachments": Rule(STAFF_AND_CUSTOMER),
+    "GET /tickets/{reference}/attachments/{attachment_id}": Rule(STAFF_AND_CUSTOMER),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -447,6 +457,8 @@ TABLE: dict[str, Rule] = {
     "POST /console/tickets/{reference}/link": Rule(
         AGENTS, page=True, form=lambda w: {"release_id": w.release}
     ),
+    "POST /console/tickets/{reference}/attachments": Rule(STAFF, page=True, files=_file),
+    "GET /console/tickets/{reference}/attachments/{attachment_id}": Rule(STAFF, page=True),
     # signing in, out, and choosing a password through a mailed link: anyone may try
     "GET /login": Rule(EVERYONE),
     "POST /login": Rule(EVERYONE, seen=True),
@@ -465,6 +477,20 @@ TABLE: dict[str, Rule] = {
     "POST /portal/link/{token}": Rule(EVERYONE, seen=True),
     "POST /portal/logout": Rule(EVERYONE, seen=True),
     "GET /portal": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/{reference}": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/{reference}/reply": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/{reference}/close": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/{reference}/not-fixed": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/{reference}/attachments/{attachment_id}": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/new": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/new": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/new/promises": Rule(frozenset(), portal=True),
+    "GET /portal/tickets/{reference}/raised": Rule(frozenset(), portal=True),
+    "GET /portal/support": Rule(frozenset(), portal=True),
+    "GET /portal/documents": Rule(frozenset(), portal=True),
+    "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
+    "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
+    "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
     "GET /portal/tickets/{reference}/rating": Rule(frozenset(), portal=True),
     "POST /portal/tickets/{reference}/rating": Rule(
         frozenset(), portal=True, form=lambda w: {"rating": "good"}
@@ -502,6 +528,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "review_id": world.review,
         "action_id": world.action,
         "number": world.letter,
+        "attachment_id": world.attachment,
         "operation": "decode",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
@@ -670,6 +697,13 @@ async def build_world(
     )
     assert outcome.status_code == 201, outcome.text
     await settle()
+    attachment = await _attached(live, opened.json()["reference"], keys[AGENT])
+    await settle()
+    elsewhere = await live.open(account_id=other["id"], priority="p3")
+    assert elsewhere.status_code == 201, elsewhere.text
+    await settle()
+    other_attachment = await _attached(live, elsewhere.json()["reference"], keys[AGENT])
+    await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
     world = World(
@@ -684,8 +718,48 @@ async def build_world(
         review=review_id,
         action=outcome.json()[0]["id"],
         spare_key=spare.key.id,
+        attachment=attachment,
+        other_attachment=other_attachment,
     )
     return world
+
+
+async def _attached(live: Live, reference: str, headers: dict[str, str]) -> str:
+    """A public file on the ticket: its id."""
+    response = await live.http.post(
+        f"/tickets/{reference}/attachments",
+        files=[("file", ("world.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
+        data={"public": "true"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()[0]["id"])
+
+
+async def attachments_stay_with_their_ticket(
+    http: httpx.AsyncClient, world: World, keys: dict[str, dict[str, str]]
+) -> list[str]:
+    """Another account's customer gets for account A's files the very 404 an unknown ticket
+    gets; a file of another ticket, asked for under this one, is 404 for everyone."""
+    wrong = []
+    unknown = (await http.get("/tickets/T-0000-0000/attachments", headers=keys[OTHER])).json()
+    expected = unknown["detail"].replace("T-0000-0000", world.ticket)
+    for path in (
+        f"/tickets/{world.ticket}/attachments",
+        f"/tickets/{world.ticket}/attachments/{world.attachment}",
+    ):
+        response = await http.get(path, headers=keys[OTHER])
+        if response.status_code != 404 or response.json()["detail"] != expected:
+            wrong.append(f"GET {path} as {OTHER}: {response.status_code} {response.text[:200]}")
+    for role in (CUSTOMER, AGENT, MANAGER, ADMIN):
+        for path in (
+            f"/tickets/{world.ticket}/attachments/{world.other_attachment}",
+            f"/console/tickets/{world.ticket}/attachments/{world.other_attachment}",
+        ):
+            response = await http.get(path, headers=keys[role])
+            if response.status_code != 404 and not (role == CUSTOMER and "/console" in path):
+                wrong.append(f"GET {path} as {role}: {response.status_code}, expected 404")
+    return wrong
 
 
 async def test_every_route_for_every_role_and_another_accounts_customer(
@@ -728,6 +802,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
                 headers=keys[role],
                 json=rule.body(world) if rule.body else None,
                 data=rule.form(world) if rule.form else None,
+                files=rule.files(world) if rule.files else None,
                 params=rule.params(world) if rule.params else None,
             )
             calls += 1
@@ -744,6 +819,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
                 statuses = declared[operation.path][operation.method.lower()]["responses"]
                 if str(response.status_code) not in statuses:
                     wrong.append(f"{operation} as {role}: {response.status_code} is not declared")
+    wrong += await attachments_stay_with_their_ticket(live.http, world, keys)
     print(f"cross-tenant matrix: {len(routes)} routes x {len(ROLES)} roles = {calls} calls")
     assert calls == len(routes) * len(ROLES)
     assert not wrong, "\n".join(wrong)

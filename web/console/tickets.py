@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 import sla
 from api.auth import Principal
-from api.deps import Session, Temporal
+from api.deps import AppSettings, Session, Temporal
+from api.downloads import attachment_response
 from api.errors import NotFound, PledgeError
 from api.schemas import (
     ActionNote,
@@ -32,9 +33,11 @@ from api.schemas import (
     WaitRequest,
 )
 from api.ticket_history import PUBLIC_EVENTS
+from api.uploads import read_upload
 from db.models import Role
 from reports.customer_words import priority_label, ticket_zone
-from services import tickets
+from services import attachments, tickets
+from web.attachments import attachment_rows, upload_hint
 from web.console.clocks import (
     clock_name,
     countdown_text,
@@ -48,6 +51,7 @@ from web.console.queue import STATUS_WORDS
 from web.forms import posted
 from web.pages import page
 from web.viewer import staff_page
+from workflows.ticket_messages import ATTACHMENT_EVENTS
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +75,7 @@ DONE = {
     "close": "The ticket was closed.",
     "reopen": "The ticket was reopened.",
     "link": "The ticket was linked to the release.",
+    "attach": "The files were attached.",
 }
 # Public: the customer reads these (api.ticket_history); "regraded" carries the message the
 # customer was asked, as their tracking page shows it. Everything else is the team's own.
@@ -128,6 +133,7 @@ class Entry:
     public: bool
     body: str  # the words of a reply, or the message the customer was sent
     note: str  # an internal note, the whole entry's or the action's
+    link: str = ""  # an attached file's download
 
 
 def _clocks(detail: Any, rows: list[Any], ticket: Any, zone: str, now: datetime) -> list[ClockView]:
@@ -186,6 +192,11 @@ def _entries(detail: Any) -> list[Entry]:
                 public=event.kind in PUBLIC,
                 body=body,
                 note=str(data.get("note", "")),
+                link=(
+                    f"/console/tickets/{detail.reference}/attachments/{data['attachment_id']}"
+                    if event.kind in ATTACHMENT_EVENTS and data.get("attachment_id")
+                    else ""
+                ),
             )
         )
     return shown
@@ -196,6 +207,7 @@ async def _render(
     viewer: Principal,
     reference: str,
     *,
+    max_size: int,
     status_code: int = 200,
     failed: str = "",
     problem: str = "",
@@ -211,6 +223,7 @@ async def _render(
         incident_reports = policy.entitlements(context.account.edition.value).incident_reporting
     except sla.SlaLookupError:
         incident_reports = False
+    files = await attachments.list_attachments(session, viewer, reference)
     return page(
         "console/tickets/ticket.html",
         status_code=status_code,
@@ -236,6 +249,12 @@ async def _render(
         received_account=zone_text(detail.received_at, zone),
         incident_reports=incident_reports,
         close_needs_representative=policy.tickets.close_requires_representative,
+        attachments=attachment_rows(
+            files,
+            href=lambda a: f"/console/tickets/{ticket.reference}/attachments/{a.id}",
+            when=utc_text,
+        ),
+        upload_hint=upload_hint(max_size),
         failed=failed,
         problem=problem,
         field_errors=field_errors or {},
@@ -246,9 +265,11 @@ async def _render(
 
 @router.get("/console/tickets/{reference}", response_class=HTMLResponse)
 async def ticket_page(
-    reference: str, session: Session, viewer: Viewer, done: str = ""
+    reference: str, session: Session, viewer: Viewer, settings: AppSettings, done: str = ""
 ) -> HTMLResponse:
-    return await _render(session, viewer, reference, done=done)
+    return await _render(
+        session, viewer, reference, max_size=attachments.max_size(settings), done=done
+    )
 
 
 # -- actions -----------------------------------------------------------------------------------
@@ -272,6 +293,7 @@ async def _act(
     act: Act,
 ) -> Response:
     typed = await posted(request)
+    max_size = attachments.max_size(request.app.state.settings)
     try:
         body = build(typed)
     except ValidationError as exc:
@@ -281,6 +303,7 @@ async def _act(
             session,
             viewer,
             reference,
+            max_size=max_size,
             status_code=422,
             failed=name,
             problem=message,
@@ -297,6 +320,7 @@ async def _act(
             session,
             viewer,
             reference,
+            max_size=max_size,
             status_code=exc.status_code,
             failed=name,
             problem=exc.detail,
@@ -383,3 +407,61 @@ async def console_ticket_link(
         lambda f: _LinkForm(**_text(f, "release_id")),
         _link,
     )
+
+
+# -- attachments -------------------------------------------------------------------------------
+
+
+@router.post("/console/tickets/{reference}/attachments", response_class=HTMLResponse)
+async def console_ticket_attach(
+    request: Request,
+    reference: str,
+    session: Session,
+    client: Temporal,
+    settings: AppSettings,
+    viewer: Viewer,
+) -> Response:
+    """The upload form (multipart/form-data): the same service and refusals as POST
+    /tickets/{reference}/attachments, the reason shown beside the file field."""
+    max_size = attachments.max_size(settings)
+    try:
+        await attachments.may_attach(session, viewer, reference)
+        # A slow upload must not hold SQLite's write lock (see the JSON route).
+        await session.commit()
+        upload = await read_upload(request, max_file_bytes=max_size)
+        await attachments.add_attachments(
+            session,
+            client,
+            settings,
+            viewer,
+            reference,
+            [attachments.NewFile(f.filename, f.data) for f in upload.files],
+            public=upload.fields.get("public") == "on",
+            field="file",
+        )
+    except NotFound:
+        raise
+    except PledgeError as exc:
+        fields = {p.field.rpartition(".")[2]: p.message for p in exc.errors or []}
+        return await _render(
+            session,
+            viewer,
+            reference,
+            max_size=max_size,
+            status_code=exc.status_code,
+            failed="attach",
+            problem=exc.detail,
+            field_errors=fields,
+        )
+    return RedirectResponse(
+        f"/console/tickets/{reference}?done=attach#attachments", status_code=303
+    )
+
+
+@router.get("/console/tickets/{reference}/attachments/{attachment_id}")
+async def console_ticket_attachment(
+    reference: str, attachment_id: str, session: Session, viewer: Viewer
+) -> Response:
+    """A file of the ticket, downloaded as the JSON route serves it."""
+    found = await attachments.fetch_attachment(session, viewer, reference, attachment_id)
+    return attachment_response(found.filename, found.content_type, found.content)

@@ -9,6 +9,7 @@ redirects to /portal/login and comes back afterwards.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from db.models import Account, Contact
 from services import portal_access
 from web import sessions
 from web.pages import page
+from web.portal.support_words import frame_line
 
 
 class PortalSignInRequired(Exception):
@@ -72,11 +74,13 @@ async def portal_page(
     status_code: int = 200,
     **context: object,
 ) -> HTMLResponse:
-    """A portal page in its frame: the organisation, the viewer's name and account, and the
-    portal's sections (templates extend portal/base.html and name theirs in `section`)."""
+    """A portal page in its frame: the organisation, the viewer's name and account, whether
+    support is open now for them, and the portal's sections (templates extend portal/base.html
+    and name theirs in `section`)."""
     assert viewer.account_id is not None and viewer.contact_id is not None
     account = await session.get(Account, viewer.account_id)
     contact = await session.get(Contact, viewer.contact_id)
+    assert account is not None
     return page(
         template,
         status_code=status_code,
@@ -84,8 +88,18 @@ async def portal_page(
         viewer=viewer,
         account=account,
         contact=contact,
+        # Pure calendar maths on a cached policy: cheap enough for every page.
+        support_now=frame_line(account.policy, account.calendar, datetime.now(UTC)),
         **context,
     )
+
+
+async def portal_not_found(
+    request: Request, session: AsyncSession, viewer: Principal
+) -> HTMLResponse:
+    """The one answer to a reference that is unknown or another account's: the two must not
+    be told apart."""
+    return await portal_page(request, session, viewer, "portal/not_found.html", status_code=404)
 
 
 def public_page(
