@@ -42,7 +42,6 @@ from web.console import tickets as console_tickets
 from web.portal import documents as portal_documents
 from web.portal import home as portal_home
 from web.portal import raise_ticket as portal_raise
-from web.portal import rating as portal_rating
 from web.portal import signin as portal_signin
 from web.portal import support as portal_support
 from web.portal import tickets as portal_tickets
@@ -138,7 +137,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # After any page at a fixed /portal/tickets/<name> (the raising form's "new"): routes
         # match in order, and /portal/tickets/{reference} would take the name as a reference.
         portal_tickets,
-        portal_rating,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

@@ -6,8 +6,8 @@ the answer (services/satisfaction.py), then answers 303 back to the page, which 
 shows what they said. The signed token is the only key, as on the tracking page: a wrong or
 missing one answers exactly as an unknown reference does, the plain 404 page.
 
-`rating_view` and web/templates/_rating_form.html are shared with the portal
-(web/portal/rating.py), which posts the same form to its own address.
+`rating_view` and web/templates/_rating_form.html are shared with the portal's ticket page
+(web/portal/tickets.py), which posts the same form to its own address.
 """
 
 from __future__ import annotations

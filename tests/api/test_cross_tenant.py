@@ -491,7 +491,6 @@ TABLE: dict[str, Rule] = {
     "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
-    "GET /portal/tickets/{reference}/rating": Rule(frozenset(), portal=True),
     "POST /portal/tickets/{reference}/rating": Rule(
         frozenset(), portal=True, form=lambda w: {"rating": "good"}
     ),

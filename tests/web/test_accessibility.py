@@ -311,8 +311,6 @@ STATES = ("waiting", "open", "resolved", "closed")
 def _portal_pages(made: dict[str, str]) -> list[str]:
     return [
         "/portal",
-        f"/portal/tickets/{made['waiting']}/rating",  # not resolved: nothing asked yet
-        f"/portal/tickets/{made['resolved']}/rating",  # the question and its form
         "/portal?show=open",
         *(f"/portal/tickets/{made[state]}" for state in STATES),
         "/portal/support",
