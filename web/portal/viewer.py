@@ -24,6 +24,7 @@ from services import portal_access
 from web import sessions
 from web.pages import page
 from web.portal.support_words import frame_line
+from web.viewer import return_path
 
 
 class PortalSignInRequired(Exception):
@@ -57,8 +58,7 @@ async def portal_viewer(request: Request, session: Session) -> Principal:
     # it waits on Temporal for a workflow whose activities need it.
     await session.commit()
     if principal is None:
-        query = f"?{request.url.query}" if request.url.query else ""
-        raise PortalSignInRequired(request.url.path + query)
+        raise PortalSignInRequired(return_path(request, "/portal"))
     return principal
 
 
