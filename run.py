@@ -36,6 +36,8 @@ DEMO_DEFAULTS = {
     "organisation_name": ("PLEDGE_ORGANISATION", "Brightwell Software"),
     "mail_from": ("PLEDGE_MAIL_FROM", "Brightwell Software <support@example.com>"),
     "complaints_manager_email": ("PLEDGE_COMPLAINTS_MANAGER_EMAIL", "complaints@example.com"),
+    # A number reserved for drama (Ofcom's 01632 960xxx), so nobody real is ever called.
+    "support_phone": ("PLEDGE_SUPPORT_PHONE", "01632 960 123"),
 }
 
 

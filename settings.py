@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(None, validation_alias="SMTP_HOST")
     smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
     mail_from: str = Field("Pledge <pledge@localhost>", validation_alias="PLEDGE_MAIL_FROM")
+    # The support line customers may call, shown in the portal beside the e-mail address.
+    support_phone: str | None = Field(None, max_length=50, validation_alias="PLEDGE_SUPPORT_PHONE")
     customer_services_email: str | None = Field(
         None, validation_alias="PLEDGE_CUSTOMER_SERVICES_EMAIL"
     )

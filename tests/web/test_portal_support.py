@@ -153,8 +153,10 @@ async def test_the_support_page_lists_the_persons_hours_first_then_the_other_reg
         assert f"{region} ({zone})" in others
     assert "US CT" not in others
     assert "Thanksgiving Day" in said  # US federal holidays, the region's
-    assert "Live chat (in the Solution)" in said
+    assert "We answer by live chat (in the Solution), telephone or email" in said
     assert not ZONE_IDS.search(said) and not ISO_INSTANT.search(said)
+    # How to reach the team: an address to write to, not only the name of a channel.
+    assert "By e-mail: " in said and 'href="mailto:' in page.text
 
 
 async def test_the_support_page_shows_the_christmas_closure_and_an_emergency_line(

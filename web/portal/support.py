@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -59,6 +60,10 @@ async def support_hours(request: Request, viewer: PortalViewer, session: Session
         others=[desk(policy, key, now) for key in keys[1:]],
         closures=upcoming_closures(policy.calendar(keys[0]), now),
         cover=_cover(policy, now),
+        # How to reach the team, as addresses a person can use (the policy's channels are
+        # names only: "Telephone", "Email").
+        email=parseaddr(request.app.state.settings.mail_from)[1],
+        phone=request.app.state.settings.support_phone,
         channels=policy.channels,
         maintenance=policy.maintenance.note if policy.maintenance else "",
     )
