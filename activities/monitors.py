@@ -95,11 +95,16 @@ def day_time(at: datetime, zone: str) -> str:
 
 def outage_span(started: datetime, ended: datetime, zone: str) -> str:
     """'14 minutes, from 10:42 to 10:56 UK time', naming the days when it spans more than one."""
-    length = spelled_duration((ended - started).total_seconds())
+    # Counted between the minutes shown, so the length and the times agree for the reader.
+    length = spelled_duration((_minute(ended) - _minute(started)).total_seconds())
     words = zone_words(started, zone)
     if started.astimezone(_tz(zone)).date() == ended.astimezone(_tz(zone)).date():
         return f"{length}, from {clock_time(started, zone)} to {clock_time(ended, zone)} {words}"
     return f"{length}, from {day_time(started, zone)} to {day_time(ended, zone)} ({words})"
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def _tz(zone: str) -> ZoneInfo:
@@ -206,8 +211,8 @@ class MonitorActivities:
                 "After that, browsers will refuse the site and our monitoring will report it "
                 "down. Please make sure the certificate is renewed before then.",
                 "",
-                f"We warn {', '.join(str(d) for d in TLS_WARNING_DAYS)} days before a "
-                "certificate expires.",
+                f"We warn {', '.join(str(d) for d in TLS_WARNING_DAYS[:-1])} and "
+                f"{TLS_WARNING_DAYS[-1]} days before a certificate expires.",
             ]
         )
         event = f"tls:{monitor.id}:{warning.days}:{warning.cert_expires_at:%Y%m%d%H%M}"

@@ -29,7 +29,6 @@ PROBE_SECONDS = 10.0  # the whole probe, redirects and name lookups included
 MAX_REDIRECTS = 5
 BODY_LIMIT = 1_000_000  # bytes of a page read looking for the keyword
 ERROR_LIMIT = 500
-MONITOR_SETTING = "PLEDGE_MONITOR_ALLOWED_HOSTS"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,11 @@ async def _exchange(
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 target = await egress.resolve(
-                    current, allowed_hosts, resolver, https_only=False, setting=MONITOR_SETTING
+                    current,
+                    allowed_hosts,
+                    resolver,
+                    https_only=False,
+                    setting=egress.MONITOR_SETTING,
                 )
             except egress.EgressRefused as exc:
                 where = "" if current == url else f"it redirected to {current}, whose "

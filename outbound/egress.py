@@ -125,7 +125,9 @@ def _parts(url: str) -> tuple[str, str, int]:
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
+# The setting that exempts hosts, named in refusals so a person knows what to change.
 WEBHOOK_SETTING = "PLEDGE_WEBHOOK_ALLOWED_HOSTS"
+MONITOR_SETTING = "PLEDGE_MONITOR_ALLOWED_HOSTS"
 
 
 def check_url_form(
@@ -147,6 +149,12 @@ def check_url_form(
         raise EgressRefused(f"must use https (plain http is allowed only for hosts in {setting})")
     if host in METADATA_HOSTS:
         raise EgressRefused(f"host {host} is a cloud metadata service")
+    if host == "localhost" or host.endswith(".localhost"):
+        # Always loopback (RFC 6761): refused as written, with no lookup.
+        raise EgressRefused(
+            f"host {host} resolves to 127.0.0.1, which is a loopback address "
+            f"(allow it with {setting})"
+        )
     literal = _literal(host)
     if literal is not None:
         why = refusal(literal)

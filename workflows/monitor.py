@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.monitors import MonitorActivities
     from sla.monitor import Machine, next_slot, start_offset, step
-    from workflows.errors import REFUSED
+    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.journal import NOTICE_RETRY, RECORD_RETRY, RECORD_TIMEOUT, record_failure
     from workflows.monitor_messages import (
         MonitorAct,
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeRequest,
         ProbeResult,
         Reconfigure,
+        Recorded,
         TlsWarning,
     )
 
@@ -56,6 +57,7 @@ class MonitorWorkflow:
     def __init__(self, start: MonitorStart) -> None:
         self._config = start.config
         self._created_by = start.created_by
+        self._fingerprint = start.fingerprint
         carry = start.carry
         if carry is not None:
             self._machine = carry.machine
@@ -244,10 +246,20 @@ class MonitorWorkflow:
     # ------------------------------------------------------------------ messages
 
     @workflow.update
-    async def recorded(self) -> MonitorView:
-        """The answer to POST /monitors: the monitor once its row exists."""
+    async def recorded(self, request: Recorded) -> MonitorView:
+        """The answer to POST /monitors (and to its retries): the monitor once its row exists."""
         await workflow.wait_condition(lambda: self._ready)
         return self._view()
+
+    @recorded.validator
+    def _check_recorded(self, request: Recorded) -> None:
+        if request.fingerprint != self._fingerprint:
+            raise ApplicationError(
+                f"the Idempotency-Key was already used for monitor {self._config.monitor_id} "
+                "with a different request",
+                type=IDEMPOTENCY_MISMATCH,
+                non_retryable=True,
+            )
 
     @workflow.query
     def state(self) -> MonitorView:
@@ -360,6 +372,7 @@ class MonitorWorkflow:
         return MonitorStart(
             config=self._config,
             created_by=self._created_by,
+            fingerprint=self._fingerprint,
             carry=MonitorCarry(
                 machine=self._machine,
                 paused=self._paused,

@@ -44,7 +44,16 @@ class MonitorCarry(BaseModel):
 class MonitorStart(BaseModel):
     config: MonitorConfig
     created_by: str
+    # A digest of the request that created it: a retry with the same Idempotency-Key must be
+    # the same request.
+    fingerprint: str = ""
     carry: MonitorCarry | None = None
+
+
+class Recorded(BaseModel):
+    """The answer POST /monitors waits for (and its retries, with their fingerprint)."""
+
+    fingerprint: str = ""
 
 
 class Reconfigure(BaseModel):
