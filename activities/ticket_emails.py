@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import sla
 from db.models import Account, Contact, Ticket
 from outbound.ticket_links import (
+    customer_url,
     later_part,
     link_secret,
     mail_domain,
     message_id,
     root_part,
-    track_url,
 )
 from reports.customer_words import close_needs_agreement as needs_agreement
 from reports.customer_words import plain_time, priority_label, promise, release_promise
@@ -54,15 +54,19 @@ def compose(
     *,
     message_key: str,
     to_name: str | None = None,
+    portal: bool = False,
 ) -> EmailMessage:
     """One mail about a ticket, threaded under the recipient's first mail about it (the
-    confirmation's Message-ID, which is theirs alone and can be worked out again any time)."""
+    confirmation's Message-ID, which is theirs alone and can be worked out again any time).
+    `portal`: the recipient may sign in to the portal, where the mail's link takes them."""
     settings = deps.settings
     secret = link_secret(settings)
     ref = ticket.reference
     if notice.kind in CUSTOMER_KINDS:
         name = to_name or (contact.name if contact and contact.email == to else None)
-        subject, lines = _for_customer(deps, notice, ticket, account, contact, to, name, secret)
+        subject, lines = _for_customer(
+            deps, notice, ticket, account, contact, to, name, secret, portal
+        )
     else:
         subject, lines = _for_staff(deps, notice, ticket, account)
     domain = mail_domain(settings)
@@ -150,9 +154,11 @@ def _for_customer(
     to: str,
     name: str | None,
     secret: bytes,
+    portal: bool = False,
 ) -> tuple[str, list[str]]:
     """What the people who raised the ticket read: one subject for the whole thread (mail
-    clients thread on it too), what happened, what happens next, and the tracking link."""
+    clients thread on it too), what happened, what happens next, and a link to the ticket:
+    its portal page for someone who may sign in there, else its tracking page."""
     settings = deps.settings
     ref = ticket.reference
     zone = _zone(ticket)
@@ -226,12 +232,25 @@ def _for_customer(
         ]
     elif notice.kind == "resolved":
         lines += [f"We have resolved your request: {ticket.subject}.", ""]
-        if close_needs_agreement:
+        if close_needs_agreement and portal:
+            lines += [
+                "We close a request only when one of your authorised representatives agrees "
+                "that it is solved. If you are satisfied, please say so in our support portal "
+                "(the link is below) or reply to this e-mail, and we will close it. If the "
+                "problem is still there, tell us there and we will carry on working on it.",
+            ]
+        elif close_needs_agreement:
             lines += [
                 "We close a request only when one of your authorised representatives agrees "
                 "that it is solved. If you are satisfied, please reply to this e-mail saying "
                 "so, and we will close it. If the problem is still there, tell us and we will "
                 "carry on working on it.",
+            ]
+        elif portal:
+            lines += [
+                "If the problem is still there, tell us in our support portal (the link is "
+                f"below), reply to this e-mail or contact us quoting {ref} before we close the "
+                "request, and we will reopen it.",
             ]
         else:
             lines += [
@@ -260,13 +279,24 @@ def _for_customer(
         ]
     lines += [
         "",
-        "You can see where your request stands at any time here:",
-        track_url(settings, secret, ref),
+        _where(notice.kind, portal),
+        customer_url(settings, secret, ref, portal=portal),
         "",
         "Kind regards,",
         settings.organisation_name,
     ]
     return f"[{ref}] {ticket.subject}", lines
+
+
+def _where(kind: str, portal: bool) -> str:
+    if not portal:
+        return "You can see where your request stands at any time here:"
+    if kind == "resolved":
+        return (
+            "In our support portal you can see where your request stands, tell us whether "
+            "it is fixed and reply to us:"
+        )
+    return "In our support portal you can see where your request stands and reply to us:"
 
 
 def _waiting_words(notice: TicketNotice, label: str) -> str:

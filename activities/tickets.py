@@ -248,7 +248,10 @@ class TicketActivities:
             )
         assert account is not None
         recipients = self._recipients(notice, ticket, account, contact, representatives)
-        names = {c.email: c.name for c in [*representatives, *([contact] if contact else [])]}
+        people = [*representatives, *([contact] if contact else [])]
+        names = {c.email: c.name for c in people}
+        # Those who may sign in to the portal are sent to the ticket's page there.
+        portal = {c.email for c in people if c.may_use_portal}
         told: list[str] = []
         for role, address in recipients:
             key = f"{notice.event_id}:email:{address}"
@@ -262,6 +265,7 @@ class TicketActivities:
                     address,
                     message_key=key,
                     to_name=names.get(address),
+                    portal=address in portal,
                 )
                 await asyncio.to_thread(self._deps.mailer.send, message)
                 await self._remember(key, notice, "email", address, role)

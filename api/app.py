@@ -40,8 +40,12 @@ from web.console import dashboard as dashboard_page
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
+from web.portal import documents as portal_documents
 from web.portal import home as portal_home
+from web.portal import raise_ticket as portal_raise
 from web.portal import signin as portal_signin
+from web.portal import support as portal_support
+from web.portal import tickets as portal_tickets
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
 from web.static_files import static_files
@@ -126,7 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signin,
         admin_pages,
         portal_signin,
+        # Before any /portal/tickets/{reference} page: /portal/tickets/new is not a reference.
+        portal_raise,
         portal_home,
+        portal_support,
+        portal_documents,
+        # After any page at a fixed /portal/tickets/<name> (the raising form's "new"): routes
+        # match in order, and /portal/tickets/{reference} would take the name as a reference.
+        portal_tickets,
     ):
         app.include_router(module.router)
     install_problem_responses(app)

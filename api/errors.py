@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("pledge.api")
@@ -83,6 +83,23 @@ class InvalidInput(PledgeError):
     @classmethod
     def for_field(cls, field: str, message: str) -> InvalidInput:
         return cls(f"{field}: {message}", errors=[FieldProblem(field=field, message=message)])
+
+    @classmethod
+    def of(cls, problems: list[FieldProblem]) -> InvalidInput:
+        """Several fields wrong at once, each named."""
+        return cls("; ".join(f"{p.field}: {p.message}" for p in problems), errors=problems)
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, prefix: str = "body") -> InvalidInput:
+        """A model's refusal of a form's values, as the API refuses a body: per field, and
+        'is required' for a blank or missing one."""
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in (prefix, *error.get("loc", ())))
+            blank = error.get("type") == "string_too_short" and error.get("input") == ""
+            message = "is required" if error.get("type") == "missing" or blank else error["msg"]
+            problems.append(FieldProblem(field=where, message=message or "is invalid"))
+        return cls.of(problems)
 
 
 class PayloadTooLarge(PledgeError):

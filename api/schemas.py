@@ -551,6 +551,21 @@ class ResponseCreate(Strict):
     body: str = Field(min_length=1, max_length=50_000)
 
 
+class NotFixedReport(Strict):
+    what: str = Field(
+        min_length=1,
+        max_length=50_000,
+        description="What is still wrong, in the customer's words: added to the conversation",
+    )
+
+    @field_validator("what")
+    @classmethod
+    def _said_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say what is still wrong")
+        return value
+
+
 class NoteCreate(Strict):
     body: str = Field(
         min_length=1,

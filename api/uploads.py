@@ -170,12 +170,15 @@ async def read_upload(
     max_file_bytes: int,
     file_field: str = "file",
     max_files: int = MAX_FILES,
+    partial: Upload | None = None,
 ) -> Upload:
     """The files and fields of a multipart/form-data body, each file at most `max_file_bytes`
     (413 naming the field and the limit as soon as one passes it), at most `max_files` of them.
 
     A body that is not multipart, has no boundary or is cut short is refused with 422; no file
-    at all is left to the caller (a portal form may have none).
+    at all is left to the caller (a portal form may have none). `partial`, when given, is
+    filled as the body is read, so a refused upload still leaves the fields before the file
+    that was refused: a form page gives back what was typed.
     """
     kind, options = parse_options_header(request.headers.get("content-type"))
     boundary = options.get(b"boundary")
@@ -190,6 +193,8 @@ async def read_upload(
             f"{limit_words(max_file_bytes)}, and at most {max_files} files can be sent at once",
         )
     reader = _Reader(file_field, max_file_bytes, max_files)
+    if partial is not None:
+        reader.upload = partial
     try:
         parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
         async for chunk in request.stream():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ReleaseTicket, Ticket, TicketClock, TicketEvent
@@ -100,6 +100,19 @@ def _conditions(where: TicketFilter) -> list[Any]:
 
 # Soonest deadline first; those without one last, oldest first.
 QUEUE_ORDER = (Ticket.next_due.asc().nulls_last(), Ticket.received_at, Ticket.id)
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "due": QUEUE_ORDER,
+    # A customer's open tickets: those waiting on their answer first.
+    "waiting_first": (
+        case((Ticket.status.in_(("waiting", "delayed")), 0), else_=1),
+        *QUEUE_ORDER,
+    ),
+    # Finished ones: the latest to finish first.
+    "recent": (
+        func.coalesce(Ticket.closed_at, Ticket.resolved_at, Ticket.updated_at).desc(),
+        Ticket.id.desc(),
+    ),
+}
 
 
 async def _total(session: AsyncSession, conditions: list[Any]) -> int:
@@ -109,13 +122,14 @@ async def _total(session: AsyncSession, conditions: list[Any]) -> int:
 
 
 async def search(
-    session: AsyncSession, where: TicketFilter, limit: int, offset: int
+    session: AsyncSession, where: TicketFilter, limit: int, offset: int, order: str = "due"
 ) -> tuple[list[Ticket], int]:
-    """Tickets matching the filter, the next deadline first; and how many match in all."""
+    """Tickets matching the filter, the next deadline first (or in another of ORDERS); and
+    how many match in all."""
     conditions = _conditions(where)
     total = await _total(session, conditions)
     rows = await session.scalars(
-        select(Ticket).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+        select(Ticket).where(*conditions).order_by(*ORDERS[order]).limit(limit).offset(offset)
     )
     return list(rows), total
 

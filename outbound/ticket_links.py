@@ -1,9 +1,11 @@
-"""What ties a customer's mail back to their ticket: signed tracking links and Message-IDs.
+"""What ties a customer's mail back to their ticket: links to it and Message-IDs.
 
-Both are HMAC-SHA256 with one secret Pledge keeps (PLEDGE_LINK_SECRET, or a file generated in
-the data directory), each over its own labelled text so a token of one kind is never valid as
-the other. docs/customer-mail.md describes the formats; inbound mail (a reply quoting one of
-our Message-IDs) can be matched to its ticket with `ticket_of` without any database lookup.
+A portal user's link is their ticket's portal page, behind their own sign-in. The others'
+links (signed tracking links) and the Message-IDs are HMAC-SHA256 with one secret Pledge keeps
+(PLEDGE_LINK_SECRET, or a file generated in the data directory), each over its own labelled
+text so a token of one kind is never valid as the other. docs/customer-mail.md describes the
+formats; inbound mail (a reply quoting one of our Message-IDs) can be matched to its ticket
+with `ticket_of` without any database lookup.
 """
 
 from __future__ import annotations
@@ -70,6 +72,24 @@ def track_token_ok(secret: bytes, reference: str, token: str | None) -> bool:
 def track_url(settings: Settings, secret: bytes, reference: str) -> str:
     token = track_token(secret, reference)
     return f"{settings.effective_public_url}/track/{reference}?token={token}"
+
+
+# -- portal links ------------------------------------------------------------------------------
+
+
+def portal_path(reference: str) -> str:
+    """The ticket's page in the customer portal (signing in first comes back to it)."""
+    return f"/portal/tickets/{reference}"
+
+
+def portal_url(settings: Settings, reference: str) -> str:
+    return f"{settings.effective_public_url}{portal_path(reference)}"
+
+
+def customer_url(settings: Settings, secret: bytes, reference: str, *, portal: bool) -> str:
+    """Where a customer's mail about a ticket sends them: its portal page for someone who may
+    sign in to the portal (where they can answer), else the signed read-only tracking page."""
+    return portal_url(settings, reference) if portal else track_url(settings, secret, reference)
 
 
 # -- Message-IDs --------------------------------------------------------------------------------

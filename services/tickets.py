@@ -29,6 +29,7 @@ from api.schemas import (
     Assignment,
     CloseRequest,
     NoteCreate,
+    NotFixedReport,
     PriorityChange,
     ResolveRequest,
     ResponseCreate,
@@ -66,6 +67,7 @@ from workflows.ticket_messages import (
 _STAFF_OR_CUSTOMER = require(Role.SUCCESS_MANAGER, Role.AGENT, Role.CUSTOMER)
 _STAFF = require(Role.SUCCESS_MANAGER, Role.AGENT)
 _AGENT = require(Role.AGENT)
+_CUSTOMER = require(Role.CUSTOMER)
 
 
 def workflow_id(reference: str) -> str:
@@ -101,7 +103,8 @@ async def _contact_for(
     return contact
 
 
-def _priority_for(body: TicketCreate, policy: sla.Policy, received_at: datetime) -> str:
+def priority_for(body: TicketCreate, policy: sla.Policy, received_at: datetime) -> str:
+    """The priority a ticket gets: the one asked for, else the policy's triage or default."""
     known = ", ".join(policy.priorities)
     if body.priority is not None:
         if body.priority not in policy.priorities:
@@ -158,6 +161,23 @@ def _calendar_for(
         raise InvalidInput.for_field("body.calendar", str(exc)) from None
 
 
+def promised(
+    policy: sla.Policy,
+    account: Account,
+    principal: Principal,
+    body: TicketCreate,
+    received_at: datetime,
+) -> tuple[str, sla.TicketDeadlines | None]:
+    """The priority and deadlines open_ticket would give `body` arriving at `received_at`: the
+    same triage, calendar and deadline maths as the ticket's workflow (None: a request type
+    that carries no clock)."""
+    priority = priority_for(body, policy, received_at)
+    calendar = _calendar_for(body, policy, account, principal)
+    if body.type is not TicketType.INCIDENT:
+        return priority, None
+    return priority, sla.compute_deadlines(policy, priority, received_at, calendar=calendar)
+
+
 async def open_ticket(
     session: AsyncSession,
     client: Client,
@@ -173,7 +193,7 @@ async def open_ticket(
     policy = sla.get_policy(account.policy)
     now = datetime.now(UTC)
     received_at = check_received_at(body.received_at, now)
-    priority = _priority_for(body, policy, received_at)
+    priority = priority_for(body, policy, received_at)
     _check_raised_by(policy, contact)
     calendar = _calendar_for(body, policy, account, principal)
 
@@ -428,6 +448,201 @@ def _close_needs_representative(policy: str) -> bool:
         return sla.get_policy(policy).tickets.close_requires_representative
     except sla.SlaLookupError:
         return False
+
+
+# -- the customer's own view (the portal) --------------------------------------------------------
+
+OPEN_STATUSES = ("open", "waiting", "delayed")
+FINISHED_STATUSES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class CustomerTickets:
+    """A customer's tickets as the portal lists them: open ones, those waiting on the
+    customer first; and, when asked for, the finished ones, the latest first."""
+
+    open: list[Ticket]
+    open_total: int
+    finished: list[Ticket]
+    finished_total: int
+    paused: frozenset[int]  # ids of the tickets whose clocks are paused while they wait
+    raised_by: dict[int, str]  # ticket id -> the name of the contact who raised it
+
+
+async def customer_tickets(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    finished: bool,
+    open_limit: int = 100,
+    finished_limit: int = 20,
+    finished_offset: int = 0,
+) -> CustomerTickets:
+    """The principal's own account's tickets (never another's: the filter takes the account
+    from the principal)."""
+    await _CUSTOMER(principal)
+    open_rows, open_total = await ticket_reads.search(
+        session,
+        _filter(principal, TicketQuery(statuses=OPEN_STATUSES)),
+        open_limit,
+        0,
+        order="waiting_first",
+    )
+    done_rows: list[Ticket] = []
+    done_total = 0
+    if finished:
+        done_rows, done_total = await ticket_reads.search(
+            session,
+            _filter(principal, TicketQuery(statuses=FINISHED_STATUSES)),
+            finished_limit,
+            finished_offset,
+            order="recent",
+        )
+    rows = [*open_rows, *done_rows]
+    clocks = await ticket_reads.clocks_of(session, [row.id for row in open_rows])
+    contact_ids = {row.contact_id for row in rows if row.contact_id is not None}
+    found = await session.execute(
+        select(Contact.id, Contact.name)
+        .where(Contact.account_id == principal.account_id)
+        .where(Contact.id.in_(sorted(contact_ids)))
+    )
+    names = {row.id: row.name for row in found}
+    return CustomerTickets(
+        open=open_rows,
+        open_total=open_total,
+        finished=done_rows,
+        finished_total=done_total,
+        paused=frozenset(
+            ticket_id
+            for ticket_id, rows_ in clocks.items()
+            if any(clock.state == "paused" for clock in rows_)
+        ),
+        raised_by={row.id: names[row.contact_id] for row in rows if row.contact_id in names},
+    )
+
+
+@dataclass(frozen=True)
+class Followed:
+    """One ticket as its customer follows it in the portal, with the people around it."""
+
+    ticket: Ticket
+    account: Account
+    viewer: Contact  # the contact signed in
+    contacts: list[Contact]  # everyone at the account, leavers too (their names stay in history)
+    # Where closing needs a representative's agreement: the current representatives.
+    agreeing: list[Contact]
+    close_needs_representative: bool
+
+    @property
+    def raised_by(self) -> Contact | None:
+        return next((c for c in self.contacts if c.id == self.ticket.contact_id), None)
+
+    @property
+    def may_agree(self) -> bool:
+        return self.viewer.is_representative or not self.close_needs_representative
+
+
+async def _acting_contact(session: AsyncSession, principal: Principal, ticket: Ticket) -> Contact:
+    """The person behind a customer principal: agreeing to closure and reopening are a
+    person's acts, so a customer key (a machine, with no contact) is refused."""
+    contact = await session.get(Contact, principal.contact_id) if principal.contact_id else None
+    if contact is None or contact.account_id != ticket.account_id or contact.removed_at:
+        raise Forbidden(
+            "Only a person at the ticket's account, signed in to the portal, can do this"
+        )
+    return contact
+
+
+async def follow(session: AsyncSession, principal: Principal, reference: str) -> Followed:
+    """A ticket of the customer's own account; the same 404 for another account's as for
+    none (load)."""
+    await _CUSTOMER(principal)
+    ticket = await load(session, reference, principal)
+    viewer = await _acting_contact(session, principal, ticket)
+    account = await session.get(Account, ticket.account_id)
+    assert account is not None  # a ticket's account is a foreign key
+    contacts = list(
+        await session.scalars(
+            select(Contact).where(Contact.account_id == ticket.account_id).order_by(Contact.name)
+        )
+    )
+    return Followed(
+        ticket=ticket,
+        account=account,
+        viewer=viewer,
+        contacts=contacts,
+        agreeing=[c for c in contacts if c.is_representative and c.removed_at is None],
+        close_needs_representative=_close_needs_representative(ticket.policy),
+    )
+
+
+def _names(people: Sequence[Contact]) -> str:
+    names = [person.name for person in people]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+async def agree_closure(
+    session: AsyncSession, client: Client, principal: Principal, reference: str
+) -> TicketOut:
+    """The customer agrees their resolved request is fixed: it closes, recording whose
+    agreement it was. Where the policy closes a case only with an authorised representative's
+    agreement (essensys), only a representative's closes it; anyone else is told who can."""
+    followed = await follow(session, principal, reference)
+    ticket, contact = followed.ticket, followed.viewer
+    _not_closed(ticket)
+    if ticket.status != TicketStatus.RESOLVED:
+        raise Conflict(
+            f"Request {reference} is not resolved yet, so there is nothing to agree to; we "
+            "will tell you when we have resolved it"
+        )
+    if not followed.may_agree:
+        who = f": {_names(followed.agreeing)}" if followed.agreeing else ""
+        raise Forbidden(
+            f"Only an authorised representative of {followed.account.name} can agree that we "
+            f"close this request{who}"
+        )
+    request = Close(
+        actor=principal.name,
+        note="Agreed in the customer portal that it is fixed",
+        representative_agreed=contact.is_representative,
+        representative=contact.name,
+    )
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.close, request)
+    )
+
+
+async def not_fixed(
+    session: AsyncSession,
+    client: Client,
+    principal: Principal,
+    reference: str,
+    body: NotFixedReport,
+) -> TicketOut:
+    """The customer says their resolved request is not fixed: it reopens (the resolution
+    clock runs again against its due) and what they said joins the conversation. Possible
+    until the request is closed; a closed one is raised again as a new request."""
+    followed = await follow(session, principal, reference)
+    ticket = followed.ticket
+    if ticket.status == TicketStatus.CLOSED:
+        raise Conflict(
+            f"Request {reference} is closed, so it can no longer be reopened: please raise a "
+            f"new request and mention {reference}"
+        )
+    if ticket.status != TicketStatus.RESOLVED:
+        raise Conflict(
+            f"Request {reference} is not resolved, so it is still being worked on: send us "
+            "what is still wrong as a reply"
+        )
+    # Reopened first: should the words then fail to arrive, the ticket is open and the page
+    # offers them back in its reply box; the other way round could leave them recorded on a
+    # ticket still marked resolved, where nobody is looking.
+    act = Act(actor=principal.name, note="The customer said in the portal that it is not fixed")
+    await _update(session, client, ticket, lambda h: h.execute_update(TicketWorkflow.reopen, act))
+    message = Reply(actor=principal.name, author="customer", body=body.what)
+    return await _update(
+        session, client, ticket, lambda h: h.execute_update(TicketWorkflow.respond, message)
+    )
 
 
 # -- working a ticket --------------------------------------------------------------------------

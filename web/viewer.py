@@ -10,7 +10,7 @@ With neither, the page redirects to /login and comes back afterwards.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -51,6 +51,19 @@ def forbidden_page(_request: Request, exc: PageForbidden) -> HTMLResponse:
     )
 
 
+def return_path(request: Request, home: str) -> str:
+    """Where to come back to after signing in: this page, or for a form sent after the session
+    ended, the page it was sent from (coming back to a form's address would be a GET it
+    does not answer), else `home`."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    if same_site and referer.path.startswith(home) and not referer.path.startswith("//"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return home
+
+
 async def _from_session(request: Request, session: Session) -> Principal | None:
     """The principal of the request's sign-in session; None without one (sign-in lands here)."""
     token = sessions.session_token(request)
@@ -72,7 +85,7 @@ async def page_viewer(request: Request, session: Session) -> Principal:
         return await authenticate(
             request, session, HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
         )
-    raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    raise SignInRequired(return_path(request, "/console"))
 
 
 Viewer = Annotated[Principal, Depends(page_viewer)]

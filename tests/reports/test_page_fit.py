@@ -14,7 +14,7 @@ from activities.reviews import pack_document
 from reports.render import Renderer
 from reports.timeline import customer_timeline
 from tests.reports.documents import ORGANISATION, incident_content, monthly_content, pack_content
-from web.track import _entry
+from web.customer_ticket import _entry
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,10 @@ def test_a_ticket_logged_late_was_reported_when_it_was_received() -> None:
         [Opened()], contact="Jordan Lee", priority_names={}, received_at=received
     )
     assert told.at == received and told.sentence == "Jordan Lee reported the problem by phone."
-    entry = _entry(Opened(), "America/Los_Angeles", Opened.at, received)
-    assert entry is not None and entry.when == "23:48 on Sunday 29 November (PST)"
+    entry = _entry(Opened(), "America/Los_Angeles", Opened.at, received, {})
+    assert entry is not None and entry.when == "23:48 yesterday (PST)"
+    week_on = _entry(Opened(), "America/Los_Angeles", Opened.at + timedelta(days=7), received, {})
+    assert week_on is not None and week_on.when == "23:48 on Sunday 29 November (PST)"
 
 
 def test_a_month_without_incidents_has_no_empty_charts(renderer: Renderer) -> None:

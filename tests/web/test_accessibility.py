@@ -1,6 +1,6 @@
-"""Every console page, with real data on it, checked by axe-core against WCAG 2 A and AA (and
-axe's best practices for landmarks and headings), on a wide screen and a phone's; on both the
-page must not scroll sideways (wide tables scroll inside their own box).
+"""Every console and portal page, with real data on it, checked by axe-core against WCAG 2 A
+and AA (and axe's best practices for landmarks and headings), on a wide screen and a phone's;
+on both the page must not scroll sideways (wide tables scroll inside their own box).
 
 axe is injected with `page.evaluate` of its source: the pages' Content-Security-Policy allows
 scripts from the app's origin only, which refuses a `<script>` tag added to the page but not
@@ -25,8 +25,11 @@ from db.models import Role
 from outbound.ticket_links import link_secret, track_url
 from tests import files
 from tests.api.conftest import Live
-from tests.web.conftest import LiveServer, committed_user
+from tests.conftest import Inbox
+from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
+from tests.web.portal_documents_data import make_documents, make_objectives, staff_keys
+from tests.web.portal_people import ask_for_link
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and the best practices that cover what the issue
@@ -201,7 +204,9 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
 
 
 async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
-    """An e-shot account whose contact has the portal and a ticket, and a sign-in link for them."""
+    """An e-shot account whose contact has the portal, a sign-in link for them per width, and a
+    request in each state the portal words apart: waiting on them (with what we asked), open
+    with our reply and a file (raised by a colleague), resolved, and closed."""
     from datetime import timedelta as lifetime
 
     from db.models import Account, Contact, Edition
@@ -219,29 +224,89 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             email=f"robin.{secrets.token_hex(3)}@customer.example.com",
             portal_access=True,
         )
-        session.add(contact)
+        colleague = Contact(
+            account_id=account.id,
+            name="Sam Colleague",
+            email=f"sam.{secrets.token_hex(3)}@customer.example.com",
+        )
+        session.add_all([contact, colleague])
         await session.flush()
         minted = await mint_key(session, name="a11y portal agent", role=Role.AGENT)
         tokens = [
             await portal_access.issue_link(session, contact, lifetime(minutes=15), None)
             for _ in WIDTHS
         ]
+    agent = {"Authorization": f"Bearer {minted.secret}"}
+    steps = {
+        "waiting": [("responses", {"body": "Thank you, we are looking."}),
+                    ("wait", {"message": "Which campaign is it, and when was it sent?"})],
+        "open": [("responses", {"body": "We have found the cause and are fixing it."})],
+        "resolved": [("resolve", {})],
+        "closed": [("resolve", {}), ("close", {})],
+    }  # fmt: skip
+    made = {f"link{i}": t for i, t in enumerate(tokens)}
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-        opened = await http.post(
-            "/tickets",
-            json={
-                "account_id": account.id, "contact_id": contact.id, "subject": "Images missing",
-                "description": "The images in our last campaign did not load.",
-                "channel": "email", "priority": "p3",
-            },
-            headers={"Authorization": f"Bearer {minted.secret}"},
-        )  # fmt: skip
-        assert opened.status_code == 201, opened.text
-    return {"ticket": opened.json()["reference"], **{f"link{i}": t for i, t in enumerate(tokens)}}
+        for state, actions in steps.items():
+            opened = await http.post(
+                "/tickets",
+                json={
+                    "account_id": account.id,
+                    "contact_id": (colleague if state == "open" else contact).id,
+                    "subject": f"Images missing ({state})",
+                    "description": "The images in our last campaign did not load.",
+                    "channel": "email", "priority": "p3",
+                },
+                headers=agent,
+            )  # fmt: skip
+            assert opened.status_code == 201, opened.text
+            made[state] = opened.json()["reference"]
+            for action, payload in actions:
+                done = await http.post(
+                    f"/tickets/{made[state]}/{action}", json=payload, headers=agent
+                )
+                assert done.status_code == 200, done.text
+        # A file the customer sees, so the list of files is checked too.
+        attached = await http.post(
+            f"/tickets/{made['open']}/attachments",
+            files=[("file", ("fix-steps.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
+            data={"public": "true"},
+            headers=agent,
+        )
+        assert attached.status_code == 201, attached.text
+    made["ticket"] = made["open"]  # any of the account's: the raised-confirmation page
+    return made
+
+
+STATES = ("waiting", "open", "resolved", "closed")
 
 
 def _portal_pages(made: dict[str, str]) -> list[str]:
-    return ["/portal"]
+    return [
+        "/portal",
+        "/portal?show=open",
+        *(f"/portal/tickets/{made[state]}" for state in STATES),
+        "/portal/support",
+        "/portal/documents",
+        "/portal/tickets/new",
+        f"/portal/tickets/{made['ticket']}/raised",
+    ]
+
+
+async def _raise_form_states(page: Page, axe: str, width: int) -> list[str]:
+    """The raise form as it comes back: with the promises checked, and refused."""
+    await page.goto("/portal/tickets/new")
+    await page.get_by_label("High").check()
+    # htmx brings the promises for the new choice; "Check the times" is the way without it.
+    await expect(page.locator("#promises")).to_contain_text("it will be High priority")
+    await page.get_by_label("Urgent").check()
+    await page.get_by_role("button", name="Check the times").click()
+    await expect(page.locator("#promises")).to_contain_text("it will be Urgent priority")
+    problems = await _check(page, axe, "/portal/tickets/new (checked)", width)
+    # The browser's own check of required fields is set aside, so the server's answers.
+    await page.evaluate("document.querySelector('form.raise-form').noValidate = true")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator(".field-error").first).to_be_visible()
+    return problems + await _check(page, axe, "/portal/tickets/new (refused)", width)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -253,19 +318,78 @@ async def test_every_portal_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
     axe = AXE.read_text()
     problems: list[str] = []
     for i, viewport in enumerate(WIDTHS):
+        width = viewport["width"]
         context = await browser.new_context(base_url=server.url, locale="en-GB", viewport=viewport)
         page = await context.new_page()
         link = f"/portal/link/{made[f'link{i}']}"
         for path in ("/portal/login", link):
             await page.goto(path)
-            problems += await _check(
-                page, axe, path.split("/link/")[0] + "/link", viewport["width"]
-            )
+            problems += await _check(page, axe, path.split("/link/")[0] + "/link", width)
         await page.get_by_role("button", name="Sign in").click()
         await expect(page).to_have_url(re.compile(r"/portal$"))
         for path in _portal_pages(made):
             answer = await page.goto(path)
             assert answer is not None and answer.status == 200, path
-            problems += await _check(page, axe, path, viewport["width"])
+            problems += await _check(page, axe, path, width)
+            # For people to look at (test-results/screenshots/portal-*.png).
+            state = next((s for s in STATES if path.endswith(made.get(s, "-"))), "")
+            name = f"portal-{state}" if state else re.sub(r"[^a-z]+", "-", path).strip("-")
+            await screenshot(page, f"{name}-{width}")
+        answer = await page.goto("/portal/tickets/T-0000-0000")
+        assert answer is not None and answer.status == 404
+        problems += await _check(page, axe, "the portal's not-found page", width)
+        # A refusal shown beside its form: an empty "not fixed" box.
+        await page.goto(f"/portal/tickets/{made['resolved']}")
+        await page.get_by_label("It is not fixed: what is still wrong?").fill(" ")
+        await page.get_by_role("button", name="It is not fixed").click()
+        await expect(page.get_by_role("alert")).to_contain_text("what is still wrong")
+        problems += await _check(page, axe, "a refused 'not fixed'", width)
+        await screenshot(page, f"portal-refused-{width}")
+        problems += await _raise_form_states(page, axe, width)
         await context.close()
+    assert not problems, "\n".join(problems)
+
+
+async def _portal_sign_in(page: Page, http: httpx.AsyncClient, inbox: Inbox, email: str) -> None:
+    """Through the mailed link, pressing its button, as a customer does."""
+    token = await ask_for_link(http, inbox, email)
+    await page.goto(f"/portal/link/{token}")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/portal$"))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_portals_support_and_documents_pages_pass_axe_and_fit_a_phone(
+    browser: Browser, engine: AsyncEngine, live_server_with_worker: LiveServer, inbox: Inbox
+) -> None:
+    server = live_server_with_worker
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        keys = await staff_keys(engine)
+        documents = await make_documents(http, keys)
+        objectives = await make_objectives(http, keys)
+        axe = AXE.read_text()
+        problems: list[str] = []
+        for viewport in WIDTHS:
+            width = viewport["width"]
+            for who, email, paths in (
+                ("essensys", documents.email, ["/portal/support", "/portal/documents"]),
+                (
+                    "e-shot",
+                    objectives,
+                    ["/portal/support", "/portal/documents", "/portal/documents/reports/x.pdf"],
+                ),
+            ):
+                context = await browser.new_context(
+                    base_url=server.url, locale="en-GB", viewport=viewport
+                )
+                page = await context.new_page()
+                await _portal_sign_in(page, http, inbox, email)
+                for path in paths:
+                    answer = await page.goto(path)
+                    assert answer is not None
+                    assert answer.status == (404 if path.endswith("x.pdf") else 200), path
+                    problems += await _check(page, axe, f"{path} ({who})", width)
+                    name = f"portal-{who}-{path.strip('/').replace('/', '-')}-{width}"
+                    await screenshot(page, name)
+                await context.close()
     assert not problems, "\n".join(problems)

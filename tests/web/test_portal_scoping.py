@@ -17,7 +17,16 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Contact, Edition, Report, Ticket
+from db.models import (
+    Account,
+    AttachmentContent,
+    Contact,
+    Edition,
+    Report,
+    Review,
+    Ticket,
+    TicketAttachment,
+)
 from db.types import MAX_INTEGER
 from tests.conftest import Inbox
 from tests.web.portal_people import make_customer, portal_sign_in
@@ -33,6 +42,21 @@ PUBLIC = {
 # What each route is sent: a form for those that post one; {} for none.
 TABLE: dict[str, dict[str, str]] = {
     "GET /portal": {},
+    "GET /portal/tickets/{reference}": {},
+    "POST /portal/tickets/{reference}/reply": {"body": "Any news?"},
+    "POST /portal/tickets/{reference}/close": {},
+    "POST /portal/tickets/{reference}/not-fixed": {"what": "It is still broken."},
+    "GET /portal/tickets/{reference}/attachments/{attachment_id}": {},
+    "GET /portal/tickets/new": {},
+    # "Check the times": the form comes back for B's own account (sending would open a ticket).
+    "POST /portal/tickets/new": {"action": "check", "priority": "p1"},
+    "POST /portal/tickets/new/promises": {"priority": "p2"},
+    "GET /portal/tickets/{reference}/raised": {},
+    "GET /portal/support": {},
+    "GET /portal/documents": {},
+    "GET /portal/documents/reports/{report_id}.pdf": {},
+    "GET /portal/reviews/{review_id}/invite.ics": {},
+    "GET /portal/reviews/{review_id}/pack.pdf": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -66,6 +90,19 @@ async def _ticket(session: AsyncSession, account: Account, contact: Contact) -> 
     return ticket
 
 
+async def _attachment(session: AsyncSession, ticket: Ticket) -> TicketAttachment:
+    """A file the customer may see, bytes and all."""
+    attachment = TicketAttachment(
+        id=secrets.token_hex(16), ticket_id=ticket.id, event_id=f"{ticket.reference}:2", seq=2,
+        filename="kestrel-plan.txt", content_type="text/plain", size=12, sha256="0" * 64,
+        added_by="Support team", added_by_customer=False, public=True, added_at=NOW,
+    )  # fmt: skip
+    session.add(attachment)
+    session.add(AttachmentContent(id=attachment.id, ticket_id=ticket.id, content=b"Kestrel plan"))
+    await session.flush()
+    return attachment
+
+
 async def _report(session: AsyncSession, account: Account) -> Report:
     report = Report(
         key=f"scoping-{secrets.token_hex(4)}", account_id=account.id, kind="monthly",
@@ -77,6 +114,18 @@ async def _report(session: AsyncSession, account: Account) -> Report:
     return report
 
 
+async def _review(session: AsyncSession, account: Account, pack: Report) -> Review:
+    review = Review(
+        account_id=account.id, key=f"scoping-review-{secrets.token_hex(4)}", quarter="2026-Q3",
+        starts_at=NOW + timedelta(days=7), duration_minutes=60, status="scheduled", sequence=0,
+        recommendations="Kestrel", pack_report_id=pack.id, invited=[], created_by="test",
+        created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(review)
+    await session.flush()
+    return review
+
+
 async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
 ) -> None:
@@ -84,9 +133,21 @@ async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     account_b, contact_b = await make_customer(session, "e-shot", name="Blake Other")
     ticket = await _ticket(session, account_a, contact_a)
     report = await _report(session, account_a)
+    review = await _review(session, account_a, report)
+    attachment = await _attachment(session, ticket)
     await session.commit()
-    a_values = {"reference": ticket.reference, "report_id": str(report.id)}
-    unknown = {"reference": "T-0000-0000", "report_id": str(MAX_INTEGER)}
+    a_values = {
+        "reference": ticket.reference,
+        "report_id": str(report.id),
+        "review_id": str(review.id),
+        "attachment_id": attachment.id,
+    }
+    unknown = {
+        "reference": "T-0000-0000",
+        "report_id": str(MAX_INTEGER),
+        "review_id": str(MAX_INTEGER),
+        "attachment_id": "0" * 32,
+    }
     secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email]
 
     routes = portal_routes(app)

@@ -174,3 +174,26 @@ async def test_signing_out_ends_the_session_and_next_paths_stay_in_the_portal(
     out = await client.post("/portal/logout")
     assert out.status_code == 303
     assert (await client.get("/portal")).status_code == 303
+
+
+async def test_a_form_sent_after_the_session_ended_comes_back_to_its_page(
+    client: httpx.AsyncClient,
+) -> None:
+    # Signed out (or expired) while a reply was being typed: after signing in the person lands
+    # on the page the form was on, not on the form's address (a GET there would be a 405).
+    answer = await client.post(
+        "/portal/tickets/T-ABCD-1234/reply",
+        data={"body": "Here is the log you asked for."},
+        headers={"Referer": "http://pledge.test/portal/tickets/T-ABCD-1234"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/portal/login?next=/portal/tickets/T-ABCD-1234"
+    # A form from elsewhere (or none) goes home instead.
+    answer = await client.post(
+        "/portal/tickets/T-ABCD-1234/reply",
+        data={"body": "x"},
+        headers={"Referer": "https://evil.invalid/portal/tickets/T-ABCD-1234"},
+    )
+    assert answer.headers["location"] == "/portal/login?next=/portal"
+    page = await client.get("/console/tickets/T-ABCD-1234")
+    assert page.headers["location"] == "/login?next=/console/tickets/T-ABCD-1234"

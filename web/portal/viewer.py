@@ -9,6 +9,7 @@ redirects to /portal/login and comes back afterwards.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,6 +23,8 @@ from db.models import Account, Contact
 from services import portal_access
 from web import sessions
 from web.pages import page
+from web.portal.support_words import frame_line
+from web.viewer import return_path
 
 
 class PortalSignInRequired(Exception):
@@ -55,8 +58,7 @@ async def portal_viewer(request: Request, session: Session) -> Principal:
     # it waits on Temporal for a workflow whose activities need it.
     await session.commit()
     if principal is None:
-        query = f"?{request.url.query}" if request.url.query else ""
-        raise PortalSignInRequired(request.url.path + query)
+        raise PortalSignInRequired(return_path(request, "/portal"))
     return principal
 
 
@@ -72,11 +74,13 @@ async def portal_page(
     status_code: int = 200,
     **context: object,
 ) -> HTMLResponse:
-    """A portal page in its frame: the organisation, the viewer's name and account, and the
-    portal's sections (templates extend portal/base.html and name theirs in `section`)."""
+    """A portal page in its frame: the organisation, the viewer's name and account, whether
+    support is open now for them, and the portal's sections (templates extend portal/base.html
+    and name theirs in `section`)."""
     assert viewer.account_id is not None and viewer.contact_id is not None
     account = await session.get(Account, viewer.account_id)
     contact = await session.get(Contact, viewer.contact_id)
+    assert account is not None
     return page(
         template,
         status_code=status_code,
@@ -84,8 +88,18 @@ async def portal_page(
         viewer=viewer,
         account=account,
         contact=contact,
+        # Pure calendar maths on a cached policy: cheap enough for every page.
+        support_now=frame_line(account.policy, account.calendar, datetime.now(UTC)),
         **context,
     )
+
+
+async def portal_not_found(
+    request: Request, session: AsyncSession, viewer: Principal
+) -> HTMLResponse:
+    """The one answer to a reference that is unknown or another account's: the two must not
+    be told apart."""
+    return await portal_page(request, session, viewer, "portal/not_found.html", status_code=404)
 
 
 def public_page(
