@@ -14,6 +14,7 @@ from outbound.ticket_links import (
     link_secret,
     mail_domain,
     message_id,
+    rate_url,
     root_part,
 )
 from reports.customer_words import close_needs_agreement as needs_agreement
@@ -55,17 +56,20 @@ def compose(
     message_key: str,
     to_name: str | None = None,
     portal: bool = False,
+    ask_rating: bool = False,
 ) -> EmailMessage:
     """One mail about a ticket, threaded under the recipient's first mail about it (the
     confirmation's Message-ID, which is theirs alone and can be worked out again any time).
-    `portal`: the recipient may sign in to the portal, where the mail's link takes them."""
+    `portal`: the recipient may sign in to the portal, where the mail's link takes them.
+    `ask_rating`: this resolution asks the ticket's contact how it went (their copy only)."""
     settings = deps.settings
     secret = link_secret(settings)
     ref = ticket.reference
     if notice.kind in CUSTOMER_KINDS:
         name = to_name or (contact.name if contact and contact.email == to else None)
+        ask = ask_rating and contact is not None and contact.email == to
         subject, lines = _for_customer(
-            deps, notice, ticket, account, contact, to, name, secret, portal
+            deps, notice, ticket, account, contact, to, name, secret, portal, ask=ask
         )
     else:
         subject, lines = _for_staff(deps, notice, ticket, account)
@@ -155,6 +159,8 @@ def _for_customer(
     name: str | None,
     secret: bytes,
     portal: bool = False,
+    *,
+    ask: bool = False,
 ) -> tuple[str, list[str]]:
     """What the people who raised the ticket read: one subject for the whole thread (mail
     clients thread on it too), what happened, what happens next, and a link to the ticket:
@@ -256,6 +262,13 @@ def _for_customer(
             lines += [
                 "If the problem is still there, reply to this e-mail or contact us quoting "
                 f"{ref} before we close the request, and we will reopen it.",
+            ]
+        if ask:
+            lines += [
+                "",
+                "How did we do? Please tell us whether our help was good or bad, with a "
+                "comment if you like, on this page:",
+                rate_url(settings, secret, ref),
             ]
     elif notice.kind == "closed":
         agreed = ""

@@ -15,7 +15,7 @@ from activities.deps import ActivityDeps
 from activities.failures import refused_data_is_final
 from activities.history import EventRow
 from activities.webhooks import post_event
-from db import contacts
+from db import contacts, satisfaction
 from db.idempotent import insert_once, upsert_for
 from db.models import (
     Account,
@@ -247,6 +247,12 @@ class TicketActivities:
                 )
             )
         assert account is not None
+        asking = False
+        if notice.kind == "resolved" and ticket.contact_id is not None:
+            # Asked once per ticket: the first resolution's mail asks (on every retry of it),
+            # a resolution after a reopening does not.
+            async with self._deps.session_factory() as session, session.begin():
+                asking = await satisfaction.ask_once(session, ticket.id, notice.event_id, notice.at)
         recipients = self._recipients(notice, ticket, account, contact, representatives)
         people = [*representatives, *([contact] if contact else [])]
         names = {c.email: c.name for c in people}
@@ -266,6 +272,7 @@ class TicketActivities:
                     message_key=key,
                     to_name=names.get(address),
                     portal=address in portal,
+                    ask_rating=asking,
                 )
                 await asyncio.to_thread(self._deps.mailer.send, message)
                 await self._remember(key, notice, "email", address, role)

@@ -32,7 +32,7 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
-from web import layout, signin, track
+from web import layout, rate, signin, track
 from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system,
         codec,
         track,
+        rate,
         console_accounts,
         complaint_pages,
         release_pages,

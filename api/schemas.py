@@ -490,6 +490,16 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class SatisfactionOut(BaseModel):
+    """How the ticket's contact said it went: asked once, at its first resolution."""
+
+    asked_at: Instant = Field(description="When the contact was asked (the first resolution)")
+    rating: Literal["good", "bad"] | None = Field(description="Null until they answer")
+    comment: str = Field(description="Their comment; empty when they gave none")
+    rated_at: Instant | None
+    rated_by: str | None = Field(description="The contact's name, as they answered")
+
+
 class AttachmentOut(BaseModel):
     """A file attached to a ticket (its bytes at `url`)."""
 
@@ -512,6 +522,26 @@ class TicketDetail(TicketOut):
     closed_at: Instant | None
     releases: list[str]
     events: list[EventOut]
+    satisfaction: SatisfactionOut | None = Field(
+        None, description="Null until the contact is asked how it went"
+    )
+
+
+# A comment is a few sentences; a whole letter belongs in a reply.
+RATING_COMMENT_MAX = 2000
+
+
+class RatingIn(Strict):
+    """A contact's answer to "How did we do?"."""
+
+    rating: Literal["good", "bad"]
+    comment: str = Field("", max_length=RATING_COMMENT_MAX)
+
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _trimmed(cls, value: Any) -> Any:
+        # Browsers send a textarea's line breaks as CRLF, which its maxlength counts as one.
+        return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 class TicketPage(BaseModel):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import sla
-from api.schemas import ClockOut, EventOut, Person, TicketDetail, TicketOut
+from api.schemas import ClockOut, EventOut, Person, SatisfactionOut, TicketDetail, TicketOut
 from db.models import Ticket, TicketClock
 from reports.dates import duration
 from sla.ticket import ClockState
@@ -118,6 +118,7 @@ def ticket_detail(
     clocks: Sequence[TicketClock],
     events: list[EventOut],
     releases: list[str],
+    satisfaction: SatisfactionOut | None = None,
 ) -> TicketDetail:
     return TicketDetail(
         **ticket_out(ticket, clocks).model_dump(),
@@ -127,6 +128,7 @@ def ticket_detail(
         closed_at=ticket.closed_at,
         releases=releases,
         events=events,
+        satisfaction=satisfaction,
     )
 
 

@@ -1,7 +1,8 @@
 """What a monthly report says about one account and one month, read from the read models.
 
-The SLA section is db.sla_figures and the complaints section db.complaint_figures, the very
-functions behind GET /metrics/sla and /metrics/complaints, so a report and the API agree.
+The SLA section is db.sla_figures, the complaints section db.complaint_figures and the
+satisfaction section db.satisfaction, the very functions behind GET /metrics/sla,
+/metrics/complaints and /metrics/satisfaction, so a report and the API agree.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import sla
 from db.complaint_figures import ComplaintFigures, complaint_figures
 from db.models import Release, ReleaseTicket, Ticket, TicketClock
+from db.satisfaction import SatisfactionFigures, satisfaction_figures
 from db.sla_figures import SlaFigures, sla_figures
 
 
@@ -53,6 +55,8 @@ class AccountMonth(BaseModel):
     breaches: list[Breach]
     complaints: ComplaintFigures
     releases: list[ShippedRelease]
+    # None in the figures of reports gathered before customers were asked how it went.
+    satisfaction: SatisfactionFigures | None = None
 
 
 async def account_month(
@@ -125,6 +129,9 @@ async def account_month(
         breaches=breaches,
         complaints=await complaint_figures(session, start=start, end=end, account_id=account_id),
         releases=releases,
+        satisfaction=await satisfaction_figures(
+            session, account_id=account_id, start=start, end=end
+        ),
     )
 
 

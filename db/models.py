@@ -634,6 +634,34 @@ class PortalSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
+class SatisfactionAsk(Base):
+    """That a ticket's contact was asked how it went: once per ticket, by the first resolution's
+    mail (its event), so a ticket reopened and resolved again does not ask a second time."""
+
+    __tablename__ = "satisfaction_asks"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    # The resolution that asked: a retried send of the same mail asks again, a later one not.
+    event_id: Mapped[str] = mapped_column(String(40))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketRating(Base):
+    """How the contact said it went, good or bad, with a comment: one per ticket, written on
+    a button press (their mail's link or the portal), the latest press winning while the
+    ticket is open to change (services/satisfaction.py)."""
+
+    __tablename__ = "ticket_ratings"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    # The contact's name as it was when they answered: a leaver's answer keeps its author.
+    rated_by: Mapped[str] = mapped_column(String(200))
+    rating: Mapped[str] = mapped_column(String(8))  # good | bad
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Monitor(Base):
     """A URL watched by its workflow (monitor-<id>): a customer's website (account_id) or one
     of the organisation's own services (service: platform, api, sending, ...).

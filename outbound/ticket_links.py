@@ -1,11 +1,11 @@
-"""What ties a customer's mail back to their ticket: links to it and Message-IDs.
+"""What ties a customer's mail back to their ticket: links to it, and Message-IDs.
 
 A portal user's link is their ticket's portal page, behind their own sign-in. The others'
-links (signed tracking links) and the Message-IDs are HMAC-SHA256 with one secret Pledge keeps
-(PLEDGE_LINK_SECRET, or a file generated in the data directory), each over its own labelled
-text so a token of one kind is never valid as the other. docs/customer-mail.md describes the
-formats; inbound mail (a reply quoting one of our Message-IDs) can be matched to its ticket
-with `ticket_of` without any database lookup.
+links (signed tracking links), the rating link of the resolution mail and the Message-IDs are
+HMAC-SHA256 with one secret Pledge keeps (PLEDGE_LINK_SECRET, or a file generated in the data
+directory), each over its own labelled text so a token of one kind is never valid as another.
+docs/customer-mail.md describes the formats; inbound mail (a reply quoting one of our
+Message-IDs) can be matched to its ticket with `ticket_of` without any database lookup.
 """
 
 from __future__ import annotations
@@ -72,6 +72,27 @@ def track_token_ok(secret: bytes, reference: str, token: str | None) -> bool:
 def track_url(settings: Settings, secret: bytes, reference: str) -> str:
     token = track_token(secret, reference)
     return f"{settings.effective_public_url}/track/{reference}?token={token}"
+
+
+# -- rating links -----------------------------------------------------------------------------
+# Only in the mail that asks the ticket's contact how it went: the tracking link (which their
+# colleagues may be sent too) is signed over another label and never opens the rating page.
+
+
+def rate_token(secret: bytes, reference: str) -> str:
+    return _sign(secret, "rate", reference)[:TOKEN_HEX]
+
+
+def rate_token_ok(secret: bytes, reference: str, token: str | None) -> bool:
+    return hmac.compare_digest(rate_token(secret, reference), (token or "")[: TOKEN_HEX * 2])
+
+
+def rate_path(secret: bytes, reference: str) -> str:
+    return f"/rate/{reference}?token={rate_token(secret, reference)}"
+
+
+def rate_url(settings: Settings, secret: bytes, reference: str) -> str:
+    return settings.effective_public_url + rate_path(secret, reference)
 
 
 # -- portal links ------------------------------------------------------------------------------

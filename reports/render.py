@@ -73,6 +73,8 @@ class Renderer:
         self._env.filters["release_kind"] = words.release_kind
         self._env.filters["promised"] = words.promised
         self._env.filters["metric_name"] = words.metric_name
+        self._env.globals["satisfaction_score"] = words.satisfaction_score
+        self._env.globals["satisfaction_short"] = words.satisfaction_short
         # One font configuration per thread, reused: a fresh one per render costs ~10% of
         # the render and leaks native memory on every PDF (bench/reports.py).
         self._local = threading.local()

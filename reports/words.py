@@ -34,3 +34,24 @@ def promised(target: str) -> str:
 def metric_name(metric: str) -> str:
     """'campaigns_sent' -> 'Campaigns sent'."""
     return metric.replace("_", " ").capitalize()
+
+
+def share_percent(part: int, whole: int) -> int:
+    """A share as a whole percentage, halves rounded up (3 of 8 is 38%, not 37%)."""
+    return (200 * part + whole) // (2 * whole)
+
+
+def satisfaction_score(good: int, bad: int) -> str:
+    """'4 of 5 customers rated their ticket good (80%)'. With no answers it says so: a score
+    of nothing is neither 0% nor 100%."""
+    rated = good + bad
+    if not rated:
+        return "No customer rated their ticket"
+    people = "customer" if rated == 1 else "customers"
+    return f"{good} of {rated} {people} rated their ticket good ({share_percent(good, rated)}%)"
+
+
+def satisfaction_short(good: int, bad: int) -> str:
+    """'4 of 5 good (80%)', or 'No ratings': for a table's cell."""
+    rated = good + bad
+    return f"{good} of {rated} good ({share_percent(good, rated)}%)" if rated else "No ratings"

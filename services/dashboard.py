@@ -1,7 +1,8 @@
 """The dashboard's figures: the same computations the JSON metrics answer with, per policy.
 
-Attainment and medians come from db.sla_figures over this month (UTC across accounts, as
-GET /metrics/sla?period= counts it), so the dashboard and the API can never disagree. Each
+Attainment and medians come from db.sla_figures, customer satisfaction from db.satisfaction,
+over this month (UTC across accounts, as GET /metrics/sla?period= and
+/metrics/satisfaction?period= count it), so the dashboard and the API can never disagree. Each
 part is shown only to those whose role may read it through the API: ticket figures to staff
 who may read /metrics/sla, complaints to complaints handlers and admins.
 """
@@ -20,6 +21,7 @@ from api.auth import Principal
 from api.errors import Forbidden
 from db import complaint_reads
 from db.models import Complaint, Role, Ticket, TicketEvent
+from db.satisfaction import SatisfactionFigures, satisfaction_figures
 from db.sla_figures import CLOCKS, SlaFigures, sla_figures
 from sla.periods import month_bounds, month_of
 
@@ -63,6 +65,8 @@ class Dashboard:
     breaches_this_week: int = 0
     recent_breaches: list[Breach] = field(default_factory=list)
     complaints_due: list[Complaint] | None = None  # None: not the viewer's to see
+    # How customers said their tickets went this month (GET /metrics/satisfaction's figures).
+    satisfaction: SatisfactionFigures | None = None
 
 
 def per_policy(figures: SlaFigures) -> list[PolicyAttainment]:
@@ -119,6 +123,9 @@ async def overview(
         start, end = month_bounds(period, "UTC")
         board.figures = await sla_figures(session, account_id=None, start=start, end=end)
         board.attainment = per_policy(board.figures)
+        board.satisfaction = await satisfaction_figures(
+            session, account_id=None, start=start, end=end
+        )
         in_week = (
             TicketEvent.kind == "breach",
             TicketEvent.at >= week[0],

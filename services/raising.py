@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -30,7 +31,9 @@ from api.errors import (
 )
 from api.references import reference_for_key
 from api.schemas import AttachmentOut, CountableInstant, TicketCreate, TicketOut
-from db.models import Account, Contact, Role
+from api.ticket_views import ticket_out
+from db import ticket_reads
+from db.models import Account, Contact, Role, Ticket
 from reports.customer_words import level_description, level_terms, routed_words, ticket_zone
 from services import attachments, tickets
 from settings import Settings
@@ -290,6 +293,37 @@ class Raised:
     attached: list[AttachmentOut] = field(default_factory=list)
     # Why the files could not be stored with the ticket, which is open all the same.
     files_refused: str = ""
+    # The same request was sent moments before (the back button, then Send): this is that one.
+    already_sent: bool = False
+
+
+# A request sent again word for word within this long is taken for the one already sent.
+SENT_AGAIN_WITHIN = timedelta(minutes=30)
+
+
+async def _sent_just_now(
+    session: AsyncSession, principal: Principal, body: TicketCreate
+) -> TicketOut | None:
+    """The ticket this contact opened with these very words a moment ago, if any: a form shown
+    again by the back button carries a new nonce, and sending it must not open a second."""
+    since = datetime.now(UTC) - SENT_AGAIN_WITHIN
+    earlier = await session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.account_id == principal.account_id,
+            Ticket.contact_id == principal.contact_id,
+            Ticket.channel == "web",
+            Ticket.subject == body.subject,
+            Ticket.description == body.description,
+            Ticket.received_at >= since,
+        )
+        .order_by(Ticket.received_at.desc())
+        .limit(1)
+    )
+    if earlier is None:
+        return None
+    clocks = await ticket_reads.clocks_of(session, [earlier.id])
+    return ticket_out(earlier, clocks.get(earlier.id, []))
 
 
 def _check_files(files: Sequence[attachments.NewFile], settings: Settings) -> list[FieldProblem]:
@@ -344,6 +378,14 @@ async def raise_ticket(
             setattr(contact, attribute, given)
     await session.flush()
     key = f"portal-raise-{nonce}" if nonce else None
+    # This form's own ticket, if it went before (a double click): opening again reaches it.
+    own = reference_for_key("T", principal.key_prefix, key) if key else None
+    went_before = own is not None and (
+        await session.scalar(select(Ticket.id).where(Ticket.reference == own)) is not None
+    )
+    earlier = None if went_before else await _sent_just_now(session, principal, body)
+    if earlier is not None:
+        return Raised(earlier, already_sent=True)
     started = datetime.now(UTC)
     try:
         ticket = await tickets.open_ticket(session, client, settings, principal, body, key)

@@ -44,6 +44,7 @@ from api.ticket_history import events_for, visible_kinds
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Release, Role, Ticket
+from services import satisfaction
 from settings import Settings
 from sla.ticket import TicketStatus, TicketType
 from workflows.ticket import TicketWorkflow
@@ -390,6 +391,7 @@ async def _detail(
             await ticket_reads.events_of(session, ticket.id, visible_kinds(principal)), principal
         ),
         await ticket_reads.releases_of(session, ticket.id),
+        await satisfaction.of_ticket(session, ticket.id),
     )
 
 

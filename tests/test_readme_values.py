@@ -43,6 +43,7 @@ EXPECTED: dict[str, set[str]] = {
     "account `edition`": {e for key in PRESETS for e in sla.get_policy(key).editions()},
     "key `role`": {r.value for r in Role},
     "release `kind`": _field(schemas.ReleaseCreate, "kind"),
+    "satisfaction `rating`": _field(schemas.RatingIn, "rating"),
     "complaint `channel`": _field(schemas.ComplaintCreate, "channel"),
     "complaint `regime`": set(typing.get_args(schemas.RegimeKey)),
     "complaint `jurisdiction`": set(typing.get_args(schemas.JurisdictionKey)),

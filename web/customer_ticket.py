@@ -67,6 +67,11 @@ class CustomerTicket:
     close_needs_agreement: bool = False
 
 
+# What the customer reads when the request waits on them and the agent wrote nothing for them;
+# the mail of that step says the same (activities/ticket_emails.py).
+WAITING_WITHOUT_WORDS = "We asked you for information we need before we can carry on."
+
+
 def status_words(status: str) -> str:
     return STATUS_WORDS.get(status, status.capitalize())
 
@@ -95,9 +100,11 @@ def _entry(
                 return Entry(who, when, said, str(data.get("body") or ""), ours=False)
             return Entry("Support team", when, "We replied:", str(data.get("body") or ""))
         case "waiting" | "regraded":
-            return Entry(
-                "Support team", when, "We asked you for something:", str(data.get("message", ""))
-            )
+            asked = str(data.get("message") or "").strip()
+            if not asked:
+                # The agent wrote nothing for the customer: the mail's words, not a dangling colon.
+                return Entry("Support team", when, WAITING_WITHOUT_WORDS)
+            return Entry("Support team", when, "We asked you for something:", asked)
         case "resumed":
             return Entry("Support team", when, "We carried on working on your request.")
         case "resolved":

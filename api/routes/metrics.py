@@ -1,4 +1,5 @@
-"""GET /metrics/sla: medians and attainment against the policy's goals, per priority."""
+"""GET /metrics/sla: medians and attainment against the policy's goals, per priority; GET
+/metrics/complaints; GET /metrics/satisfaction: how customers said their tickets went."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.deps import Session
 from api.errors import Forbidden, InvalidInput, NotFound, responses
 from db.complaint_figures import ComplaintFigures, complaint_figures
 from db.models import Account, Role
+from db.satisfaction import SatisfactionFigures, satisfaction_figures
 from db.sla_figures import SlaFigures, sla_figures
 from sla.periods import BadPeriod, month_bounds
 
@@ -95,3 +97,28 @@ async def complaint_metrics(
     complaints count by when they arrived."""
     first, last = _bounds(period, start, end, "Europe/London")
     return await complaint_figures(session, start=first, end=last)
+
+
+@router.get(
+    "/metrics/satisfaction", response_model=SatisfactionFigures, responses=responses(403, 404)
+)
+async def satisfaction_metrics(
+    session: Session,
+    principal: StaffOrCustomer,
+    account_id: int | None = None,
+    period: Annotated[str | None, Query(description="A month, YYYY-MM")] = None,
+    start: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, exclusive")] = None,
+) -> SatisfactionFigures:
+    """How the contacts asked at their tickets' resolution said it went: answers given in the
+    period, good and bad, the score good / (good + bad) (null when nobody answered, never 0%),
+    how many were asked, and the latest comments. Periods are in the account's time zone
+    (UTC across all accounts), as for GET /metrics/sla; answers count by when they were given."""
+    account = await _scope(session, account_id, principal)
+    timezone = (
+        sla.get_policy(account.policy).calendar(account.calendar).timezone if account else "UTC"
+    )
+    first, last = _bounds(period, start, end, timezone)
+    return await satisfaction_figures(
+        session, account_id=account.id if account else None, start=first, end=last
+    )

@@ -47,7 +47,7 @@ from api.app import create_app
 from api.keys import mint_key
 from db.models import Review, Role
 from db.types import MAX_INTEGER
-from outbound.ticket_links import link_secret, track_token
+from outbound.ticket_links import link_secret, rate_token, track_token
 from settings import Settings
 from sla.periods import at_local, local_date, working_day_after
 from sla.reviews import REVIEW_TIME
@@ -92,6 +92,7 @@ class World:
     monitor: str  # watching the account's website
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
+    rate_token: str = ""  # and of its rating link, as the resolution mail carries it
 
     def leaks(self, text: str) -> list[str]:
         """What in a response shows account A's data."""
@@ -372,6 +373,9 @@ TABLE: dict[str, Rule] = {
     "GET /metrics/sla": Rule(
         STAFF_AND_CUSTOMER, params=lambda w: {"account_id": w.account, "period": _last_month()}
     ),
+    "GET /metrics/satisfaction": Rule(
+        STAFF_AND_CUSTOMER, params=lambda w: {"account_id": w.account, "period": _last_month()}
+    ),
     "POST /accounts/{account_id}/webhook-secret": Rule(MANAGERS),
     # operations
     "POST /system/checks": Rule(ADMINS),
@@ -383,6 +387,16 @@ TABLE: dict[str, Rule] = {
     "POST /codec/ui/{token}/encode": Rule(frozenset(), body=lambda w: {"payloads": []}),
     # the customer's tracking page: the signed link lets in whoever holds it, key or none
     "GET /track/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.track_token}),
+    # the rating page, likewise. By the time it is called the matrix's earlier calls have
+    # resolved (and may have closed) the ticket, so its contact was asked: a press is
+    # recorded (303 back to the page) or, once closed and answered, refused (409)
+    "GET /rate/{reference}": Rule(EVERYONE, params=lambda w: {"token": w.rate_token}),
+    "POST /rate/{reference}": Rule(
+        EVERYONE,
+        params=lambda w: {"token": w.rate_token},
+        form=lambda w: {"rating": "good"},
+        seen=True,
+    ),
     # the console's accounts pages (staff only; its forms are the API's actions)
     "GET /console/accounts": Rule(STAFF, page=True),
     "GET /console/accounts/new": Rule(MANAGERS, page=True),
@@ -495,6 +509,9 @@ TABLE: dict[str, Rule] = {
     "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
+    "POST /portal/tickets/{reference}/rating": Rule(
+        frozenset(), portal=True, form=lambda w: {"rating": "good"}
+    ),
     "POST /accounts/{account_id}/contacts/{contact_id}/portal-invitation": Rule(MANAGERS),
     # the console's admin pages
     "GET /console/admin": Rule(ADMINS, page=True),
@@ -791,6 +808,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
     settle = Settle(dev_server_env.client, settings.temporal_task_queue)
     world = await build_world(live, engine, keys, settle)
     world.track_token = track_token(link_secret(settings), world.ticket)
+    world.rate_token = rate_token(link_secret(settings), world.ticket)
     keys[CUSTOMER] = await customer_key(engine, world.account)
     keys[OTHER] = await customer_key(engine, world.other_account)
     keys[ANONYMOUS] = {}

@@ -27,6 +27,7 @@ NOTE = "internal: customer is on the legacy template, check with Priya"
 ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 TRACK_LINK = re.compile(r"https?://\S+/track/\S+")
 PORTAL_LINK = re.compile(r"https?://\S+/portal/tickets/\S+")
+RATE_LINK = re.compile(r"https?://\S+/rate/\S+")
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,10 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
     assert "    Could you send us the campaign's name?\n    Thank you." in reply
     assert "The name of the campaign, and a screenshot." in wait
     assert walk.waiting_words in " ".join(wait.split())
+    # The resolution asks the contact, once, how it went: a link to press Good or Bad on.
+    assert "How did we do?" in resolved and RATE_LINK.search(resolved), resolved
+    for other in (confirmation, reply, wait, closed):
+        assert "How did we do?" not in other and "/rate/" not in other
     if walk.representatives:
         assert "authorised representatives agrees" in resolved
         assert "We have closed your request with your agreement." in closed
@@ -178,6 +183,7 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
         assert "authorised representative of" in body(theirs[0])
         assert theirs[0]["Message-ID"] != root
         assert "with the agreement of Casey Contact." in body(theirs[-1])
+        assert not any("/rate/" in body(m) for m in theirs)  # only the contact is asked
         assert {m["In-Reply-To"] for m in theirs[1:]} == {theirs[0]["Message-ID"]}
     assert not [m for m in inbox.messages if bystander["email"] in m["X-Envelope-To"]]
 
@@ -203,6 +209,22 @@ async def test_the_customer_hears_of_each_step_in_one_thread(
         assert secret_words not in html, secret_words
     assert ("with the agreement of Casey Contact" in html) is walk.representatives
     assert re.search(walk.zone, html)
+
+    # The rating link: opening it records nothing; pressing Good does, as the contact's.
+    rate = urlsplit(RATE_LINK.search(resolved).group(0))  # type: ignore[union-attr]
+    opened = await live.http.get(f"{rate.path}?{rate.query}")
+    assert opened.status_code == 200 and SUBJECT in opened.text
+    staff = live.as_("agent")
+    asked = (await live.http.get(f"/tickets/{ref}", headers=staff)).json()["satisfaction"]
+    assert asked["rating"] is None
+    pressed = await live.http.post(
+        f"{rate.path}?{rate.query}", data={"rating": "good", "comment": "Sorted, thanks"}
+    )
+    assert pressed.status_code == 303, pressed.text
+    said = (await live.http.get(f"/tickets/{ref}", headers=staff)).json()["satisfaction"]
+    assert (said["rating"], said["comment"], said["rated_by"]) == (
+        "good", "Sorted, thanks", "Casey Contact",
+    )  # fmt: skip
 
 
 async def test_a_wrong_or_missing_token_is_the_same_404_page_as_an_unknown_ticket(

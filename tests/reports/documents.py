@@ -12,6 +12,7 @@ from activities.reports import incident_document, monthly_document
 from activities.reviews import pack_document
 from db.account_figures import AccountMonth, Breach, PriorityActivity, ShippedRelease
 from db.complaint_figures import ComplaintFigureRow, ComplaintFigures, Kept
+from db.satisfaction import RatingLine, SatisfactionFigures
 from db.sla_figures import Attainment, FigureRow, SlaFigures
 from reports.render import Renderer
 from workflows.report_messages import (
@@ -44,6 +45,26 @@ def row(priority: str | None, tickets: int, fr: Attainment, res: Attainment) -> 
         policy="e-shot", priority=priority, tickets=tickets,
         median_first_response_seconds=2700.0, median_time_to_close_seconds=93600.0,
         first_response=fr, resolution=res,
+    )  # fmt: skip
+
+
+def satisfaction(
+    start: datetime, end: datetime, good: int = 4, bad: int = 1
+) -> SatisfactionFigures:
+    """Five answers, four good, two with a comment: what the contacts said when asked."""
+    return SatisfactionFigures(
+        account_id=7, start=start, end=end, asked=6, good=good, bad=bad,
+        score=round(good / (good + bad), 4) if good + bad else None,
+        comments=[
+            RatingLine(reference="T-2026-000042", subject="iPhone previews show the wrong logo",
+                       account_id=7, rating="bad", rated_by="Tom Baker",
+                       comment="Fixed in the end, but the first answer took a day.",
+                       rated_at=start + timedelta(days=6, hours=9, minutes=12)),
+            RatingLine(reference="T-2026-000040", subject="Cannot import the March list",
+                       account_id=7, rating="good", rated_by="Ann Smith",
+                       comment="Quick and friendly, thank you!",
+                       rated_at=start + timedelta(days=2, hours=15, minutes=40)),
+        ] if good + bad else [],
     )  # fmt: skip
 
 
@@ -83,6 +104,7 @@ def e_shot_month(start: datetime, end: datetime) -> AccountMonth:
                            shipped_at=start + timedelta(days=20, hours=19),
                            notes="Fixes to the editor", tickets=2),
         ],
+        satisfaction=satisfaction(start, end),
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
-"""Every console and portal page, with real data on it, checked by axe-core against WCAG 2 A
-and AA (and axe's best practices for landmarks and headings), on a wide screen and a phone's;
-on both the page must not scroll sideways (wide tables scroll inside their own box).
+"""Every console and portal page, and the customer's tracking and rating pages, with real data
+on them, checked by axe-core against WCAG 2 A and AA (and axe's best practices for landmarks
+and headings), on a wide screen and a phone's; on both the page must not scroll sideways (wide
+tables scroll inside their own box).
 
 axe is injected with `page.evaluate` of its source: the pages' Content-Security-Policy allows
 scripts from the app's origin only, which refuses a `<script>` tag added to the page but not
@@ -22,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.keys import mint_key
 from db.models import Role
-from outbound.ticket_links import link_secret, track_url
+from outbound.ticket_links import link_secret, rate_url, track_url
 from tests import files
 from tests.api.conftest import Live
 from tests.conftest import Inbox
+from tests.waiting import eventually
 from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
 from tests.web.portal_documents_data import make_documents, make_objectives, staff_keys
@@ -108,7 +110,20 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
                 headers=live.as_("agent"),
             )
             assert attached.status_code == 201, attached.text
+        # A resolved ticket, whose contact is asked how it went on the rating page.
+        done = await live.open(account_id=account["id"], contact_id=contact["id"], priority="p3")
+        assert done.status_code == 201, done.text
+        resolved = done.json()["reference"]
+        answer = await http.post(f"/tickets/{resolved}/resolve", json={}, headers=live.as_("agent"))
+        assert answer.status_code == 200, answer.text
+        rate = rate_url(server.settings, link_secret(server.settings), resolved)
+
+        async def asked() -> bool:
+            return 'name="rating"' in (await http.get(rate)).text
+
+        await eventually(asked, 30, what="the rating page's question")
     return {
+        "rate": rate,
         "account": str(account["id"]),
         "ticket": reference,
         "complaint": complained.json()["reference"],
@@ -132,6 +147,7 @@ def _pages(made: dict[str, str]) -> list[str]:
         "/console/dashboard",
         "/console/admin",
         made["track"],
+        made["rate"],
     ]
 
 
@@ -195,8 +211,14 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
         for path in _pages(made):
             answer = await page.goto(path)
             assert answer is not None and answer.status == 200, path
-            where = "/track" if path.startswith("http") else path
+            where = path.split("?")[0].replace(server.url, "") if path.startswith("http") else path
             problems += await _check(page, axe, where, viewport["width"])
+            if where.startswith("/rate/") and viewport["width"] == 1440:
+                # Answered: the phone's pass sees the thanks, and the form to change it.
+                await page.get_by_label("Your comment (optional)").fill("Quick, thank you")
+                await page.get_by_role("button", name="Good").click()
+                await expect(page.get_by_role("status")).to_contain_text("Thank you")
+                problems += await _check(page, axe, f"{where} (answered)", 1440)
         if viewport["width"] == 1440:
             problems += await _tones(page, axe, made["ticket"])
         await context.close()
@@ -273,6 +295,12 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=agent,
         )
         assert attached.status_code == 201, attached.text
+
+        async def asked() -> bool:  # the resolved ticket's contact is asked how it went
+            detail = (await http.get(f"/tickets/{made['resolved']}", headers=agent)).json()
+            return detail["satisfaction"] is not None
+
+        await eventually(asked, 30, what="the resolution's question")
     made["ticket"] = made["open"]  # any of the account's: the raised-confirmation page
     return made
 

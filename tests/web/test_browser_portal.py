@@ -128,6 +128,24 @@ async def test_a_representatives_day_in_the_portal(
         await eventually(closed, what="the ticket to close")
         await screenshot(page, "portal-ticket-closed")
 
+        # Asked how it went at the resolution, the representative who raised it answers on
+        # the ticket's page with a press (closing first does not stop a first answer).
+        async def asked() -> bool:
+            answer = await api.get(f"/tickets/{reference}", headers=agent)
+            return answer.json()["satisfaction"] is not None
+
+        await eventually(asked, what="the resolution's question")
+        await page.goto(f"/portal/tickets/{reference}")
+        await page.get_by_label("Your comment (optional)").fill("Back up within the hour")
+        await page.get_by_role("button", name="Good", exact=True).click()
+        await expect(page.get_by_text("Thank you for telling us how we did.")).to_be_visible()
+        await expect(page.locator(".rating-answer")).to_contain_text("Good")
+        rated = (await api.get(f"/tickets/{reference}", headers=agent)).json()["satisfaction"]
+        assert (rated["rating"], rated["comment"], rated["rated_by"]) == (
+            "good", "Back up within the hour", me["name"],
+        )  # fmt: skip
+        await screenshot(page, "portal-ticket-rated")
+
         # A report to download.
         await (
             page.get_by_role("navigation", name="Portal")

@@ -20,8 +20,6 @@ from db.models import Account, Edition, Role, Ticket, TicketClock
 from sla.units import Clock
 from web.console.queue import PAGE_SIZE
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 async def _account(session: AsyncSession, policy: str) -> Account:
     account = Account(
@@ -45,7 +43,9 @@ async def _ticket(
     subject: str = "Campaign will not send",
 ) -> Ticket:
     policy = sla.get_policy(account.policy)
-    due = NOW + due_in if due_in is not None else None
+    # Now, not when the module was imported: a long run would age every deadline made here.
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = now + due_in if due_in is not None else None
     ticket = Ticket(
         reference=f"T-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
         account_id=account.id,
@@ -61,14 +61,14 @@ async def _ticket(
         line=1,
         assignee_name=assignee[0] if assignee else None,
         assignee_email=assignee[1] if assignee else None,
-        received_at=NOW - received_ago,
-        opened_at=NOW - received_ago,
+        received_at=now - received_ago,
+        opened_at=now - received_ago,
         opened_by="test",
         first_response_due=due,
         next_due=due,
         breached=breached,
         version=1,
-        updated_at=NOW,
+        updated_at=now,
     )
     session.add(ticket)
     await session.flush()
@@ -227,7 +227,7 @@ async def test_rows_show_the_clock_its_warning_point_and_its_colour(
     expected_warn = sla.warn_at(
         sla.get_policy("e-shot").calendar(),
         fresh.received_at,
-        NOW + timedelta(hours=1),
+        fresh.first_response_due,
         0.75,
         Clock.ELAPSED,
     )
@@ -235,7 +235,8 @@ async def test_rows_show_the_clock_its_warning_point_and_its_colour(
     assert 'class="tone-ok"' in rows[fresh.reference]
     assert 'class="tone-warning"' in rows[warned.reference]
     assert 'class="tone-breached"' in rows[over.reference]
-    due = (NOW + timedelta(hours=1)).isoformat()
+    assert fresh.first_response_due is not None
+    due = fresh.first_response_due.isoformat()
     assert f'<time datetime="{due}" title="{due}" data-local>' in rows[fresh.reference]
     assert "overdue by" in rows[over.reference]
     # The countdowns tick from a script of the app's own: no inline script on the page.

@@ -406,9 +406,21 @@ async def test_sending_the_same_form_again_opens_no_second_ticket(live: Live, in
     assert "already" in _text(changed) and 'value="Bounce report still empty"' in changed.text
     assert _nonce(changed) != nonce
     assert len(await _tickets_of(live, account["id"])) == 1
-    resent = await _raise(live, **form | {"nonce": _nonce(changed)})
+    resent = await _raise(
+        live, **form | {"nonce": _nonce(changed), "subject": "Bounce report still empty"}
+    )
     assert resent.status_code == 303 and resent.headers["location"] != first.headers["location"]
     assert len(await _tickets_of(live, account["id"])) == 2
+
+    # The back button shows the form again with a new nonce: the same words sent again are
+    # the request already sent, said so, not a third ticket.
+    _, fresh = await _form(live)
+    back = await _raise(live, **form | {"nonce": fresh})
+    assert back.status_code == 303
+    assert back.headers["location"] == first.headers["location"] + "?again=1"
+    assert len(await _tickets_of(live, account["id"])) == 2
+    shown = await live.http.get(back.headers["location"])
+    assert "You had already sent us this request" in _text(shown)
 
 
 async def test_the_form_needs_a_signed_in_customer(client: httpx.AsyncClient) -> None:

@@ -57,6 +57,7 @@ TABLE: dict[str, dict[str, str]] = {
     "GET /portal/documents/reports/{report_id}.pdf": {},
     "GET /portal/reviews/{review_id}/invite.ics": {},
     "GET /portal/reviews/{review_id}/pack.pdf": {},
+    "POST /portal/tickets/{reference}/rating": {"rating": "good"},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -1,6 +1,6 @@
 """/console/dashboard: this month's attainment against each policy's goals, the medians
-e-shot publishes, this week's breaches and the complaints due this week (services/dashboard.py
-decides which parts a role may see)."""
+e-shot publishes, customer satisfaction, this week's breaches and the complaints due this week
+(services/dashboard.py decides which parts a role may see)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from api.deps import Session
 from db.models import Role
 from reports.charts import Share, attainment_bars
 from reports.dates import duration
-from services import dashboard
+from services import dashboard, tickets
 from sla.periods import month_label
 from web.console.desk_words import (
     STATUS_WORDS,
@@ -50,6 +50,7 @@ async def dashboard_page(session: Session, viewer: Staff) -> HTMLResponse:
     now = datetime.now(UTC)
     week = week_bounds(now)
     board = await dashboard.overview(session, viewer, now, week)
+    commented = {r.account_id for r in board.satisfaction.comments} if board.satisfaction else set()
     # Named for assistive technology by the table below it, which holds the same figures.
     chart = Markup(
         attainment_bars(
@@ -79,4 +80,5 @@ async def dashboard_page(session: Session, viewer: Staff) -> HTMLResponse:
         left=lambda due: left_words(due, now),
         regime_words=regime_words,
         status_words=STATUS_WORDS,
+        account_names=await tickets.account_names(session, commented),
     )

@@ -99,6 +99,31 @@ class ClockView:
 
 
 @dataclass(frozen=True)
+class Satisfaction:
+    """The contact's answer to "How did we do?", as the ticket's head shows it."""
+
+    answer: str  # "Good", "Bad", or "" while unanswered
+    comment: str
+    by: str
+    at_iso: str  # when answered, else when asked
+    at_utc: str
+
+
+def _satisfaction(detail: Any) -> Satisfaction | None:
+    said = detail.satisfaction
+    if said is None:
+        return None
+    at = said.rated_at or said.asked_at
+    return Satisfaction(
+        answer=(said.rating or "").capitalize(),
+        comment=said.comment,
+        by=said.rated_by or "",
+        at_iso=iso(at),
+        at_utc=utc_text(at),
+    )
+
+
+@dataclass(frozen=True)
 class Entry:
     kind: str
     actor: str
@@ -218,6 +243,7 @@ async def _render(
         status=STATUS_WORDS.get(ticket.status, ticket.status),
         clocks=_clocks(detail, context.clocks, ticket, zone, now),
         entries=_entries(detail),
+        satisfaction=_satisfaction(detail),
         received_iso=iso(detail.received_at),
         received_utc=utc_text(detail.received_at),
         received_account=zone_text(detail.received_at, zone),

@@ -252,7 +252,9 @@ async def raise_ticket(
         status = exc.status_code
         return await _form_page(request, session, viewer, form, state, again, status, settings)
     where = f"/portal/tickets/{raised.ticket.reference}/raised"
-    if raised.files_refused:
+    if raised.already_sent:
+        where += "?again=1"
+    elif raised.files_refused:
         where += "?files=not-attached"
     return RedirectResponse(where, status_code=303)
 
@@ -298,4 +300,5 @@ async def raised(
         mailed_to=contact,
         files=[(f.filename, label_of(f.content_type), size_words(f.size)) for f in files],
         files_refused=request.query_params.get("files") == "not-attached",
+        already_sent=request.query_params.get("again") == "1",
     )

@@ -5,7 +5,8 @@ priority, promised times, the public conversation only) and what a signed-in cus
 there: reply, with files or without (a reply to a ticket waiting on them resumes it), download
 the files they may see, and, once it is resolved, agree that it is fixed (closing it; under
 essensys's terms a representative's agreement only) or say it is not (reopening it, until it
-is closed). Every form posts and redirects back (303); a
+is closed), and, once asked, say how it went (services/satisfaction.py: the ticket's own
+contact only; colleagues read the answer). Every form posts and redirects back (303); a
 refusal comes back on the page beside the form, with what was typed, and the service's status.
 An unknown reference and another account's answer the same 404 page.
 """
@@ -18,19 +19,22 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.deps import AppSettings, Session, Temporal
 from api.downloads import attachment_response
-from api.errors import NotFound, PledgeError
+from api.errors import FieldProblem, InvalidInput, NotFound, PledgeError
 from api.schemas import NotFixedReport, ResponseCreate
 from api.uploads import read_upload
 from reports.customer_words import near_time, ticket_zone
-from services import attachments, tickets
+from services import attachments, satisfaction, tickets
+from services.satisfaction import RatingState
 from web import customer_ticket
 from web.attachments import attachment_rows, upload_hint
 from web.forms import posted
 from web.portal.viewer import PortalViewer, portal_not_found, portal_page
+from web.rate import RatingView, answer_of, field_errors, rating_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,6 +44,7 @@ DONE = {
     "closed": "Thank you: we have closed your request.",
     "reopened": "We have reopened your request and will look at it again.",
     "attached": "Thank you: we have your files.",
+    "rated": "Thank you for telling us how we did.",
 }
 # What a form asks for, in the page's words (a service's own message is shown as it is).
 EMPTY = {
@@ -56,6 +61,38 @@ def _names(followed: tickets.Followed) -> dict[str, str]:
     raiser = followed.raised_by
     names[""] = "You" if raiser is None or raiser.id == followed.viewer.id else raiser.name
     return names
+
+
+def rating_action(reference: str) -> str:
+    return f"/portal/tickets/{reference}/rating"
+
+
+async def rating_context(
+    session: AsyncSession,
+    viewer: Principal,
+    current: RatingState,
+    *,
+    typed: dict[str, str] | None = None,
+    problem: str = "",
+) -> RatingView:
+    """The `rating` _rating_form.html shows: the question to the ticket's contact, its answer
+    to a colleague; with what was typed and why it was refused when a press was."""
+    asked = await satisfaction.asked_contact(session, current)
+    errors: dict[str, str] = {}
+    if typed is not None:
+        try:
+            answer_of(typed)
+        except ValidationError as exc:  # said beside its field rather than above the form
+            errors, problem = field_errors(exc, typed), ""
+    return rating_view(
+        current,
+        rating_action(current.ticket.reference),
+        typed=typed,
+        problem=problem,
+        errors=errors,
+        you=asked is not None and asked.id == viewer.contact_id,
+        asked_name=asked.name if asked else "",
+    )
 
 
 async def _render(
@@ -79,6 +116,14 @@ async def _render(
     raiser = followed.raised_by
     zone, now = ticket_zone(ticket.policy, ticket.calendar), datetime.now(UTC)
     files = await attachments.list_attachments(session, viewer, reference)
+    rated = failed == "rating"
+    rating = await rating_context(
+        session,
+        viewer,
+        await satisfaction.state(session, ticket),
+        typed=typed if rated else None,
+        problem=problem if rated else "",
+    )
     return await portal_page(
         request,
         session,
@@ -99,6 +144,7 @@ async def _render(
             when=lambda at: near_time(at, zone, now),
         ),
         upload_hint=upload_hint(attachments.max_size(request.app.state.settings)),
+        rating=rating,
         flash=DONE.get(done, ""),
         failed=failed,
         problem=problem,
@@ -230,6 +276,27 @@ async def not_fixed(
         return "reopened"
 
     return await _act("not-fixed", request, reference, session, viewer, run)
+
+
+@router.post("/portal/tickets/{reference}/rating", response_class=HTMLResponse)
+async def rate(
+    reference: str, request: Request, session: Session, viewer: PortalViewer
+) -> Response:
+    """How did we do? A press of Good or Bad by the contact who raised the ticket."""
+
+    async def run(before: str, typed: dict[str, str]) -> str:
+        typed.update(await posted(request))
+        try:
+            answer = answer_of(typed)
+        except ValidationError as exc:
+            problems = [
+                FieldProblem(field=f, message=m) for f, m in field_errors(exc, typed).items()
+            ]
+            raise InvalidInput(" ".join(p.message for p in problems), errors=problems) from None
+        await satisfaction.rate(session, viewer, reference, answer)
+        return "rated"
+
+    return await _act("rating", request, reference, session, viewer, run)
 
 
 @router.get("/portal/tickets/{reference}/attachments/{attachment_id}")

@@ -1,7 +1,7 @@
 """Monitors: watched URLs, their raw probe results, outages and TLS expiry warnings sent.
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision = "0022"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
