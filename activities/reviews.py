@@ -35,6 +35,7 @@ from reports.dates import long_date, long_instant
 from reports.filenames import file_slug
 from reports.invite import Person, review_invite, review_uid
 from reports.render import Renderer
+from reports.words import possessive
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import (
     PackContent,
@@ -410,7 +411,7 @@ def action_chase_mail(
     whose = "The action you agreed" if to_owner else "The action agreed"
     return (
         f"Review action {what}: {shortened(action.description, 60)} ({account.name})",
-        f"{hello}\n\n{whose} at {account.name}'s quarterly business review {what} "
+        f"{hello}\n\n{whose} at {possessive(account.name)} quarterly business review {what} "
         f"({long_date(action.due_on)}):\n\n{action.description}\n\n"
         f"Owner: {action.owner_name}\n\n{sign_off(account, organisation)}\n",
     )

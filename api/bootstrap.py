@@ -16,6 +16,9 @@ from api.keys import ensure_admin_key, find_by_secret, mint_key
 from db.models import Role
 from settings import Settings
 
+# The first admin's name until they give theirs: not a person, so nothing is signed with it.
+BOOTSTRAP_NAME = "Administrator"
+
 
 @dataclass(frozen=True)
 class AdminKey:
@@ -85,7 +88,7 @@ async def ensure_bootstrap_user(session: AsyncSession, settings: Settings) -> Ad
             await users.create_user(
                 session,
                 email=email,
-                full_name="Administrator",
+                full_name=BOOTSTRAP_NAME,
                 job_title=None,
                 roles=[Role.ADMIN],
                 password=password,
@@ -115,7 +118,7 @@ async def ensure_bootstrap_user(session: AsyncSession, settings: Settings) -> Ad
     await users.create_user(
         session,
         email=DEFAULT_ADMIN_EMAIL,
-        full_name="Administrator",
+        full_name=BOOTSTRAP_NAME,
         job_title=None,
         roles=[Role.ADMIN],
         password=password,

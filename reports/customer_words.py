@@ -19,14 +19,33 @@ STATUS_WORDS = {
     "closed": "Closed",
 }
 
-# Zones whose abbreviation is only an offset ("+08") are named by their place instead.
-_PLACE_NAMES = {"Europe/London": "UK time", "Asia/Singapore": "Singapore time"}
+# Zones a customer names by their country or region, not by the city the zone is keyed on:
+# the same words beside every time a customer reads (pages, mails, the support hours).
+ZONE_WORDS = {
+    "Europe/London": "UK time",
+    "Europe/Dublin": "Irish time",
+    "Europe/Paris": "Central European time",
+    "Europe/Berlin": "Central European time",
+    "Europe/Amsterdam": "Central European time",
+    "America/New_York": "US Eastern time",
+    "America/Chicago": "US Central time",
+    "America/Denver": "US Mountain time",
+    "America/Phoenix": "Arizona time",
+    "America/Los_Angeles": "US Pacific time",
+    "Asia/Singapore": "Singapore time",
+    "Asia/Hong_Kong": "Hong Kong time",
+    "Asia/Tokyo": "Japan time",
+    "Asia/Kolkata": "India time",
+    "Australia/Sydney": "Sydney time",
+    "UTC": "UTC",
+}
 
 
 def zone_words(at: datetime, timezone: str) -> str:
-    """'UK time', 'EST', 'Singapore time': how the reader's clock is named beside a time."""
-    if timezone in _PLACE_NAMES:
-        return _PLACE_NAMES[timezone]
+    """'UK time', 'US Pacific time': how the reader's clock is named beside a time; a zone
+    not in the table by its abbreviation at `at`, or its place where that is only an offset."""
+    if timezone in ZONE_WORDS:
+        return ZONE_WORDS[timezone]
     name = at.astimezone(ZoneInfo(timezone)).tzname() or ""
     if not name or name[0] in "+-":
         return f"{timezone.rpartition('/')[2].replace('_', ' ')} time"

@@ -55,3 +55,10 @@ def satisfaction_short(good: int, bad: int) -> str:
     """'4 of 5 good (80%)', or 'No ratings': for a table's cell."""
     rated = good + bad
     return f"{good} of {rated} good ({share_percent(good, rated)}%)" if rated else "No ratings"
+
+
+def possessive(name: str) -> str:
+    """ "Brightwell Software's", but "Bluebell Florists'" (a name ending in s takes only the
+    apostrophe, as a customer writes their own name)."""
+    name = name.strip()
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"

@@ -35,6 +35,7 @@ from api.ticket_views import ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Role, Ticket
 from reports.customer_words import level_description, level_terms, routed_words, ticket_zone
+from reports.words import possessive
 from services import attachments, tickets
 from settings import Settings
 from sla.ticket import TicketType
@@ -176,9 +177,10 @@ async def form_for(session: AsyncSession, principal: Principal) -> RaiseForm:
             Detail(required.key, required.label, known or None, required.when == "always")
         )
     refusal = ""
-    if policy.tickets.raised_by == "authorised_representative" and not contact.is_representative:
+    if not may_raise(policy, contact):
         refusal = (
-            f"Only {account.name}'s authorised representatives can raise cases with us. "
+            f"Only {possessive(account.name)} authorised representatives can raise requests "
+            "with us. "
             "Please ask one of them to raise it, or ask your organisation to name you as one."
         )
     return RaiseForm(
@@ -341,6 +343,11 @@ def _check_files(files: Sequence[attachments.NewFile], settings: Settings) -> li
     return [FieldProblem(field=FILES, message="; ".join(refusals))]
 
 
+def may_raise(policy: sla.Policy, contact: Contact) -> bool:
+    """Whether this contact may raise requests (essensys: its authorised representatives only)."""
+    return policy.tickets.raised_by != "authorised_representative" or contact.is_representative
+
+
 async def raise_ticket(
     session: AsyncSession,
     client: Client,
@@ -401,8 +408,8 @@ async def raise_ticket(
         # The form was sent before with other answers (the back button, a change, Send).
         sent = reference_for_key("T", principal.key_prefix, key)
         raise Conflict(
-            f"This form was already sent, as ticket {sent}. To raise what it says now as a "
-            "new ticket, send it again."
+            f"This form was already sent, as request {sent}. To raise what it says now as a "
+            "new request, send it again."
         ) from None
     # A form sent again reaches the ticket it opened before, which took its files then.
     if not files or ticket.received_at < started:

@@ -12,7 +12,9 @@ from datetime import timedelta
 from anyio import to_thread
 
 from activities.mail import Mailer
+from api.bootstrap import BOOTSTRAP_NAME
 from db.models import Account, Contact, User
+from reports.words import possessive
 from settings import Settings
 
 
@@ -40,10 +42,10 @@ def invitation(settings: Settings, user: User, token: str, lifetime: timedelta) 
     link = f"{settings.effective_public_url}/invitations/{token}"
     who = user.invited_by or "An administrator"
     first = _first_name(user.full_name)
-    subject = f"{who} has invited you to {settings.organisation_name}'s console"
+    subject = f"{who} has invited you to {possessive(settings.organisation_name)} console"
     body = f"""Hello {first},
 
-{who} has given you an account on {settings.organisation_name}'s console, where we
+{who} has given you an account on {possessive(settings.organisation_name)} console, where we
 keep track of our tickets, complaints and customer accounts.
 
 To start, choose your password here:
@@ -70,7 +72,7 @@ def password_reset(
     body = f"""Hello {first},
 
 Someone, hopefully you, asked to reset the password you use to sign in to
-{settings.organisation_name}'s console. To choose a new one, open this link:
+{possessive(settings.organisation_name)} console. To choose a new one, open this link:
 
   {link}
 
@@ -85,16 +87,28 @@ If it was not you, ignore this e-mail: your password stays as it is.
 
 
 def portal_invitation(
-    settings: Settings, contact: Contact, account: Account, invited_by: str
+    settings: Settings, contact: Contact, account: Account, inviter: str | None, may_raise: bool
 ) -> tuple[str, str]:
+    """`inviter`: the person who gave access, to sign the mail (None: the organisation signs)."""
     org = settings.organisation_name
     link = f"{settings.effective_public_url}/portal/login"
-    subject = f"You can now follow {account.name}'s support requests with {org}"
+    subject = f"You can now follow {possessive(account.name)} support requests with {org}"
+    if may_raise:
+        can = (
+            "There you can raise a support request, follow each one and reply to it, and\n"
+            "download your reports."
+        )
+    else:
+        can = (
+            f"There you can follow {possessive(account.name)} support requests and reply to them,\n"
+            "and download your reports. New requests are raised by your organisation's\n"
+            "authorised representatives."
+        )
+    signed = f"{inviter}\n{org}" if inviter and inviter != BOOTSTRAP_NAME else org
     body = f"""Hello {_first_name(contact.name)},
 
-{invited_by} has given you access to {org}'s customer portal for {account.name}.
-There you can raise a support request, follow each one and reply to it, and download
-your reports.
+You now have access to {possessive(org)} customer portal for {account.name}.
+{can}
 
 To sign in, open this page and enter this address, {contact.email}:
 
@@ -102,7 +116,7 @@ To sign in, open this page and enter this address, {contact.email}:
 
 We will e-mail you a link that signs you in; there is no password to remember.
 
-{org}
+{signed}
 """
     return subject, body
 
@@ -112,10 +126,10 @@ def portal_sign_in(
 ) -> tuple[str, str]:
     org = settings.organisation_name
     link = f"{settings.effective_public_url}/portal/link/{token}"
-    subject = f"Your link to sign in to {org}'s customer portal"
+    subject = f"Your link to sign in to {possessive(org)} customer portal"
     body = f"""Hello {_first_name(contact.name)},
 
-Here is your link to sign in to {org}'s customer portal for {account.name}:
+Here is your link to sign in to {possessive(org)} customer portal for {account.name}:
 
   {link}
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reports.words import possessive
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -15,6 +17,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.filters["possessive"] = possessive
 # A page someone reached by a private link: never cached, never indexed, and the link (its
 # token) is not passed on to sites it links to. The pages' CSP comes with their sign-in.
 PRIVATE_HEADERS = {

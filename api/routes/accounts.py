@@ -23,6 +23,8 @@ from db.models import Contact
 from outbound import egress
 from services import accounts, user_mail
 from services.accounts import load_account
+from services.raising import may_raise
+from sla import get_policy
 
 __all__ = ["load_account", "name_resolver", "router"]
 
@@ -161,7 +163,13 @@ async def invite_to_portal(
     their address; there is no password). Inviting again sends the mail again."""
     contact, account = await accounts.invite_to_portal(session, principal, account_id, contact_id)
     await session.commit()
-    subject, body = user_mail.portal_invitation(settings, contact, account, principal.name)
+    subject, body = user_mail.portal_invitation(
+        settings,
+        contact,
+        account,
+        principal.full_name,
+        may_raise(get_policy(account.policy), contact),
+    )
     try:
         await user_mail.send_mail(settings, contact.email, contact.name, subject, body)
     except Exception as exc:  # noqa: BLE001 - the access stands; the caller may invite again

@@ -53,7 +53,7 @@ WALKS = [
         "the clock on our target times is paused",
         calendar="us-pacific",
         representatives=True,
-        zone=r"\(P[SD]T\)",
+        zone=r"\(US Pacific time\)",
     ),
 ]
 

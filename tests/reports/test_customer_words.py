@@ -14,7 +14,7 @@ def test_today_and_tomorrow_are_the_reader_s_own() -> None:
     soon = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
     assert near_time(soon, "Europe/London", NOW) == "00:30 tomorrow (UK time)"
     # The same instant is still Monday afternoon on the US west coast.
-    assert near_time(soon, "America/Los_Angeles", NOW) == "16:30 today (PST)"
+    assert near_time(soon, "America/Los_Angeles", NOW) == "16:30 today (US Pacific time)"
     assert near_time(datetime(2026, 11, 29, 9, 0, tzinfo=UTC), "Europe/London", NOW) == (
         "09:00 yesterday (UK time)"
     )

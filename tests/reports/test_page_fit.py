@@ -78,9 +78,9 @@ def test_a_ticket_logged_late_was_reported_when_it_was_received() -> None:
     )
     assert told.at == received and told.sentence == "Jordan Lee reported the problem by phone."
     entry = _entry(Opened(), "America/Los_Angeles", Opened.at, received, {})
-    assert entry is not None and entry.when == "23:48 yesterday (PST)"
+    assert entry is not None and entry.when == "23:48 yesterday (US Pacific time)"
     week_on = _entry(Opened(), "America/Los_Angeles", Opened.at + timedelta(days=7), received, {})
-    assert week_on is not None and week_on.when == "23:48 on Sunday 29 November (PST)"
+    assert week_on is not None and week_on.when == "23:48 on Sunday 29 November (US Pacific time)"
 
 
 def test_a_month_without_incidents_has_no_empty_charts(renderer: Renderer) -> None:

@@ -452,7 +452,7 @@ async def test_while_tickets_cannot_be_opened_the_form_says_so_and_keeps_everyth
             refused = await http.post(NEW, data=form)
     assert refused.status_code == 503
     text = _text(refused)
-    assert "We could not send your ticket just now" in text and "Temporal" not in text
+    assert "We could not send your request just now" in text and "Temporal" not in text
     assert 'value="Wi-fi down"' in refused.text and _nonce(refused) == form["nonce"]
     assert await _tickets_of(live, account["id"]) == []
     async with AsyncSession(engine) as session:

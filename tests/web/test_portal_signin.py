@@ -197,3 +197,33 @@ async def test_a_form_sent_after_the_session_ended_comes_back_to_its_page(
     assert answer.headers["location"] == "/portal/login?next=/portal"
     page = await client.get("/console/tickets/T-ABCD-1234")
     assert page.headers["location"] == "/login?next=/console/tickets/T-ABCD-1234"
+
+
+async def test_a_non_representative_is_invited_to_follow_not_to_raise(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    from tests.conftest import bearer
+
+    account, contact = await make_customer(session, "essensys", access=None)
+    manager = await bearer(session, Role.SUCCESS_MANAGER)
+    invited = await client.post(
+        f"/accounts/{account.id}/contacts/{contact.id}/portal-invitation", headers=manager
+    )
+    assert invited.status_code == 200, invited.text
+    mail = (await inbox.wait_for(lambda m: contact.email in m["To"]))[-1]
+    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    text = " ".join(text.split())
+    assert "New requests are raised by your organisation's authorised representatives" in text
+    assert "you can raise" not in text
+    # A key without a person's name signs as the organisation, never as "Administrator".
+    assert text.rstrip().endswith("e-shot") and "test success_manager" not in text
+    assert (await portal_sign_in(client, inbox, contact.email)).status_code == 303
+    home = await client.get("/portal")
+    assert home.status_code == 200 and "Raise a request" not in home.text
+
+
+def test_possessives_follow_the_name() -> None:
+    from reports.words import possessive
+
+    assert possessive("Bluebell Florists") == "Bluebell Florists'"
+    assert possessive("Brightwell Software") == "Brightwell Software's"

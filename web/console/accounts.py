@@ -38,6 +38,8 @@ from api.schemas import (
 )
 from db.models import Account, Contact, Role
 from services import accounts, objectives, reports, reviews, user_mail
+from services.raising import may_raise
+from sla import get_policy
 from web.console.account_forms import (
     FormState,
     Times,
@@ -371,7 +373,13 @@ async def invite_to_portal(
     if invited:
         await session.commit()
         contact, account = invited[0]
-        subject, body = user_mail.portal_invitation(settings, contact, account, viewer.name)
+        subject, body = user_mail.portal_invitation(
+            settings,
+            contact,
+            account,
+            viewer.full_name,
+            may_raise(get_policy(account.policy), contact),
+        )
         try:
             await user_mail.send_mail(settings, contact.email, contact.name, subject, body)
         except Exception:  # noqa: BLE001 - access stands; the page says the mail did not go

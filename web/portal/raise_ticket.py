@@ -143,8 +143,8 @@ def _panel(
 # Said instead of what the service says to staff (Temporal, workers): the form keeps its nonce,
 # so sending it again reaches the same ticket if this one went through after all.
 NOT_NOW = (
-    "We could not send your ticket just now. Please try again in a minute: sending this form "
-    "again will not open a second ticket."
+    "We could not send your request just now. Please try again in a minute: sending this form "
+    "again will not open a second request."
 )
 
 

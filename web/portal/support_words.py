@@ -10,30 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sla
+from reports.customer_words import ZONE_WORDS
 from reports.dates import zone_name
 from sla.calendar import Calendar
 from sla.opening import ClosedSpell, Opening, closed_spells, opening, support_calendars
 from sla.week import Interval, Week
 
-# Zones a customer names by their country or region, not by the city the zone is keyed on.
-ZONE_WORDS = {
-    "Europe/London": "UK time",
-    "Europe/Dublin": "Irish time",
-    "Europe/Paris": "Central European time",
-    "Europe/Berlin": "Central European time",
-    "Europe/Amsterdam": "Central European time",
-    "America/New_York": "US Eastern time",
-    "America/Chicago": "US Central time",
-    "America/Denver": "US Mountain time",
-    "America/Phoenix": "Arizona time",
-    "America/Los_Angeles": "US Pacific time",
-    "Asia/Singapore": "Singapore time",
-    "Asia/Hong_Kong": "Hong Kong time",
-    "Asia/Tokyo": "Japan time",
-    "Asia/Kolkata": "India time",
-    "Australia/Sydney": "Sydney time",
-    "UTC": "UTC",
-}
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ONE_DAY = timedelta(days=1)
 # The holidays and closures listed ahead, and how many at most.

@@ -21,6 +21,8 @@ from api.auth import Principal
 from api.deps import Session
 from db.models import Account, Contact
 from services import portal_access
+from services.raising import may_raise
+from sla import get_policy
 from web import sessions
 from web.pages import page
 from web.portal.support_words import frame_line
@@ -90,6 +92,7 @@ async def portal_page(
         contact=contact,
         # Pure calendar maths on a cached policy: cheap enough for every page.
         support_now=frame_line(account.policy, account.calendar, datetime.now(UTC)),
+        can_raise=may_raise(get_policy(account.policy), contact),
         **context,
     )
 
