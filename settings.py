@@ -89,6 +89,7 @@ class Settings(BaseSettings):
         "templates_dir",
         "presets_dir",
         "regimes_dir",
+        "monitor_task_queue",
         mode="before",
     )
     @classmethod
@@ -164,6 +165,18 @@ class Settings(BaseSettings):
     # Comma-separated hosts (names or IP literals, as written in URLs) a webhook may call even
     # though they are loopback or private, or over plain http: an internal receiver, a test's.
     webhook_allowed_hosts: str = Field("", validation_alias="PLEDGE_WEBHOOK_ALLOWED_HOSTS")
+    # -- monitors (activities/monitors.py) -------------------------------------------------
+    # The task queue monitor workflows and their probes run on, apart from the SLA work; None:
+    # "<TEMPORAL_TASK_QUEUE>-monitors". worker.py polls both.
+    monitor_task_queue: str | None = Field(None, validation_alias="PLEDGE_MONITOR_TASK_QUEUE")
+    # Probes (and the outage work) one worker process runs at once: a thousand monitors at
+    # five minutes are about 3 probes a second, each at most PROBE_SECONDS long.
+    monitor_concurrency: int = Field(
+        50, ge=1, le=1000, validation_alias="PLEDGE_MONITOR_CONCURRENCY"
+    )
+    # Hosts a monitor may probe although they are loopback or private (on-premises sites, the
+    # tests' server), as for webhooks.
+    monitor_allowed_hosts: str = Field("", validation_alias="PLEDGE_MONITOR_ALLOWED_HOSTS")
     # Keys that encrypt Temporal payloads: comma-separated `id:base64key` (16, 24 or 32 bytes);
     # the first encrypts, all decrypt, so a key is rotated by putting a new one first. None:
     # the keys in <data dir>/payload-keys, generated on first run.
@@ -226,6 +239,17 @@ class Settings(BaseSettings):
         from outbound.egress import normalise_hosts  # settings stays importable on its own
 
         return normalise_hosts(self.webhook_allowed_hosts.split(","))
+
+    @property
+    def allowed_monitor_hosts(self) -> frozenset[str]:
+        from outbound.egress import normalise_hosts
+
+        return normalise_hosts(self.monitor_allowed_hosts.split(","))
+
+    @property
+    def effective_monitor_task_queue(self) -> str:
+        """Where monitors run: their own queue, so probes never wait behind SLA work."""
+        return self.monitor_task_queue or f"{self.temporal_task_queue}-monitors"
 
     @property
     def payload_keys_file(self) -> Path:

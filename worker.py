@@ -18,7 +18,7 @@ from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import sla
-from activities import build_activities
+from activities import MONITOR_ACTIVITY_CLASSES, build_activities
 from activities.deps import ActivityDeps
 from db.errors import explain
 from db.session import (
@@ -33,7 +33,7 @@ from workflows.connection import (
     connect,
     exit_without_teardown,
 )
-from workflows.registry import WORKFLOWS
+from workflows.registry import MONITOR_WORKFLOWS, WORKFLOWS
 
 log = logging.getLogger("pledge.worker")
 
@@ -68,6 +68,25 @@ def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Wo
     )
 
 
+def build_monitor_worker(client, deps: ActivityDeps, *, activities: list | None = None) -> Worker:  # type: ignore[no-untyped-def]
+    """The worker of the monitors' own task queue: monitor workflows and their probes.
+
+    Apart from the SLA work so that a thousand probes (each up to ten seconds against a slow
+    site) never queue ahead of a deadline; its activities are bounded so that a burst of slow
+    sites cannot take the process's sockets and threads. `activities` replaces the monitor
+    activities (tests give a test site's certificate authority).
+    """
+    return Worker(
+        client,
+        task_queue=deps.settings.effective_monitor_task_queue,
+        workflows=MONITOR_WORKFLOWS,
+        activities=activities or build_activities(deps, MONITOR_ACTIVITY_CLASSES),
+        workflow_runner=SANDBOX,
+        max_concurrent_activities=deps.settings.monitor_concurrency,
+        graceful_shutdown_timeout=timedelta(seconds=15),
+    )
+
+
 def build_replayer(data_converter: DataConverter = DATA_CONVERTER) -> Replayer:
     """A replayer that runs saved histories exactly as the worker runs live ones.
 
@@ -75,7 +94,11 @@ def build_replayer(data_converter: DataConverter = DATA_CONVERTER) -> Replayer:
     for encrypted ones (it reads unencrypted payloads too).
     """
     sla.preload()
-    return Replayer(workflows=WORKFLOWS, data_converter=data_converter, workflow_runner=SANDBOX)
+    return Replayer(
+        workflows=[*WORKFLOWS, *MONITOR_WORKFLOWS],
+        data_converter=data_converter,
+        workflow_runner=SANDBOX,
+    )
 
 
 async def run(settings: Settings) -> int:
@@ -128,11 +151,14 @@ async def run(settings: Settings) -> int:
     # Run more worker processes to use more cores.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as executor:
         worker = build_worker(client, deps, executor)
-        async with worker:
+        monitors = build_monitor_worker(client, deps)
+        async with worker, monitors:
             log.info(
-                "worker %s polling task queue %r on %s; metrics on http://%s/metrics",
+                "worker %s polling task queues %r and %r (monitors) on %s; metrics on "
+                "http://%s/metrics",
                 identity,
                 settings.temporal_task_queue,
+                settings.effective_monitor_task_queue,
                 settings.effective_temporal_address,
                 settings.metrics_address,
             )

@@ -9,6 +9,7 @@ from typing import Any
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
+from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
 from activities.reviews import ReviewActionActivities, ReviewActivities
@@ -27,10 +28,16 @@ ACTIVITY_CLASSES: list[type] = [
 ]
 
 
-def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+# The monitors' task queue runs these: the probes and outages, and keeping a failure.
+MONITOR_ACTIVITY_CLASSES: list[type] = [MonitorActivities, FailureActivities]
+
+
+def build_activities(
+    deps: ActivityDeps, classes: list[type] = ACTIVITY_CLASSES
+) -> list[Callable[..., Any]]:
     """Instantiate each activity class once and return all its activity methods."""
     bound: list[Callable[..., Any]] = []
-    for activity_class in ACTIVITY_CLASSES:
+    for activity_class in classes:
         instance = activity_class(deps)
         for _, method in inspect.getmembers(instance, inspect.ismethod):
             if hasattr(method, "__temporal_activity_definition"):

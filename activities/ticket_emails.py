@@ -173,18 +173,32 @@ def _for_customer(
     if contact is None or contact.email != to:
         lines += [
             f"You are receiving this as an authorised representative of {account.name}"
-            + (f"; {contact.name} raised this request." if contact else "."),
+            + (
+                f"; {contact.name} raised this request."
+                if contact and ticket.channel != "monitor"  # our monitoring raised it
+                else "."
+            ),
             "",
         ]
     label = priority_label(ticket.policy, ticket.priority)
     close_needs_agreement = needs_agreement(ticket.policy)
-    if notice.kind == "confirmation":
+    if notice.kind == "confirmation" and ticket.channel == "monitor":
+        # Nobody asked: our monitoring saw the site fail, and the customer hears it from us.
+        lines += [
+            "Our monitoring has found a problem with your website, and we have logged it under "
+            f"the reference {ref}; there is no need to report it. Please quote the reference "
+            "whenever you get in touch about it.",
+            "",
+            f"What we found: {ticket.subject}",
+        ]
+    elif notice.kind == "confirmation":
         lines += [
             f"Thank you for contacting us. We have logged your request under the reference {ref}; "
             "please quote it whenever you get in touch about it.",
             "",
             f"Your request: {ticket.subject}",
         ]
+    if notice.kind == "confirmation":
         if ticket.type == "incident":
             lines.append(f"Priority: {label}")
         lines.append("")

@@ -994,3 +994,104 @@ class ReviewActionOut(BaseModel):
     status: Literal["open", "overdue", "done"]
     done_at: Instant | None
     done_by: str | None
+
+
+# -- monitors --------------------------------------------------------------------------------
+
+MIN_INTERVAL = 30  # sla.monitor.MIN_INTERVAL_SECONDS: re-checks come 20 and 60 s apart
+ServiceKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="One of the organisation's own services, by a short key: `platform`, "
+        "`api`, `sending`, or another of lower-case letters, digits and hyphens",
+        examples=["api"],
+    ),
+]
+MonitorState = Literal["unknown", "up", "pending", "down"]
+
+
+class MonitorCreate(Strict):
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The http or https address probed (redirects are followed). Loopback and "
+        "private addresses are refused unless PLEDGE_MONITOR_ALLOWED_HOSTS names the host.",
+        examples=["https://www.harbourcafe.invalid/"],
+    )
+    account_id: Id | None = Field(
+        None, description="The customer whose website this is: its outages open tickets"
+    )
+    service: ServiceKey | None = Field(
+        None, description="Instead of account_id: one of the organisation's own services"
+    )
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="What people call it; the site's host name unless given (a service's "
+        "display name: 'The API')",
+    )
+    interval_seconds: int = Field(300, ge=MIN_INTERVAL, le=86_400)
+    expected_status: int = Field(200, ge=100, le=599)
+    keyword: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Text the page must contain (case-sensitive, in its first megabyte)",
+    )
+
+
+class MonitorUpdate(Strict):
+    """The fields to change; `keyword: null` stops checking for one."""
+
+    url: str | None = Field(None, min_length=1, max_length=2000)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    interval_seconds: int | None = Field(None, ge=MIN_INTERVAL, le=86_400)
+    expected_status: int | None = Field(None, ge=100, le=599)
+    keyword: str | None = Field(None, min_length=1, max_length=200)
+
+
+class ProbeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: Instant
+    ok: bool
+    status_code: int | None
+    response_ms: int | None
+    error: str | None = Field(description="Why it failed, in words; null when it passed")
+    cert_expires_at: Instant | None
+
+
+class OutageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    started_at: Instant
+    ended_at: Instant | None
+    ticket_reference: str | None
+    in_maintenance: bool
+    cause: str | None
+
+
+class MonitorOut(BaseModel):
+    id: str
+    name: str
+    url: str
+    account_id: int | None
+    service: str | None
+    interval_seconds: int
+    expected_status: int
+    keyword: str | None
+    paused: bool
+    state: MonitorState = Field(
+        description="unknown until the first probe; pending while a failure is re-checked; "
+        "down after three failures in a row; up again after two good answers"
+    )
+    state_since: Instant | None
+    last_result: ProbeOut | None
+    outage: OutageOut | None = Field(description="The outage under way, if any")
+    created_by: str
+    created_at: Instant
+    updated_at: Instant

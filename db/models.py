@@ -660,3 +660,87 @@ class TicketRating(Base):
     rating: Mapped[str] = mapped_column(String(8))  # good | bad
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Monitor(Base):
+    """A URL watched by its workflow (monitor-<id>): a customer's website (account_id) or one
+    of the organisation's own services (service: platform, api, sending, ...).
+
+    Written only by that workflow's activities: its settings as last changed, and its state
+    (unknown, up, pending, down) as the workflow last decided it. Deleting keeps the row
+    (deleted_at), so outages and results keep what they belong to.
+    """
+
+    __tablename__ = "monitors"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # M-XXXX-XXXX
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    service: Mapped[str | None] = mapped_column(String(32), index=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    expected_status: Mapped[int] = mapped_column(Integer, default=200)
+    keyword: Mapped[str | None] = mapped_column(String(200))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="unknown")
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The workflow's change counter: a retried or late write of an older state is ignored.
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class MonitorResult(Base):
+    """One probe as it happened, raw: what uptime, response-time charts and roll-ups read.
+
+    Keyed by monitor and instant (a retried probe is another probe, at another instant), so
+    the key is also the index a time range of one monitor is read by.
+    """
+
+    __tablename__ = "monitor_results"
+
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_ms: Mapped[int | None] = mapped_column(Integer)
+    # Why it failed, in words ("answered 503, expected 200"); None when it passed.
+    error: Mapped[str | None] = mapped_column(String(500))
+    # When the site's TLS certificate expires (https only).
+    cert_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How long after it was due the probe ran: the monitor's own health, not the site's.
+    lag_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class Outage(Base):
+    """A monitor's time down: from its first failed probe to the first of the two that brought
+    it back (ended_at None while it lasts), with the ticket it opened, if any."""
+
+    __tablename__ = "outages"
+    __table_args__ = (Index("uq_outages_monitor_started", "monitor_id", "started_at", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # When the third failure confirmed it.
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cause: Mapped[str | None] = mapped_column(String(500))
+    ticket_reference: Mapped[str | None] = mapped_column(String(20))
+    # It began inside a maintenance window of the service: no ticket was opened for it.
+    in_maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MonitorTlsWarning(Base):
+    """A warning sent that a monitored site's certificate expires soon: one per certificate
+    (its expiry) and threshold (21, 14 or 7 days), so each is sent once."""
+
+    __tablename__ = "monitor_tls_warnings"
+
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
+    cert_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -1,4 +1,5 @@
-"""Which addresses Pledge may call on a customer's behalf (webhooks), and resolving them once.
+"""Which addresses Pledge may call on a customer's behalf (webhooks, monitors), and resolving
+them once.
 
 A webhook URL is chosen by a customer-facing person, but the call leaves from inside our
 network: without this rule it could reach loopback services, the private network or a cloud
@@ -6,8 +7,10 @@ metadata endpoint (server-side request forgery). The rule is applied twice: when
 (the API answers 422) and when a call is made, on the address the name resolves to then, and
 the call connects to exactly that address so a second lookup (DNS rebinding) cannot swap it.
 
-Hosts listed in PLEDGE_WEBHOOK_ALLOWED_HOSTS are exempt, as written in the URL (a name or an
-IP literal): an allowed name does not make another name resolving to the same address allowed.
+Hosts listed in PLEDGE_WEBHOOK_ALLOWED_HOSTS (PLEDGE_MONITOR_ALLOWED_HOSTS for monitors) are
+exempt, as written in the URL (a name or an IP literal): an allowed name does not make another
+name resolving to the same address allowed. Names under `.invalid` (RFC 2606) never resolve:
+the system resolver says so without asking a name server, which would be traffic for nothing.
 """
 
 from __future__ import annotations
@@ -122,25 +125,41 @@ def _parts(url: str) -> tuple[str, str, int]:
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
-def check_url_form(url: str, allowed_hosts: frozenset[str] = frozenset()) -> str:
+# The setting that exempts hosts, named in refusals so a person knows what to change.
+WEBHOOK_SETTING = "PLEDGE_WEBHOOK_ALLOWED_HOSTS"
+MONITOR_SETTING = "PLEDGE_MONITOR_ALLOWED_HOSTS"
+
+
+def check_url_form(
+    url: str,
+    allowed_hosts: frozenset[str] = frozenset(),
+    *,
+    https_only: bool = True,
+    setting: str = WEBHOOK_SETTING,
+) -> str:
     """Refuse what can be told from the URL alone; returns the URL (a pydantic validator).
 
-    Literal addresses and metadata names are refused here; names are resolved by `resolve`.
+    Literal addresses and metadata names are refused here, without connecting or looking up
+    anything; names are resolved by `resolve`. `setting` is the allow-list named in refusals.
     """
     scheme, host, _ = _parts(url)
     if host in allowed_hosts:
         return url
-    if scheme != "https":
-        raise EgressRefused(
-            "must use https (plain http is allowed only for hosts in PLEDGE_WEBHOOK_ALLOWED_HOSTS)"
-        )
+    if https_only and scheme != "https":
+        raise EgressRefused(f"must use https (plain http is allowed only for hosts in {setting})")
     if host in METADATA_HOSTS:
         raise EgressRefused(f"host {host} is a cloud metadata service")
+    if host == "localhost" or host.endswith(".localhost"):
+        # Always loopback (RFC 6761): refused as written, with no lookup.
+        raise EgressRefused(
+            f"host {host} resolves to 127.0.0.1, which is a loopback address "
+            f"(allow it with {setting})"
+        )
     literal = _literal(host)
     if literal is not None:
         why = refusal(literal)
         if why:
-            raise EgressRefused(f"host {host} {why}")
+            raise EgressRefused(f"host {host} {why} (allow it with {setting})")
     return url
 
 
@@ -153,6 +172,9 @@ def _literal(host: str) -> IPAddress | None:
 
 async def system_resolver(host: str, port: int) -> list[IPAddress]:
     """getaddrinfo on the event loop's thread pool, so a slow DNS server blocks nothing."""
+    if host == "invalid" or host.endswith(".invalid"):
+        # Answered as a name server must answer it (RFC 6761), without asking one.
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     infos = await asyncio.get_running_loop().getaddrinfo(
         host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
     )
@@ -170,13 +192,16 @@ async def resolve(
     url: str,
     allowed_hosts: frozenset[str] = frozenset(),
     resolver: Resolver = system_resolver,
+    *,
+    https_only: bool = True,
+    setting: str = WEBHOOK_SETTING,
 ) -> Target:
     """Check `url` and the addresses its host resolves to now; refuse if any is refused.
 
     Every address must pass, not just one: a name answering with a public and a private
     address would otherwise be called at whichever the connection picked.
     """
-    check_url_form(url, allowed_hosts)
+    check_url_form(url, allowed_hosts, https_only=https_only, setting=setting)
     scheme, host, port = _parts(url)
     literal = _literal(host)
     if literal is not None:
@@ -195,7 +220,9 @@ async def resolve(
         for address in addresses:
             why = refusal(address)
             if why:
-                raise EgressRefused(f"host {host} resolves to {address}, which {why}")
+                raise EgressRefused(
+                    f"host {host} resolves to {address}, which {why} (allow it with {setting})"
+                )
     return Target(url, scheme, host, port, addresses[0])
 
 

@@ -49,6 +49,7 @@ EXPECTED: dict[str, set[str]] = {
     "complaint `jurisdiction`": set(typing.get_args(schemas.JurisdictionKey)),
     "complaint `status`": _field(schemas.ComplaintOut, "status"),
     "review `status`": _field(schemas.ReviewOut, "status"),
+    "monitor `state`": set(typing.get_args(schemas.MonitorState)),
 }
 
 

@@ -19,11 +19,12 @@ from temporalio.testing import WorkflowEnvironment
 
 import activities
 import workflows
-from activities import ACTIVITY_CLASSES
+from activities import ACTIVITY_CLASSES, MONITOR_ACTIVITY_CLASSES
 from activities.system import SystemCheckRequest
 from settings import ROOT
 from tests.conftest import dev_server_address, free_port
-from workflows.registry import WORKFLOWS
+from workflows.connection import count_pollers
+from workflows.registry import MONITOR_WORKFLOWS, WORKFLOWS
 from workflows.system_check import SystemCheckWorkflow
 
 
@@ -42,7 +43,8 @@ def test_every_workflow_in_the_package_is_registered() -> None:
         if hasattr(cls, "__temporal_workflow_definition") and cls.__module__ == module.__name__
     }
     assert defined, "no workflows found"
-    assert defined == set(WORKFLOWS)
+    assert defined == {*WORKFLOWS, *MONITOR_WORKFLOWS}
+    assert not set(WORKFLOWS) & set(MONITOR_WORKFLOWS)  # each on its own task queue
 
 
 def test_every_activity_class_in_the_package_is_registered() -> None:
@@ -54,7 +56,7 @@ def test_every_activity_class_in_the_package_is_registered() -> None:
         and any(hasattr(member, "__temporal_activity_definition") for member in vars(cls).values())
     }
     assert defined, "no activity classes found"
-    assert defined == set(ACTIVITY_CLASSES)
+    assert defined == {*ACTIVITY_CLASSES, *MONITOR_ACTIVITY_CLASSES}
 
 
 async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
@@ -101,6 +103,9 @@ async def test_worker_process_runs_workflows_serves_metrics_and_stops_on_sigterm
             task_queue=queue,
         )
         assert result.worker_identity.startswith("pledge-worker-")
+        # The monitors' own task queue is polled by the same process.
+        assert f"'{queue}-monitors' (monitors)" in "".join(seen)
+        assert await count_pollers(dev_server_env.client, f"{queue}-monitors") >= 1
 
         body = await asyncio.to_thread(
             lambda: urllib.request.urlopen(f"http://{metrics}/metrics", timeout=5).read().decode()

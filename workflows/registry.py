@@ -1,7 +1,8 @@
-"""Every workflow the worker runs."""
+"""Every workflow the worker runs: the SLA work on its task queue, monitors on theirs."""
 
 from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.monitor import MonitorWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
 from workflows.report import MonthlyReportWorkflow
@@ -21,3 +22,7 @@ WORKFLOWS: list[type] = [
     ReviewWorkflow,
     ReviewActionsWorkflow,
 ]
+
+# On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand
+# probes never delay a deadline.
+MONITOR_WORKFLOWS: list[type] = [MonitorWorkflow]

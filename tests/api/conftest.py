@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.deps import ActivityDeps
 from api.keys import mint_key
 from db.models import Role
-from worker import build_worker
+from worker import build_monitor_worker, build_worker
 
 
 @dataclass
@@ -87,10 +87,17 @@ async def live(
     dev_server_env: WorkflowEnvironment,
 ) -> AsyncIterator[Live]:
     keys = {role.value: await _key(engine, role) for role in Role if role is not Role.CUSTOMER}
+    client = dev_server_env.client
     with ThreadPoolExecutor(4) as executor:
-        async with build_worker(dev_server_env.client, activity_deps, executor):
+        async with (
+            build_worker(client, activity_deps, executor),
+            build_monitor_worker(client, activity_deps),
+        ):
             yield Live(http=live_client, keys=keys)
     await end_workflows_left_running(dev_server_env, activity_deps.settings.temporal_task_queue)
+    await end_workflows_left_running(
+        dev_server_env, activity_deps.settings.effective_monitor_task_queue
+    )
 
 
 async def end_workflows_left_running(env: WorkflowEnvironment, task_queue: str) -> None:

@@ -113,7 +113,8 @@ class Fuzz:
     base_url: str
     headers: dict[str, str]
     examples: int
-    # Where a generated webhook URL is pointed instead: the worker calls loopback only.
+    # Where a generated webhook or monitor URL is pointed instead: the worker calls
+    # loopback only (a monitor probes its URL, which would look up any name generated).
     webhook_url: str
     requests: int = 0
     operations: int = 0
@@ -202,6 +203,12 @@ class Fuzz:
     def _call(self, case: schemathesis.Case, session: requests.Session, errors) -> None:  # type: ignore[no-untyped-def]
         if isinstance(case.body, dict) and "webhook_url" in case.body:
             case.body["webhook_url"] = self.webhook_url
+        if (
+            case.operation.path.startswith("/monitors")
+            and isinstance(case.body, dict)
+            and isinstance(case.body.get("url"), str)
+        ):
+            case.body["url"] = self.webhook_url
         errors.take()
         self.requests += 1
         try:

@@ -89,13 +89,14 @@ class World:
     spare_key: int  # revoked by the matrix
     attachment: str  # a public file on the ticket
     other_attachment: str  # a file on a ticket of the other account
+    monitor: str  # watching the account's website
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
 
     def leaks(self, text: str) -> list[str]:
         """What in a response shows account A's data."""
-        found = [i for i in (self.ticket, self.complaint) if i in text]
+        found = [i for i in (self.ticket, self.complaint, self.monitor) if i in text]
         return found + re.findall(rf'"(?:account_)?id": ?{self.account}[,}}]', text)
 
 
@@ -249,6 +250,23 @@ TABLE: dict[str, Rule] = {
     "POST /tickets/{reference}/attachments": Rule(STAFF_AND_CUSTOMER, files=_file),
     "GET /tickets/{reference}/attachments": Rule(STAFF_AND_CUSTOMER),
     "GET /tickets/{reference}/attachments/{attachment_id}": Rule(STAFF_AND_CUSTOMER),
+    # monitors: staff watch sites and services; a customer reads its own account's sites.
+    # Probes come once a day at most here (a name under .invalid fails without traffic).
+    "POST /monitors": Rule(
+        STAFF,
+        body=lambda w: {
+            "url": "https://www.matrix.invalid/",
+            "account_id": w.account,
+            "interval_seconds": 86_400,
+        },
+    ),  # fmt: skip
+    "GET /monitors": Rule(STAFF_AND_CUSTOMER, scoped=frozenset({OTHER})),
+    "GET /monitors/{monitor_id}": Rule(STAFF_AND_CUSTOMER),
+    "PATCH /monitors/{monitor_id}": Rule(STAFF, body=lambda w: {"name": "Matrix site"}),
+    "POST /monitors/{monitor_id}/pause": Rule(STAFF),
+    "POST /monitors/{monitor_id}/resume": Rule(STAFF),
+    # Deleting again changes nothing (204): every staff role is let in.
+    "DELETE /monitors/{monitor_id}": Rule(STAFF),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -528,6 +546,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "action_id": world.action,
         "number": world.letter,
         "attachment_id": world.attachment,
+        "monitor_id": world.monitor,
         "operation": "decode",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
@@ -703,6 +722,16 @@ async def build_world(
     await settle()
     other_attachment = await _attached(live, elsewhere.json()["reference"], keys[AGENT])
     await settle()
+    monitor = await live.http.post(
+        "/monitors",
+        json={
+            "url": "https://www.account-a.invalid/", "account_id": account["id"],
+            "interval_seconds": 86_400,
+        },
+        headers=keys[AGENT],
+    )  # fmt: skip
+    assert monitor.status_code == 201, monitor.text
+    await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
     world = World(
@@ -719,6 +748,7 @@ async def build_world(
         spare_key=spare.key.id,
         attachment=attachment,
         other_attachment=other_attachment,
+        monitor=monitor.json()["id"],
     )
     return world
 

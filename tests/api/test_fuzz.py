@@ -2,9 +2,9 @@
 
 The real app is served by uvicorn on loopback and backed by a Temporal dev server with
 worker.py running, so requests reach workflows and activities as they do in production. The
-key is an admin's, so every operation is reachable. Webhook URLs the fuzzer generates are
-pointed at a loopback sink before sending, and webhooks are switched off for the API and the
-worker, so no name is even looked up: nothing leaves the machine.
+key is an admin's, so every operation is reachable. Webhook and monitor URLs the fuzzer
+generates are pointed at a loopback sink before sending, and webhooks are switched off for the
+API and the worker, so no name is even looked up: nothing leaves the machine.
 
 The fuzz gets a database and a Temporal server of its own: what it creates (releases named in
 any script, accounts whose workflow ids are business keys) must not reach other tests.
@@ -98,6 +98,8 @@ async def test_fuzzed_requests_never_get_a_server_error(
             "database_url": fuzz_database,
             "temporal_address": dev_server_address(fuzz_temporal),
             "webhooks_enabled": False,
+            # Monitor URLs are pointed at the loopback sink (tests/api/fuzzing.py).
+            "monitor_allowed_hosts": "127.0.0.1",
             # The fuzzer sends bad keys from the one loopback address; throttled, every
             # later request would be a 429 that never reaches its route.
             "auth_failure_limit": 0,
@@ -107,6 +109,7 @@ async def test_fuzzed_requests_never_get_a_server_error(
     environment = {
         **worker_environment(fuzz_temporal, settings),
         "PLEDGE_WEBHOOKS_ENABLED": "false",
+        "PLEDGE_MONITOR_ALLOWED_HOSTS": "127.0.0.1",
     }
     with contextlib.contextmanager(serve_webhooks)() as sink:
         async with worker_process(environment, tmp_path / "worker.log"):
