@@ -31,6 +31,8 @@ WAIT_SECONDS = 30
 # UpdateAccepted); until then a server restart or the client giving up loses it. So the 503s
 # below say what is known: refused before reaching Temporal means nothing changed; not
 # confirmed in time means it may or may not have been applied.
+# Refusals that say "not now", not "no": answered 503, to be tried again.
+BUSY = (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.RESOURCE_EXHAUSTED)
 NOT_CONFIRMED = (
     "so it may or may not have been made (Temporal keeps a change only once a worker has "
     "accepted it); check the current state before trying again"
@@ -98,6 +100,13 @@ async def call(
         if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
             raise ServiceUnavailable(
                 f"Temporal did not answer in time ({exc.message}), {NOT_CONFIRMED}"
+            ) from None
+        if exc.status in BUSY:
+            # The workflow could not take the change now: its last task timed out on a worker
+            # too busy to finish it (Temporal retries it), or the server is short of capacity.
+            raise ServiceUnavailable(
+                f"The change could not be made just now ({exc.message}), {NOT_CONFIRMED}",
+                retry_after=WAIT_SECONDS,
             ) from None
         raise
     except RuntimeError as exc:

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 import sla
 from activities.mail import Mailer
 from api.ticket_history import PUBLIC_EVENTS
+from db.busy import WRITES
 from db.models import Review, Ticket, TicketEvent
 from reports.filenames import file_slug
 from settings import Settings
@@ -142,7 +143,10 @@ async def test_customers_never_see_internal_events(live: Live, engine: AsyncEngi
     )
     assert reply.status_code == 200, reply.text
     # The clocks' own events, as the workflow writes them when a warning or breach falls due.
-    async with AsyncSession(engine) as session, session.begin():
+    # A writer's transaction (BEGIN IMMEDIATE on SQLite, db/busy.py): one that reads first
+    # fails at once with "database is locked" if the worker wrote in between.
+    writer = engine.execution_options(**{WRITES: True})
+    async with AsyncSession(writer) as session, session.begin():
         ticket_id = await session.scalar(select(Ticket.id).where(Ticket.reference == reference))
         for seq, kind in ((900, "warning"), (901, "breach")):
             session.add(

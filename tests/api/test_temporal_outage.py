@@ -126,3 +126,23 @@ async def test_an_update_no_worker_confirms_is_503_saying_it_may_not_be_made(
     detail = _assert_503(answer)
     assert "may or may not have been made" in detail
     assert "queued" not in detail and "will be applied" not in detail
+
+
+async def test_a_workflow_that_cannot_take_a_change_now_is_503_not_500() -> None:
+    # Seen under load: the workflow's last task timed out on a busy worker, so Temporal
+    # refuses the update with FAILED_PRECONDITION until it has run the task again.
+    import pytest as _pytest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from api.errors import ServiceUnavailable
+    from api.temporal_calls import call
+
+    for status in (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.RESOURCE_EXHAUSTED):
+
+        async def refused(status: RPCStatusCode = status) -> None:
+            raise RPCError("Workflow Task in failed state.", status, b"")
+
+        with _pytest.raises(ServiceUnavailable) as raised:
+            await call(refused(), finished="finished")
+        assert "could not be made just now" in raised.value.detail
+        assert "may or may not have been made" in raised.value.detail
