@@ -169,5 +169,5 @@ async def test_an_edition_without_reports_gets_a_kind_sentence_and_no_plan(
     await portal_sign_in(client, inbox, boss.email)
     said = text_of((await client.get("/portal/documents")).text)
     assert "No monthly report yet" in said and "No incident reports" in said
-    assert "P1 - Critical ticket" in said and "No review yet" in said
+    assert "P1 - Critical request" in said and "No review yet" in said
     assert "Your plan" not in said  # essensys's editions have no onboarding objectives
