@@ -9,6 +9,7 @@ from typing import Any
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
+from activities.incidents import IncidentActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
@@ -25,6 +26,7 @@ ACTIVITY_CLASSES: list[type] = [
     ReviewActivities,
     ReviewActionActivities,
     FailureActivities,
+    IncidentActivities,
 ]
 
 

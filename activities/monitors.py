@@ -47,6 +47,8 @@ from db.types import utcnow
 from reports.customer_words import priority_label, zone_words
 from reports.dates import long_date, spelled_duration
 from sla.ticket import TicketType
+from workflows.incident_messages import IncidentStart, IncidentView
+from workflows.incident_messages import Opened as IncidentOpened
 from workflows.monitor_messages import (
     MonitorRecord,
     OutageClosing,
@@ -114,6 +116,11 @@ def _tz(zone: str) -> ZoneInfo:
 def every(seconds: int) -> str:
     """'5 minutes', '90 seconds': how often a monitor looks."""
     return spelled_duration(seconds) if seconds % 60 == 0 else f"{seconds} seconds"
+
+
+def incident_reference(monitor_id: str, started_at: datetime) -> str:
+    """The id of the draft incident an own service's outage opens: the same for every retry."""
+    return reference_for_key("I", "monitor-incident", f"{monitor_id}:{started_at.isoformat()}")
 
 
 def ticket_reference(monitor_id: str, started_at: datetime) -> str:
@@ -250,7 +257,10 @@ class MonitorActivities:
                 await session.execute(
                     update(Outage).where(Outage.id == outage.id).values(ticket_reference=reference)
                 )
-        await self._tell_down(monitor, account, outage, opening, reference)
+        incident = None
+        if account is None and monitor.service and not outage.in_maintenance:
+            incident = await self._draft_incident(monitor, opening)
+        await self._tell_down(monitor, account, outage, opening, reference, incident)
         return OutageOpened(
             outage_id=outage.id, ticket_reference=reference, in_maintenance=outage.in_maintenance
         )
@@ -367,6 +377,46 @@ class MonitorActivities:
         log.info("monitor %s is down: ticket %s opened for %s", monitor.id, reference, account.name)
         return reference
 
+    async def _draft_incident(self, monitor: Monitor, opening: OutageOpening) -> str:
+        """A draft incident on the status page for an own service's outage, for staff to
+        word and publish: once per outage (its id is made of the monitor and the outage's
+        start). Never for a customer's site, which the status page does not show."""
+        incident_id = incident_reference(monitor.id, opening.started_at)
+        assert monitor.service is not None
+        at = opening.started_at
+        since = f"{clock_time(at, TEAM_ZONE)} {zone_words(at, TEAM_ZONE)}"
+        start = IncidentStart(
+            incident_id=incident_id,
+            title=f"{site_name(monitor)} is not working"[:200],
+            impact="major",
+            services=[monitor.service],
+            status="investigating",
+            message=(
+                f"{site_name(monitor)} has not been answering as it should since {since}. "
+                "We are looking into it."
+            ),
+            created_by=ACTOR,
+            monitor_ids=[monitor.id],
+            fingerprint=fingerprint({"monitor": monitor.id, "started_at": opening.started_at}),
+        )
+        operation = WithStartWorkflowOperation(
+            "IncidentWorkflow",
+            start,
+            id=f"incident-{incident_id}",
+            task_queue=self._deps.settings.temporal_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # drafted, and long over
+            await activity.client().execute_update_with_start_workflow(
+                "opened",
+                IncidentOpened(fingerprint=start.fingerprint),
+                start_workflow_operation=operation,
+                result_type=IncidentView,
+            )
+        log.info("monitor %s is down: draft incident %s", monitor.id, incident_id)
+        return incident_id
+
     async def _note(self, outage: Outage, text: str) -> None:
         """An internal note on the outage's ticket; the update's id makes a retry a no-op."""
         handle = activity.client().get_workflow_handle(f"ticket-{outage.ticket_reference}")
@@ -392,6 +442,7 @@ class MonitorActivities:
         outage: Outage,
         opening: OutageOpening,
         reference: str | None,
+        incident: str | None = None,
     ) -> None:
         zone = monitor_zone(account)
         name = site_name(monitor)
@@ -417,6 +468,13 @@ class MonitorActivities:
             lines.append("It began during announced maintenance, so no ticket was opened.")
         else:
             lines.append("This is one of our own services: no customer ticket is opened.")
+        if incident is not None:
+            lines += [
+                "",
+                f"A draft incident, {incident}, is ready for the status page: word it and "
+                "publish it here to tell our subscribers.",
+                f"{self._deps.settings.effective_public_url}/console/incidents/{incident}",
+            ]
         subject = f"Down: {name}" + (f" [{reference}]" if reference else "")
         await self._tell(
             f"outage:{outage.id}:down", self._team(account), subject, "\n".join(lines), kind="down"

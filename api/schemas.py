@@ -1095,3 +1095,81 @@ class MonitorOut(BaseModel):
     created_by: str
     created_at: Instant
     updated_at: Instant
+
+
+# -- incidents on the status page ---------------------------------------------------------------
+
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+Impact = Literal["degraded", "partial", "major"]
+IncidentMessage = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=5000,
+        description="What people reading the status page are told, in plain words",
+        examples=["Some e-mails are being sent late. We are looking into it."],
+    ),
+]
+
+
+class IncidentCreate(Strict):
+    title: str = Field(min_length=1, max_length=200, examples=["E-mails are being sent late"])
+    services: list[ServiceKey] = Field(
+        min_length=1,
+        max_length=20,
+        description="The own services it affects (`platform`, `api`, `sending`, or another "
+        "service a monitor watches)",
+        examples=[["sending"]],
+    )
+    impact: Impact = Field(
+        description="degraded (slow, or some errors), partial (part of it is out) or major "
+        "(it is out)"
+    )
+    status: IncidentStatus = "investigating"
+    message: IncidentMessage
+    publish: bool = Field(
+        False, description="Publish at once on /status (and mail subscribers); else a draft"
+    )
+    monitor_ids: list[str] = Field(
+        [], max_length=50, description="Monitors of the affected services (never a customer's)"
+    )
+    ticket_references: list[str] = Field(
+        [], max_length=200, description="Customers' tickets about it: seen by staff only"
+    )
+
+
+class IncidentUpdateCreate(Strict):
+    status: IncidentStatus
+    message: IncidentMessage
+
+
+class IncidentLinks(Strict):
+    monitor_ids: list[str] = Field([], max_length=50)
+    ticket_references: list[str] = Field([], max_length=200)
+
+
+class IncidentUpdateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    status: IncidentStatus
+    message: str
+    at: Instant
+    posted_by: str
+
+
+class IncidentOut(BaseModel):
+    id: str
+    title: str
+    impact: Impact
+    services: list[str]
+    status: IncidentStatus = Field(description="The latest update's")
+    published: bool
+    created_by: str
+    created_at: Instant
+    published_at: Instant | None
+    resolved_at: Instant | None
+    updated_at: Instant
+    updates: list[IncidentUpdateOut] = Field(description="Newest first")
+    monitor_ids: list[str]
+    ticket_references: list[str]

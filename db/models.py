@@ -744,3 +744,91 @@ class MonitorTlsWarning(Base):
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Incident(Base):
+    """Something wrong with one of the organisation's own services, told on the status page.
+
+    Written only by its workflow (incident-<id>) through its activities: the whole row at each
+    change, by version (a late retry of an older state is ignored). A draft is seen by staff
+    only; published, it is on /status and in the feed, and its subscribers are mailed.
+    """
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # I-XXXX-XXXX
+    title: Mapped[str] = mapped_column(String(200))
+    # degraded (slow or some errors), partial (part of it out), major (out altogether)
+    impact: Mapped[str] = mapped_column(String(16))
+    # The own services it affects, by key (platform, api, sending, ...).
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The latest update's: investigating, identified, monitoring, resolved.
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class IncidentUpdate(Base):
+    """One update of an incident, numbered from 1 in the order posted (the first is the message
+    it was opened with); public once the incident is published."""
+
+    __tablename__ = "incident_updates"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_by: Mapped[str] = mapped_column(String(200))
+
+
+class IncidentMonitor(Base):
+    """A monitor of an own service that an incident is about (staff see it; the public not)."""
+
+    __tablename__ = "incident_monitors"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
+
+
+class IncidentTicket(Base):
+    """A customer's ticket about the incident: shown to staff only, never on /status."""
+
+    __tablename__ = "incident_tickets"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    ticket_reference: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class StatusSubscription(Base):
+    """Someone who asked to be mailed about incidents and confirmed it by their link.
+
+    One row per address (lower case). `services` None means every service. Unsubscribing keeps
+    the row (unsubscribed_at) so that a later confirmation brings it back."""
+
+    __tablename__ = "status_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    services: Mapped[list[str] | None] = mapped_column(JSON)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StatusSubscriptionLink(Base):
+    """A confirmation link mailed to an address that asked to subscribe: only its SHA-256 is
+    kept; it subscribes once, before it expires, and only when the page it opens is submitted."""
+
+    __tablename__ = "status_subscription_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    services: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from api.temporal_calls import call, open_workflow
 from db import monitor_reads
 from db.models import Account, Monitor, MonitorResult, Outage, Role
 from outbound import egress
+from reports import status_words
 from services.roles import STAFF, STAFF_OR_CUSTOMER, allow
 from settings import Settings
 from workflows.monitor import MonitorWorkflow
@@ -33,8 +34,8 @@ from workflows.monitor_messages import (
     Recorded,
 )
 
-# The names own services go by unless given one.
-SERVICE_NAMES = {"platform": "The platform", "api": "The API", "sending": "Sending"}
+# The names own services go by unless given one (the status page's words, kept there).
+SERVICE_NAMES = status_words.SERVICE_NAMES
 
 
 def workflow_id(monitor_id: str) -> str:

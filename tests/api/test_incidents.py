@@ -1,0 +1,189 @@
+"""/incidents: what is refused (and that nothing is half-written then), who may write, and
+an incident's life through the API and its workflow on the dev server: a draft, published,
+updated and resolved, with its links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from db.models import Incident
+from tests.api.conftest import Live, customer_key
+
+GOOD = {
+    "title": "E-mails are being sent late",
+    "services": ["sending"],
+    "impact": "partial",
+    "message": "Some campaigns are leaving our servers late. We are looking into it.",
+}
+
+
+async def _count(engine: AsyncEngine) -> int:
+    async with AsyncSession(engine) as session:
+        return int(await session.scalar(select(func.count()).select_from(Incident)) or 0)
+
+
+async def _opened(live: Live, **body: Any) -> dict[str, Any]:
+    response = await live.http.post("/incidents", json=GOOD | body, headers=live.as_("agent"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+REFUSALS = [
+    ({"title": ""}, "body.title", None),
+    ({"title": "x" * 201}, "body.title", None),
+    ({"services": []}, "body.services", None),
+    ({"services": ["Sending!"]}, "body.services.0", None),
+    ({"services": ["billing"]}, "body.services", "no own service 'billing'; name one of:"),
+    ({"impact": "catastrophic"}, "body.impact", None),
+    ({"status": "fixed"}, "body.status", None),
+    ({"message": ""}, "body.message", None),
+    ({"message": "x" * 5001}, "body.message", None),
+    ({"monitor_ids": ["M-0000-0000"]}, "body.monitor_ids", "no monitor with id M-0000-0000"),
+    ({"ticket_references": ["T-0000-0000"]}, "body.ticket_references", "no ticket"),
+    ({"colour": "red"}, "body.colour", None),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "words"), REFUSALS)
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_made(
+    live: Live, engine: AsyncEngine, change: dict[str, Any], field: str, words: str | None
+) -> None:
+    before = await _count(engine)
+    response = await live.http.post("/incidents", json=GOOD | change, headers=live.as_("agent"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert [e["field"] for e in problem["errors"]] == [field]
+    if words:
+        assert words in problem["detail"]
+    assert await _count(engine) == before
+
+
+async def test_a_customers_site_monitor_cannot_be_linked(live: Live, engine: AsyncEngine) -> None:
+    account = await live.account("web-agency")
+    site = await live.http.post(
+        "/monitors",
+        json={"url": "https://www.harbourcafe.invalid/", "account_id": account["id"]},
+        headers=live.as_("agent"),
+    )
+    assert site.status_code == 201, site.text
+    before = await _count(engine)
+    response = await live.http.post(
+        "/incidents", json=GOOD | {"monitor_ids": [site.json()["id"]]}, headers=live.as_("agent")
+    )
+    assert response.status_code == 422
+    assert "watches a customer's website" in response.json()["detail"]
+    assert await _count(engine) == before
+
+
+async def test_only_staff_write_and_read(live: Live, engine: AsyncEngine) -> None:
+    account = await live.account("e-shot")
+    customer = await customer_key(engine, account["id"])
+    for headers in (customer, live.as_("complaints_handler")):
+        assert (await live.http.post("/incidents", json=GOOD, headers=headers)).status_code == 403
+        assert (await live.http.get("/incidents", headers=headers)).status_code == 403
+    assert (await live.http.post("/incidents", json=GOOD)).status_code == 401
+    made = await _opened(live)
+    for headers in (customer, live.as_("complaints_handler")):
+        for path in (f"/incidents/{made['id']}/publish", f"/incidents/{made['id']}/updates"):
+            body = {"status": "identified", "message": "x"}
+            assert (await live.http.post(path, json=body, headers=headers)).status_code == 403
+    manager = await live.http.get(f"/incidents/{made['id']}", headers=live.as_("success_manager"))
+    assert manager.status_code == 200
+
+
+async def test_a_draft_published_updated_resolved_and_linked(live: Live) -> None:
+    account = await live.account("e-shot")
+    ticket = await live.open(account_id=account["id"], priority="p2")
+    assert ticket.status_code == 201, ticket.text
+    reference = ticket.json()["reference"]
+    service = await live.http.post(
+        "/monitors",
+        json={"url": "https://send.pledge.invalid/", "service": "sending"},
+        headers=live.as_("agent"),
+    )
+    assert service.status_code == 201, service.text
+    monitor_id = service.json()["id"]
+
+    draft = await _opened(live)
+    assert draft["published"] is False and draft["published_at"] is None
+    assert draft["status"] == "investigating"
+    assert [u["message"] for u in draft["updates"]] == [GOOD["message"]]
+    assert draft["id"].startswith("I-")
+    drafts = await live.http.get("/incidents?state=draft", headers=live.as_("agent"))
+    assert draft["id"] in [i["id"] for i in drafts.json()]
+    active = await live.http.get("/incidents?state=active", headers=live.as_("agent"))
+    assert draft["id"] not in [i["id"] for i in active.json()]
+    bad = await live.http.get("/incidents?state=open", headers=live.as_("agent"))
+    assert bad.status_code == 422
+
+    incident_id = draft["id"]
+    published = await live.http.post(f"/incidents/{incident_id}/publish", headers=live.as_("agent"))
+    assert published.status_code == 200, published.text
+    assert published.json()["published"] is True
+    again = await live.http.post(f"/incidents/{incident_id}/publish", headers=live.as_("agent"))
+    assert again.status_code == 409
+    assert "already published" in again.json()["detail"]
+
+    update = await live.http.post(
+        f"/incidents/{incident_id}/updates",
+        json={"status": "identified", "message": "A mail server ran out of disk."},
+        headers=live.as_("agent"),
+    )
+    assert update.status_code == 201, update.text
+    assert update.json()["status"] == "identified"
+    assert [u["number"] for u in update.json()["updates"]] == [2, 1]  # newest first
+    refused = await live.http.post(
+        f"/incidents/{incident_id}/updates",
+        json={"status": "sorted", "message": ""},
+        headers=live.as_("agent"),
+    )
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json()["errors"]} == {"body.status", "body.message"}
+
+    linked = await live.http.post(
+        f"/incidents/{incident_id}/links",
+        json={"monitor_ids": [monitor_id], "ticket_references": [reference]},
+        headers=live.as_("agent"),
+    )
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["monitor_ids"] == [monitor_id]
+    assert linked.json()["ticket_references"] == [reference]
+    nothing = await live.http.post(
+        f"/incidents/{incident_id}/links", json={}, headers=live.as_("agent")
+    )
+    assert nothing.status_code == 422
+    unknown = await live.http.post(
+        "/incidents/I-0000-0000/links",
+        json={"ticket_references": [reference]},
+        headers=live.as_("agent"),
+    )
+    assert unknown.status_code == 404
+
+    resolved = await live.http.post(
+        f"/incidents/{incident_id}/updates",
+        json={"status": "resolved", "message": "Mail is flowing again."},
+        headers=live.as_("agent"),
+    )
+    assert resolved.status_code == 201, resolved.text
+    assert resolved.json()["status"] == "resolved"
+    assert resolved.json()["resolved_at"] is not None
+    listed = await live.http.get("/incidents?state=resolved", headers=live.as_("agent"))
+    assert incident_id in [i["id"] for i in listed.json()]
+
+
+async def test_published_at_once_and_the_same_idempotency_key_answers_the_same(
+    live: Live,
+) -> None:
+    headers = live.as_("agent") | {"Idempotency-Key": "incident-once"}
+    first = await live.http.post("/incidents", json=GOOD | {"publish": True}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["published"] is True
+    second = await live.http.post("/incidents", json=GOOD | {"publish": True}, headers=headers)
+    assert second.status_code == 201
+    assert second.json()["id"] == first.json()["id"]
+    other = await live.http.post("/incidents", json=GOOD | {"title": "Other"}, headers=headers)
+    assert other.status_code == 409
