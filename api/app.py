@@ -50,6 +50,8 @@ from web.portal import tickets as portal_tickets
 from web.portal.viewer import PortalSignInRequired, portal_sign_in_redirect
 from web.protection import BrowserGuard
 from web.static_files import static_files
+from web.status import page as status_pages
+from web.status import subscribe as status_subscribe
 from web.viewer import PageForbidden, SignInRequired, forbidden_page, sign_in_redirect
 from workflows.connection import connect
 
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         codec,
         track,
         rate,
+        status_pages,
+        status_subscribe,
         console_accounts,
         complaint_pages,
         release_pages,

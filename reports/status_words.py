@@ -57,3 +57,13 @@ def status_time(at: datetime, now: datetime | None = None) -> str:
 
 def zone_named(at: datetime) -> str:
     return zone_words(at, STATUS_ZONE)
+
+
+OVERALL_WORDS = {
+    "operational": "All systems operational",
+    "degraded": "Degraded performance",
+    "partial": "Partial outage",
+    "major": "Major outage",
+    "maintenance": "Maintenance in progress",
+    "unknown": "Our services are not checked yet",
+}
