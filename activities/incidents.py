@@ -177,7 +177,7 @@ def incident_mail(
     elif notice.kind == "published":
         opening = f"We are telling you of a problem affecting {affected}: {incident.title}."
     else:
-        opening = f"An update on {incident.title}."
+        opening = f"We have an update about this problem: {incident.title}."
     lines = [
         opening,
         "",
