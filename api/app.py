@@ -38,6 +38,7 @@ from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
+from web.console import incidents as incident_pages
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_accounts,
         complaint_pages,
         release_pages,
+        incident_pages,
         dashboard_page,
         console_queue,
         console_tickets,

@@ -26,6 +26,7 @@ SECTIONS = (
     NavItem("complaints", "Complaints", "/console/complaints", (Role.COMPLAINTS_HANDLER,)),
     NavItem("accounts", "Accounts", "/console/accounts", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("releases", "Releases", "/console/releases", (Role.AGENT, Role.SUCCESS_MANAGER)),
+    NavItem("incidents", "Incidents", "/console/incidents", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem(
         "dashboard",
         "Dashboard",

@@ -90,6 +90,7 @@ class World:
     attachment: str  # a public file on the ticket
     other_attachment: str  # a file on a ticket of the other account
     monitor: str  # watching the account's website
+    incident: str  # a draft incident of an own service, linked to the account's ticket
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
@@ -267,6 +268,47 @@ TABLE: dict[str, Rule] = {
     "POST /monitors/{monitor_id}/resume": Rule(STAFF),
     # Deleting again changes nothing (204): every staff role is let in.
     "DELETE /monitors/{monitor_id}": Rule(STAFF),
+    # incidents on the status page: staff only (their tickets are not the public's)
+    "POST /incidents": Rule(STAFF, body=lambda w: _incident_body(w)),
+    "GET /incidents": Rule(STAFF),
+    "GET /incidents/{incident_id}": Rule(STAFF),
+    "POST /incidents/{incident_id}/updates": Rule(
+        STAFF, body=lambda w: {"status": "identified", "message": "Found it."}
+    ),
+    # Published by the first staff role let in; 409 (already published) for the others.
+    "POST /incidents/{incident_id}/publish": Rule(STAFF),
+    "POST /incidents/{incident_id}/links": Rule(
+        STAFF, body=lambda w: {"ticket_references": [w.ticket]}
+    ),
+    "GET /console/incidents": Rule(STAFF, page=True),
+    "GET /console/incidents/new": Rule(STAFF, page=True),
+    "POST /console/incidents/new": Rule(
+        STAFF,
+        page=True,
+        form=lambda w: {
+            "title": "From the console",
+            "services": "api",
+            "impact": "degraded",
+            "message": "Slow answers.",
+        },
+    ),  # fmt: skip
+    "GET /console/incidents/{incident_id}": Rule(STAFF, page=True),
+    "POST /console/incidents/{incident_id}/updates": Rule(
+        STAFF, page=True, form=lambda w: {"status": "monitoring", "message": "A fix is out."}
+    ),
+    "POST /console/incidents/{incident_id}/publish": Rule(STAFF, page=True),
+    "POST /console/incidents/{incident_id}/links": Rule(
+        STAFF, page=True, form=lambda w: {"ticket_references": w.ticket}
+    ),
+    # the public status page, its feed and subscriptions: anyone, key or none. The tokens
+    # here are guesses (a 404 page), the form is refused without an address (422).
+    "GET /status": Rule(EVERYONE, scoped=EVERYONE),
+    "GET /status/feed.atom": Rule(EVERYONE, scoped=EVERYONE),
+    "POST /status/subscribe": Rule(EVERYONE, seen=True, form=lambda w: {"email": ""}),
+    "GET /status/confirm/{token}": Rule(EVERYONE, seen=True),
+    "POST /status/confirm/{token}": Rule(EVERYONE, seen=True),
+    "GET /status/unsubscribe/{token}": Rule(EVERYONE, seen=True),
+    "POST /status/unsubscribe/{token}": Rule(EVERYONE, seen=True),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -527,6 +569,16 @@ TABLE: dict[str, Rule] = {
 }
 
 
+def _incident_body(world: World) -> dict[str, Any]:
+    return {
+        "title": "Matrix incident",
+        "services": ["api"],
+        "impact": "degraded",
+        "message": "Slow answers.",
+        "ticket_references": [world.ticket],
+    }
+
+
 def _last_month() -> str:
     first = date.today().replace(day=1) - timedelta(days=1)
     return f"{first:%Y-%m}"
@@ -547,6 +599,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "number": world.letter,
         "attachment_id": world.attachment,
         "monitor_id": world.monitor,
+        "incident_id": world.incident,
         "operation": "decode",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
@@ -732,6 +785,16 @@ async def build_world(
     )  # fmt: skip
     assert monitor.status_code == 201, monitor.text
     await settle()
+    incident = await live.http.post(
+        "/incidents",
+        json={
+            "title": "Matrix draft", "services": ["api"], "impact": "partial",
+            "message": "Looking into it.", "ticket_references": [opened.json()["reference"]],
+        },
+        headers=keys[AGENT],
+    )  # fmt: skip
+    assert incident.status_code == 201, incident.text
+    await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
     world = World(
@@ -749,6 +812,7 @@ async def build_world(
         attachment=attachment,
         other_attachment=other_attachment,
         monitor=monitor.json()["id"],
+        incident=incident.json()["id"],
     )
     return world
 
