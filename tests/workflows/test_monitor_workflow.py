@@ -20,8 +20,17 @@ from temporalio.testing import WorkflowEnvironment
 from activities import build_activities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
-from activities.monitors import MonitorActivities, ticket_reference
-from db.models import Monitor, MonitorResult, MonitorTlsWarning, Outage, Ticket, TicketEvent
+from activities.monitors import MonitorActivities, incident_reference, ticket_reference
+from db.models import (
+    Incident,
+    IncidentMonitor,
+    Monitor,
+    MonitorResult,
+    MonitorTlsWarning,
+    Outage,
+    Ticket,
+    TicketEvent,
+)
 from settings import Settings
 from sla.monitor import MonitorStatus, start_offset
 from tests.conftest import Inbox
@@ -204,6 +213,7 @@ async def test_a_day_of_a_site_that_blips_goes_down_and_comes_back(
     await env.sleep(timedelta(hours=3))
     assert len(await outages(engine, monitor_id)) == 1
     assert len(await monitor_tickets(engine, account.id)) == 1
+    assert await incidents_of(engine, monitor_id) == []  # a customer's site: no incident
 
     # Back: two good answers (20 s apart) end the outage and note its length on the ticket.
     site.start()
@@ -278,6 +288,58 @@ async def test_an_own_service_going_down_tells_the_team_and_opens_no_ticket(
     [up] = await inbox.wait_for(lambda m: m["Subject"] == f"Up again: {name}")
     assert "It was down for" in up.get_content() and "UTC" in up.get_content()
     assert (await outages(engine, monitor_id))[0].ended_at is not None
+
+
+async def incidents_of(engine: AsyncEngine, monitor_id: str) -> list[Incident]:
+    async with AsyncSession(engine) as session:
+        return list(
+            await session.scalars(
+                select(Incident)
+                .join(IncidentMonitor, IncidentMonitor.incident_id == Incident.id)
+                .where(IncidentMonitor.monitor_id == monitor_id)
+            )
+        )
+
+
+async def test_an_own_service_going_down_opens_one_draft_incident_for_staff_to_publish(
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    monitor_settings: Settings,
+    site: Site,
+    inbox: Inbox,
+) -> None:
+    name = f"Sending {secrets.token_hex(3)}"
+    handle = await start(
+        env, monitor_settings, name=name, url=f"{site.url}/", service="sending",
+        interval_seconds=60,
+    )  # fmt: skip
+    monitor_id = handle.id.removeprefix("monitor-")
+    await env.sleep(timedelta(minutes=3))
+    site.stop()
+    await env.sleep(timedelta(minutes=5))
+    [outage] = await eventually(lambda: outages(engine, monitor_id))
+    [incident] = await eventually(lambda: incidents_of(engine, monitor_id))
+    assert incident.id == incident_reference(monitor_id, outage.started_at)
+    assert incident.published_at is None  # a draft: not on the status page until published
+    assert incident.services == ["sending"] and incident.status == "investigating"
+    assert incident.created_by == "Pledge monitoring"
+    [mail] = await inbox.wait_for(lambda m: m["Subject"] == f"Down: {name}")
+    assert f"/console/incidents/{incident.id}" in mail.get_content()
+    # Up and down again: a second outage, a second draft; the first stays one.
+    site.start()
+    await env.sleep(timedelta(minutes=3))
+    site.stop()
+    await env.sleep(timedelta(minutes=5))
+    found = await eventually(
+        lambda: _at_least(incidents_of(engine, monitor_id), 2), what="a second draft"
+    )
+    assert len({i.id for i in found}) == 2
+    assert len(await outages(engine, monitor_id)) == 2
+
+
+async def _at_least(rows, count: int):  # type: ignore[no-untyped-def]
+    found = await rows
+    return found if len(found) >= count else []
 
 
 async def test_continue_as_new_keeps_the_outage_under_way(
@@ -425,3 +487,4 @@ async def test_an_outage_that_begins_in_maintenance_opens_no_ticket(
     [mail] = await inbox.wait_for(lambda m: m["Subject"] == f"Down: {name}" and m["To"] == TEAM)
     assert "during announced maintenance, so no ticket was opened" in mail.get_content()
     assert await monitor_tickets(engine, account.id) == []
+    assert await incidents_of(engine, monitor_id) == []
