@@ -32,6 +32,7 @@ from tests.web.conftest import LiveServer, committed_user, screenshot
 from tests.web.people import PASSWORD
 from tests.web.portal_documents_data import make_documents, make_objectives, staff_keys
 from tests.web.portal_people import ask_for_link
+from tests.web.test_status_page import _add, _monitor
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and the best practices that cover what the issue
@@ -122,7 +123,27 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             return 'name="rating"' in (await http.get(rate)).text
 
         await eventually(asked, 30, what="the rating page's question")
+        # An own service with its bars, and an incident on the status page with two updates.
+        async with AsyncSession(engine) as session:
+            await _add(session, _monitor("sending", "Sending", "up"))
+        incident = await http.post(
+            "/incidents",
+            json={
+                "title": "Campaigns are being sent late", "services": ["sending"],
+                "impact": "partial", "message": "Some campaigns are late.", "publish": True,
+                "ticket_references": [reference],
+            },
+            headers=live.as_("agent"),
+        )  # fmt: skip
+        assert incident.status_code == 201, incident.text
+        updated = await http.post(
+            f"/incidents/{incident.json()['id']}/updates",
+            json={"status": "identified", "message": "A mail server ran out of disk space."},
+            headers=live.as_("agent"),
+        )
+        assert updated.status_code == 201, updated.text
     return {
+        "incident": incident.json()["id"],
         "rate": rate,
         "account": str(account["id"]),
         "ticket": reference,
@@ -146,6 +167,10 @@ def _pages(made: dict[str, str]) -> list[str]:
         f"/console/releases/{made['release']}",
         "/console/dashboard",
         "/console/admin",
+        "/console/incidents",
+        "/console/incidents/new",
+        f"/console/incidents/{made['incident']}",
+        "/status",
         made["track"],
         made["rate"],
     ]
