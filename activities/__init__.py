@@ -9,6 +9,7 @@ from typing import Any
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
+from activities.maintenance import MaintenanceActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
@@ -24,6 +25,7 @@ ACTIVITY_CLASSES: list[type] = [
     ObjectiveActivities,
     ReviewActivities,
     ReviewActionActivities,
+    MaintenanceActivities,
     FailureActivities,
 ]
 

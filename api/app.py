@@ -20,6 +20,7 @@ from api.routes import (
     complaints,
     health,
     keys,
+    maintenance,
     metrics,
     monitors,
     objectives,
@@ -32,7 +33,7 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
-from web import layout, rate, signin, track
+from web import layout, rate, signin, status_calendar, track
 from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         objectives,
         metrics,
         monitors,
+        maintenance,
+        status_calendar,
         system,
         codec,
         track,
