@@ -219,7 +219,8 @@ async def _visible(session: AsyncSession, principal: Principal, window: Maintena
 async def _load(session: AsyncSession, principal: Principal, window_id: str) -> MaintenanceWindow:
     """The window if the principal may see it: the same 404 when it may not as when there is
     none."""
-    window = await session.get(MaintenanceWindow, window_id)
+    # Read afresh: after a change the workflow wrote the row, not this session.
+    window = await session.get(MaintenanceWindow, window_id, populate_existing=True)
     if window is None or not await _visible(session, principal, window):
         raise NotFound(f"No maintenance window with id {window_id}")
     return window

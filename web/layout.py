@@ -27,6 +27,9 @@ SECTIONS = (
     NavItem("accounts", "Accounts", "/console/accounts", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("releases", "Releases", "/console/releases", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem(
+        "maintenance", "Maintenance", "/console/maintenance", (Role.AGENT, Role.SUCCESS_MANAGER)
+    ),
+    NavItem(
         "dashboard",
         "Dashboard",
         "/console/dashboard",
