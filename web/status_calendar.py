@@ -1,8 +1,10 @@
 """GET /status/maintenance.ics: the public calendar of maintenance, for anyone to subscribe to.
 
-Upcoming and ongoing windows (announced, or in progress), our own services only: what each
-affects is named, never which customers were told. A cancelled or finished window drops out,
-which a subscribed calendar takes as its removal. No sign-in: like /status, it is public.
+Upcoming and ongoing windows (announced, or in progress) of our own services: what each
+affects is named, never which customers were told. A window that names accounts (work on
+those customers' own sites) is theirs alone and is not published here. A cancelled or
+finished window drops out, which a subscribed calendar takes as its removal. No sign-in: like
+/status, it is public.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ CACHE = "public, max-age=300"
 async def maintenance_calendar(session: Session, settings: AppSettings) -> Response:
     """Upcoming and ongoing maintenance as iCalendar (RFC 5545), one event per window."""
     now = datetime.now(UTC)
-    windows = [WindowFacts.of(w) for w in await announced(session, now)]
+    # A window naming accounts is theirs (their own sites): it is not published.
+    windows = [WindowFacts.of(w) for w in await announced(session, now) if not w.account_ids]
     organisation = settings.organisation_name
     body = calendar_of(windows, organisation, now, name=f"{organisation} maintenance")
     return Response(
