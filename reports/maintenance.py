@@ -135,7 +135,7 @@ def notice_subject(kind: str, window: WindowFacts, when: str) -> str:
     what = {
         "notice": "Scheduled maintenance",
         "moved": "Maintenance moved",
-        "reminder": "Reminder: maintenance",
+        "reminder": "Reminder of maintenance",
         "cancelled": "Maintenance cancelled",
     }[kind]
     return f"{what}: {window.title}, {when}"
@@ -167,7 +167,7 @@ def notice_text(
             "This replaces the time we gave before.",
             "reminder": f"A reminder that our maintenance takes place on {when}.",
         }[kind]
-        said = [lead, f"It affects {affects}: {window.title}."]
+        said = [lead, f"{window.title}: it affects {affects}."]
         if window.description.strip():
             said.append(window.description.strip())
         if kind == "notice":

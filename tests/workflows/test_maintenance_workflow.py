@@ -145,7 +145,7 @@ async def test_a_window_is_announced_reminded_of_and_runs_its_course(
     assert notice["Subject"] == f"Scheduled maintenance: Database upgrade, {when}"
     text = text_of(notice)
     assert text.startswith("Hello Alex,\n\nWe will carry out maintenance on " + when)
-    assert "It affects the platform and sending: Database upgrade." in text
+    assert "Database upgrade: it affects the platform and sending." in text
     assert "We will remind you a day before it starts." in text
     assert text.rstrip().endswith("Kind regards,\nSasha Success\ne-shot")
     calendar = ics_of(notice)
@@ -169,7 +169,7 @@ async def test_a_window_is_announced_reminded_of_and_runs_its_course(
     [reminder] = await inbox.wait_for(
         lambda m: admin.email in (m["To"] or "") and m["X-Pledge-Notice"] == "maintenance-reminder"
     )
-    assert reminder["Subject"] == f"Reminder: maintenance: Database upgrade, {when}"
+    assert reminder["Subject"] == f"Reminder of maintenance: Database upgrade, {when}"
     assert "A reminder that our maintenance takes place on " + when in text_of(reminder)
     assert (await row(engine, window_id)).state == "scheduled"
 

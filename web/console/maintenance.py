@@ -26,7 +26,7 @@ from db.models import Role
 from reports.maintenance import service_words, window_words
 from services import maintenance
 from sla.maintenance_rules import timezone_of
-from web.console.desk_words import policy_words, problem_errors, summary, validation_errors
+from web.console.desk_words import policy_words, problem_errors, validation_errors
 from web.forms import local_instant, posted
 from web.pages import page
 from web.viewer import staff_page
@@ -41,6 +41,7 @@ DONE = {
     "have been sent the notice.",
     "cancelled": "The window was cancelled; everyone told of it has been told.",
 }
+NOT_SCHEDULED = "The window was not scheduled: what to change is said beside each field."
 STATE_WORDS = {
     "scheduled": "Announced",
     "in_progress": "Under way",
@@ -130,11 +131,11 @@ async def schedule_from_form(
     except ValidationError as exc:
         errors = {k.split(".")[0]: v for k, v in validation_errors(exc).items()}
         return await _list_page(
-            session, viewer, typed=typed, errors=errors, problem=summary(errors), status_code=422
+            session, viewer, typed=typed, errors=errors, problem=NOT_SCHEDULED, status_code=422
         )
     except PledgeError as exc:
         return await _list_page(
-            session, viewer, typed=typed, errors=problem_errors(exc), problem=exc.detail,
+            session, viewer, typed=typed, errors=problem_errors(exc), problem=NOT_SCHEDULED,
             status_code=exc.status_code,
         )  # fmt: skip
     try:
@@ -142,8 +143,8 @@ async def schedule_from_form(
     except PledgeError as exc:
         errors = problem_errors(exc)
         return await _list_page(
-            session, viewer, typed=typed, errors=errors, problem=summary(errors) or exc.detail,
-            status_code=exc.status_code,
+            session, viewer, typed=typed, errors=errors,
+            problem=NOT_SCHEDULED if errors else exc.detail, status_code=exc.status_code,
         )  # fmt: skip
     return RedirectResponse("/console/maintenance?done=scheduled", status_code=303)
 
