@@ -10,6 +10,7 @@ from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
 from activities.incidents import IncidentActivities
+from activities.maintenance import MaintenanceActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
 from activities.reports import ReportActivities
@@ -25,6 +26,7 @@ ACTIVITY_CLASSES: list[type] = [
     ObjectiveActivities,
     ReviewActivities,
     ReviewActionActivities,
+    MaintenanceActivities,
     FailureActivities,
     IncidentActivities,
 ]

@@ -21,6 +21,7 @@ from api.routes import (
     health,
     incidents,
     keys,
+    maintenance,
     metrics,
     monitors,
     objectives,
@@ -33,12 +34,13 @@ from api.routes import (
 )
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
-from web import layout, rate, signin, track
+from web import banners, layout, rate, signin, status_calendar, track
 from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
 from web.console import incidents as incident_pages
+from web.console import maintenance as maintenance_pages
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import tickets as console_tickets
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     layout.install()  # the console's frame shows each viewer the sections of their roles
+    banners.install()  # and the maintenance announced
     app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, forbidden_page)  # type: ignore[arg-type]
     app.add_exception_handler(PortalSignInRequired, portal_sign_in_redirect)  # type: ignore[arg-type]
@@ -123,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics,
         monitors,
         incidents,
+        maintenance,
+        status_calendar,
         system,
         codec,
         track,
@@ -133,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         complaint_pages,
         release_pages,
         incident_pages,
+        maintenance_pages,
         dashboard_page,
         console_queue,
         console_tickets,

@@ -360,6 +360,11 @@ class ContactCreate(Strict):
         description="May sign in to the customer portal; unset: only if an authorised "
         "representative",
     )
+    administrator: bool = Field(
+        False,
+        description="Administers the account's use of the service: gets the written notice of "
+        "maintenance (an account with none is told through its representatives)",
+    )
 
 
 class ContactUpdate(Strict):
@@ -374,6 +379,7 @@ class ContactUpdate(Strict):
     portal_access: bool | None = Field(
         None, description="false ends their portal sessions at once; null: follow is_representative"
     )
+    administrator: bool | None = None
 
 
 class ContactOut(BaseModel):
@@ -390,6 +396,7 @@ class ContactOut(BaseModel):
     receives_reports: bool = Field(validation_alias="gets_reports")
     portal_access: bool = Field(validation_alias="may_use_portal")
     portal_invited_at: datetime | None
+    administrator: bool
 
 
 class AccountDetail(AccountOut):
@@ -1112,6 +1119,21 @@ IncidentMessage = Annotated[
 ]
 
 
+# -- maintenance windows ---------------------------------------------------------------------
+
+MaintenanceState = Literal["scheduled", "in_progress", "completed", "cancelled"]
+MaintenanceServices = Annotated[
+    list[ServiceKey],
+    Field(
+        min_length=1,
+        max_length=20,
+        description="The own services it affects, as monitors name them (`platform`, `api`, "
+        "`sending`, ...): their monitors open no tickets during the window",
+        examples=[["platform", "sending"]],
+    ),
+]
+
+
 class IncidentCreate(Strict):
     title: str = Field(min_length=1, max_length=200, examples=["E-mails are being sent late"])
     services: list[ServiceKey] = Field(
@@ -1173,3 +1195,64 @@ class IncidentOut(BaseModel):
     updates: list[IncidentUpdateOut] = Field(description="Newest first")
     monitor_ids: list[str]
     ticket_references: list[str]
+
+
+class MaintenanceCreate(Strict):
+    title: str = Field(min_length=1, max_length=200, examples=["Database upgrade"])
+    description: str = Field(
+        "",
+        max_length=5000,
+        description="What happens and what customers will notice, in their words",
+        examples=["Campaigns scheduled in the window are sent when it ends."],
+    )
+    services: MaintenanceServices
+    starts_at: CountableInstant = Field(examples=["2026-12-08T21:00:00Z"])
+    ends_at: CountableInstant = Field(examples=["2026-12-08T23:00:00Z"])
+    policy: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The policy whose maintenance promise applies (e-shot: 20:00-02:00 UK "
+        "time, 2 days' notice); its accounts' administrators are told",
+        examples=["e-shot"],
+    )
+    account_ids: list[Id] = Field(
+        [],
+        max_length=500,
+        description="Only these accounts are told (default: every account on the policy); "
+        "their own websites' monitors are under maintenance too",
+    )
+
+
+class MaintenanceUpdate(Strict):
+    """The fields to change, while the window has not started; the rules are checked again and
+    everyone told of it is told of the change."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    services: MaintenanceServices | None = None
+    starts_at: CountableInstant | None = None
+    ends_at: CountableInstant | None = None
+
+
+class MaintenanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    description: str
+    services: list[str]
+    policy: str
+    account_ids: list[int]
+    starts_at: Instant
+    ends_at: Instant
+    timezone: str = Field(description="The zone its times are written in for people")
+    state: MaintenanceState = Field(
+        description="scheduled once announced; in_progress from its start; completed at its "
+        "end; cancelled"
+    )
+    sequence: int = Field(description="Rises with every change announced (iCalendar SEQUENCE)")
+    announced_at: Instant
+    created_by: str
+    created_at: Instant
+    updated_at: Instant
+    cancelled_at: Instant | None

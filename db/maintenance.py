@@ -4,9 +4,10 @@ under maintenance and which windows are announced.
 Monitors ask `in_maintenance` when a site goes down (activities/monitors.py): an outage that
 begins inside a window is recorded, marked `in_maintenance`, and opens no ticket. Uptime history
 marks window time as maintenance (`periods_for_monitor`); the status page, the banners and the
-huddle list windows announced or under way (`periods_between`). Until maintenance windows are
-kept these read nothing; the maintenance work fills them in from its own tables and every caller
-follows.
+huddle list windows announced or under way (`periods_between`). They read the windows table
+(maintenance_windows), which each window's workflow keeps (workflows/maintenance.py); the
+reading goes by the window's times, not its state, so a window is maintenance from its first
+minute even if the workflow's move to in_progress comes a moment later.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Monitor
+from db.models import Account, MaintenanceWindow, Monitor
+
+SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED = "scheduled", "in_progress", "completed", "cancelled"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,35 @@ class MaintenancePeriod:
     state: str
 
 
+def _period(window: MaintenanceWindow) -> MaintenancePeriod:
+    return MaintenancePeriod(
+        window_id=window.id,
+        title=window.title,
+        description=window.description,
+        services=tuple(window.services),
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
+        state=window.state,
+    )
+
+
+async def _overlapping(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[MaintenanceWindow]:
+    """Windows not cancelled overlapping [start, end), earliest first."""
+    return list(
+        await session.scalars(
+            select(MaintenanceWindow)
+            .where(
+                MaintenanceWindow.state != CANCELLED,
+                MaintenanceWindow.starts_at < end,
+                MaintenanceWindow.ends_at > start,
+            )
+            .order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)
+        )
+    )
+
+
 async def periods_between(
     session: AsyncSession,
     start: datetime,
@@ -41,16 +74,55 @@ async def periods_between(
 ) -> list[MaintenancePeriod]:
     """Windows not cancelled overlapping [start, end), earliest first; only those naming one of
     `services` when given."""
-    del session, start, end, services  # read once maintenance windows are kept
-    return []
+    return [
+        _period(window)
+        for window in await _overlapping(session, start, end)
+        if services is None or services.intersection(window.services)
+    ]
+
+
+def covers(window: MaintenanceWindow, monitor: Monitor) -> bool:
+    """Whether `window` puts `monitor` under maintenance: a monitor of one of its services, or
+    the site of an account it names (a window naming no accounts covers no customer's site:
+    our services' maintenance is not theirs)."""
+    if monitor.service is not None and monitor.service in window.services:
+        return True
+    return monitor.account_id is not None and monitor.account_id in (window.account_ids or [])
+
+
+def affects(window: MaintenanceWindow, account: Account) -> bool:
+    """Whether `account` is told of `window` and sees it: an account on the window's policy,
+    or when the window names accounts, one of those."""
+    if window.account_ids:
+        return account.id in window.account_ids
+    return account.policy == window.policy
 
 
 async def periods_for_monitor(
     session: AsyncSession, monitor: Monitor, start: datetime, end: datetime
 ) -> list[MaintenancePeriod]:
     """The windows that cover `monitor` (its service, or the account's site) in [start, end)."""
-    del session, monitor, start, end
-    return []
+    return [
+        _period(window)
+        for window in await _overlapping(session, start, end)
+        if covers(window, monitor)
+    ]
+
+
+async def announced(
+    session: AsyncSession, now: datetime, account: Account | None = None
+) -> list[MaintenanceWindow]:
+    """Windows announced and not over (scheduled, or in progress) at `now`, earliest first;
+    only those affecting `account` when given (the portal's banner)."""
+    found = await session.scalars(
+        select(MaintenanceWindow)
+        .where(
+            MaintenanceWindow.state.in_((SCHEDULED, IN_PROGRESS)),
+            MaintenanceWindow.ends_at > now,
+        )
+        .order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)
+    )
+    return [w for w in found if account is None or affects(w, account)]
 
 
 async def in_maintenance(session: AsyncSession, monitor: Monitor, at: datetime) -> bool:

@@ -157,6 +157,10 @@ class Contact(Base):
     # May sign in to the portal; None follows is_representative (essensys's representatives).
     portal_access: Mapped[bool | None] = mapped_column(Boolean)
     portal_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An administrator of the customer's use of the service: gets the written notice of
+    # maintenance (e-shot's "administrators"). An account with none is told through its
+    # authorised representatives instead (activities/maintenance.py).
+    administrator: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def gets_reports(self) -> bool:
@@ -832,3 +836,39 @@ class StatusSubscriptionLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MaintenanceWindow(Base):
+    """Announced maintenance of our own services (and, when it names accounts, of those
+    customers' sites), written only by its workflow (maintenance-<id>) through its activities.
+
+    `state`: scheduled, in_progress, completed or cancelled. `sequence` is the iCalendar
+    SEQUENCE: it rises with every change people are told of, so a calendar keeps the newest.
+    """
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_windows_ends_at", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # W-XXXX-XXXX
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The policy whose rule it was checked against; its accounts are told of it.
+    policy: Mapped[str] = mapped_column(String(64), index=True)
+    # When given, only these accounts are told, and their own sites' monitors are covered too.
+    account_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The zone its times are written in for staff (the policy's maintenance calendar's).
+    timezone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    # Who signs its notices: the person who scheduled it (or last changed it).
+    signed_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The workflow's change counter: a retried or late write of an older state is ignored.
+    version: Mapped[int] = mapped_column(Integer)

@@ -28,6 +28,9 @@ SECTIONS = (
     NavItem("releases", "Releases", "/console/releases", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("incidents", "Incidents", "/console/incidents", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem(
+        "maintenance", "Maintenance", "/console/maintenance", (Role.AGENT, Role.SUCCESS_MANAGER)
+    ),
+    NavItem(
         "dashboard",
         "Dashboard",
         "/console/dashboard",

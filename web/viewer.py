@@ -20,7 +20,7 @@ from api.auth import Principal, authenticate
 from api.deps import Session
 from api.errors import Forbidden
 from db.models import Role
-from web import sessions
+from web import banners, sessions
 
 
 class SignInRequired(Exception):
@@ -74,6 +74,8 @@ async def _from_session(request: Request, session: Session) -> Principal | None:
 
 async def page_viewer(request: Request, session: Session) -> Principal:
     principal = await _from_session(request, session)
+    # The frame's maintenance banner, read here so that no page has to (web/banners.py).
+    await banners.load_console(session)
     # End the lookup's transaction, as authenticate() does: a page that changes things holds
     # SQLite's write lock from here (api/deps.py), and must not keep it while it waits on
     # Temporal for a workflow whose activities need that lock.

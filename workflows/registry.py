@@ -3,6 +3,7 @@
 from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.incident import IncidentWorkflow
+from workflows.maintenance import MaintenanceWorkflow
 from workflows.monitor import MonitorWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
@@ -23,6 +24,7 @@ WORKFLOWS: list[type] = [
     ReviewWorkflow,
     ReviewActionsWorkflow,
     IncidentWorkflow,
+    MaintenanceWorkflow,
 ]
 
 # On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand

@@ -49,6 +49,7 @@ from db.models import Review, Role
 from db.types import MAX_INTEGER
 from outbound.ticket_links import link_secret, rate_token, track_token
 from settings import Settings
+from sla.maintenance_rules import night_of
 from sla.periods import at_local, local_date, working_day_after
 from sla.reviews import REVIEW_TIME
 from tests.api.conftest import Live, customer_key
@@ -91,13 +92,16 @@ class World:
     other_attachment: str  # a file on a ticket of the other account
     monitor: str  # watching the account's website
     incident: str  # a draft incident of an own service, linked to the account's ticket
+    maintenance: str  # a window naming the account
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
 
     def leaks(self, text: str) -> list[str]:
         """What in a response shows account A's data."""
-        found = [i for i in (self.ticket, self.complaint, self.monitor) if i in text]
+        found = [
+            i for i in (self.ticket, self.complaint, self.monitor, self.maintenance) if i in text
+        ]
         return found + re.findall(rf'"(?:account_)?id": ?{self.account}[,}}]', text)
 
 
@@ -194,6 +198,35 @@ def _outcome_form(_: World) -> dict[str, Any]:
     return {
         "outcome": "Agreed", "actions.0.description": "Act", "actions.0.owner.name": "Owen",
         "actions.0.due_on": _today(30),
+    }  # fmt: skip
+
+
+def _evening(days: int) -> datetime:
+    """21:00 UK time `days` days on: inside e-shot's promised maintenance hours."""
+    night = night_of(sla.get_policy("e-shot"), date.today() + timedelta(days=days))
+    assert night is not None
+    return night.opens + timedelta(hours=1)
+
+
+def _maintenance(world: World, days: int) -> dict[str, Any]:
+    return _maintenance_for(world.account, days)
+
+
+def _maintenance_for(account: int, days: int = 5) -> dict[str, Any]:
+    starts = _evening(days)
+    return {
+        "title": "Matrix upgrade", "services": ["platform"], "policy": "e-shot",
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat(),
+        "account_ids": [account],
+    }  # fmt: skip
+
+
+def _maintenance_form(world: World) -> dict[str, Any]:
+    starts = _evening(4).astimezone(ZoneInfo("Europe/London"))
+    return {
+        "title": "Matrix page upgrade", "services": "platform", "policy": "e-shot",
+        "starts_at": f"{starts:%Y-%m-%dT%H:%M}",
+        "ends_at": f"{starts + timedelta(hours=1):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
 
 
@@ -309,6 +342,18 @@ TABLE: dict[str, Rule] = {
     "POST /status/confirm/{token}": Rule(EVERYONE, seen=True),
     "GET /status/unsubscribe/{token}": Rule(EVERYONE, seen=True),
     "POST /status/unsubscribe/{token}": Rule(EVERYONE, seen=True),
+    # maintenance: success managers schedule, change and cancel; staff read; a customer reads
+    # the windows affecting its account (the matrix's window names account A only)
+    "POST /maintenance": Rule(MANAGERS, body=lambda w: _maintenance(w, 3)),
+    "GET /maintenance": Rule(STAFF_AND_CUSTOMER, scoped=frozenset({OTHER})),
+    "GET /maintenance/{window_id}": Rule(STAFF_AND_CUSTOMER),
+    "PATCH /maintenance/{window_id}": Rule(MANAGERS, body=lambda w: {"title": "Matrix upgrade"}),
+    "POST /maintenance/{window_id}/cancel": Rule(MANAGERS),
+    "GET /console/maintenance": Rule(STAFF, page=True),
+    "POST /console/maintenance": Rule(MANAGERS, page=True, form=_maintenance_form),
+    "POST /console/maintenance/{window_id}/cancel": Rule(MANAGERS, page=True),
+    # the public maintenance calendar: no key needed
+    "GET /status/maintenance.ics": Rule(EVERYONE),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -600,6 +645,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "attachment_id": world.attachment,
         "monitor_id": world.monitor,
         "incident_id": world.incident,
+        "window_id": world.maintenance,
         "operation": "decode",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
@@ -794,6 +840,10 @@ async def build_world(
         headers=keys[AGENT],
     )  # fmt: skip
     assert incident.status_code == 201, incident.text
+    window = await live.http.post(
+        "/maintenance", json=_maintenance_for(account["id"]), headers=keys[MANAGER]
+    )
+    assert window.status_code == 201, window.text
     await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
@@ -813,6 +863,7 @@ async def build_world(
         other_attachment=other_attachment,
         monitor=monitor.json()["id"],
         incident=incident.json()["id"],
+        maintenance=window.json()["id"],
     )
     return world
 

@@ -21,9 +21,11 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+import sla
 from api.keys import mint_key
 from db.models import Role
 from outbound.ticket_links import link_secret, rate_url, track_url
+from sla.maintenance_rules import night_of
 from tests import files
 from tests.api.conftest import Live
 from tests.conftest import Inbox
@@ -98,6 +100,21 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("agent"),
         )
         assert linked.status_code == 200, linked.text
+        # A maintenance window: its banner tops every console page, and its page lists it.
+        night = night_of(sla.get_policy("e-shot"), date.today() + timedelta(days=3))
+        assert night is not None
+        window = await http.post(
+            "/maintenance",
+            json={
+                "title": "Database upgrade with a long title that must wrap on a phone",
+                "services": ["platform", "sending"], "policy": "e-shot",
+                "starts_at": (night.opens + timedelta(hours=1)).isoformat(),
+                "ends_at": (night.opens + timedelta(hours=3)).isoformat(),
+                "account_ids": [account["id"]],
+            },
+            headers=live.as_("success_manager"),
+        )  # fmt: skip
+        assert window.status_code == 201, window.text
         # Files on the ticket, one the customer sees and one internal, with a long name that
         # must wrap on a phone rather than widen the page.
         for public, name in (
@@ -166,6 +183,7 @@ def _pages(made: dict[str, str]) -> list[str]:
         "/console/releases",
         f"/console/releases/{made['release']}",
         "/console/dashboard",
+        "/console/maintenance",
         "/console/admin",
         "/console/incidents",
         "/console/incidents/new",

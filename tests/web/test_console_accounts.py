@@ -185,7 +185,7 @@ async def test_contacts_added_edited_and_removed_through_the_forms(
     added = await post_form(
         client, f"{base}/contacts", agent_headers,
         name="Rae Rep", email="rae@forms.example.com", phone="01483 911 411", login="rae.rep",
-        is_representative="on", receives_reports="no",
+        is_representative="on", receives_reports="no", administrator="on",
     )  # fmt: skip
     assert added.status_code == 303, added.text
     assert added.headers["location"] == f"{base}?done=contact_added#contacts"
@@ -196,6 +196,7 @@ async def test_contacts_added_edited_and_removed_through_the_forms(
         "is_representative": True, "receives_reports": False,
         # essensys's representatives have the portal unless it is taken away.
         "portal_access": True, "portal_invited_at": None,
+        "administrator": True,  # gets the notice of maintenance
     }  # fmt: skip
     page = (await client.get(f"{base}?done=contact_added", headers=agent_headers)).text
     assert "Contact added." in page and "Rae Rep" in page

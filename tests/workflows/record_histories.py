@@ -35,6 +35,7 @@ from db.models import Objective, Review, ReviewAction
 from db.session import make_engine, make_sync_engine
 from settings import Settings
 from sla.complaint import ComplaintSla
+from sla.maintenance_rules import night_of
 from sla.periods import (
     at_local,
     local_date,
@@ -55,6 +56,9 @@ from workflows.complaint_messages import Act as ComplaintAct
 from workflows.complaint_messages import AssignHandler, Extend
 from workflows.complaint_messages import Reply as ComplaintReply
 from workflows.connection import DATA_CONVERTER, exit_without_teardown, installed_binary
+from workflows.maintenance import MaintenanceWorkflow
+from workflows.maintenance_messages import Change, MaintenanceAct, MaintenanceStart, WindowConfig
+from workflows.maintenance_messages import Recorded as MaintenanceRecorded
 from workflows.onboarding import OnboardingWorkflow
 from workflows.onboarding import workflow_id as onboarding_workflow_id
 from workflows.onboarding_messages import Measured, ObjectiveAdded, OnboardingStart
@@ -697,6 +701,47 @@ async def complaint_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Se
     }
 
 
+async def maintenance_window(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A window announced to an administrator, moved a day on, reminded of, run to its end;
+    another cancelled before it starts."""
+    account, _ = await make_account(engine, "e-shot", representative=True)
+    policy = sla.get_policy("e-shot")
+    handles: Handles = {}
+    for name in ("maintenance_completed", "maintenance_cancelled"):
+        now = await env.get_current_time()
+        night = night_of(policy, (now + timedelta(days=3)).date())
+        assert night is not None
+        config = WindowConfig(
+            window_id=f"W-{name[12:16].upper()}-0000", title="Database upgrade",
+            services=["platform"], policy="e-shot", account_ids=[account.id],
+            starts_at=night.opens, ends_at=night.opens + timedelta(hours=2),
+            timezone="Europe/London",
+        )  # fmt: skip
+        handle = await env.client.start_workflow(
+            MaintenanceWorkflow.run,
+            MaintenanceStart(config=config, created_by="record", signed_by="Sam Smith"),
+            id=f"maintenance-{config.window_id}", task_queue=s.temporal_task_queue,
+        )  # fmt: skip
+        await handle.execute_update(MaintenanceWorkflow.recorded, MaintenanceRecorded())
+        if name == "maintenance_cancelled":
+            await handle.execute_update(
+                MaintenanceWorkflow.cancel, MaintenanceAct(actor="Sam", signed_by="Sam Smith")
+            )
+        else:
+            later = config.model_copy(
+                update={"starts_at": config.starts_at + timedelta(days=1),
+                        "ends_at": config.ends_at + timedelta(days=1)}
+            )  # fmt: skip
+            await handle.execute_update(
+                MaintenanceWorkflow.change, Change(config=later, actor="Sam", signed_by="Sam")
+            )
+            await skip_to(env, later.ends_at + timedelta(minutes=1))
+        if (await handle.result()).state != name.removeprefix("maintenance_"):
+            raise RuntimeError(f"{name}: the window did not end as it should")
+        handles[name] = handle
+    return handles
+
+
 async def _new_run(h: WorkflowHandle, before: str) -> None:
     for _ in range(200):
         if (await h.describe()).run_id != before:
@@ -724,6 +769,7 @@ SCENARIOS: list[Scenario] = [
     system_check,
     ticket_carried,
     complaint_carried,
+    maintenance_window,
     *account_history_scenarios.SCENARIOS,
 ]
 

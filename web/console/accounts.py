@@ -307,6 +307,7 @@ def _contact_fields(form: dict[str, str]) -> dict[str, Any]:
         "phone": blank_to_none(form.get("phone")),
         "login": blank_to_none(form.get("login")),
         "is_representative": checked(form, "is_representative"),
+        "administrator": checked(form, "administrator"),
         # "follow": as is_representative says (the API's null).
         "receives_reports": {"yes": True, "no": False}.get(reports_choice),
     }

@@ -23,7 +23,7 @@ from db.models import Account, Contact
 from services import portal_access
 from services.raising import may_raise
 from sla import get_policy
-from web import sessions
+from web import banners, sessions
 from web.pages import page
 from web.portal.support_words import frame_line
 from web.viewer import return_path
@@ -83,6 +83,8 @@ async def portal_page(
     account = await session.get(Account, viewer.account_id)
     contact = await session.get(Contact, viewer.contact_id)
     assert account is not None
+    policy = get_policy(account.policy)
+    zone = policy.calendar(account.calendar).timezone
     return page(
         template,
         status_code=status_code,
@@ -92,7 +94,8 @@ async def portal_page(
         contact=contact,
         # Pure calendar maths on a cached policy: cheap enough for every page.
         support_now=frame_line(account.policy, account.calendar, datetime.now(UTC)),
-        can_raise=may_raise(get_policy(account.policy), contact),
+        can_raise=may_raise(policy, contact),
+        maintenance=await banners.portal_banners(session, account, zone),
         **context,
     )
 
