@@ -178,7 +178,8 @@ def notice_text(
         elif kind == "moved":
             said.append("The attached calendar entry moves it in your calendar.")
     body = "\n\n".join(said)
-    return f"{hello}\n\n{body}\n\nKind regards,\n{signer}\n{organisation}\n"
+    signed = f"{signer}\n{organisation}" if signer.strip() else organisation
+    return f"{hello}\n\n{body}\n\nKind regards,\n{signed}\n"
 
 
 def _ahead(hours: int) -> str:

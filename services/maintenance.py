@@ -47,8 +47,9 @@ def workflow_id(window_id: str) -> str:
 
 
 def _signer(principal: Principal) -> str:
-    """The name the notices are signed with: the person's, as their letters are."""
-    return principal.full_name or principal.name
+    """The name the notices are signed with: the person's, as their letters are; empty when the
+    key names no one, so the organisation signs (never a key's name such as "bootstrap")."""
+    return principal.full_name or ""
 
 
 def _policy(key: str) -> sla.Policy:
