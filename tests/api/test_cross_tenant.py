@@ -45,7 +45,7 @@ from temporalio.testing import WorkflowEnvironment
 import sla
 from api.app import create_app
 from api.keys import mint_key
-from db.models import Review, Role
+from db.models import Review, Role, User
 from db.types import MAX_INTEGER
 from outbound.ticket_links import link_secret, rate_token, track_token
 from settings import Settings
@@ -90,6 +90,7 @@ class World:
     attachment: str  # a public file on the ticket
     other_attachment: str  # a file on a ticket of the other account
     monitor: str  # watching the account's website
+    user: int = 0  # a member of staff (an agent) who may be put on call
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
@@ -267,6 +268,10 @@ TABLE: dict[str, Rule] = {
     "POST /monitors/{monitor_id}/resume": Rule(STAFF),
     # Deleting again changes nothing (204): every staff role is let in.
     "DELETE /monitors/{monitor_id}": Rule(STAFF),
+    # the on-call rota: staff read it, admins set it
+    "GET /on-call": Rule(STAFF),
+    "PUT /on-call/{week}": Rule(ADMINS, body=lambda w: {"user_id": w.user}),
+    "DELETE /on-call/{week}": Rule(ADMINS),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -548,6 +553,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "attachment_id": world.attachment,
         "monitor_id": world.monitor,
         "operation": "decode",
+        "week": "2030-W10",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
         "token": world.feed_tokens.get(role, secrets.token_urlsafe(16)),
@@ -734,6 +740,15 @@ async def build_world(
     await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
+        on_call = User(
+            email=f"oncall-{secrets.token_hex(3)}@pledge.example.com",
+            full_name="Olive On-Call",
+            roles=["agent"],
+            prefix=secrets.token_hex(4),
+        )
+        on_call.email_key = on_call.email
+        session.add(on_call)
+        await session.flush()
     world = World(
         account=account["id"],
         other_account=other["id"],
@@ -749,6 +764,7 @@ async def build_world(
         attachment=attachment,
         other_attachment=other_attachment,
         monitor=monitor.json()["id"],
+        user=on_call.id,
     )
     return world
 
