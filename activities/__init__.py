@@ -11,6 +11,7 @@ from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
+from activities.on_call import OnCallActivities
 from activities.reports import ReportActivities
 from activities.reviews import ReviewActionActivities, ReviewActivities
 from activities.system import SystemActivities
@@ -25,6 +26,7 @@ ACTIVITY_CLASSES: list[type] = [
     ReviewActivities,
     ReviewActionActivities,
     FailureActivities,
+    OnCallActivities,
 ]
 
 
