@@ -9,6 +9,7 @@ from typing import Any
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
+from activities.huddle import HuddleActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
 from activities.on_call import OnCallActivities
@@ -27,6 +28,7 @@ ACTIVITY_CLASSES: list[type] = [
     ReviewActionActivities,
     FailureActivities,
     OnCallActivities,
+    HuddleActivities,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.huddle import HuddleWorkflow
 from workflows.monitor import MonitorWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.release import ReleaseWorkflow
@@ -21,6 +22,7 @@ WORKFLOWS: list[type] = [
     OnboardingWorkflow,
     ReviewWorkflow,
     ReviewActionsWorkflow,
+    HuddleWorkflow,
 ]
 
 # On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand
