@@ -348,6 +348,43 @@ TABLE: dict[str, Rule] = {
     ),
     "POST /console/releases/{release_id}/ship": Rule(AGENTS, page=True),
     "GET /console/dashboard": Rule(STAFF | HANDLERS, page=True),
+    # monitors in the console; by the time these run, DELETE /monitors/{monitor_id} above has
+    # deleted the world's monitor, so its pages may answer 404 to those let in (`seen`).
+    "GET /console/monitors": Rule(STAFF, page=True),
+    "GET /console/monitors/new": Rule(STAFF, page=True),
+    "POST /console/monitors": Rule(
+        STAFF,
+        page=True,
+        form=lambda w: {
+            "url": "https://www.matrix-page.invalid/",
+            "account_id": str(w.account),
+            "interval_seconds": "86400",
+            "expected_status": "200",
+        },
+    ),  # fmt: skip
+    "GET /console/monitors/{monitor_id}": Rule(STAFF, page=True, seen=True),
+    "GET /console/monitors/{monitor_id}/edit": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/edit": Rule(
+        STAFF,
+        page=True,
+        seen=True,
+        form=lambda w: {
+            "url": "https://www.account-a.invalid/",
+            "name": "Matrix page site",
+            "interval_seconds": "86400",
+            "expected_status": "200",
+        },
+    ),  # fmt: skip
+    "POST /console/monitors/{monitor_id}/pause": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/resume": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/delete": Rule(STAFF, page=True, seen=True),
+    # the huddle and the on-call rota
+    "GET /console/huddle": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/on-call": Rule(STAFF, page=True),
+    "POST /console/on-call": Rule(
+        ADMINS, page=True, form=lambda w: {"week": "2030-W11", "user_id": str(w.user)}
+    ),
+    "POST /console/on-call/{week}/clear": Rule(ADMINS, page=True),
     # reports
     "POST /accounts/{account_id}/reports": Rule(MANAGERS, body=lambda w: {"period": _last_month()}),
     "GET /accounts/{account_id}/reports": Rule(STAFF_AND_CUSTOMER),
@@ -511,6 +548,8 @@ TABLE: dict[str, Rule] = {
     "GET /portal/tickets/{reference}/raised": Rule(frozenset(), portal=True),
     "GET /portal/support": Rule(frozenset(), portal=True),
     "GET /portal/documents": Rule(frozenset(), portal=True),
+    "GET /portal/monitors": Rule(frozenset(), portal=True),
+    "GET /portal/monitors/{monitor_id}": Rule(frozenset(), portal=True),
     "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
