@@ -17,7 +17,7 @@ from activities.deps import ActivityDeps
 from db.idempotent import insert_once
 from db.models import Notification
 from db.types import utcnow
-from reports.dates import long_date, short_instant
+from reports.dates import long_date, short_instant, zone_name
 from services.huddle import Huddle, gather
 
 
@@ -129,7 +129,10 @@ def huddle_text(h: Huddle, link: str) -> str:
             [f"{p.title}: {at(p.starts_at)} to {at(p.ends_at)}" for p in h.maintenance_tonight],
         ),
     ]
-    lines = [f"Good morning. The huddle for {long_date(h.day)}.", ""]
+    lines = [
+        f"Good morning. The huddle for {long_date(h.day)}; times are {zone_name(h.zone)}.",
+        "",
+    ]
     for title, items in sections:
         lines.append(f"{title} ({len(items)})" if items else f"{title}: none")
         lines += [f"  - {item}" for item in items]

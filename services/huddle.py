@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.auth import Principal
 from db import maintenance, monitor_reads
 from db.models import Account, Complaint, Monitor, Review, Role, Ticket, TicketEvent
+from reports.customer_words import priority_label
 from services.roles import STAFF, allow
 from settings import Settings
 from sla.calendar import Calendar
@@ -34,7 +35,7 @@ class TicketLine:
     reference: str
     account: str
     subject: str
-    priority: str
+    priority: str  # the policy's name for it: Urgent, High
     due: datetime | None
     since: datetime | None = None  # waiting on the customer since
 
@@ -109,7 +110,12 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
 
     def line(t: Ticket, since: datetime | None = None) -> TicketLine:
         return TicketLine(
-            t.reference, names.get(t.account_id, ""), t.subject, t.priority, t.next_due, since
+            t.reference,
+            names.get(t.account_id, ""),
+            t.subject,
+            priority_label(t.policy, t.priority),
+            t.next_due,
+            since,
         )
 
     breaching = await session.scalars(

@@ -17,7 +17,7 @@ from api.deps import AppSettings, Session, Temporal
 from api.errors import PledgeError
 from api.schemas import MonitorCreate, MonitorOut, MonitorUpdate
 from db.models import Account, Role
-from reports.dates import duration
+from reports.dates import duration, spelled_duration
 from services import monitor_pages, monitors
 from web.console.desk_words import VIEWER_ZONE, problem_errors, summary, validation_errors, when
 from web.forms import posted
@@ -50,6 +50,7 @@ def _words() -> dict[str, Any]:
         "state_words": STATE_WORDS,
         "share": monitor_pages.share,
         "duration": duration,
+        "spelled": spelled_duration,
         "services": dict(SERVICES),
     }
 

@@ -4,6 +4,7 @@ services/on_call.py, as PUT /on-call does, with its refusals beside the fields).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -17,6 +18,7 @@ from api.errors import PledgeError
 from api.schemas import OnCallSet
 from db.models import Role, User
 from services import huddle, on_call
+from sla.team import parse_week
 from web.console.desk_words import (
     day_words,
     policy_words,
@@ -81,7 +83,15 @@ async def _rota_page(
         flash={"set": "The rota was changed.", "cleared": "The week was cleared."}.get(done, ""),
         when=when,
         day_words=day_words,
+        week_days=week_days,
     )
+
+
+def week_days(week: str) -> str:
+    """'Mon 30 Nov to Sun 6 Dec 2026': the local days an ISO week holds."""
+    monday = parse_week(week)
+    sunday = monday + timedelta(days=6)
+    return f"{monday:%a} {monday.day} {monday:%b} to {sunday:%a} {sunday.day} {sunday:%b %Y}"
 
 
 @router.get("/console/on-call", response_class=HTMLResponse)

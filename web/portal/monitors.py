@@ -18,7 +18,7 @@ from api.schemas import MonitorOut
 from db import uptime
 from db.models import Account
 from reports.customer_words import near_time
-from reports.dates import duration
+from reports.dates import spelled_duration
 from services import monitor_pages, monitors
 from web.portal.viewer import PortalViewer, portal_not_found, portal_page
 
@@ -86,5 +86,5 @@ async def monitor_page(
         state=state_words(d.monitor, zone, now),
         share=monitor_pages.share,
         at=lambda instant: near_time(instant, zone, now),
-        duration=duration,
+        duration=spelled_duration,
     )
