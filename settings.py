@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
         "presets_dir",
         "regimes_dir",
         "monitor_task_queue",
+        "huddle_email",
         mode="before",
     )
     @classmethod
@@ -190,6 +192,20 @@ class Settings(BaseSettings):
     # Signs the customers' tracking links and the Message-IDs of ticket mail (docs/customer-
     # mail.md). The API and every worker must share it; None: <data dir>/link-secret, generated.
     link_secret: str | None = Field(None, validation_alias="PLEDGE_LINK_SECRET", min_length=32)
+
+    # -- the team's week: on call and the daily huddle (sla/team.py) ------------------------
+    # The calendar the team keeps, as `policy:calendar` from the presets: its working days are
+    # the huddle's mornings, its zone says where an on-call week (Monday to Monday) begins, and
+    # its bank holidays are shown on the rota.
+    team_calendar: str = Field(
+        "e-shot:support", min_length=1, validation_alias="PLEDGE_TEAM_CALENDAR"
+    )
+    # The huddle's local time (HH:MM in the team calendar's zone) on each working morning.
+    huddle_time: time = Field(time(9, 0), validation_alias="PLEDGE_HUDDLE_TIME")
+    # The huddle lists tickets waiting on the customer for longer than this many days.
+    huddle_waiting_days: float = Field(5.0, gt=0, validation_alias="PLEDGE_HUDDLE_WAITING_DAYS")
+    # Who the huddle's digest is mailed to; None: PLEDGE_TEAM_EMAIL (and nobody without it).
+    huddle_email: str | None = Field(None, validation_alias="PLEDGE_HUDDLE_EMAIL")
 
     # -- people signing in to the console (web/) ------------------------------------------
     # The first admin user `make run` and `pledge bootstrap` make; without them, one is made

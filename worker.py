@@ -153,6 +153,7 @@ async def run(settings: Settings) -> int:
         worker = build_worker(client, deps, executor)
         monitors = build_monitor_worker(client, deps)
         async with worker, monitors:
+            await start_long_running(client, settings)
             log.info(
                 "worker %s polling task queues %r and %r (monitors) on %s; metrics on "
                 "http://%s/metrics",
@@ -168,6 +169,17 @@ async def run(settings: Settings) -> int:
     sync_engine.dispose()
     log.info("worker stopped")
     return 0
+
+
+async def start_long_running(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The workflows that run for as long as Pledge does, not per record: the daily huddle.
+    Starting one that runs already changes nothing, so every worker may try at start-up."""
+    from services import huddle  # the service module imports the API's auth types
+
+    try:
+        await huddle.start_schedule(client, settings)
+    except Exception as exc:  # noqa: BLE001 - the SLA work goes on; the log says why
+        log.error("the daily huddle could not be started: %s", exc)
 
 
 def main() -> int:

@@ -9,10 +9,12 @@ from typing import Any
 from activities.complaints import ComplaintActivities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
+from activities.huddle import HuddleActivities
 from activities.incidents import IncidentActivities
 from activities.maintenance import MaintenanceActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
+from activities.on_call import OnCallActivities
 from activities.reports import ReportActivities
 from activities.reviews import ReviewActionActivities, ReviewActivities
 from activities.system import SystemActivities
@@ -29,6 +31,8 @@ ACTIVITY_CLASSES: list[type] = [
     MaintenanceActivities,
     FailureActivities,
     IncidentActivities,
+    OnCallActivities,
+    HuddleActivities,
 ]
 
 

@@ -25,6 +25,7 @@ from api.routes import (
     metrics,
     monitors,
     objectives,
+    on_call,
     policies,
     releases,
     reports,
@@ -41,11 +42,14 @@ from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
 from web.console import incidents as incident_pages
 from web.console import maintenance as maintenance_pages
+from web.console import monitors as monitor_pages
 from web.console import queue as console_queue
 from web.console import releases as release_pages
+from web.console import team as team_pages
 from web.console import tickets as console_tickets
 from web.portal import documents as portal_documents
 from web.portal import home as portal_home
+from web.portal import monitors as portal_monitors
 from web.portal import raise_ticket as portal_raise
 from web.portal import signin as portal_signin
 from web.portal import support as portal_support
@@ -128,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents,
         maintenance,
         status_calendar,
+        on_call,
         system,
         codec,
         track,
@@ -140,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incident_pages,
         maintenance_pages,
         dashboard_page,
+        monitor_pages,
+        team_pages,
         console_queue,
         console_tickets,
         signin,
@@ -150,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         portal_home,
         portal_support,
         portal_documents,
+        portal_monitors,
         # After any page at a fixed /portal/tickets/<name> (the raising form's "new"): routes
         # match in order, and /portal/tickets/{reference} would take the name as a reference.
         portal_tickets,

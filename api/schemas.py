@@ -1256,3 +1256,41 @@ class MaintenanceOut(BaseModel):
     created_at: Instant
     updated_at: Instant
     cancelled_at: Instant | None
+
+
+# -- on call (services/on_call.py) -------------------------------------------------------------
+
+
+class OnCallSet(Strict):
+    """Who answers out-of-hours emergency pages in a week."""
+
+    user_id: Id = Field(description="The member of staff on call (a console user)")
+    holiday_user_id: Id | None = Field(
+        None,
+        description="Who answers pages on the week's bank holidays instead; null: the week's "
+        "person covers them too",
+    )
+
+
+class OnCallPerson(BaseModel):
+    user_id: int
+    name: str
+    email: str
+
+
+class BankHoliday(BaseModel):
+    date: date
+    name: str
+
+
+class OnCallWeekOut(BaseModel):
+    week: str = Field(description="ISO week, e.g. 2026-W47", examples=["2026-W47"])
+    starts_at: Instant = Field(description="Monday 00:00 in the team calendar's zone")
+    ends_at: Instant = Field(description="The next Monday 00:00 in that zone")
+    person: OnCallPerson | None = Field(description="Null: nobody; pages go to the team address")
+    holiday_cover: OnCallPerson | None
+    bank_holidays: list[BankHoliday] = Field(
+        description="The week's bank holidays in the team calendar"
+    )
+    set_by: str | None
+    set_at: Instant | None

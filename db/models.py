@@ -872,3 +872,19 @@ class MaintenanceWindow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The workflow's change counter: a retried or late write of an older state is ignored.
     version: Mapped[int] = mapped_column(Integer)
+
+
+class OnCallWeek(Base):
+    """Who answers out-of-hours emergency pages in one week of the team calendar (Monday to
+    Monday, local time), and who covers its bank holidays if not them (sla/team.py).
+
+    Written only by services/on_call.py (an admin's choice); read by the paging activity.
+    """
+
+    __tablename__ = "on_call_weeks"
+
+    monday: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    holiday_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

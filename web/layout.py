@@ -36,6 +36,14 @@ SECTIONS = (
         "/console/dashboard",
         (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
     ),
+    NavItem("monitors", "Monitors", "/console/monitors", (Role.AGENT, Role.SUCCESS_MANAGER)),
+    NavItem(
+        "huddle",
+        "Huddle",
+        "/console/huddle",
+        (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
+    ),
+    NavItem("on-call", "On call", "/console/on-call", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("admin", "Admin", "/console/admin", ()),
 )
 

@@ -2,6 +2,7 @@
 
 from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.huddle import HuddleWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.maintenance import MaintenanceWorkflow
 from workflows.monitor import MonitorWorkflow
@@ -25,6 +26,7 @@ WORKFLOWS: list[type] = [
     ReviewActionsWorkflow,
     IncidentWorkflow,
     MaintenanceWorkflow,
+    HuddleWorkflow,
 ]
 
 # On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand

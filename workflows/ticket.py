@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.history import EventRow
+    from activities.on_call import OnCallActivities, PageRequest, PageResult
     from activities.reports import ReportActivities
     from activities.tickets import (
         ClockRow,
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         TicketRecord,
     )
     from sla import SlaLookupError
+    from sla.team import pages_on_call
     from sla.ticket import (
         Breach,
         ClockAction,
@@ -81,6 +83,8 @@ DEFAULT_CHAIN = ["assignee", "account_manager"]
 # Runs that reached a reply, a wait, a resolution or a closure before customers were told of
 # them replay without the notice.
 CUSTOMER_NOTICES = "customer-notices"
+# Runs opened before on-call paging existed replay without the page (docs/workflow-changes.md).
+EMERGENCY_PAGES = "emergency-pages"
 
 
 @workflow.defn
@@ -174,6 +178,17 @@ class TicketWorkflow:
             self._notify("confirmation", self._customers(), opened)
         if route and routed:
             self._notify("routed", [route], routed)
+        if self._pages_on_call() and workflow.patched(EMERGENCY_PAGES):
+            self._side_jobs.start(
+                self._page(opened),
+                self._failures().on(
+                    f"{opened}:page",
+                    "notice",
+                    "paging the person on call",
+                    "The person on call could not be paged; the team has been told",
+                    NOTIFY_RETRY,
+                ),
+            )
         async with self._lock:
             await self._act_on_clocks()
         self._ready = True
@@ -222,6 +237,40 @@ class TicketWorkflow:
                 due=action.due,
                 line=self._sla.line if breach else None,
             )
+
+    def _pages_on_call(self) -> bool:
+        """An emergency out of the support calendar's hours wakes the person on call."""
+        o = self._opening
+        return pages_on_call(
+            self._sla.rules(), channel=o.channel, calendar=o.calendar, at=o.received_at
+        )
+
+    async def _page(self, opened: str) -> None:
+        """Mail the person on call in the week the emergency arrived (or the team address
+        when nobody is), then say on the ticket's history who was paged and when."""
+        o = self._opening
+        result: PageResult = await workflow.execute_activity_method(
+            OnCallActivities.page_on_call,
+            PageRequest(reference=o.reference, event_id=opened, at=o.received_at),
+            start_to_close_timeout=NOTIFY_TIMEOUT,
+            retry_policy=NOTIFY_RETRY,
+        )
+        if result.on_call:
+            summary = f"Paged {result.name} (on call) at {result.email}"
+        elif result.email:
+            summary = f"Nobody was on call: paged the team address {result.email}"
+        else:
+            summary = "Nobody was on call and there is no team address: nobody was paged"
+        async with self._lock:
+            self._journal.add(
+                "paged",
+                "pledge",
+                summary,
+                paged=result.email,
+                name=result.name,
+                on_call=result.on_call,
+            )
+            await self._save()
 
     # ------------------------------------------------------------------ messages
 

@@ -45,7 +45,7 @@ from temporalio.testing import WorkflowEnvironment
 import sla
 from api.app import create_app
 from api.keys import mint_key
-from db.models import Review, Role
+from db.models import Review, Role, User
 from db.types import MAX_INTEGER
 from outbound.ticket_links import link_secret, rate_token, track_token
 from settings import Settings
@@ -93,6 +93,7 @@ class World:
     monitor: str  # watching the account's website
     incident: str  # a draft incident of an own service, linked to the account's ticket
     maintenance: str  # a window naming the account
+    user: int = 0  # a member of staff (an agent) who may be put on call
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
@@ -354,6 +355,10 @@ TABLE: dict[str, Rule] = {
     "POST /console/maintenance/{window_id}/cancel": Rule(MANAGERS, page=True),
     # the public maintenance calendar: no key needed
     "GET /status/maintenance.ics": Rule(EVERYONE),
+    # the on-call rota: staff read it, admins set it
+    "GET /on-call": Rule(STAFF),
+    "PUT /on-call/{week}": Rule(ADMINS, body=lambda w: {"user_id": w.user}),
+    "DELETE /on-call/{week}": Rule(ADMINS),
     # releases
     "POST /releases": Rule(
         AGENTS,
@@ -430,6 +435,43 @@ TABLE: dict[str, Rule] = {
     ),
     "POST /console/releases/{release_id}/ship": Rule(AGENTS, page=True),
     "GET /console/dashboard": Rule(STAFF | HANDLERS, page=True),
+    # monitors in the console; by the time these run, DELETE /monitors/{monitor_id} above has
+    # deleted the world's monitor, so its pages may answer 404 to those let in (`seen`).
+    "GET /console/monitors": Rule(STAFF, page=True),
+    "GET /console/monitors/new": Rule(STAFF, page=True),
+    "POST /console/monitors": Rule(
+        STAFF,
+        page=True,
+        form=lambda w: {
+            "url": "https://www.matrix-page.invalid/",
+            "account_id": str(w.account),
+            "interval_seconds": "86400",
+            "expected_status": "200",
+        },
+    ),  # fmt: skip
+    "GET /console/monitors/{monitor_id}": Rule(STAFF, page=True, seen=True),
+    "GET /console/monitors/{monitor_id}/edit": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/edit": Rule(
+        STAFF,
+        page=True,
+        seen=True,
+        form=lambda w: {
+            "url": "https://www.account-a.invalid/",
+            "name": "Matrix page site",
+            "interval_seconds": "86400",
+            "expected_status": "200",
+        },
+    ),  # fmt: skip
+    "POST /console/monitors/{monitor_id}/pause": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/resume": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/delete": Rule(STAFF, page=True, seen=True),
+    # the huddle and the on-call rota
+    "GET /console/huddle": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/on-call": Rule(STAFF, page=True),
+    "POST /console/on-call": Rule(
+        ADMINS, page=True, form=lambda w: {"week": "2030-W11", "user_id": str(w.user)}
+    ),
+    "POST /console/on-call/{week}/clear": Rule(ADMINS, page=True),
     # reports
     "POST /accounts/{account_id}/reports": Rule(MANAGERS, body=lambda w: {"period": _last_month()}),
     "GET /accounts/{account_id}/reports": Rule(STAFF_AND_CUSTOMER),
@@ -593,6 +635,8 @@ TABLE: dict[str, Rule] = {
     "GET /portal/tickets/{reference}/raised": Rule(frozenset(), portal=True),
     "GET /portal/support": Rule(frozenset(), portal=True),
     "GET /portal/documents": Rule(frozenset(), portal=True),
+    "GET /portal/monitors": Rule(frozenset(), portal=True),
+    "GET /portal/monitors/{monitor_id}": Rule(frozenset(), portal=True),
     "GET /portal/documents/reports/{report_id}.pdf": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/invite.ics": Rule(frozenset(), portal=True),
     "GET /portal/reviews/{review_id}/pack.pdf": Rule(frozenset(), portal=True),
@@ -647,6 +691,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "incident_id": world.incident,
         "window_id": world.maintenance,
         "operation": "decode",
+        "week": "2030-W10",
         "user_id": MAX_INTEGER,  # no such user: the pages answer 404 to those let in
         # A role that could not get a feed address of its own has only a guess.
         "token": world.feed_tokens.get(role, secrets.token_urlsafe(16)),
@@ -847,6 +892,15 @@ async def build_world(
     await settle()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         spare = await mint_key(session, name="spare", role=Role.AGENT)
+        on_call = User(
+            email=f"oncall-{secrets.token_hex(3)}@pledge.example.com",
+            full_name="Olive On-Call",
+            roles=["agent"],
+            prefix=secrets.token_hex(4),
+        )
+        on_call.email_key = on_call.email
+        session.add(on_call)
+        await session.flush()
     world = World(
         account=account["id"],
         other_account=other["id"],
@@ -864,6 +918,7 @@ async def build_world(
         monitor=monitor.json()["id"],
         incident=incident.json()["id"],
         maintenance=window.json()["id"],
+        user=on_call.id,
     )
     return world
 

@@ -159,8 +159,17 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("agent"),
         )
         assert updated.status_code == 201, updated.text
+    # A customer's website, down, as its monitor's workflow records it (this server runs no
+    # monitor worker; the pages read the row).
+    from db.models import Account
+    from tests.web.test_team_pages import monitor_row
+
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        site = monitor_row(await session.get(Account, account["id"]), "Harbour shop")
+        session.add(site)
     return {
         "incident": incident.json()["id"],
+        "monitor": site.id,
         "rate": rate,
         "account": str(account["id"]),
         "ticket": reference,
@@ -189,6 +198,12 @@ def _pages(made: dict[str, str]) -> list[str]:
         "/console/incidents/new",
         f"/console/incidents/{made['incident']}",
         "/status",
+        "/console/monitors",
+        "/console/monitors/new",
+        f"/console/monitors/{made['monitor']}",
+        f"/console/monitors/{made['monitor']}/edit",
+        "/console/huddle",
+        "/console/on-call",
         made["track"],
         made["rate"],
     ]
@@ -296,6 +311,10 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
         )
         session.add_all([contact, colleague])
         await session.flush()
+        from tests.web.test_team_pages import monitor_row
+
+        site = monitor_row(account, "Robin's shop")
+        session.add(site)
         minted = await mint_key(session, name="a11y portal agent", role=Role.AGENT)
         tokens = [
             await portal_access.issue_link(session, contact, lifetime(minutes=15), None)
@@ -310,6 +329,7 @@ async def _customer(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
         "closed": [("resolve", {}), ("close", {})],
     }  # fmt: skip
     made = {f"link{i}": t for i, t in enumerate(tokens)}
+    made["monitor"] = site.id
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         for state, actions in steps.items():
             opened = await http.post(
@@ -360,6 +380,8 @@ def _portal_pages(made: dict[str, str]) -> list[str]:
         "/portal/documents",
         "/portal/tickets/new",
         f"/portal/tickets/{made['ticket']}/raised",
+        "/portal/monitors",
+        f"/portal/monitors/{made['monitor']}",
     ]
 
 

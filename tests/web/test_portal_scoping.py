@@ -22,6 +22,7 @@ from db.models import (
     AttachmentContent,
     Contact,
     Edition,
+    Monitor,
     Report,
     Review,
     Ticket,
@@ -58,6 +59,8 @@ TABLE: dict[str, dict[str, str]] = {
     "GET /portal/reviews/{review_id}/invite.ics": {},
     "GET /portal/reviews/{review_id}/pack.pdf": {},
     "POST /portal/tickets/{reference}/rating": {"rating": "good"},
+    "GET /portal/monitors": {},
+    "GET /portal/monitors/{monitor_id}": {},
 }
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -127,6 +130,20 @@ async def _review(session: AsyncSession, account: Account, pack: Report) -> Revi
     return review
 
 
+async def _monitor(session: AsyncSession, account: Account) -> Monitor:
+    """Account A's website, as its monitor's workflow records it (down: it shows in the list)."""
+    monitor = Monitor(
+        id=f"M-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
+        name="Kestrel shop", url="https://kestrel.invalid/", account_id=account.id,
+        interval_seconds=300, expected_status=200, paused=False, state="down",
+        state_since=NOW - timedelta(minutes=20), created_by="test", created_at=NOW,
+        updated_at=NOW, version=1,
+    )  # fmt: skip
+    session.add(monitor)
+    await session.flush()
+    return monitor
+
+
 async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
 ) -> None:
@@ -136,20 +153,23 @@ async def test_a_customer_of_another_account_reaches_nothing_of_account_as(
     report = await _report(session, account_a)
     review = await _review(session, account_a, report)
     attachment = await _attachment(session, ticket)
+    monitor = await _monitor(session, account_a)
     await session.commit()
     a_values = {
+        "monitor_id": monitor.id,
         "reference": ticket.reference,
         "report_id": str(report.id),
         "review_id": str(review.id),
         "attachment_id": attachment.id,
     }
     unknown = {
+        "monitor_id": "M-0000-0000",
         "reference": "T-0000-0000",
         "report_id": str(MAX_INTEGER),
         "review_id": str(MAX_INTEGER),
         "attachment_id": "0" * 32,
     }
-    secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email]
+    secrets_of_a = [ticket.reference, "Kestrel", account_a.name, contact_a.email, monitor.id]
 
     routes = portal_routes(app)
     missing = sorted(routes - PUBLIC - TABLE.keys())

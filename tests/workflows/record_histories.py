@@ -742,6 +742,41 @@ async def maintenance_window(env: WorkflowEnvironment, engine: AsyncEngine, s: S
     return handles
 
 
+async def ticket_emergency_paged(
+    env: WorkflowEnvironment, engine: AsyncEngine, s: Settings
+) -> Handles:
+    """e-shot: an emergency on a Saturday night pages (nobody on call, no team address here:
+    the history says nobody was paged), behind the emergency-pages patch."""
+    from tests.workflows.tickets import next_weekday_at
+
+    account, contact = await make_account(engine, "e-shot")
+    now = await env.get_current_time()
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="p1",
+        received_at=next_weekday_at(now, 5, 23), channel="emergency", calendar="emergency",
+    )  # fmt: skip
+    await expect(engine, view.reference, "paged")
+    return {"ticket_emergency_paged": ticket(env, view.reference)}
+
+
+async def huddle_mornings(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """The huddle: two working mornings' digests (no address here, so none is mailed)."""
+    from datetime import time
+
+    from sla.team import next_huddle, team_calendar
+    from workflows.huddle import HuddleStart, HuddleWorkflow
+
+    start = HuddleStart(calendar="e-shot:support", at=time(9, 0))
+    h = await env.client.start_workflow(
+        HuddleWorkflow.run, start, id="huddle-history", task_queue=s.temporal_task_queue
+    )
+    calendar = team_calendar(start.calendar)
+    now = await env.get_current_time()
+    second = next_huddle(calendar, next_huddle(calendar, now, start.at), start.at)
+    await skip_to(env, second + timedelta(minutes=5))
+    return {"huddle_mornings": h}
+
+
 async def _new_run(h: WorkflowHandle, before: str) -> None:
     for _ in range(200):
         if (await h.describe()).run_id != before:
@@ -770,6 +805,8 @@ SCENARIOS: list[Scenario] = [
     ticket_carried,
     complaint_carried,
     maintenance_window,
+    ticket_emergency_paged,
+    huddle_mornings,
     *account_history_scenarios.SCENARIOS,
 ]
 

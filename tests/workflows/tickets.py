@@ -82,6 +82,8 @@ async def open_ticket(
     type: TicketType = TicketType.INCIDENT,
     reference: str | None = None,
     fingerprint: str = "f",
+    channel: str = "phone",
+    calendar: str | None = None,
 ) -> TicketView:
     opening = TicketOpening(
         reference=reference or new_reference("T"),
@@ -89,10 +91,10 @@ async def open_ticket(
         contact_id=contact.id if contact else None,
         subject="Campaign will not send",
         description="The send button does nothing.",
-        channel="phone",
+        channel=channel,
         type=type,
         policy=account.policy,
-        calendar=account.calendar,
+        calendar=calendar or account.calendar,
         priority=priority,
         received_at=received_at,
         opened_by="Sam Agent",

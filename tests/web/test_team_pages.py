@@ -1,0 +1,184 @@
+"""The huddle, the on-call rota and the monitor pages, through HTTP against the real app: what
+each lists, the monitor forms refusing as the API does beside their fields, and a customer's
+portal showing its own account's sites only."""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Account, Monitor, Role, Ticket
+from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
+from tests.conftest import Inbox, bearer
+from tests.web.portal_people import make_customer, portal_sign_in
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def monitor_row(account: Account | None, name: str, state: str = "down") -> Monitor:
+    return Monitor(
+        id=f"M-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
+        name=name,
+        url=f"https://{name.split()[0].lower()}.invalid/",
+        account_id=account.id if account else None,
+        service=None if account else "platform",
+        interval_seconds=300, expected_status=200, paused=False, state=state,
+        state_since=NOW - timedelta(minutes=42), created_by="test", created_at=NOW,
+        updated_at=NOW, version=1,
+    )  # fmt: skip
+
+
+def breached_ticket(account: Account) -> Ticket:
+    return Ticket(
+        reference=f"T-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
+        account_id=account.id, contact_id=None, subject="Newsletter stuck in the outbox",
+        description="It has not gone.", channel="email", type="incident", policy=account.policy,
+        calendar=None, priority="p2", status="open", line=2, breached=True,
+        received_at=NOW - timedelta(days=2), opened_at=NOW - timedelta(days=2),
+        opened_by="Sam Agent", next_due=NOW - timedelta(hours=5), version=1, updated_at=NOW,
+    )  # fmt: skip
+
+
+def text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+async def test_the_huddle_page_lists_a_breached_ticket_and_a_down_monitor(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    account, _ = await make_customer(session, "e-shot")
+    ticket = breached_ticket(account)
+    session.add(ticket)
+    session.add(monitor_row(account, "Harbour shop"))
+    session.add(monitor_row(account, "Harbour blog", state="up"))
+    await session.commit()
+    page = await client.get("/console/huddle", headers=await bearer(session, Role.AGENT))
+    assert page.status_code == 200, page.text
+    words = text(page.text)
+    breached = words.split("Breached, still open")[1].split("Due today")[0]
+    assert ticket.reference in breached and "Newsletter stuck in the outbox" in breached
+    down = words.split("Sites and services down")[1].split("Maintenance tonight")[0]
+    assert "Harbour shop" in down and account.name in down and "Harbour blog" not in down
+    assert "No maintenance is planned tonight." in words
+    # A customer's key is not let in.
+    customer = await bearer(session, Role.CUSTOMER, account.id)
+    assert (await client.get("/console/huddle", headers=customer)).status_code == 403
+
+
+async def test_an_admin_sets_the_rota_in_the_console_and_a_wrong_week_is_said_beside_it(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from tests.api.test_on_call import staff
+
+    priya = await staff(session, "Priya Patel", "agent")
+    admin = await bearer(session, Role.ADMIN)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    wrong = await client.post(
+        "/console/on-call", content=f"week=2026-11-18&user_id={priya.id}", headers=admin | form
+    )
+    assert wrong.status_code == 422
+    beside = re.search(r'id="set-week-error"[^>]*>([^<]*)<', wrong.text)
+    assert beside and "a week starts on a Monday" in html.unescape(beside.group(1))
+    this_week = re.search(r'id="week-(\d{4}-W\d\d)"', wrong.text)
+    assert this_week
+    done = await client.post(
+        "/console/on-call",
+        content=f"week={this_week.group(1)}&user_id={priya.id}&holiday_user_id=",
+        headers=admin | form,
+    )
+    assert done.status_code == 303, done.text
+    rota = await client.get("/console/on-call", headers=await bearer(session, Role.AGENT))
+    row = rota.text.split(f'id="week-{this_week.group(1)}"')[1].split("</tr>")[0]
+    assert "Priya Patel" in row
+    # An agent reads the rota but is offered no form, and may not post one.
+    assert 'id="form-set"' not in rota.text
+    refused = await client.post(
+        "/console/on-call",
+        content=f"week={this_week.group(1)}&user_id={priya.id}",
+        headers=await bearer(session, Role.AGENT) | form,
+    )
+    assert refused.status_code == 403
+
+
+async def test_the_portal_shows_a_customer_its_own_sites_only(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    mine, me = await make_customer(session, "web-agency")
+    theirs, _ = await make_customer(session, "web-agency")
+    own = monitor_row(mine, "Bluebell shop")
+    other = monitor_row(theirs, "Kestrel shop")
+    service = monitor_row(None, "Platform API")
+    session.add_all([own, other, service])
+    await session.commit()
+    assert (await portal_sign_in(client, inbox, me.email)).status_code == 303
+    listing = await client.get("/portal/monitors")
+    assert listing.status_code == 200
+    words = text(listing.text)
+    assert "Your website" in words and "Bluebell shop" in words
+    assert "is down since" in words and "(UK time)" in words
+    assert "Kestrel shop" not in words and "Platform API" not in words
+    page = await client.get(f"/portal/monitors/{own.id}")
+    assert page.status_code == 200
+    assert "no data" in text(page.text)  # no roll-ups kept yet: never shown as up
+    for hidden in (other.id, service.id):
+        assert (await client.get(f"/portal/monitors/{hidden}")).status_code == 404
+
+
+async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and_delete(
+    live: Live,  # noqa: F811
+) -> None:
+    account = await live.account("web-agency")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    agent = live.as_("agent") | form
+    bad = await live.http.post(
+        "/console/monitors",
+        content=f"url=http%3A%2F%2F127.0.0.1%2F&account_id={account['id']}&interval_seconds=300"
+        "&expected_status=200",
+        headers=agent,
+    )
+    assert bad.status_code == 422
+    beside = re.search(r'id="monitor-url-error"[^>]*>([^<]*)<', bad.text)
+    assert beside and "loopback" in html.unescape(beside.group(1))
+    short = await live.http.post(
+        "/console/monitors",
+        content=f"url=https%3A%2F%2Fshop.invalid%2F&account_id={account['id']}"
+        "&interval_seconds=5&expected_status=200",
+        headers=agent,
+    )
+    assert short.status_code == 422 and 'id="monitor-interval_seconds-error"' in short.text
+    made = await live.http.post(
+        "/console/monitors",
+        content=f"url=https%3A%2F%2Fshop.invalid%2F&name=Shop&account_id={account['id']}"
+        "&interval_seconds=86400&expected_status=200&keyword=",
+        headers=agent,
+    )
+    assert made.status_code == 303, made.text
+    where = made.headers["location"].split("?")[0]
+    page = await live.http.get(where, headers=live.as_("agent"))
+    words = text(page.text)
+    assert "Shop" in words and "Not probed yet" in words and account["name"] in words
+    assert "no data 24 hours" in words and "no data 90 days" in words
+    assert "No outage in the last 90 days." in words
+    listing = text((await live.http.get("/console/monitors", headers=live.as_("agent"))).text)
+    assert "https://shop.invalid/" in listing and account["name"] in listing
+    paused = await live.http.post(f"{where}/pause", headers=live.as_("agent"))
+    assert paused.status_code == 303
+    after = await live.http.get(where, headers=live.as_("agent"))
+    assert "paused" in after.text and f'action="{where}/resume"' in after.text
+    edited = await live.http.post(
+        f"{where}/edit",
+        content="url=https%3A%2F%2Fshop.invalid%2F&name=Main+shop&interval_seconds=86400"
+        "&expected_status=200&keyword=Welcome",
+        headers=agent,
+    )
+    assert edited.status_code == 303, edited.text
+    assert "Main shop" in (await live.http.get(where, headers=live.as_("agent"))).text
+    gone = await live.http.post(f"{where}/delete", headers=live.as_("agent"))
+    assert gone.status_code == 303
+    listing = await live.http.get("/console/monitors", headers=live.as_("agent"))
+    assert "Main shop" not in listing.text
