@@ -785,6 +785,32 @@ async def _new_run(h: WorkflowHandle, before: str) -> None:
     raise RuntimeError(f"{h.id} did not continue as new")
 
 
+async def incident_resolved(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """An incident opened as a draft, published, updated, resolved and closed a week later
+    (no subscribers here, so no mail goes)."""
+    from workflows.incident import IncidentWorkflow
+    from workflows.incident_messages import IncidentStart, Links, Opened, PostUpdate, Publish
+
+    start = IncidentStart(
+        incident_id="I-HIST-0001", title="E-mails are being sent late", impact="partial",
+        services=["sending"], status="investigating", message="We are looking into it.",
+        created_by="Sam Smith",
+    )  # fmt: skip
+    h = await env.client.start_workflow(
+        IncidentWorkflow.run, start, id="incident-I-HIST-0001", task_queue=s.temporal_task_queue
+    )
+    await h.execute_update(IncidentWorkflow.opened, Opened())
+    await h.execute_update(IncidentWorkflow.publish, Publish(actor="Sam Smith"))
+    await h.execute_update(IncidentWorkflow.link, Links(ticket_references=[], actor="Sam Smith"))
+    for status, message in (("identified", "A disk filled."), ("resolved", "All sent.")):
+        await h.execute_update(
+            IncidentWorkflow.post_update, PostUpdate(status=status, message=message, actor="Sam")
+        )
+    await skip_to(env, await env.get_current_time() + timedelta(days=8))
+    await h.result()
+    return {"incident_resolved": h}
+
+
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
@@ -807,6 +833,7 @@ SCENARIOS: list[Scenario] = [
     maintenance_window,
     ticket_emergency_paged,
     huddle_mornings,
+    incident_resolved,
     *account_history_scenarios.SCENARIOS,
 ]
 
