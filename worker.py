@@ -12,6 +12,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Replayer, Worker
@@ -34,6 +36,9 @@ from workflows.connection import (
     exit_without_teardown,
 )
 from workflows.registry import MONITOR_WORKFLOWS, WORKFLOWS
+from workflows.uptime_messages import RollupStart
+from workflows.uptime_rollup import WORKFLOW_ID as ROLLUP_ID
+from workflows.uptime_rollup import UptimeRollupWorkflow
 
 log = logging.getLogger("pledge.worker")
 
@@ -101,6 +106,18 @@ def build_replayer(data_converter: DataConverter = DATA_CONVERTER) -> Replayer:
     )
 
 
+async def start_rollup(client: Client, settings: Settings) -> None:
+    """Start the uptime roll-up (uptime-rollup) unless it is running: every worker asks, one
+    runs. It is the fleet's one long-running workflow that no request starts."""
+    await client.start_workflow(
+        UptimeRollupWorkflow.run,
+        RollupStart(),
+        id=ROLLUP_ID,
+        task_queue=settings.effective_monitor_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
 async def run(settings: Settings) -> int:
     identity = f"pledge-worker-{os.getpid()}@{socket.gethostname()}"
     try:
@@ -153,6 +170,10 @@ async def run(settings: Settings) -> int:
         worker = build_worker(client, deps, executor)
         monitors = build_monitor_worker(client, deps)
         async with worker, monitors:
+            try:
+                await start_rollup(client, settings)
+            except Exception as exc:  # noqa: BLE001 - the probes go on; the history waits
+                log.error("the uptime roll-up did not start (%s): the next worker starts it", exc)
             log.info(
                 "worker %s polling task queues %r and %r (monitors) on %s; metrics on "
                 "http://%s/metrics",
