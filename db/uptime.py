@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import sla
 from db.idempotent import upsert_for
 from db.maintenance import periods_for_monitor
-from db.models import Monitor, MonitorDay, MonitorHour, MonitorResult, Outage, UptimeRollup
+from db.models import Account, Monitor, MonitorDay, MonitorHour, MonitorResult, Outage, UptimeRollup
 from db.types import utcnow
 from sla import uptime as arith
 from sla.uptime import Figures, Probe, Span
@@ -65,6 +66,18 @@ class PeriodUptime:
     outages: int
     known_minutes: int = 0
     response_ms: float | None = None
+
+
+async def zone_of(session: AsyncSession, monitor: Monitor) -> ZoneInfo:
+    """The zone a monitor's days are in: its account's calendar's, else UTC (as its outage
+    mails are written: activities/monitors.monitor_zone)."""
+    account = await session.get(Account, monitor.account_id) if monitor.account_id else None
+    if account is None:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(sla.get_policy(account.policy).calendar(account.calendar).timezone)
+    except sla.SlaLookupError:
+        return ZoneInfo("UTC")
 
 
 def cover(monitor: Monitor) -> timedelta:
@@ -132,6 +145,22 @@ async def over(
         known_minutes=_minutes(f.known_seconds),
         response_ms=f.rt_mean,
     )
+
+
+# The windows a monitor's JSON and pages show (GET /monitors/{id}: uptime).
+WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
+           "90d": timedelta(days=90)}  # fmt: skip
+
+
+async def windows(session: AsyncSession, monitor: Monitor, now: datetime) -> dict[str, Figures]:
+    """The figures of the last 24 hours, 7, 30 and 90 days, each from the start of the hour
+    that long ago (so they are whole rolled hours and the raw hour under way: one read)."""
+    top = arith.floor_hour(now)
+    starts = sorted((top - span, name) for name, span in WINDOWS.items())
+    edges = [start for start, _ in starts] + [now]
+    pieces = list(zip(edges, edges[1:], strict=False))
+    found = await figures_of(session, monitor, pieces, now=now)
+    return {name: arith.total(found[i:]) for i, (_, name) in enumerate(starts)}
 
 
 def _day(d: date, f: Figures) -> DayUptime:
