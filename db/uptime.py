@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,6 +162,82 @@ async def windows(session: AsyncSession, monitor: Monitor, now: datetime) -> dic
     pieces = list(zip(edges, edges[1:], strict=False))
     found = await figures_of(session, monitor, pieces, now=now)
     return {name: arith.total(found[i:]) for i, (_, name) in enumerate(starts)}
+
+
+class OutageLine(BaseModel):
+    """An outage as a report lists it."""
+
+    started_at: datetime
+    ended_at: datetime | None  # None: still down when the report was made
+    minutes: int
+    ticket_reference: str | None
+    in_maintenance: bool
+
+
+class SiteUptime(BaseModel):
+    """One of an account's watched sites over a report's period (kept with the report)."""
+
+    name: str
+    url: str
+    uptime: float | None
+    down_minutes: int
+    maintenance_minutes: int
+    known_minutes: int  # checked; the rest of the period is no data
+    period_minutes: int  # the period up to when the figures were read
+    outages: list[OutageLine]
+
+
+async def sites_of(
+    session: AsyncSession, account_id: int, start: datetime, end: datetime, now: datetime
+) -> list[SiteUptime]:
+    """The account's monitored sites over [start, end) (those watched at some time in it), by
+    name, with their outages; an account without monitors has none."""
+    monitors = list(
+        await session.scalars(
+            select(Monitor)
+            .where(
+                Monitor.account_id == account_id,
+                Monitor.created_at < end,
+                (Monitor.deleted_at.is_(None)) | (Monitor.deleted_at > start),
+            )
+            .order_by(Monitor.name, Monitor.id)
+        )
+    )
+    until = min(end, now)
+    found = []
+    for monitor in monitors:
+        (f,) = await figures_of(session, monitor, [(start, end)], now=now)
+        outages = [
+            OutageLine(
+                started_at=o.started_at,
+                ended_at=o.ended_at,
+                minutes=_minutes(int(((o.ended_at or until) - o.started_at).total_seconds())),
+                ticket_reference=o.ticket_reference,
+                in_maintenance=o.in_maintenance,
+            )
+            for o in await session.scalars(
+                select(Outage)
+                .where(
+                    Outage.monitor_id == monitor.id,
+                    Outage.started_at < end,
+                    (Outage.ended_at.is_(None)) | (Outage.ended_at > start),
+                )
+                .order_by(Outage.started_at)
+            )
+        ]
+        found.append(
+            SiteUptime(
+                name=monitor.name,
+                url=monitor.url,
+                uptime=f.uptime,
+                down_minutes=_minutes(f.down_seconds),
+                maintenance_minutes=_minutes(f.maintenance_seconds),
+                known_minutes=_minutes(f.known_seconds),
+                period_minutes=max(0, int((until - start).total_seconds() // 60)),
+                outages=outages,
+            )
+        )
+    return found
 
 
 def _day(d: date, f: Figures) -> DayUptime:

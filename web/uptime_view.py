@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from db.uptime import DayUptime
 from reports.dates import spelled_duration
+from reports.words import uptime_percent
 
 # Colour class, and the word that says the same for those who cannot tell the colours apart.
 STATE_WORDS = {
@@ -22,14 +23,7 @@ STATE_WORDS = {
 }
 
 
-def percent(share: float | None) -> str:
-    """'99.95%': two decimals at most, never rounded up to 100% (a day with a minute down is
-    not shown as perfect); 'no data' for None."""
-    if share is None:
-        return "no data"
-    hundredths = int(share * 10000) / 100  # down, not to the nearest
-    text = f"{hundredths:.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+percent = uptime_percent  # the same words in pages and reports
 
 
 @dataclass(frozen=True)
