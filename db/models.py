@@ -700,6 +700,9 @@ class MonitorResult(Base):
     """
 
     __tablename__ = "monitor_results"
+    # The uptime roll-up reads every monitor's results of one hour, and retention deletes
+    # by age: by instant alone, which the key (monitor first) cannot serve.
+    __table_args__ = (Index("ix_monitor_results_at", "at"),)
 
     monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

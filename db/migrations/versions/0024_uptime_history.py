@@ -1,5 +1,5 @@
-"""Uptime history: monitors' hours and days rolled up from raw results, and how far the
-roll-up has gone (raw results go after 30 days, once rolled up).
+"""Uptime history: monitors' hours and days rolled up from raw results, how far the roll-up
+has gone (raw results go after 30 days, once rolled up), and results indexed by instant.
 
 Revision ID: 0024
 Revises: 0022
@@ -35,6 +35,8 @@ def _figures() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    # The roll-up reads all monitors' results of an hour, and retention deletes by age.
+    op.create_index("ix_monitor_results_at", "monitor_results", ["at"])
     op.create_table(
         "monitor_hours",
         sa.Column("monitor_id", sa.String(length=20), nullable=False),
@@ -68,3 +70,4 @@ def downgrade() -> None:
     op.drop_table("uptime_rollups")
     op.drop_table("monitor_days")
     op.drop_table("monitor_hours")
+    op.drop_index("ix_monitor_results_at", table_name="monitor_results")
