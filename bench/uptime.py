@@ -8,6 +8,7 @@ raw results (what the roll-up leaves). Then:
   roll-up      the uptime activity rolling the day's 24 hours and its day rows
                (activities/uptime.py, run as Temporal runs it), beside one plain GROUP BY
                monitor and hour over the same rows: the database reading them once
+  windows      every monitor's 24h/7d/30d/90d at once (db.uptime.windows_of: GET /monitors)
   90-day read  db.uptime.daily (90 bars) and db.uptime.windows (24h/7d/30d/90d, the monitor
                JSON's uptime) for one monitor with 90 days of history as the roll-up leaves
                it, beside a plain COUNT of the rows there are
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from _support import say
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from temporalio.testing import ActivityEnvironment
 
@@ -42,6 +43,7 @@ from activities.deps import ActivityDeps
 from activities.uptime import UptimeActivities
 from db import uptime
 from db.migrate import upgrade
+from db.models import Monitor
 from db.session import make_engine, make_session_factory, make_sync_engine
 from settings import Settings
 from workflows.uptime_messages import RollupRequest
@@ -173,6 +175,16 @@ async def bench(args: argparse.Namespace) -> int:
                     "GROUP BY 1, 2"), {"a": DAY, "b": DAY + timedelta(days=1)})  # fmt: skip
                 ceiling.append(time.perf_counter() - started)
 
+        # -- every monitor's 24h/7d/30d/90d at once (GET /monitors lists them all)
+        lists = []
+        async with make_session_factory(engine)() as session:
+            fleet = list(await session.scalars(select(Monitor)))
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                every = await uptime.windows_of(session, fleet, now)
+                lists.append(time.perf_counter() - started)
+        assert len(every) == len(ids)
+
         # -- one monitor's 90 days
         reader = ids[1]
         rows = one_monitors_history(libpq, reader, now)
@@ -186,7 +198,7 @@ async def bench(args: argparse.Namespace) -> int:
                 started = time.perf_counter()
                 days = await uptime.daily(session, reader, days=90, zone=zone, now=now)
                 reads.append(time.perf_counter() - started)
-                monitor = await session.get(uptime.Monitor, reader)
+                monitor = await session.get(Monitor, reader)
                 started = time.perf_counter()
                 shares = await uptime.windows(session, monitor, now)  # type: ignore[arg-type]
                 window_reads.append(time.perf_counter() - started)
@@ -209,6 +221,9 @@ async def bench(args: argparse.Namespace) -> int:
         say(f"  {done.hour_rows:,} hour rows, {done.day_rows:,} day rows from {rows_rolled:,} "
             f"results: {rows_rolled / rollup:,.0f} results/s; "
             f"again wrote {again} hour rows")  # fmt: skip
+        lmed = sorted(lists)[len(lists) // 2]
+        say(f"{'windows_of(): all ' + str(len(ids)) + ' monitors at once':<44}{lmed:>10.2f}"
+            f"{lmed / best:>11.1f}x")  # fmt: skip
         say("")
         c = min(counts)
         say(f"{'90-day read, one monitor':<44}{'median s':>10}{'vs COUNT':>12}")

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import sla
@@ -155,13 +155,73 @@ WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 
 async def windows(session: AsyncSession, monitor: Monitor, now: datetime) -> dict[str, Figures]:
     """The figures of the last 24 hours, 7, 30 and 90 days, each from the start of the hour
-    that long ago (so they are whole rolled hours and the raw hour under way: one read)."""
+    that long ago (so they are whole rolled hours and the raw hours since the roll-up)."""
+    return (await windows_of(session, [monitor], now))[monitor.id]
+
+
+async def windows_of(
+    session: AsyncSession, monitors: Sequence[Monitor], now: datetime
+) -> dict[str, dict[str, Figures]]:
+    """`windows` for many monitors in a few statements, whatever their number (a list of
+    monitors shows them all): the rolled hours summed by the database per window, the hours
+    after each monitor's last rolled one read raw (as figures_of does)."""
+    if not monitors:
+        return {}
     top = arith.floor_hour(now)
-    starts = sorted((top - span, name) for name, span in WINDOWS.items())
-    edges = [start for start, _ in starts] + [now]
-    pieces = list(zip(edges, edges[1:], strict=False))
-    found = await figures_of(session, monitor, pieces, now=now)
-    return {name: arith.total(found[i:]) for i, (_, name) in enumerate(starts)}
+    starts = {name: top - span for name, span in WINDOWS.items()}
+    oldest = min(starts.values())
+    ids = [m.id for m in monitors]
+    h = MonitorHour
+    columns = ("probes", "ok_probes", "known_seconds", "down_seconds", "maintenance_seconds",
+               "rt_count", "rt_sum")  # fmt: skip
+    picked = (
+        [func.max(h.hour)]
+        + [func.sum(case((h.hour >= start, getattr(h, c)), else_=0))
+           for start in starts.values() for c in columns]
+        + [func.min(case((h.hour >= start, h.rt_min))) for start in starts.values()]
+        + [func.max(case((h.hour >= start, h.rt_max))) for start in starts.values()]
+    )  # fmt: skip
+    rolled: dict[str, dict[str, Figures]] = {}
+    splits: dict[str, datetime] = {}
+    n, w = len(columns), len(starts)
+    for row in await session.execute(
+        select(h.monitor_id, *picked)
+        .where(h.monitor_id.in_(ids), h.hour >= oldest)
+        .group_by(h.monitor_id)
+    ):
+        monitor_id, last, *values = list(row)
+        splits[monitor_id] = last + HOUR
+        rolled[monitor_id] = {
+            name: Figures(
+                **dict(zip(columns, (int(v or 0) for v in values[i * n : (i + 1) * n]),
+                           strict=True)),
+                rt_min=values[w * n + i],
+                rt_max=values[w * n + w + i],
+            )
+            for i, name in enumerate(starts)
+        }  # fmt: skip
+    # After its last rolled hour (or all 90 days, for one with none), each monitor raw: one
+    # read per distinct point (normally one: the roll-up rolls every monitor's hour at once).
+    by_split: dict[datetime, list[Monitor]] = defaultdict(list)
+    for m in monitors:
+        by_split[splits.get(m.id, oldest)].append(m)
+    result: dict[str, dict[str, Figures]] = {}
+    for split, group in by_split.items():
+        raw = await _Raw.read_many(session, group, split, now)
+        for m in group:
+            probes, outages, spans = raw.get(m.id, ([], [], []))
+            result[m.id] = {
+                name: rolled.get(m.id, {}).get(name, arith.NOTHING)
+                + (
+                    arith.bucket(
+                        max(start, split), now, probes, outages, spans, cover=cover(m), now=now
+                    )  # fmt: skip
+                    if probes
+                    else arith.NOTHING
+                )
+                for name, start in starts.items()
+            }
+    return result
 
 
 class OutageLine(BaseModel):
@@ -357,6 +417,41 @@ class _Raw:
             ]
         probes = sorted(set(probes), key=lambda p: p.at)
         return cls(probes, [p.at for p in probes], outages, windows, span)
+
+    @staticmethod
+    async def read_many(
+        session: AsyncSession, monitors: Sequence[Monitor], start: datetime, end: datetime
+    ) -> dict[str, tuple[list[Probe], list[Span], list[Span]]]:
+        """Each monitor's probes, outages and windows around [start, end), in three reads
+        (and the maintenance reader's, one per monitor that has probes)."""
+        ids = [m.id for m in monitors]
+        longest = max(cover(m) for m in monitors)
+        probes: dict[str, list[Probe]] = defaultdict(list)
+        mr = MonitorResult
+        for r in await session.execute(
+            select(mr.monitor_id, mr.at, mr.ok, mr.response_ms)
+            .where(mr.monitor_id.in_(ids), mr.at >= start - longest, mr.at < end)
+            .order_by(mr.monitor_id, mr.at)
+        ):
+            probes[r.monitor_id].append(Probe(r.at, r.ok, r.response_ms))
+        outages: dict[str, list[Span]] = defaultdict(list)
+        for o in await session.execute(
+            select(Outage.monitor_id, Outage.started_at, Outage.ended_at).where(
+                Outage.monitor_id.in_(list(probes)),
+                Outage.started_at < end,
+                (Outage.ended_at.is_(None)) | (Outage.ended_at > start),
+            )
+        ):
+            outages[o.monitor_id].append(Span(o.started_at, o.ended_at))
+        found = {}
+        for m in monitors:
+            if m.id in probes:
+                spans = [
+                    Span(p.starts_at, p.ends_at)
+                    for p in await periods_for_monitor(session, m, start, end)
+                ]
+                found[m.id] = (probes[m.id], outages.get(m.id, []), spans)
+        return found
 
     def bucket(self, start: datetime, end: datetime) -> Figures:
         lo = bisect.bisect_left(self.times, start - self.cover)

@@ -326,8 +326,8 @@ async def _out(session: AsyncSession, monitors: list[Monitor]) -> list[MonitorOu
     ids = [m.id for m in monitors]
     now = utcnow()
     shares = {
-        m.id: {name: f.uptime for name, f in (await uptime.windows(session, m, now)).items()}
-        for m in monitors
+        monitor_id: {name: f.uptime for name, f in found.items()}
+        for monitor_id, found in (await uptime.windows_of(session, monitors, now)).items()
     }
     latest: dict[str, MonitorResult] = await monitor_reads.latest_results(session, ids)
     outages: dict[str, Outage] = await monitor_reads.open_outages(session, ids)

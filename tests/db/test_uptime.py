@@ -149,3 +149,38 @@ async def test_the_days_a_call_rolls_up() -> None:
     assert [d.isoformat() for d in ended] == ["2021-03-29"]
     assert uptime._days_ending(london, datetime(2021, 3, 29, 23, 30, tzinfo=UTC),
                                datetime(2021, 3, 30, 0, tzinfo=UTC)) == []  # fmt: skip
+
+
+async def test_windows_for_many_monitors_agree_with_the_reads_of_one(
+    session: AsyncSession,
+) -> None:
+    now = t(72.5)
+    busy, fresh = new_monitor(t(0)), new_monitor(t(70))
+    await add_history(session, busy, t(0), now, outages=[(t(50), t(51.5), None)],
+                      gaps=[(t(60), t(61))])  # fmt: skip
+    await add_history(session, fresh, t(70), now)
+
+    async def one_at_a_time(monitor) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+        top = t(72)
+        found = {}
+        for name, span in uptime.WINDOWS.items():
+            (f,) = await uptime.figures_of(session, monitor, [(top - span, now)], now=now)
+            found[name] = replace(f, rt_p95=None)
+        return found
+
+    def strip(found: dict) -> dict:  # type: ignore[type-arg]
+        return {name: replace(f, rt_p95=None) for name, f in found.items()}
+
+    for rolled in (0, 40, 72):  # nothing rolled, some hours, all but the one under way
+        for h in range(rolled):
+            await uptime.roll_hour(session, t(h))
+        many = await uptime.windows_of(session, [busy, fresh], now)
+        assert strip(many[busy.id]) == await one_at_a_time(busy)
+        assert strip(many[fresh.id]) == await one_at_a_time(fresh)
+    assert many[busy.id]["24h"].down_seconds == 5400
+    assert many[fresh.id]["90d"].known_seconds == int(2.5 * 3600)
+    # The 24 hours run from 00:00 on the 4th (the hour 24 hours before 00:30 began) to now:
+    # 24.5 h, less 55 minutes unchecked (the probe at 11:55 speaks to 12:05).
+    known = int(24.5 * 3600) - 55 * 60
+    assert many[busy.id]["24h"].known_seconds == known
+    assert many[busy.id]["24h"].uptime == (known - 5400) / known
