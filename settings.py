@@ -179,6 +179,11 @@ class Settings(BaseSettings):
     # Hosts a monitor may probe although they are loopback or private (on-premises sites, the
     # tests' server), as for webhooks.
     monitor_allowed_hosts: str = Field("", validation_alias="PLEDGE_MONITOR_ALLOWED_HOSTS")
+    # Days raw probe results are kept (activities/uptime.py); older ones live on as hourly and
+    # daily roll-ups, deleted only once rolled up. Hour rows are kept this many days; day rows
+    # for good.
+    uptime_raw_days: int = Field(30, ge=2, le=3650, validation_alias="PLEDGE_UPTIME_RAW_DAYS")
+    uptime_hour_days: int = Field(100, ge=2, le=3650, validation_alias="PLEDGE_UPTIME_HOUR_DAYS")
     # Keys that encrypt Temporal payloads: comma-separated `id:base64key` (16, 24 or 32 bytes);
     # the first encrypts, all decrypt, so a key is rotated by putting a new one first. None:
     # the keys in <data dir>/payload-keys, generated on first run.

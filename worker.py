@@ -12,6 +12,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Replayer, Worker
@@ -34,6 +36,9 @@ from workflows.connection import (
     exit_without_teardown,
 )
 from workflows.registry import MONITOR_WORKFLOWS, WORKFLOWS
+from workflows.uptime_messages import RollupStart
+from workflows.uptime_rollup import WORKFLOW_ID as ROLLUP_ID
+from workflows.uptime_rollup import UptimeRollupWorkflow
 
 log = logging.getLogger("pledge.worker")
 
@@ -98,6 +103,18 @@ def build_replayer(data_converter: DataConverter = DATA_CONVERTER) -> Replayer:
         workflows=[*WORKFLOWS, *MONITOR_WORKFLOWS],
         data_converter=data_converter,
         workflow_runner=SANDBOX,
+    )
+
+
+async def start_rollup(client: Client, settings: Settings) -> None:
+    """Start the uptime roll-up (uptime-rollup) unless it is running: every worker asks, one
+    runs. It is the fleet's one long-running workflow that no request starts."""
+    await client.start_workflow(
+        UptimeRollupWorkflow.run,
+        RollupStart(),
+        id=ROLLUP_ID,
+        task_queue=settings.effective_monitor_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
 
 
@@ -172,14 +189,19 @@ async def run(settings: Settings) -> int:
 
 
 async def start_long_running(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    """The workflows that run for as long as Pledge does, not per record: the daily huddle.
-    Starting one that runs already changes nothing, so every worker may try at start-up."""
+    """The workflows that run for as long as Pledge does, not per record: the daily huddle and
+    the uptime roll-up. Starting one that runs already changes nothing, so every worker may try
+    at start-up."""
     from services import huddle  # the service module imports the API's auth types
 
     try:
         await huddle.start_schedule(client, settings)
     except Exception as exc:  # noqa: BLE001 - the SLA work goes on; the log says why
         log.error("the daily huddle could not be started: %s", exc)
+    try:
+        await start_rollup(client, settings)
+    except Exception as exc:  # noqa: BLE001 - the probes go on; the history waits
+        log.error("the uptime roll-up did not start (%s): the next worker starts it", exc)
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ from activities.reports import ReportActivities
 from activities.reviews import ReviewActionActivities, ReviewActivities
 from activities.system import SystemActivities
 from activities.tickets import TicketActivities
+from activities.uptime import UptimeActivities
 
 ACTIVITY_CLASSES: list[type] = [
     SystemActivities,
@@ -36,8 +37,9 @@ ACTIVITY_CLASSES: list[type] = [
 ]
 
 
-# The monitors' task queue runs these: the probes and outages, and keeping a failure.
-MONITOR_ACTIVITY_CLASSES: list[type] = [MonitorActivities, FailureActivities]
+# The monitors' task queue runs these: the probes and outages, the uptime roll-up, and keeping
+# a failure.
+MONITOR_ACTIVITY_CLASSES: list[type] = [MonitorActivities, UptimeActivities, FailureActivities]
 
 
 def build_activities(

@@ -1099,6 +1099,12 @@ class MonitorOut(BaseModel):
     state_since: Instant | None
     last_result: ProbeOut | None
     outage: OutageOut | None = Field(description="The outage under way, if any")
+    uptime: dict[UptimeWindow, float | None] | None = Field(
+        None,
+        description="Up time as a share (0 to 1) of the time probed outside maintenance over "
+        "the last 24h, 7d, 30d and 90d (each from the start of the hour that long ago); null "
+        "where nothing was probed: no data is never counted as up",
+    )
     created_by: str
     created_at: Instant
     updated_at: Instant
@@ -1294,3 +1300,37 @@ class OnCallWeekOut(BaseModel):
     )
     set_by: str | None
     set_at: Instant | None
+
+
+UptimeWindow = Literal["24h", "7d", "30d", "90d"]
+DayState = Literal["up", "partial", "down", "maintenance", "no-data"]
+
+
+class DayUptimeOut(BaseModel):
+    day: date = Field(description="A day in the monitor's zone (`zone`)")
+    state: DayState = Field(
+        description="up: no down time; partial: some; down: up less than half the time probed; "
+        "maintenance: only announced maintenance besides up time; no-data: nothing probed"
+    )
+    uptime: float | None = Field(
+        description="Up time as a share of the time probed outside maintenance; null: no data"
+    )
+    down_minutes: int
+    maintenance_minutes: int
+    known_minutes: int = Field(description="Minutes some probe spoke for; the rest is no data")
+    response_ms: float | None = Field(description="Mean response time of passing probes")
+    response_p95_ms: int | None = Field(
+        description="95th percentile response time, where the day's raw results or roll-up keep it"
+    )
+
+
+class MonitorUptimeOut(BaseModel):
+    monitor_id: str
+    zone: str = Field(description="The time zone the days are in: the account's, else UTC")
+    days: list[DayUptimeOut] = Field(description="Oldest first, ending with today")
+
+
+class ResponsePointOut(BaseModel):
+    at: Instant
+    ok: bool
+    response_ms: int | None = Field(description="null when the probe got no answer")

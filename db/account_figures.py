@@ -20,6 +20,8 @@ from db.complaint_figures import ComplaintFigures, complaint_figures
 from db.models import Release, ReleaseTicket, Ticket, TicketClock
 from db.satisfaction import SatisfactionFigures, satisfaction_figures
 from db.sla_figures import SlaFigures, sla_figures
+from db.types import utcnow
+from db.uptime import SiteUptime, sites_of
 
 
 class PriorityActivity(BaseModel):
@@ -57,6 +59,9 @@ class AccountMonth(BaseModel):
     releases: list[ShippedRelease]
     # None in the figures of reports gathered before customers were asked how it went.
     satisfaction: SatisfactionFigures | None = None
+    # The account's watched websites: empty for an account without monitors (and in the
+    # figures of reports made before sites were watched), which then say nothing of them.
+    sites: list[SiteUptime] = []
 
 
 async def account_month(
@@ -132,6 +137,7 @@ async def account_month(
         satisfaction=await satisfaction_figures(
             session, account_id=account_id, start=start, end=end
         ),
+        sites=await sites_of(session, account_id, start, end, utcnow()),
     )
 
 

@@ -704,6 +704,9 @@ class MonitorResult(Base):
     """
 
     __tablename__ = "monitor_results"
+    # The uptime roll-up reads every monitor's results of one hour, and retention deletes
+    # by age: by instant alone, which the key (monitor first) cannot serve.
+    __table_args__ = (Index("ix_monitor_results_at", "at"),)
 
     monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
@@ -716,6 +719,57 @@ class MonitorResult(Base):
     cert_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How long after it was due the probe ran: the monitor's own health, not the site's.
     lag_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class _UptimeFigures:
+    """The figures of one period (sla/uptime.Figures): kept per hour and per day."""
+
+    probes: Mapped[int] = mapped_column(Integer)
+    ok_probes: Mapped[int] = mapped_column(Integer)
+    # Time some probe spoke for; the rest of the period is no data.
+    known_seconds: Mapped[int] = mapped_column(Integer)
+    down_seconds: Mapped[int] = mapped_column(Integer)
+    maintenance_seconds: Mapped[int] = mapped_column(Integer)
+    # Response times of passing probes, in milliseconds.
+    rt_count: Mapped[int] = mapped_column(Integer)
+    rt_sum: Mapped[int] = mapped_column(Integer)
+    rt_min: Mapped[int | None] = mapped_column(Integer)
+    rt_max: Mapped[int | None] = mapped_column(Integer)
+    rt_p95: Mapped[int | None] = mapped_column(Integer)
+
+
+class MonitorHour(_UptimeFigures, Base):
+    """One monitor's UTC hour, rolled up from its raw results (which go after 30 days).
+
+    Written only by the uptime roll-up (activities/uptime.py); rolling an hour again writes the
+    same row. An hour with no row is read from the raw results.
+    """
+
+    __tablename__ = "monitor_hours"
+
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class MonitorDay(_UptimeFigures, Base):
+    """One monitor's day in its zone (its account's calendar, else UTC), rolled up from its
+    hours once they are all rolled; kept when the hours are gone."""
+
+    __tablename__ = "monitor_days"
+
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+
+
+class UptimeRollup(Base):
+    """How far the roll-up has gone: every monitor's hours before `through` are rolled
+    (name "hours"), so raw results before it (and 30 days old) may go."""
+
+    __tablename__ = "uptime_rollups"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    through: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Outage(Base):

@@ -23,6 +23,7 @@ from reports.dates import (
     spelled_duration,
     zone_name,
 )
+from reports.words import uptime_percent
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -66,6 +67,7 @@ class Renderer:
         self._env.filters["duration"] = duration
         self._env.filters["day_and_time"] = day_and_time
         self._env.filters["spelled_duration"] = spelled_duration
+        self._env.filters["uptime_percent"] = uptime_percent
         self._env.filters["day_month_year"] = day_month_year
         self._env.filters["zone_name"] = zone_name
         self._env.filters["short_instant"] = short_instant

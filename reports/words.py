@@ -62,3 +62,13 @@ def possessive(name: str) -> str:
     apostrophe, as a customer writes their own name)."""
     name = name.strip()
     return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+def uptime_percent(share: float | None) -> str:
+    """'99.95%': two decimals at most, never rounded up to 100% (a day with a minute down is
+    not shown as perfect); 'no data' for None."""
+    if share is None:
+        return "no data"
+    hundredths = int(share * 10000) / 100  # down, not to the nearest
+    text = f"{hundredths:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"

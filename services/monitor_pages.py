@@ -28,7 +28,10 @@ class MonitorDetail:
     monitor: MonitorOut
     uptime: dict[str, uptime.PeriodUptime]
     days: list[uptime.DayUptime]
-    points: list[tuple[datetime, int | None]]  # response times, None for a failed probe
+    # The last CHART_HOURS of probes for the response-time chart: (instant, passed, ms).
+    results: list[tuple[datetime, bool, int | None]]
+    since: datetime
+    until: datetime
     outages: list[Outage]  # the last 90 days', newest first
 
 
@@ -65,7 +68,9 @@ async def detail(
         monitor=monitor,
         uptime=windows,
         days=days,
-        points=[(r.at, r.response_ms if r.ok else None) for r in results],
+        results=[(r.at, r.ok, r.response_ms) for r in results],
+        since=now - timedelta(hours=CHART_HOURS),
+        until=now,
         outages=list(reversed(outages)),
     )
 

@@ -7,7 +7,8 @@ the row it wrote. The JSON routes (api/routes/monitors.py) call them, and pages 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +17,20 @@ from temporalio.client import Client
 from api.auth import Principal
 from api.errors import InvalidInput, NotFound
 from api.references import fingerprint
-from api.schemas import MonitorCreate, MonitorOut, MonitorUpdate, OutageOut, ProbeOut
+from api.schemas import (
+    DayUptimeOut,
+    MonitorCreate,
+    MonitorOut,
+    MonitorUpdate,
+    MonitorUptimeOut,
+    OutageOut,
+    ProbeOut,
+    ResponsePointOut,
+)
 from api.temporal_calls import call, open_workflow
-from db import monitor_reads
+from db import monitor_reads, uptime
 from db.models import Account, Monitor, MonitorResult, Outage, Role
+from db.types import utcnow
 from outbound import egress
 from reports import status_words
 from services.roles import STAFF, STAFF_OR_CUSTOMER, allow
@@ -265,8 +276,60 @@ async def listing(
     return await _out(session, await monitor_reads.search(session, where))
 
 
+async def uptime_days(
+    session: AsyncSession,
+    principal: Principal,
+    monitor_id: str,
+    days: int,
+    now: datetime | None = None,
+) -> MonitorUptimeOut:
+    """The monitor's last `days` days in its zone, oldest first: what uptime bars show."""
+    allow(principal, *STAFF_OR_CUSTOMER)
+    monitor = await _load(session, principal, monitor_id)
+    zone = await uptime.zone_of(session, monitor)
+    found = await uptime.daily(session, monitor.id, days=days, zone=zone, now=now or utcnow())
+    return MonitorUptimeOut(
+        monitor_id=monitor.id,
+        zone=zone.key,
+        days=[DayUptimeOut(**asdict(d)) for d in found],  # type: ignore[arg-type]
+    )
+
+
+async def response_times(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    monitor_id: str,
+    since: datetime | None,
+    now: datetime | None = None,
+) -> list[ResponsePointOut]:
+    """The monitor's probes since `since` (default: the last 24 hours), oldest first: what
+    response-time charts draw. Only raw results have them, so `since` is within their days."""
+    allow(principal, *STAFF_OR_CUSTOMER)
+    monitor = await _load(session, principal, monitor_id)
+    now = now or utcnow()
+    kept = timedelta(days=settings.uptime_raw_days)
+    if since is None:
+        since = now - timedelta(hours=24)
+    elif since < now - kept:
+        raise InvalidInput.for_field(
+            "query.since",
+            f"must be within the last {settings.uptime_raw_days} days: older probes are kept "
+            f"per day only (GET /monitors/{monitor_id}/uptime)",
+        )
+    return [
+        ResponsePointOut(at=r.at, ok=r.ok, response_ms=r.response_ms)
+        for r in await monitor_reads.results_between(session, monitor.id, since, now)
+    ]
+
+
 async def _out(session: AsyncSession, monitors: list[Monitor]) -> list[MonitorOut]:
     ids = [m.id for m in monitors]
+    now = utcnow()
+    shares = {
+        monitor_id: {name: f.uptime for name, f in found.items()}
+        for monitor_id, found in (await uptime.windows_of(session, monitors, now)).items()
+    }
     latest: dict[str, MonitorResult] = await monitor_reads.latest_results(session, ids)
     outages: dict[str, Outage] = await monitor_reads.open_outages(session, ids)
     return [
@@ -284,6 +347,7 @@ async def _out(session: AsyncSession, monitors: list[Monitor]) -> list[MonitorOu
             state_since=m.state_since,
             last_result=ProbeOut.model_validate(latest[m.id]) if m.id in latest else None,
             outage=OutageOut.model_validate(outages[m.id]) if m.id in outages else None,
+            uptime=shares[m.id],  # type: ignore[arg-type]
             created_by=m.created_by,
             created_at=m.created_at,
             updated_at=m.updated_at,

@@ -201,6 +201,7 @@ def _merged(per_monitor: list[list[uptime.DayUptime]], now: datetime) -> list[up
                 uptime=min(known) if known else None,
                 down_minutes=max(d.down_minutes for d in days),
                 maintenance_minutes=max(d.maintenance_minutes for d in days),
+                known_minutes=max(d.known_minutes for d in days),
             )
         )
     return merged

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from reports.words import possessive
+from web import uptime_view
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(
@@ -18,6 +19,8 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 _ENV.filters["possessive"] = possessive
+# What the uptime macros (_uptime.html) draw, prepared from db.uptime's days and raw probes.
+_ENV.globals["uptime_bars"] = uptime_view.bars
 # A page someone reached by a private link: never cached, never indexed, and the link (its
 # token) is not passed on to sites it links to. The pages' CSP comes with their sign-in.
 PRIVATE_HEADERS = {

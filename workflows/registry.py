@@ -13,6 +13,7 @@ from workflows.review import ReviewWorkflow
 from workflows.review_actions import ReviewActionsWorkflow
 from workflows.system_check import SystemCheckWorkflow
 from workflows.ticket import TicketWorkflow
+from workflows.uptime_rollup import UptimeRollupWorkflow
 
 WORKFLOWS: list[type] = [
     SystemCheckWorkflow,
@@ -31,4 +32,5 @@ WORKFLOWS: list[type] = [
 
 # On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand
 # probes never delay a deadline.
-MONITOR_WORKFLOWS: list[type] = [MonitorWorkflow]
+# The uptime roll-up runs there too: it reads what the probes write.
+MONITOR_WORKFLOWS: list[type] = [MonitorWorkflow, UptimeRollupWorkflow]

@@ -9,11 +9,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import AwareDatetime
 
 from api.auth import Staff, StaffOrCustomer
 from api.deps import AppSettings, Session, Temporal
 from api.errors import responses
-from api.schemas import Id, MonitorCreate, MonitorOut, MonitorState, MonitorUpdate, ServiceKey
+from api.schemas import (
+    Id,
+    MonitorCreate,
+    MonitorOut,
+    MonitorState,
+    MonitorUpdate,
+    MonitorUptimeOut,
+    ResponsePointOut,
+    ServiceKey,
+)
 from services import monitors
 
 router = APIRouter(tags=["monitors"])
@@ -62,6 +72,46 @@ async def list_monitors(
 @router.get("/monitors/{monitor_id}", response_model=MonitorOut, responses=responses(403, 404))
 async def get_monitor(monitor_id: str, session: Session, principal: StaffOrCustomer) -> MonitorOut:
     return await monitors.get(session, principal, monitor_id)
+
+
+@router.get(
+    "/monitors/{monitor_id}/uptime",
+    response_model=MonitorUptimeOut,
+    responses=responses(403, 404),
+)
+async def monitor_uptime(
+    monitor_id: str,
+    session: Session,
+    principal: StaffOrCustomer,
+    days: Annotated[
+        int, Query(ge=1, le=366, description="How many days, ending with today in its zone")
+    ] = 90,
+) -> MonitorUptimeOut:
+    """Uptime day by day (what the 90-day bars show): a day with no probe results is
+    `no-data`, never up; announced maintenance is neither up nor down."""
+    return await monitors.uptime_days(session, principal, monitor_id, days)
+
+
+@router.get(
+    "/monitors/{monitor_id}/results",
+    response_model=list[ResponsePointOut],
+    responses=responses(403, 404),
+)
+async def monitor_results(
+    monitor_id: str,
+    session: Session,
+    settings: AppSettings,
+    principal: StaffOrCustomer,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="From this instant (with its offset; default: 24 hours ago), "
+            "within the days raw results are kept (PLEDGE_UPTIME_RAW_DAYS)"
+        ),
+    ] = None,
+) -> list[ResponsePointOut]:
+    """Each probe since then with its response time, oldest first: for response-time charts."""
+    return await monitors.response_times(session, settings, principal, monitor_id, since)
 
 
 @router.patch(

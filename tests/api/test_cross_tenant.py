@@ -297,6 +297,8 @@ TABLE: dict[str, Rule] = {
     ),  # fmt: skip
     "GET /monitors": Rule(STAFF_AND_CUSTOMER, scoped=frozenset({OTHER})),
     "GET /monitors/{monitor_id}": Rule(STAFF_AND_CUSTOMER),
+    "GET /monitors/{monitor_id}/uptime": Rule(STAFF_AND_CUSTOMER),
+    "GET /monitors/{monitor_id}/results": Rule(STAFF_AND_CUSTOMER),
     "PATCH /monitors/{monitor_id}": Rule(STAFF, body=lambda w: {"name": "Matrix site"}),
     "POST /monitors/{monitor_id}/pause": Rule(STAFF),
     "POST /monitors/{monitor_id}/resume": Rule(STAFF),

@@ -6,6 +6,7 @@ do, beside the fields), pause, resume and delete, and /console/monitors/{id}: st
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,6 +20,7 @@ from api.schemas import MonitorCreate, MonitorOut, MonitorUpdate
 from db.models import Account, Role
 from reports.dates import duration, spelled_duration
 from services import monitor_pages, monitors
+from web import uptime_view
 from web.console.desk_words import VIEWER_ZONE, problem_errors, summary, validation_errors, when
 from web.forms import posted
 from web.pages import page
@@ -153,6 +155,7 @@ async def monitor_page(
         "console/monitors/monitor.html",
         viewer=viewer,
         d=d,
+        chart=uptime_view.chart_of(d, ZoneInfo(VIEWER_ZONE)),
         m=d.monitor,
         account=account,
         flash=DONE.get(done, ""),

@@ -20,6 +20,7 @@ from db.models import Account
 from reports.customer_words import near_time
 from reports.dates import spelled_duration
 from services import monitor_pages, monitors
+from web import uptime_view
 from web.portal.viewer import PortalViewer, portal_not_found, portal_page
 
 router = APIRouter(include_in_schema=False)
@@ -82,6 +83,7 @@ async def monitor_page(
         viewer,
         "portal/monitor.html",
         d=d,
+        chart=uptime_view.chart_of(d, ZoneInfo(zone)),
         m=d.monitor,
         state=state_words(d.monitor, zone, now),
         share=monitor_pages.share,
