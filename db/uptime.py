@@ -623,10 +623,21 @@ async def monitor_ids_with_hours(
 async def prune_results(session: AsyncSession, before: datetime) -> int:
     """Delete raw results of hours before `before` (the caller makes sure they are rolled up),
     keeping those that still speak for the first hour not rolled (two intervals back)."""
-    longest = await session.scalar(select(func.max(Monitor.interval_seconds))) or 0
-    keep_from = before - 2 * timedelta(seconds=longest)
-    result = await session.execute(delete(MonitorResult).where(MonitorResult.at < keep_from))
-    return int(result.rowcount or 0)
+    # Per interval, not by the longest of all: one daily monitor must not keep a fortnight of
+    # every five-minute monitor's rows. Intervals in use are few, so a statement each.
+    deleted = 0
+    for interval in await session.scalars(select(Monitor.interval_seconds).distinct()):
+        keep_from = before - 2 * timedelta(seconds=interval)
+        result = await session.execute(
+            delete(MonitorResult).where(
+                MonitorResult.at < keep_from,
+                MonitorResult.monitor_id.in_(
+                    select(Monitor.id).where(Monitor.interval_seconds == interval)
+                ),
+            )
+        )
+        deleted += int(result.rowcount or 0)
+    return deleted
 
 
 async def prune_hours(session: AsyncSession, before: datetime) -> int:

@@ -44,7 +44,9 @@ class UptimeRollupWorkflow:
                 continue  # a backlog: the next batch at once
             now = workflow.now()
             # Just after the next hour has settled.
-            wake = floor_hour(now) + timedelta(hours=1) + SETTLE
+            # The hour under way settles SETTLE after it ends; at 16:03 the hour to 16:00
+            # settles at 16:10, so the next wake is this hour's, else the next one's.
+            wake = floor_hour(now) + SETTLE
             if wake <= now:
                 wake += timedelta(hours=1)
             await workflow.sleep(wake - now)

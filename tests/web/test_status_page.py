@@ -105,11 +105,12 @@ async def test_own_services_with_their_state_and_never_a_customers_site(
     assert "Partial outage" in html or "Major outage" in html
     # A customer's site and its account never appear, down or not.
     assert "Harbour Cafe" not in html and site.url not in html and site.id not in html
-    # 90 bars of no data (nothing is rolled up yet), each named for a screen reader.
-    bars = re.findall(r'<li class="uptime-day uptime-([a-z-]+)" title="([^"]+)"', relay_block)
+    # 90 bars of no data (these monitors never probed), each named for a screen reader.
+    bars = re.findall(r'<li class="bar bar-([a-z-]+)" title="([^"]+)"', relay_block)
     assert len(bars[:90]) == 90 and {state for state, _ in bars[:90]} == {"no-data"}
     assert bars[89][1].endswith(": no data")
-    assert "uptime-up" not in relay_block.split("</ol>")[0]  # no data is never shown as up
+    assert "bar-up" not in relay_block.split("</ol>")[0]  # no data is never shown as up
+    assert "no data over 90 days" in relay_block.split("</figure>")[0]
     assert '<a href="/status/maintenance.ics">' in html
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
 

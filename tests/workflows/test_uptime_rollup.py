@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
+from activities.uptime import SETTLE
 from db import uptime
 from db.migrate import upgrade
 from db.models import MonitorDay, MonitorHour, MonitorResult
@@ -108,8 +109,12 @@ async def test_the_roll_up_catches_up_deletes_old_raw_results_and_rolls_each_hou
             assert days[-1].state == "no-data"  # the old monitor today: not up
             assert (today.state, today.uptime) == ("up", 1.0)  # rolled hours and the raw rest
 
-            # The next hour: rolled once it has settled.
-            await time_skipping_env.sleep(timedelta(hours=1, minutes=5))
+            # The next hour: rolled once it has settled (SETTLE after its end), whatever minute
+            # of the hour the test began at.
+            settles = settled + timedelta(hours=1) + SETTLE
+            await time_skipping_env.sleep(
+                settles + timedelta(minutes=1) - await time_skipping_env.get_current_time()
+            )
             assert await rolled_through() == settled + timedelta(hours=1)
     finally:
         sync_engine.dispose()
