@@ -21,16 +21,19 @@ from temporalio import activity
 
 import sla
 from activities.deps import ActivityDeps
+from activities.incidents import wanted
 from db import contacts
 from db.idempotent import insert_once, upsert_for
 from db.maintenance import affects
-from db.models import Account, Contact, MaintenanceWindow, Notification
+from db.models import Account, Contact, MaintenanceWindow, Notification, StatusSubscription
 from db.types import utcnow
+from outbound.status_links import unsubscribe_url
 from reports.maintenance import (
     WindowFacts,
     calendar_of,
     notice_subject,
     notice_text,
+    subscriber_text,
     window_words,
 )
 from workflows.maintenance_messages import Notice, WindowRecord
@@ -100,6 +103,21 @@ class MaintenanceActivities:
             assert window is not None, f"maintenance {notice.window_id} is not recorded"
             accounts = await affected_accounts(session, window)
             people = [(a, c) for a in accounts for c in await administrators(session, a.id)]
+            # A window on our own services (naming no customer) is public: the status page's
+            # subscribers who chose one of its services hear of it too.
+            subscribers = (
+                []
+                if window.account_ids
+                else [
+                    s
+                    for s in await session.scalars(
+                        select(StatusSubscription)
+                        .where(StatusSubscription.unsubscribed_at.is_(None))
+                        .order_by(StatusSubscription.id)
+                    )
+                    if wanted(s, list(window.services))
+                ]
+            )
             sent = set(
                 await session.scalars(
                     select(Notification.recipient).where(Notification.event_id == event)
@@ -154,6 +172,48 @@ class MaintenanceActivities:
                 await insert_once(
                     session, Notification, id=key, event_id=event, channel="email",
                     recipient=address, role="administrator",
+                    kind=f"maintenance_{notice.kind}", sent_at=utcnow(),
+                )  # fmt: skip
+            activity.heartbeat(address)
+        status_url = f"{settings.effective_public_url}/status#maintenance-heading"
+        for subscriber in subscribers:
+            address = subscriber.email
+            if address in told:
+                continue
+            told.append(address)
+            if address in sent:
+                continue
+            when = window_words(window.starts_at, window.ends_at, window.timezone, now)
+            unsubscribe = unsubscribe_url(settings, subscriber.id)
+            key = f"{event}:email:{address}"
+            message = self._deps.mailer.compose(
+                address,
+                notice_subject(notice.kind, shown, when),
+                subscriber_text(
+                    notice_text(
+                        notice.kind, shown, name="", when=when,
+                        organisation=settings.organisation_name, signer=window.signed_by,
+                        reminder_hours=REMINDER_HOURS,
+                    ),
+                    settings.organisation_name, status_url, unsubscribe,
+                ),
+                attachments=(
+                    []
+                    if notice.kind == "reminder"
+                    else [("maintenance.ics", ics, "text/calendar; method=PUBLISH")]
+                ),
+                headers={
+                    "X-Pledge-Notice": f"maintenance-{notice.kind}",
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+                message_key=key,
+            )  # fmt: skip
+            await asyncio.to_thread(self._deps.mailer.send, message)
+            async with self._deps.session_factory() as session, session.begin():
+                await insert_once(
+                    session, Notification, id=key, event_id=event, channel="email",
+                    recipient=address, role="status_subscriber",
                     kind=f"maintenance_{notice.kind}", sent_at=utcnow(),
                 )  # fmt: skip
             activity.heartbeat(address)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from reports.customer_words import zone_words
+from reports.words import possessive
 
 # As services/monitors.SERVICE_NAMES names our services, in the middle of a sentence.
 SERVICE_WORDS = {"platform": "the platform", "api": "the API", "sending": "sending"}
@@ -180,6 +181,16 @@ def notice_text(
     body = "\n\n".join(said)
     signed = f"{signer}\n{organisation}" if signer.strip() else organisation
     return f"{hello}\n\n{body}\n\nKind regards,\n{signed}\n"
+
+
+def subscriber_text(notice: str, organisation: str, status_url: str, unsubscribe: str) -> str:
+    """A notice as a status-page subscriber gets it: the same words, then where to follow it and
+    how to stop these mails."""
+    return (
+        f"{notice.rstrip()}\n\nPlanned maintenance is on our status page:\n{status_url}\n\n"
+        f"You get these mails because you subscribed to {possessive(organisation)} status page. "
+        f"To stop them, open this link:\n{unsubscribe}\n"
+    )
 
 
 def _ahead(hours: int) -> str:

@@ -19,7 +19,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
-from db.models import Account, Contact, MaintenanceWindow
+from db.models import Account, Contact, MaintenanceWindow, StatusSubscription
 from settings import Settings
 from sla import get_policy
 from sla.maintenance_rules import night_of
@@ -252,3 +252,76 @@ async def _config(engine: AsyncEngine, window_id: str) -> WindowConfig:
         services=stored.services, policy=stored.policy, account_ids=stored.account_ids,
         starts_at=stored.starts_at, ends_at=stored.ends_at, timezone=stored.timezone,
     )  # fmt: skip
+
+
+async def test_status_subscribers_of_its_services_hear_of_a_public_window_and_can_leave(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
+) -> None:
+    tag = secrets.token_hex(3)
+    chose = {
+        "sending": f"sending-{tag}@reader.example.com",
+        "everything": f"all-{tag}@reader.example.com",
+        "api only": f"api-{tag}@reader.example.com",
+        "left": f"left-{tag}@reader.example.com",
+    }
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        now = await env.get_current_time()
+        rows = {
+            "sending": StatusSubscription(email=chose["sending"], services=["sending"],
+                                          confirmed_at=now),
+            "everything": StatusSubscription(email=chose["everything"], services=None,
+                                             confirmed_at=now),
+            "api only": StatusSubscription(email=chose["api only"], services=["api"],
+                                           confirmed_at=now),
+            "left": StatusSubscription(email=chose["left"], services=None, confirmed_at=now,
+                                       unsubscribed_at=now),
+        }  # fmt: skip
+        session.add_all(rows.values())
+    starts_at = evening(await env.get_current_time(), 3)
+    handle = await start(env, settings, starts_at, starts_at + timedelta(hours=2))
+
+    for who in ("sending", "everything"):
+        [mail] = await inbox.wait_for(
+            lambda m, who=who: chose[who] in (m["To"] or "")
+            and m["X-Pledge-Notice"] == "maintenance-notice"
+        )  # fmt: skip
+        text = text_of(mail)
+        assert text.startswith("Hello,\n\nWe will carry out maintenance on ")
+        assert "Database upgrade: it affects the platform and sending." in text
+        assert f"{settings.effective_public_url}/status" in text
+        unsubscribe = mail["List-Unsubscribe"].strip("<>")
+        assert unsubscribe.startswith(f"{settings.effective_public_url}/status/unsubscribe/")
+        assert unsubscribe in text
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        [event] = ics_of(mail).walk("VEVENT")
+        assert event.decoded("dtstart") == starts_at
+    # A cancellation reaches them too; the API-only reader and the one who left hear nothing.
+    await handle.execute_update(
+        MaintenanceWorkflow.cancel, MaintenanceAct(actor="Sam", signed_by="Sam Smith")
+    )
+    await inbox.wait_for(
+        lambda m: chose["sending"] in (m["To"] or "")
+        and m["X-Pledge-Notice"] == "maintenance-cancelled"
+    )  # fmt: skip
+    assert inbox.to(chose["api only"]) == [] and inbox.to(chose["left"]) == []
+
+
+async def test_a_window_naming_customers_is_not_told_to_status_subscribers(
+    env: WorkflowEnvironment, engine: AsyncEngine, settings: Settings, inbox: Inbox
+) -> None:
+    account, _ = await make_account(engine, "e-shot", representative=True)
+    admin = await add_contact(engine, account, "Alex Admin", administrator=True)
+    reader = f"reader-{secrets.token_hex(3)}@reader.example.com"
+    async with AsyncSession(engine) as session, session.begin():
+        now = await env.get_current_time()
+        session.add(StatusSubscription(email=reader, services=None, confirmed_at=now))
+    starts_at = evening(await env.get_current_time(), 3)
+    handle = await start(env, settings, starts_at, starts_at + timedelta(hours=2), [account.id])
+    await inbox.wait_for(lambda m: admin.email in (m["To"] or ""))
+
+    async def notice_sent() -> bool:  # the whole activity, subscribers' mails would be last
+        history = await handle.fetch_history()
+        return any(e.HasField("activity_task_completed_event_attributes") for e in history.events)
+
+    await eventually(notice_sent, 15, what="the notice activity's end")
+    assert inbox.to(reader) == []
