@@ -12,6 +12,7 @@ minute even if the workflow's move to in_progress comes a moment later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +108,14 @@ async def periods_for_monitor(
         for window in await _overlapping(session, start, end)
         if covers(window, monitor)
     ]
+
+
+async def periods_for_monitors(
+    session: AsyncSession, monitors: Iterable[Monitor], start: datetime, end: datetime
+) -> dict[str, list[MaintenancePeriod]]:
+    """periods_for_monitor for many monitors in one read (the hourly roll-up of all of them)."""
+    windows = await _overlapping(session, start, end)
+    return {m.id: [_period(w) for w in windows if covers(w, m)] for m in monitors}
 
 
 async def announced(

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import sla
 from db.idempotent import upsert_for
-from db.maintenance import periods_for_monitor
+from db.maintenance import periods_for_monitor, periods_for_monitors
 from db.models import Account, Monitor, MonitorDay, MonitorHour, MonitorResult, Outage, UptimeRollup
 from db.types import utcnow
 from sla import uptime as arith
@@ -422,8 +422,7 @@ class _Raw:
     async def read_many(
         session: AsyncSession, monitors: Sequence[Monitor], start: datetime, end: datetime
     ) -> dict[str, tuple[list[Probe], list[Span], list[Span]]]:
-        """Each monitor's probes, outages and windows around [start, end), in three reads
-        (and the maintenance reader's, one per monitor that has probes)."""
+        """Each monitor's probes, outages and windows around [start, end), in four reads."""
         ids = [m.id for m in monitors]
         longest = max(cover(m) for m in monitors)
         probes: dict[str, list[Probe]] = defaultdict(list)
@@ -443,13 +442,11 @@ class _Raw:
             )
         ):
             outages[o.monitor_id].append(Span(o.started_at, o.ended_at))
+        periods = await periods_for_monitors(session, monitors, start, end)
         found = {}
         for m in monitors:
             if m.id in probes:
-                spans = [
-                    Span(p.starts_at, p.ends_at)
-                    for p in await periods_for_monitor(session, m, start, end)
-                ]
+                spans = [Span(p.starts_at, p.ends_at) for p in periods[m.id]]
                 found[m.id] = (probes[m.id], outages.get(m.id, []), spans)
         return found
 
@@ -523,13 +520,11 @@ async def roll_hour(session: AsyncSession, hour: datetime) -> int:
         m.id: m
         for m in await session.scalars(select(Monitor).where(Monitor.id.in_(list(by_monitor))))
     }
+    periods = await periods_for_monitors(session, monitors.values(), hour, end)
     values = []
     for monitor_id, probes in by_monitor.items():
         monitor = monitors[monitor_id]
-        windows = [
-            Span(p.starts_at, p.ends_at)
-            for p in await periods_for_monitor(session, monitor, hour, end)
-        ]
+        windows = [Span(p.starts_at, p.ends_at) for p in periods[monitor_id]]
         f = arith.bucket(
             hour, end, probes, outages.get(monitor_id, []), windows, cover=cover(monitor)
         )

@@ -4,6 +4,7 @@ once rolled up."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import uptime
-from db.models import MonitorDay, MonitorHour, MonitorResult
+from db.models import MaintenanceWindow, MonitorDay, MonitorHour, MonitorResult
 from tests.uptime_data import add_history, new_monitor
 
 # Long ago, so that no other test's rows fall in these hours.
@@ -184,3 +185,42 @@ async def test_windows_for_many_monitors_agree_with_the_reads_of_one(
     known = int(24.5 * 3600) - 55 * 60
     assert many[busy.id]["24h"].known_seconds == known
     assert many[busy.id]["24h"].uptime == (known - 5400) / known
+
+
+async def test_a_maintenance_window_shows_as_maintenance_not_down_before_and_after_roll_up(
+    session: AsyncSession,
+) -> None:
+    # Another long-ago day, its own service name: no other test's window covers this monitor.
+    day = datetime(2021, 4, 6, tzinfo=UTC)
+    service = f"svc-{secrets.token_hex(3)}"
+    monitor = new_monitor(day, service=service)
+    # Down 21:00-22:00, all of it inside the window 20:30-22:30 the team announced.
+    await add_history(
+        session, monitor, day, day + timedelta(hours=24),
+        outages=[(day + timedelta(hours=21), day + timedelta(hours=22), None)],
+    )  # fmt: skip
+    session.add(
+        MaintenanceWindow(
+            id=f"W-{secrets.token_hex(4).upper()}", title="Switch replacement", description="",
+            services=[service], policy="e-shot", account_ids=[],
+            starts_at=day + timedelta(hours=20, minutes=30),
+            ends_at=day + timedelta(hours=22, minutes=30), timezone="UTC", state="completed",
+            sequence=0, announced_at=day - timedelta(days=3), created_by="Sam", signed_by="Sam",
+            created_at=day, updated_at=day, version=1,
+        )
+    )  # fmt: skip
+    await session.flush()
+    now = day + timedelta(days=2)
+
+    async def read() -> tuple[uptime.PeriodUptime, uptime.DayUptime]:
+        whole = await uptime.over(session, monitor.id, day, day + timedelta(hours=24))
+        days = await uptime.daily(session, monitor.id, days=3, zone=UTCZ, now=now)
+        return whole, next(d for d in days if d.day == day.date())
+
+    for rolled in (False, True):
+        whole, that_day = await read()
+        assert whole.maintenance_minutes == 120, rolled
+        assert whole.down_minutes == 0 and whole.uptime == 1.0, rolled
+        assert (that_day.state, that_day.maintenance_minutes) == ("maintenance", 120), rolled
+        for h in range(24):
+            await uptime.roll_hour(session, day + timedelta(hours=h))
