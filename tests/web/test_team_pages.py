@@ -189,3 +189,22 @@ async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and
     assert gone.status_code == 303
     listing = await live.http.get("/console/monitors", headers=live.as_("agent"))
     assert "Main shop" not in listing.text
+
+
+async def test_a_console_action_that_cannot_be_done_is_said_on_the_monitors_page(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # A monitor whose workflow is not running (as after a lost history): pausing it is refused
+    # on its own page, with the reason, not on a bare error page.
+    account, _ = await make_customer(session, "web-agency")
+    orphan = monitor_row(account, "Orphan shop")
+    session.add(orphan)
+    await session.commit()
+    agent = await bearer(session, Role.AGENT)
+    refused = await client.post(f"/console/monitors/{orphan.id}/pause", headers=agent)
+    assert refused.status_code == 409
+    said = re.search(r'<p class="refusal" role="alert">(.*?)</p>', refused.text)
+    assert said and "Orphan shop is no longer running" in text(said.group(1))
+    assert "https://orphan.invalid/" in refused.text  # the monitor's page, not an error page
+    unknown = await client.post("/console/monitors/M-NONE-0000/pause", headers=agent)
+    assert unknown.status_code == 404

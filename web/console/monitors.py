@@ -149,16 +149,25 @@ async def create_from_form(
 async def monitor_page(
     monitor_id: str, session: Session, viewer: Staff, done: str = ""
 ) -> HTMLResponse:
+    return await _monitor_view(session, viewer, monitor_id, flash=DONE.get(done, ""))
+
+
+async def _monitor_view(
+    session: Session, viewer: Principal, monitor_id: str, *, flash: str = "",
+    problem: str = "", status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
     d = await monitor_pages.detail(session, viewer, monitor_id, VIEWER_ZONE)
     account = await session.get(Account, d.monitor.account_id) if d.monitor.account_id else None
     return page(
         "console/monitors/monitor.html",
+        status_code=status_code,
         viewer=viewer,
         d=d,
         chart=uptime_view.chart_of(d, ZoneInfo(VIEWER_ZONE)),
         m=d.monitor,
         account=account,
-        flash=DONE.get(done, ""),
+        flash=flash,
+        problem=problem,
         **_words(),
     )
 
@@ -213,13 +222,23 @@ async def _act(
     session: Session, client: Temporal, viewer: Principal, monitor_id: str, what: str
 ) -> Response:
     await session.commit()
-    if what == "pause":
-        await monitors.pause(session, client, viewer, monitor_id)
-    elif what == "resume":
-        await monitors.resume(session, client, viewer, monitor_id)
-    else:
-        await monitors.delete(session, client, viewer, monitor_id)
-        return RedirectResponse("/console/monitors?done=deleted", status_code=303)
+    try:
+        if what == "pause":
+            await monitors.pause(session, client, viewer, monitor_id)
+        elif what == "resume":
+            await monitors.resume(session, client, viewer, monitor_id)
+        else:
+            await monitors.delete(session, client, viewer, monitor_id)
+            return RedirectResponse("/console/monitors?done=deleted", status_code=303)
+    except PledgeError as exc:
+        if exc.status_code == 404:
+            raise  # no such monitor: the not-found page, as for the page itself
+        # Said on the monitor's page, where the button was (a 409, or 503 while Temporal is
+        # away), rather than on a bare error page.
+        await session.rollback()
+        return await _monitor_view(
+            session, viewer, monitor_id, problem=str(exc.detail), status_code=exc.status_code
+        )
     return RedirectResponse(f"/console/monitors/{monitor_id}?done={what}d", status_code=303)
 
 
