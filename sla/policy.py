@@ -590,7 +590,10 @@ class Policy(_Model):
                 raise FieldError(f"attainment_goals.{tname}", f"no target is called {tname!r}")
             if not 0 < goal <= 1:
                 raise FieldError(
-                    f"attainment_goals.{tname}", f"a goal is a share between 0 and 1, not {goal}"
+                    f"attainment_goals.{tname}",
+                    f"a goal is a share between 0 and 1 ({goal:g}% is {goal / 100:g}), not {goal:g}"
+                    if 1 < goal <= 100
+                    else f"a goal is a share between 0 and 1, not {goal:g}",
                 )
         return self
 
