@@ -360,4 +360,9 @@ def deadlines_under(policy: sla.Policy, body: PreviewRequest) -> dict[str, Any]:
         raise InvalidInput.for_field("body.calendar", str(exc)) from None
     except sla.UnknownRequestType as exc:
         raise InvalidInput.for_field("body.request_type", str(exc)) from None
+    except (ValueError, OverflowError) as exc:
+        # A version saved with a target the engine cannot count that far from this receipt.
+        raise InvalidInput.for_field(
+            "body.received_at", f"no deadline can be given from it: {exc}"
+        ) from None
     return deadlines.to_json()

@@ -90,6 +90,40 @@ def without_read_only(kind: str, data: Any) -> Any:
     return clean
 
 
+# The longest target a save accepts, per unit: about a year. A promise longer than that is a
+# typing slip (hours for minutes), and a bound keeps every deadline inside the years the engine
+# preloads for workflows (sla.loader.PRELOAD_YEARS) rather than failing when a ticket opens.
+LONGEST = {
+    "business_minutes": 2000 * 60,
+    "business_hours": 2000,  # a year of 40-hour weeks
+    "working_days": 260,
+    "end_of_working_day": 260,
+    "calendar_minutes": 366 * 24 * 60,
+    "calendar_hours": 366 * 24,
+    "calendar_days": 366,
+    "weeks": 52,
+    "calendar_months": 12,
+}
+
+
+def too_long(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field, reason) of every amount in `data` (any target or period, however nested) longer
+    than LONGEST allows for its unit."""
+    found: list[tuple[str, str]] = []
+    if isinstance(data, Mapping):
+        unit, amount = data.get("unit"), data.get("amount")
+        limit = LONGEST.get(unit) if isinstance(unit, str) else None
+        if limit is not None and isinstance(amount, int | float) and amount > limit:
+            where = f"{path}.amount" if path else "amount"
+            found.append((where, f"must be at most {limit} {unit} (about a year), not {amount:g}"))
+        for name, value in data.items():
+            found += too_long(value, f"{path}.{name}" if path else str(name))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += too_long(value, f"{path}.{i}" if path else str(i))
+    return found
+
+
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [_explain(err) for err in exc.errors()]
 
@@ -104,7 +138,7 @@ def policy_from_json(data: Any) -> Policy:
         policy = policy_from_data(data)
     except PolicyError as exc:
         raise AuthoringError([(exc.field, exc.reason), *exc.others]) from None
-    problems = policy_problems(policy)
+    problems = policy_problems(policy) + too_long(policy.model_dump(mode="json"))
     if problems:
         raise AuthoringError(problems)
     return policy
@@ -147,9 +181,13 @@ def regime_from_json(data: Any) -> Regime:
     data = without_read_only("regime", data)
     check_key(data.get("key"))
     try:
-        return Regime.model_validate(dict(data))
+        regime = Regime.model_validate(dict(data))
     except ValidationError as exc:
         raise AuthoringError(_problems(exc)) from None
+    problems = too_long(regime.model_dump(mode="json"))
+    if problems:
+        raise AuthoringError(problems)
+    return regime
 
 
 def from_json(kind: str, data: Any) -> Policy | NamedCalendar | Regime:

@@ -237,6 +237,12 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
             "every priority promises a first response",
         ),
         (
+            "priorities.p3.targets.first_response.amount",
+            10**9,
+            "body.priorities.p3.targets.first_response.amount",
+            "must be at most 260 working_days (about a year)",
+        ),
+        (
             "attainment_goals",
             {"first_response": 85},
             "body.attainment_goals.first_response",
