@@ -210,6 +210,37 @@ def body_of(model: Policy | NamedCalendar | Regime) -> dict[str, Any]:
 NOTE = "imported from an iCalendar file"
 
 
+class _Unusable(ValueError):
+    """An event that cannot close whole days; the message follows the event's name."""
+
+
+def _closure_of(event: Any, name: str) -> dict[str, str]:
+    start_prop = event.get("DTSTART")
+    start = getattr(start_prop, "dt", None)
+    if not isinstance(start, date) or isinstance(start, datetime):
+        raise _Unusable("is not an all-day event: only whole days can close a calendar")
+    last = start
+    end_prop, duration = event.get("DTEND"), event.get("DURATION")
+    if end_prop is not None:
+        end = getattr(end_prop, "dt", None)
+        if isinstance(end, datetime) or not isinstance(end, date):
+            raise _Unusable("ends at a time, not on a date")
+        if end <= start:
+            raise _Unusable("ends before it starts")
+        last = end - timedelta(days=1)
+    elif duration is not None:
+        last = start + timedelta(days=max(duration.dt.days, 1) - 1)
+    rule = event.get("RRULE")
+    if rule is None:
+        return {"name": name, "start": start.isoformat(), "end": last.isoformat(), "note": NOTE}
+    freq = [str(f).upper() for f in rule.get("FREQ", [])]
+    extra = set(rule) - {"FREQ", "INTERVAL", "WKST"}
+    interval = [int(i) for i in rule.get("INTERVAL", [1])]
+    if freq != ["YEARLY"] or extra or interval != [1]:
+        raise _Unusable("repeats other than once a year on the same dates; enter its dates by hand")
+    return {"name": name, "start": f"{start:%m-%d}", "end": f"{last:%m-%d}", "note": NOTE}
+
+
 def closures_from_ical(text: str, field: str = "") -> list[dict[str, str]]:
     """Closures (the JSON of ClosureSpec) from the all-day events of an iCalendar file.
 
@@ -222,55 +253,19 @@ def closures_from_ical(text: str, field: str = "") -> list[dict[str, str]]:
 
     try:
         calendar = ICalendar.from_ical(text)
-    except (ValueError, IndexError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the parser says, it is not a calendar
         raise AuthoringError([(field, f"is not an iCalendar file: {exc}")]) from None
     closures: list[dict[str, str]] = []
     problems: list[tuple[str, str]] = []
     for n, event in enumerate(calendar.walk("VEVENT")):
-        name = str(event.get("SUMMARY") or f"event {n + 1}").strip()[:200]
         where = ".".join(p for p in (field, "events", str(n)) if p)
-        start_prop = event.get("DTSTART")
-        start = start_prop.dt if start_prop is not None else None
-        if not isinstance(start, date) or isinstance(start, datetime):
-            problems.append(
-                (where, f'"{name}" is not an all-day event: only whole days can close a calendar')
-            )
-            continue
-        end_prop = event.get("DTEND")
-        last = start
-        if end_prop is not None:
-            end = end_prop.dt
-            if isinstance(end, datetime) or not isinstance(end, date):
-                problems.append((where, f'"{name}" ends at a time, not on a date'))
-                continue
-            if end <= start:
-                problems.append((where, f'"{name}" ends before it starts'))
-                continue
-            last = end - timedelta(days=1)
-        elif event.get("DURATION") is not None:
-            days = event.get("DURATION").dt.days
-            last = start + timedelta(days=max(days, 1) - 1)
-        rule = event.get("RRULE")
-        if rule is None:
-            closures.append(
-                {"name": name, "start": start.isoformat(), "end": last.isoformat(), "note": NOTE}
-            )
-            continue
-        freq = [str(f).upper() for f in rule.get("FREQ", [])]
-        extra = set(rule) - {"FREQ", "INTERVAL", "WKST"}
-        interval = [int(i) for i in rule.get("INTERVAL", [1])]
-        if freq != ["YEARLY"] or extra or interval != [1]:
-            problems.append(
-                (
-                    where,
-                    f'"{name}" repeats other than once a year on the same dates;'
-                    " enter its dates by hand",
-                )  # fmt: skip
-            )
-            continue
-        closures.append(
-            {"name": name, "start": f"{start:%m-%d}", "end": f"{last:%m-%d}", "note": NOTE}
-        )
+        name = str(event.get("SUMMARY") or f"event {n + 1}").strip()[:200] or f"event {n + 1}"
+        try:
+            closures.append(_closure_of(event, name))
+        except _Unusable as exc:
+            problems.append((where, f'"{name}" {exc}'))
+        except (AttributeError, TypeError, ValueError, KeyError, OverflowError):
+            problems.append((where, f'"{name}" cannot be read: its dates are malformed'))
     if problems:
         raise AuthoringError(problems)
     if not closures:

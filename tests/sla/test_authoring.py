@@ -240,6 +240,8 @@ def test_a_calendar_keeps_its_intervals_holidays_and_closures() -> None:
         ({"hours": {"mon": ["17:00-09:00"]}}, "hours.mon", "ends before it starts"),
         ({"hours": {"mon": ["09:00-24:30"]}}, "hours.mon", "times run from 00:00 to 24:00"),
         ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
+        ({"working_days": []}, "working_days", "names no day"),
+        ({"always_open": True, "hours": {"mon": 9}}, "hours.mon", "must be a list"),
         ({"holidays": [{"country": "US", "subdivisions": ["ZZ"]}]}, "holidays.0.subdivisions", ""),
         (
             {"closures": [{"name": "Move", "start": "2026-05-03", "end": "2026-05-01"}]},
@@ -305,3 +307,7 @@ def test_an_icalendar_file_that_cannot_close_days_is_refused_by_event() -> None:
     [(field, reason)] = refusal(weekly, closures_from_ical)
     assert field == "events.1" and "enter its dates by hand" in reason
     assert refusal("not a calendar", closures_from_ical)[0][0] == ""
+    garbled = ICS.replace("DTSTART;VALUE=DATE:20260817", "DTSTART:garbage")
+    assert refusal(garbled, closures_from_ical) == [
+        ("events.1", '"Founders\' day" cannot be read: its dates are malformed')
+    ]
