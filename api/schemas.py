@@ -217,6 +217,16 @@ class PolicySummary(BaseModel):
         )
 
 
+class VersionSummary(BaseModel):
+    """One saved version of a policy, calendar or complaint regime."""
+
+    key: str
+    version: int
+    created_at: datetime
+    created_by: str
+    digest: str = Field(description="SHA-256 of the version's canonical JSON")
+
+
 class PreviewRequest(Strict):
     received_at: CountableInstant = Field(
         description="When the ticket arrived, ISO 8601 with an offset",

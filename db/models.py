@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -942,3 +943,26 @@ class OnCallWeek(Base):
     holiday_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PolicyVersion(Base):
+    """One version of terms an admin wrote: an SLA policy, a calendar or a complaint regime.
+
+    Immutable: a save adds the next version and nothing updates a row, so a case can name the
+    exact terms it was made under by (kind, key, version), and `digest` (SHA-256 of `body`'s
+    canonical JSON, as sla.snapshot computes it) says they are what they were. `body` is the
+    engine model's JSON (sla/authoring.py). Written only by services/policies.py; the
+    migration that made the table loaded the presets and regimes as version 1 of each.
+    """
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("kind", "key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # policy, calendar or regime
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -195,12 +195,6 @@ class CalendarSpec(_Model):
         hours = data.get("hours", {})
         if not isinstance(hours, dict):
             return data
-        if data.get("always_open") is True:
-            if hours and build_week(hours) != ALWAYS:
-                raise FieldError("hours", "an always-open calendar takes no opening hours")
-            return {**data, "hours": week_as_hours(ALWAYS)}
-        if not hours:
-            raise FieldError("hours", "is required (or set always_open = true)")
         for key, texts in hours.items():
             if not isinstance(texts, (list, str)):
                 raise FieldError(f"hours.{key}", "must be a list of 'HH:MM-HH:MM' intervals")
@@ -208,6 +202,12 @@ class CalendarSpec(_Model):
             week = build_week(hours)
         except WeekError as exc:
             raise FieldError(f"hours.{exc.key}", exc.reason) from None
+        if data.get("always_open") is True:
+            if hours and week != ALWAYS:
+                raise FieldError("hours", "an always-open calendar takes no opening hours")
+            return {**data, "hours": week_as_hours(ALWAYS)}
+        if not hours:
+            raise FieldError("hours", "is required (or set always_open = true)")
         if not any(week):
             raise FieldError("hours", "the calendar is never open")
         return {**data, "hours": week_as_hours(week)}
@@ -224,6 +224,11 @@ class CalendarSpec(_Model):
                 days = {i for key in self.working_days for i in parse_days(key)}
             except WeekError as exc:
                 raise FieldError("working_days", exc.reason) from None
+            if not days:
+                raise FieldError(
+                    "working_days",
+                    "names no day: list at least one (or leave it out: the days with hours)",
+                )
             week = build_week(self.hours)
             shut = [DAY_NAMES[i] for i in sorted(days) if not week[i]]
             if shut:
@@ -590,7 +595,10 @@ class Policy(_Model):
                 raise FieldError(f"attainment_goals.{tname}", f"no target is called {tname!r}")
             if not 0 < goal <= 1:
                 raise FieldError(
-                    f"attainment_goals.{tname}", f"a goal is a share between 0 and 1, not {goal}"
+                    f"attainment_goals.{tname}",
+                    f"a goal is a share between 0 and 1 ({goal:g}% is {goal / 100:g}), not {goal:g}"
+                    if 1 < goal <= 100
+                    else f"a goal is a share between 0 and 1, not {goal:g}",
                 )
         return self
 

@@ -1,74 +1,112 @@
-"""SLA policies: list them, read one as data, preview the deadlines a ticket would get."""
+"""SLA policies as versioned data: list, read, write new ones and new versions, preview.
+
+What GET /policies/{key} returns can be sent back: to POST /policies with another key (a new
+policy), or to PUT /policies/{key} (its next version). services/policies.py does the work.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import Field
 
-import sla
 from api.auth import CurrentPrincipal
-from api.errors import InvalidInput, NotFound, responses
-from api.schemas import DeadlinePreview, PolicySummary, PreviewRequest
+from api.deps import Session
+from api.errors import responses
+from api.schemas import DeadlinePreview, PolicySummary, PreviewRequest, VersionSummary
+from services import policies
 
 router = APIRouter(tags=["policies"])
 
-
-def _policy(key: str) -> sla.Policy:
-    try:
-        return sla.get_policy(key)
-    except sla.UnknownPolicy as exc:
-        raise NotFound(str(exc)) from None
+Years = Annotated[
+    list[Annotated[int, Field(ge=2000, le=2100)]] | None,
+    Query(description="Years whose closed days to list (default: this and next)"),
+]
+Version = Annotated[int, Path(ge=1, description="A version number, from 1")]
+PolicyJson = Annotated[
+    dict[str, Any],
+    Body(
+        description="A policy as GET /policies/{key} returns it (its version, author and closed"
+        " days are ignored): key, name, source, calendars, priorities with their targets, rules"
+    ),
+]
 
 
 @router.get("/policies", response_model=list[PolicySummary], responses=responses())
-async def list_policies(_: CurrentPrincipal) -> list[PolicySummary]:
-    """Every SLA policy Pledge can run, with its priorities and calendars."""
-    return [PolicySummary.of(sla.get_policy(key)) for key in sla.policy_keys()]
+async def list_policies(session: Session, principal: CurrentPrincipal) -> list[PolicySummary]:
+    """Every SLA policy (its newest version), with its priorities and calendars."""
+    return await policies.policy_summaries(session, principal)
+
+
+@router.post(
+    "/policies",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409),
+)
+async def create_policy(
+    body: PolicyJson, session: Session, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """A new policy, version 1, from its JSON. Admins only; 409 when the key is taken."""
+    return await policies.create(session, principal, "policy", body)
 
 
 @router.get("/policies/{key}", responses=responses(404))
 async def get_policy(
-    key: str,
-    _: CurrentPrincipal,
-    years: Annotated[
-        list[Annotated[int, Field(ge=2000, le=2100)]] | None,
-        Query(description="Years whose closed days to list (default: this and next)"),
-    ] = None,
+    key: str, session: Session, principal: CurrentPrincipal, years: Years = None
 ) -> dict[str, Any]:
-    """The policy as data: calendars with their closed days, priorities, targets and rules."""
-    policy = _policy(key)
-    this_year = datetime.now(UTC).year
-    return policy.describe(years=years or [this_year, this_year + 1])
+    """The newest version as data: calendars with their closed days, priorities, targets and
+    rules, then `version`, `created_at`, `created_by` and `digest`."""
+    return await policies.read(session, principal, "policy", key, years=years)
+
+
+@router.put("/policies/{key}", responses=responses(403, 404, 409))
+async def save_policy_version(
+    key: str, body: PolicyJson, session: Session, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """The policy's next version, from its JSON. Admins only. A `version` in the body must be
+    the newest (409 otherwise: someone saved meanwhile); a body equal to the newest version
+    saves nothing and answers it."""
+    return await policies.save_version(session, principal, "policy", key, body)
+
+
+@router.get(
+    "/policies/{key}/versions", response_model=list[VersionSummary], responses=responses(404)
+)
+async def list_policy_versions(
+    key: str, session: Session, principal: CurrentPrincipal
+) -> list[dict[str, Any]]:
+    """Every version of the policy, oldest first."""
+    return await policies.versions(session, principal, "policy", key)
+
+
+@router.get("/policies/{key}/versions/{version}", responses=responses(404))
+async def get_policy_version(
+    key: str, version: Version, session: Session, principal: CurrentPrincipal, years: Years = None
+) -> dict[str, Any]:
+    """One version of the policy, as GET /policies/{key} returns the newest."""
+    return await policies.read(session, principal, "policy", key, version, years)
 
 
 @router.post("/policies/{key}/preview", response_model=DeadlinePreview, responses=responses(404))
-async def preview_deadlines(key: str, body: PreviewRequest, _: CurrentPrincipal) -> dict[str, Any]:
-    """The deadlines a ticket received at `received_at` would get under this policy."""
-    policy = _policy(key)
-    priority = body.priority
-    if priority is None and body.campaign_scheduled_at is not None:
-        priority = sla.triage(
-            policy, body.received_at, {"campaign_scheduled_at": body.campaign_scheduled_at}
-        )
-    if priority is None:
-        raise InvalidInput.for_field(
-            "body.priority", f"is required; one of {', '.join(policy.priorities)}"
-        )
-    try:
-        deadlines = sla.compute_deadlines(
-            policy,
-            priority,
-            body.received_at,
-            calendar=body.calendar,
-            request_type=body.request_type,
-        )
-    except sla.UnknownPriority as exc:
-        raise InvalidInput.for_field("body.priority", str(exc)) from None
-    except sla.UnknownCalendar as exc:
-        raise InvalidInput.for_field("body.calendar", str(exc)) from None
-    except sla.UnknownRequestType as exc:
-        raise InvalidInput.for_field("body.request_type", str(exc)) from None
-    return deadlines.to_json()
+async def preview_deadlines(
+    key: str, body: PreviewRequest, session: Session, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """The deadlines a ticket received at `received_at` would get under the newest version."""
+    return await policies.preview(session, principal, key, body)
+
+
+@router.post(
+    "/policies/{key}/versions/{version}/preview",
+    response_model=DeadlinePreview,
+    responses=responses(404),
+)
+async def preview_version_deadlines(
+    key: str,
+    version: Version,
+    body: PreviewRequest,
+    session: Session,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    """The deadlines a ticket received at `received_at` would get under this version."""
+    return await policies.preview(session, principal, key, body, version)

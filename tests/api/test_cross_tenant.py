@@ -94,6 +94,9 @@ class World:
     incident: str  # a draft incident of an own service, linked to the account's ticket
     maintenance: str  # a window naming the account
     user: int = 0  # a member of staff (an agent) who may be put on call
+    # Copies an admin made of e-shot's policy, its support calendar and the standard regime,
+    # by kind, as GET returns them (so a PUT of one saves no new version).
+    terms: dict[str, dict[str, Any]] = field(default_factory=dict)
     feed_tokens: dict[str, str] = field(default_factory=dict)
     track_token: str = ""  # the signed token of the ticket's tracking link, as mailed
     rate_token: str = ""  # and of its rating link, as the resolution mail carries it
@@ -119,6 +122,7 @@ class Rule:
     page: bool = False  # a console page: signing in is a redirect, forms post form fields
     form: Body | None = None
     files: Body | None = None  # multipart uploads
+    content: Body | None = None  # a raw body (an iCalendar file)
     portal: bool = False  # a customer portal page: a key never opens it
 
 
@@ -246,6 +250,29 @@ TABLE: dict[str, Rule] = {
     "POST /policies/{key}/preview": Rule(
         KEYS, body=lambda w: {"received_at": "2026-11-19T17:00:00Z", "priority": "p1"}
     ),
+    # Terms as versioned data: admins write; policies are read by every key (the promises
+    # customers are made), calendars and regimes by staff. {key} is the world's own copy of
+    # e-shot's (or of its calendar, or of the standard regime), so no preset gains a version.
+    "POST /policies": Rule(ADMINS, body=lambda w: _copy(w.terms["policy"])),
+    "PUT /policies/{key}": Rule(ADMINS, body=lambda w: w.terms["policy"]),
+    "GET /policies/{key}/versions": Rule(KEYS),
+    "GET /policies/{key}/versions/{version}": Rule(KEYS),
+    "POST /policies/{key}/versions/{version}/preview": Rule(
+        KEYS, body=lambda w: {"received_at": "2026-11-19T17:00:00Z", "priority": "p1"}
+    ),
+    "GET /calendars": Rule(STAFF | HANDLERS),
+    "POST /calendars": Rule(ADMINS, body=lambda w: _copy(w.terms["calendar"])),
+    "GET /calendars/{key}": Rule(STAFF | HANDLERS),
+    "PUT /calendars/{key}": Rule(ADMINS, body=lambda w: w.terms["calendar"]),
+    "GET /calendars/{key}/versions": Rule(STAFF | HANDLERS),
+    "GET /calendars/{key}/versions/{version}": Rule(STAFF | HANDLERS),
+    "POST /calendars/{key}/closures.ics": Rule(ADMINS, content=lambda w: MATRIX_ICS),
+    "GET /regimes": Rule(STAFF | HANDLERS),
+    "POST /regimes": Rule(ADMINS, body=lambda w: _copy(w.terms["regime"])),
+    "GET /regimes/{key}": Rule(STAFF | HANDLERS),
+    "PUT /regimes/{key}": Rule(ADMINS, body=lambda w: w.terms["regime"]),
+    "GET /regimes/{key}/versions": Rule(STAFF | HANDLERS),
+    "GET /regimes/{key}/versions/{version}": Rule(STAFF | HANDLERS),
     # keys
     "GET /keys": Rule(ADMINS),
     "POST /keys": Rule(ADMINS, body=lambda w: {"name": "matrix", "role": "agent"}),
@@ -660,6 +687,32 @@ TABLE: dict[str, Rule] = {
 }
 
 
+MATRIX_ICS = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
+    b"UID:matrix-closure@pledge.invalid\r\nDTSTAMP:20260101T000000Z\r\n"
+    b"DTSTART;VALUE=DATE:20301230\r\nDTEND;VALUE=DATE:20301231\r\n"
+    b"SUMMARY:Matrix closure\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+TERM_PATHS = {"policy": "/policies", "calendar": "/calendars", "regime": "/regimes"}
+
+
+def _copy(terms: dict[str, Any]) -> dict[str, Any]:
+    return {**terms, "key": f"matrix-{secrets.token_hex(4)}"}
+
+
+async def _terms_copies(http: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
+    """The world's own copy of each kind of terms, as GET returns it."""
+    copies = {}
+    sources = {"policy": "e-shot", "calendar": "e-shot-support", "regime": "standard"}
+    for kind, source in sources.items():
+        original = await http.get(f"{TERM_PATHS[kind]}/{source}", headers=admin)
+        assert original.status_code == 200, original.text
+        made = await http.post(TERM_PATHS[kind], json=_copy(original.json()), headers=admin)
+        assert made.status_code == 201, made.text
+        copies[kind] = made.json()
+    return copies
+
+
 def _incident_body(world: World) -> dict[str, Any]:
     return {
         "title": "Matrix incident",
@@ -681,7 +734,8 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "account_id": world.account,
         "key_id": world.spare_key,
         "contact_id": world.contact,
-        "key": "e-shot",
+        "key": world.terms[_kind_of(operation.path)]["key"],
+        "version": 1,
         "reference": world.complaint if complaints else world.ticket,
         "release_id": world.release,
         "report_id": world.report,
@@ -703,6 +757,14 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no value for a parameter of {operation}"
     return path
+
+
+def _kind_of(path: str) -> str:
+    return (
+        "calendar"
+        if path.startswith("/calendars")
+        else ("regime" if path.startswith("/regimes") else "policy")
+    )
 
 
 def verdict(rule: Rule, role: str, response: httpx.Response, world: World) -> str | None:
@@ -921,6 +983,7 @@ async def build_world(
         incident=incident.json()["id"],
         maintenance=window.json()["id"],
         user=on_call.id,
+        terms=await _terms_copies(live.http, keys[ADMIN]),
     )
     return world
 
@@ -1004,6 +1067,7 @@ async def test_every_route_for_every_role_and_another_accounts_customer(
                 json=rule.body(world) if rule.body else None,
                 data=rule.form(world) if rule.form else None,
                 files=rule.files(world) if rule.files else None,
+                content=rule.content(world) if rule.content else None,
                 params=rule.params(world) if rule.params else None,
             )
             calls += 1
