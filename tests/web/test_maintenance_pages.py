@@ -69,7 +69,7 @@ async def test_the_console_shows_every_window_and_the_portal_only_the_customers_
     )
     when = window_words(starts, starts + timedelta(hours=2), "Europe/London")
     local = starts.astimezone(ZoneInfo("Europe/London"))
-    assert when == f"{local:%A} {local.day} {local:%B}, 9:00pm to 11:00pm UK time"
+    assert when == f"{local:%A} {local.day} {local:%B}, 21:00 to 23:00 UK time"
 
     staff = await bearer(session, Role.AGENT)
     page = text_of((await client.get("/console/releases", headers=staff)).text)
