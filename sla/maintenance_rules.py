@@ -24,7 +24,6 @@ from .instants import from_us, naive_wall_to_us, require_aware, zone
 from .policy import Policy
 from .units import Unit, due
 
-
 # Under every policy: how long a window may last, and how far ahead it may be announced.
 MAX_LENGTH = timedelta(days=7)
 MAX_AHEAD = timedelta(days=366)

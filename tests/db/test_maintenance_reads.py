@@ -19,9 +19,10 @@ def _window(title: str, account_ids: list[int], state: str = "scheduled") -> Mai
     return MaintenanceWindow(
         id=f"W-{secrets.token_hex(4).upper()}", title=title, description="", services=["platform"],
         policy="web-agency", account_ids=account_ids, starts_at=NIGHT,
-        ends_at=NIGHT + timedelta(hours=2), timezone="Europe/London", state=state, sequence=0, version=1,
+        ends_at=NIGHT + timedelta(hours=2), timezone="Europe/London", state=state, sequence=0,
+        version=1,
         announced_at=NIGHT - timedelta(days=3), created_by="test", signed_by="",
-        created_at=NIGHT - timedelta(days=3), updated_at=NIGHT - timedelta(days=3),
+        created_at=NIGHT, updated_at=NIGHT,
     )  # fmt: skip
 
 
