@@ -141,11 +141,15 @@ async def periods_for_monitors(
 
 
 async def announced(
-    session: AsyncSession, now: datetime, account: Account | None = None
+    session: AsyncSession,
+    now: datetime,
+    account: Account | None = None,
+    starting_before: datetime | None = None,
 ) -> list[MaintenanceWindow]:
     """Windows announced and not over (scheduled, or in progress) at `now`, earliest first;
-    only those affecting `account` when given (the portal's banner)."""
-    found = await session.scalars(
+    only those affecting `account` when given (the portal's banner); only those starting
+    before `starting_before` when given (a banner names what is near, not next year's)."""
+    query = (
         select(MaintenanceWindow)
         .where(
             MaintenanceWindow.state.in_((SCHEDULED, IN_PROGRESS)),
@@ -153,6 +157,9 @@ async def announced(
         )
         .order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)
     )
+    if starting_before is not None:
+        query = query.where(MaintenanceWindow.starts_at < starting_before)
+    found = await session.scalars(query)
     return [w for w in found if account is None or affects(w, account)]
 
 

@@ -46,3 +46,20 @@ async def test_public_readers_get_only_windows_naming_no_customer(session: Async
         await maintenance.public_periods_between(session, start, end, frozenset({"sending"})) == []
     )
     assert maintenance.is_public(ours) and not maintenance.is_public(theirs)
+
+
+async def test_banners_name_windows_under_way_or_within_two_weeks(session: AsyncSession) -> None:
+    from web.banners import BANNER_AHEAD, console_banners, load_console
+
+    near = _window("Near", [])
+    far = _window("Far off", [])
+    far.starts_at, far.ends_at = NIGHT + timedelta(days=20), NIGHT + timedelta(days=20, hours=2)
+    session.add_all([near, far])
+    await session.flush()
+    now = NIGHT - timedelta(days=1)
+    listed = await maintenance.announced(session, now, starting_before=now + BANNER_AHEAD)
+    assert near in listed and far not in listed
+    assert far in await maintenance.announced(session, now)  # the page and feed still list it
+    await load_console(session, now)
+    assert any("Near" in line for line in console_banners())
+    assert not any("Far off" in line for line in console_banners())
