@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 import sla
 from api.auth import Principal
+from api.bootstrap import BOOTSTRAP_NAME
 from api.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from api.references import fingerprint
 from api.schemas import MaintenanceCreate, MaintenanceOut, MaintenanceUpdate
@@ -49,8 +50,10 @@ def workflow_id(window_id: str) -> str:
 
 def _signer(principal: Principal) -> str:
     """The name the notices are signed with: the person's, as their letters are; empty when the
-    key names no one, so the organisation signs (never a key's name such as "bootstrap")."""
-    return principal.full_name or ""
+    key names no one, so the organisation signs (never a key's name such as "bootstrap", nor
+    the first admin's placeholder "Administrator", which is a role)."""
+    name = principal.full_name or ""
+    return "" if name == BOOTSTRAP_NAME else name
 
 
 def _policy(key: str) -> sla.Policy:
