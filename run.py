@@ -27,6 +27,9 @@ from settings import ROOT, Settings, get_settings
 STOP_TIMEOUT_SECONDS = 20
 # Where `make run`'s demo sends warnings and breaches nobody is assigned to.
 DEMO_TEAM_EMAIL = "support-team@example.com"
+# The demo's first admin (admin@example.com), by a person's name: the notices they send are
+# signed with it, and "Administrator" is a role, not a signature.
+DEMO_ADMIN_NAME = "Alex Morgan"
 # A demo customer with portal access (api/demo.py), to try the portal as.
 DEMO_CUSTOMER = "maya@bluebell.example.com"
 # Who `make run`'s demo speaks as, where these are unset: a made-up company, since a letterhead
@@ -156,7 +159,7 @@ class Launcher:
 
     def ensure_admin_user(self) -> tuple[str, str | None, str]:
         """The first admin who signs in to the console: (e-mail, password if known, source)."""
-        from api.bootstrap import ensure_bootstrap_user
+        from api.bootstrap import BOOTSTRAP_NAME, ensure_bootstrap_user
         from api.errors import PledgeError
         from db.errors import explain
         from db.session import make_engine, make_session_factory
@@ -165,7 +168,8 @@ class Launcher:
             engine = make_engine(self.settings.effective_database_url)
             try:
                 async with make_session_factory(engine, writes=True)() as session, session.begin():
-                    admin = await ensure_bootstrap_user(session, self.settings)
+                    name = DEMO_ADMIN_NAME if self.settings.demo_data else BOOTSTRAP_NAME
+                    admin = await ensure_bootstrap_user(session, self.settings, name)
                     return admin.email, admin.password, admin.source
             finally:
                 await engine.dispose()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from activities.deps import ActivityDeps
 from activities.incidents import wanted
 from db import contacts
 from db.idempotent import insert_once, upsert_for
-from db.maintenance import affects
+from db.maintenance import affects, is_public
 from db.models import Account, Contact, MaintenanceWindow, Notification, StatusSubscription
 from db.types import utcnow
 from outbound.status_links import unsubscribe_url
@@ -42,6 +42,14 @@ log = logging.getLogger("pledge.maintenance")
 
 # As workflows/maintenance.py's REMINDER_BEFORE, for the notice's words.
 REMINDER_HOURS = 24
+
+
+def reminder_hours(window: MaintenanceWindow) -> int | None:
+    """REMINDER_HOURS when a reminder will be sent, None when it will not: as the workflow
+    decides (_reminder_time), only for a window announced more than that before its start."""
+    if window.starts_at - timedelta(hours=REMINDER_HOURS) > window.announced_at:
+        return REMINDER_HOURS
+    return None
 
 
 def account_zone(account: Account, fallback: str) -> str:
@@ -107,7 +115,7 @@ class MaintenanceActivities:
             # subscribers who chose one of its services hear of it too.
             subscribers = (
                 []
-                if window.account_ids
+                if not is_public(window)
                 else [
                     s
                     for s in await session.scalars(
@@ -156,7 +164,7 @@ class MaintenanceActivities:
                     when=when,
                     organisation=settings.organisation_name,
                     signer=window.signed_by,
-                    reminder_hours=REMINDER_HOURS,
+                    reminder_hours=reminder_hours(window),
                 ),
                 attachments=(
                     []
@@ -193,7 +201,7 @@ class MaintenanceActivities:
                     notice_text(
                         notice.kind, shown, name="", when=when,
                         organisation=settings.organisation_name, signer=window.signed_by,
-                        reminder_hours=REMINDER_HOURS,
+                        reminder_hours=reminder_hours(window),
                     ),
                     settings.organisation_name, status_url, unsubscribe,
                 ),

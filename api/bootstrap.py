@@ -66,13 +66,16 @@ class AdminUser:
     source: str
 
 
-async def ensure_bootstrap_user(session: AsyncSession, settings: Settings) -> AdminUser:
+async def ensure_bootstrap_user(
+    session: AsyncSession, settings: Settings, full_name: str = BOOTSTRAP_NAME
+) -> AdminUser:
     """Guarantee someone can sign in to the console as admin; the caller commits.
 
     With PLEDGE_BOOTSTRAP_ADMIN_EMAIL and _PASSWORD, that person is made (or put back) an
     admin with that password, as the bootstrap key is. Otherwise, the first run makes
     admin@example.com with a generated password kept in <data dir>/admin-password (mode 600);
-    once any admin exists, nothing is changed.
+    once any admin exists, nothing is changed but this: the default admin still named
+    BOOTSTRAP_NAME takes `full_name` when one is given (the demo's person, who signs letters).
     """
     from services import users  # services import api.auth; api.cli imports this module
 
@@ -88,7 +91,7 @@ async def ensure_bootstrap_user(session: AsyncSession, settings: Settings) -> Ad
             await users.create_user(
                 session,
                 email=email,
-                full_name=BOOTSTRAP_NAME,
+                full_name=full_name,
                 job_title=None,
                 roles=[Role.ADMIN],
                 password=password,
@@ -110,6 +113,8 @@ async def ensure_bootstrap_user(session: AsyncSession, settings: Settings) -> Ad
         first = admins[0]
         kept = path.read_text().strip() if path.exists() else ""
         is_default = first.email_key == users.email_key(DEFAULT_ADMIN_EMAIL)
+        if is_default and first.full_name == BOOTSTRAP_NAME and full_name != BOOTSTRAP_NAME:
+            first.full_name = full_name  # only the name: the sign-in address stays
         if kept and is_default and await users.verify_password(kept, first.password_hash):
             os.chmod(path, 0o600)
             return AdminUser(first.email, kept, f"password kept in {path}")

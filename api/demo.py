@@ -34,6 +34,8 @@ ACCOUNTS: list[dict[str, Any]] = [
                 "phone": "020 7946 0001",
                 "receives_reports": True,
                 "portal_access": True,
+                # Told of maintenance (and other notices to the account's administrators).
+                "administrator": True,
             },
         ],
     },
@@ -49,6 +51,7 @@ ACCOUNTS: list[dict[str, Any]] = [
                 "email": "maya@bluebell.example.com",
                 "phone": "01483 000 222",
                 "portal_access": True,
+                "administrator": True,
             },
         ],
     },
@@ -57,7 +60,12 @@ ACCOUNTS: list[dict[str, Any]] = [
         "policy": "web-agency",
         "edition": "standard",
         "contacts": [
-            {"name": "Sam Reed", "email": "sam@harbourcafe.example.com", "portal_access": True}
+            {
+                "name": "Sam Reed",
+                "email": "sam@harbourcafe.example.com",
+                "portal_access": True,
+                "administrator": True,
+            }
         ],
     },
     {
@@ -65,7 +73,12 @@ ACCOUNTS: list[dict[str, Any]] = [
         "policy": "electric-putty",
         "edition": "standard",
         "contacts": [
-            {"name": "Ruth Ellis", "email": "office@greenfield.example.com", "portal_access": True}
+            {
+                "name": "Ruth Ellis",
+                "email": "office@greenfield.example.com",
+                "portal_access": True,
+                "administrator": True,
+            }
         ],
     },
     {
@@ -82,6 +95,7 @@ ACCOUNTS: list[dict[str, Any]] = [
                 "phone": "+1 415 555 0100",
                 "login": "jlee",
                 "is_representative": True,
+                "administrator": True,
             },
             {"name": "Chris Fox", "email": "chris@atlas.example.com"},
         ],

@@ -4,7 +4,9 @@ under maintenance and which windows are announced.
 Monitors ask `in_maintenance` when a site goes down (activities/monitors.py): an outage that
 begins inside a window is recorded, marked `in_maintenance`, and opens no ticket. Uptime history
 marks window time as maintenance (`periods_for_monitor`); the status page, the banners and the
-huddle list windows announced or under way (`periods_between`). They read the windows table
+huddle list windows announced or under way (`periods_between`); the public status page lists
+only public ones (`public_periods_between`: a window naming accounts is those customers' own
+business, and no one else's to read). They read the windows table
 (maintenance_windows), which each window's workflow keeps (workflows/maintenance.py); the
 reading goes by the window's times, not its state, so a window is maintenance from its first
 minute even if the workflow's move to in_progress comes a moment later.
@@ -72,14 +74,34 @@ async def periods_between(
     start: datetime,
     end: datetime,
     services: frozenset[str] | None = None,
+    *,
+    public_only: bool = False,
 ) -> list[MaintenancePeriod]:
     """Windows not cancelled overlapping [start, end), earliest first; only those naming one of
-    `services` when given."""
+    `services` when given; with `public_only`, only public windows (see `is_public`)."""
     return [
         _period(window)
         for window in await _overlapping(session, start, end)
-        if services is None or services.intersection(window.services)
+        if (services is None or services.intersection(window.services))
+        and (not public_only or is_public(window))
     ]
+
+
+async def public_periods_between(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    services: frozenset[str] | None = None,
+) -> list[MaintenancePeriod]:
+    """periods_between for readers anyone may be (the public status page): windows naming
+    accounts are left out, as the public calendar (/status/maintenance.ics) leaves them out."""
+    return await periods_between(session, start, end, services, public_only=True)
+
+
+def is_public(window: MaintenanceWindow) -> bool:
+    """Whether anyone may read of `window`: one on our own services, naming no customer. A
+    window naming accounts (work on those customers' own sites) is between them and us."""
+    return not window.account_ids
 
 
 def covers(window: MaintenanceWindow, monitor: Monitor) -> bool:
@@ -119,11 +141,15 @@ async def periods_for_monitors(
 
 
 async def announced(
-    session: AsyncSession, now: datetime, account: Account | None = None
+    session: AsyncSession,
+    now: datetime,
+    account: Account | None = None,
+    starting_before: datetime | None = None,
 ) -> list[MaintenanceWindow]:
     """Windows announced and not over (scheduled, or in progress) at `now`, earliest first;
-    only those affecting `account` when given (the portal's banner)."""
-    found = await session.scalars(
+    only those affecting `account` when given (the portal's banner); only those starting
+    before `starting_before` when given (a banner names what is near, not next year's)."""
+    query = (
         select(MaintenanceWindow)
         .where(
             MaintenanceWindow.state.in_((SCHEDULED, IN_PROGRESS)),
@@ -131,6 +157,9 @@ async def announced(
         )
         .order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)
     )
+    if starting_before is not None:
+        query = query.where(MaintenanceWindow.starts_at < starting_before)
+    found = await session.scalars(query)
     return [w for w in found if account is None or affects(w, account)]
 
 

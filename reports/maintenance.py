@@ -1,7 +1,8 @@
 """Maintenance windows in the words people read (notices, reminders, banners) and as iCalendar
 events (the notice's attachment and the public feed).
 
-Times are written in the reader's zone: 'Tuesday 8 December, 8:00pm to 2:00am UK time'. The
+Times are written in the reader's zone, on the 24-hour clock as the rest of Pledge writes them:
+'Tuesday 8 December, 20:00 to 02:00 UK time'. The
 event's UID never changes and its SEQUENCE is the window's, so a calendar that has it keeps the
 newest; a cancelled window is published once more with STATUS:CANCELLED (RFC 5546 PUBLISH:
 nobody is asked to answer a notice).
@@ -48,13 +49,8 @@ class WindowFacts:
 
 
 def clock(local: datetime) -> str:
-    """'8:00pm', '11:30am', 'midnight', 'noon'."""
-    if (local.hour, local.minute) == (0, 0):
-        return "midnight"
-    if (local.hour, local.minute) == (12, 0):
-        return "noon"
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+    """'20:00', '09:30', '00:00': the 24-hour clock, as every other time Pledge writes."""
+    return f"{local:%H:%M}"
 
 
 def _day(local: datetime, now: datetime | None) -> str:
@@ -66,7 +62,7 @@ def _day(local: datetime, now: datetime | None) -> str:
 def window_words(
     starts_at: datetime, ends_at: datetime, timezone: str, now: datetime | None = None
 ) -> str:
-    """'Tuesday 8 December, 8:00pm to 2:00am UK time': a night's window by the evening it
+    """'Tuesday 8 December, 20:00 to 02:00 UK time': a night's window by the evening it
     begins (an end early the next morning needs no second date); a longer one names both."""
     tz = ZoneInfo(timezone)
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
@@ -86,7 +82,7 @@ def service_words(services: Iterable[str]) -> str:
 
 
 def banner_line(window: WindowFacts, timezone: str, now: datetime) -> str:
-    """'Scheduled maintenance: Database upgrade, Tuesday 8 December, 8:00pm to 2:00am UK time.
+    """'Scheduled maintenance: Database upgrade, Tuesday 8 December, 20:00 to 02:00 UK time.
     Affects the platform and sending.' (under way: 'Maintenance under way: ...')."""
     what = "Maintenance under way" if now >= window.starts_at else "Scheduled maintenance"
     when = window_words(window.starts_at, window.ends_at, timezone, now)
@@ -150,9 +146,11 @@ def notice_text(
     when: str,
     organisation: str,
     signer: str,
-    reminder_hours: int,
+    reminder_hours: int | None,
 ) -> str:
-    """The notice, a change, a reminder or a cancellation, addressed to one person."""
+    """The notice, a change, a reminder or a cancellation, addressed to one person.
+    `reminder_hours`: how long before the start a reminder will be sent, None when none will
+    be (the notice came with less time to go): then a reminder is not promised."""
     hello = f"Hello {name.split()[0]}," if name.strip() else "Hello,"
     affects = service_words(window.services)
     if kind == "cancelled":
@@ -172,10 +170,12 @@ def notice_text(
         if window.description.strip():
             said.append(window.description.strip())
         if kind == "notice":
-            said.append(
-                "The attached calendar entry adds it to your calendar. We will remind you "
-                f"{_ahead(reminder_hours)} before it starts."
+            remind = (
+                f" We will remind you {_ahead(reminder_hours)} before it starts."
+                if reminder_hours
+                else ""
             )
+            said.append(f"The attached calendar entry adds it to your calendar.{remind}")
         elif kind == "moved":
             said.append("The attached calendar entry moves it in your calendar.")
     body = "\n\n".join(said)

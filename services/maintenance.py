@@ -19,12 +19,14 @@ from temporalio.client import Client
 
 import sla
 from api.auth import Principal
-from api.errors import FieldProblem, InvalidInput, NotFound
+from api.bootstrap import BOOTSTRAP_NAME
+from api.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from api.references import fingerprint
 from api.schemas import MaintenanceCreate, MaintenanceOut, MaintenanceUpdate
 from api.temporal_calls import call, open_workflow
 from db import maintenance as readings
 from db.models import Account, MaintenanceWindow, Role
+from services.incidents import known_services
 from services.roles import STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
 from sla.maintenance_rules import check_window, timezone_of
@@ -48,8 +50,10 @@ def workflow_id(window_id: str) -> str:
 
 def _signer(principal: Principal) -> str:
     """The name the notices are signed with: the person's, as their letters are; empty when the
-    key names no one, so the organisation signs (never a key's name such as "bootstrap")."""
-    return principal.full_name or ""
+    key names no one, so the organisation signs (never a key's name such as "bootstrap", nor
+    the first admin's placeholder "Administrator", which is a role)."""
+    name = principal.full_name or ""
+    return "" if name == BOOTSTRAP_NAME else name
 
 
 def _policy(key: str) -> sla.Policy:
@@ -72,13 +76,42 @@ def _check(policy: sla.Policy, starts_at: datetime, ends_at: datetime, now: date
         raise InvalidInput.of(problems)
 
 
-async def _check_accounts(session: AsyncSession, account_ids: list[int]) -> None:
+async def _check_accounts(
+    session: AsyncSession, policy: sla.Policy, account_ids: list[int]
+) -> None:
+    """Every named account exists and is on the window's policy: the window is checked against
+    that policy's promise only, so an account on another policy (whose promise may be longer
+    notice or other hours) may not be named in it. Schedule a window on its own policy."""
     if not account_ids:
         return
-    found = set(await session.scalars(select(Account.id).where(Account.id.in_(account_ids))))
+    found = {
+        a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(account_ids)))
+    }
     missing = [str(i) for i in account_ids if i not in found]
     if missing:
         raise InvalidInput.for_field("body.account_ids", f"no account with id {', '.join(missing)}")
+    elsewhere = [found[i] for i in account_ids if found[i].policy != policy.key]
+    if elsewhere:
+        named = ", ".join(f"{a.name} (id {a.id}) is on {a.policy}" for a in elsewhere)
+        raise InvalidInput.for_field(
+            "body.account_ids",
+            f"every account named must be on the window's policy, {policy.key}: {named}; "
+            "schedule a window on that policy for it, so its own promise is kept",
+        )
+
+
+async def _check_services(session: AsyncSession, services: list[str]) -> list[str]:
+    """Our own services only, as incidents name them: the usual ones and any a monitor
+    watches (services.incidents.known_services); customers read these words."""
+    known = await known_services(session)
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise InvalidInput.for_field(
+            "body.services",
+            f"no own service {', '.join(repr(s) for s in unknown)}; "
+            f"name one of: {', '.join(known)}",
+        )
+    return list(dict.fromkeys(services))
 
 
 # -- changing ----------------------------------------------------------------------------------
@@ -98,8 +131,9 @@ async def schedule(
     allow(principal, *MAKERS)
     policy = _policy(body.policy)
     _check(policy, body.starts_at, body.ends_at, now or datetime.now(UTC))
+    services = await _check_services(session, body.services)
     account_ids = list(dict.fromkeys(body.account_ids))
-    await _check_accounts(session, account_ids)
+    await _check_accounts(session, policy, account_ids)
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
 
     def start(reference: str) -> MaintenanceStart:
@@ -108,7 +142,7 @@ async def schedule(
                 window_id=reference,
                 title=body.title,
                 description=body.description,
-                services=list(dict.fromkeys(body.services)),
+                services=services,
                 policy=policy.key,
                 account_ids=account_ids,
                 starts_at=body.starts_at,
@@ -156,7 +190,7 @@ async def update(
         changes.pop("description", None)
     config = _config(window).model_copy(update=changes)
     if "services" in changes:
-        config.services = list(dict.fromkeys(config.services))
+        config.services = await _check_services(session, config.services)
     if "starts_at" in changes or "ends_at" in changes:
         _check(_policy(window.policy), config.starts_at, config.ends_at, now or datetime.now(UTC))
     await call(
@@ -176,6 +210,8 @@ async def cancel(
     """Call a window off before it starts; everyone told of it is told."""
     allow(principal, *MAKERS)
     window = await _load(session, principal, window_id)
+    if window.state == readings.CANCELLED:
+        raise Conflict(f"Maintenance {window.title!r} is already cancelled")
     await call(
         _handle(client, window_id).execute_update(
             MaintenanceWorkflow.cancel,

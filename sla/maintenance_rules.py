@@ -10,7 +10,9 @@ the nightly window is wall-clock time there, so on the nights the clocks change 
 A window bound that falls in an hour the clocks skip means the moment they jump (02:00 on the
 spring night is 01:00 GMT, which is 02:00 BST); one in an hour they repeat means its first
 occurrence. A window that names no rule (a policy without `[maintenance]`) is only checked to
-end after it starts.
+end after it starts, to last at most MAX_LENGTH and to start at most MAX_AHEAD from now: those
+two hold under every policy (a week is longer than any work we plan, and a notice a year ahead
+is a guess, not a plan; a policy's own hours are stricter still).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from datetime import date, datetime, timedelta
 from .instants import from_us, naive_wall_to_us, require_aware, zone
 from .policy import Policy
 from .units import Unit, due
+
+# Under every policy: how long a window may last, and how far ahead it may be announced.
+MAX_LENGTH = timedelta(days=7)
+MAX_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -125,9 +131,10 @@ def notice_words(policy: Policy) -> str:
 
 
 def _local(at: datetime, timezone: str) -> str:
-    """'20:00 on Thursday 10 December 2026 (GMT)': the rule's own words, in the policy's zone."""
+    """'20:00 on Thursday 10 December 2026 (UK time)': the rule's own words, in the policy's
+    zone, named as its hours are."""
     local = at.astimezone(zone(timezone))
-    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y} ({local.tzname()})"
+    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y} ({_zone_words(timezone)})"
 
 
 def check_window(
@@ -138,9 +145,26 @@ def check_window(
     require_aware(ends_at, "ends_at")
     if ends_at <= starts_at:
         return [Refusal("ends_at", "must be after the start of the window")]
-    if policy is None or policy.maintenance is None:
-        return []
     refusals: list[Refusal] = []
+    if starts_at - announced_at > MAX_AHEAD:
+        latest = announced_at + MAX_AHEAD
+        refusals.append(
+            Refusal(
+                "starts_at",
+                f"is too far ahead: a window may be announced at most a year ahead, so it "
+                f"must start by {latest.day} {latest:%B %Y}",
+            )
+        )
+    if ends_at - starts_at > MAX_LENGTH:
+        refusals.append(
+            Refusal(
+                "ends_at",
+                "makes the window too long: it may last at most 7 days; announce longer work "
+                "as several windows",
+            )
+        )
+    if refusals or policy is None or policy.maintenance is None:
+        return refusals
     timezone = timezone_of(policy)
     opens, closes = policy.maintenance.window.replace("–", "-").split("-")
     earliest = earliest_start(policy, announced_at)

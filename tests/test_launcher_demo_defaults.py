@@ -65,3 +65,23 @@ def test_what_is_set_is_kept_and_without_demo_data_nothing_is_added(
     assert bare.settings.complaints_manager_email is None
     assert not any(name in os.environ for name in VARIABLES)
     assert capsys.readouterr().out == ""
+
+
+async def test_the_demo_admin_signs_as_a_person_and_keeps_the_sign_in_address(session) -> None:  # type: ignore[no-untyped-def]
+    import secrets as random
+
+    from api.bootstrap import BOOTSTRAP_NAME, ensure_bootstrap_user
+    from services import users
+    from services.maintenance import _signer
+
+    assert run.DEMO_ADMIN_NAME != BOOTSTRAP_NAME and " " in run.DEMO_ADMIN_NAME
+    email = f"admin-{random.token_hex(3)}@example.com"
+    settings = Settings(bootstrap_admin_email=email, bootstrap_admin_password=random.token_hex(8))
+    made = await ensure_bootstrap_user(session, settings, run.DEMO_ADMIN_NAME)
+    user = await users.find_by_email(session, email)
+    assert made.email == email and user is not None
+    assert user.full_name == "Alex Morgan"
+    assert _signer(users.principal_of(user)) == "Alex Morgan"
+    # Outside the demo the placeholder is kept, and nothing is signed with it.
+    user.full_name = BOOTSTRAP_NAME
+    assert _signer(users.principal_of(user)) == ""

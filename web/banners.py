@@ -10,7 +10,7 @@ variable for this request, and console/base.html asks for them (`maintenance_ban
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,10 @@ from db.models import Account
 from reports.maintenance import WindowFacts, banner_line
 from web.pages import _ENV
 
+# A banner shows a window under way or starting within this: near enough to plan around (the
+# notice mail and the console's Maintenance page tell of those further off).
+BANNER_AHEAD = timedelta(days=14)
+
 _CONSOLE: ContextVar[tuple[str, ...]] = ContextVar("maintenance_banners", default=())
 
 
@@ -26,7 +30,7 @@ async def load_console(session: AsyncSession, now: datetime | None = None) -> No
     """Read this request's console banners: every window announced or under way, each in its
     own policy's zone (staff work for customers in that zone)."""
     now = now or datetime.now(UTC)
-    windows = await announced(session, now)
+    windows = await announced(session, now, starting_before=now + BANNER_AHEAD)
     _CONSOLE.set(tuple(banner_line(WindowFacts.of(w), w.timezone, now) for w in windows))
 
 
@@ -41,7 +45,7 @@ async def portal_banners(
     now = now or datetime.now(UTC)
     return [
         banner_line(WindowFacts.of(w), timezone, now)
-        for w in await announced(session, now, account)
+        for w in await announced(session, now, account, starting_before=now + BANNER_AHEAD)
     ]
 
 

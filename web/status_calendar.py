@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import AppSettings, Session
-from db.maintenance import announced
+from db.maintenance import announced, is_public
 from reports.maintenance import WindowFacts, calendar_of
 
 router = APIRouter(tags=["status"])
@@ -33,7 +33,7 @@ async def maintenance_calendar(session: Session, settings: AppSettings) -> Respo
     """Upcoming and ongoing maintenance as iCalendar (RFC 5545), one event per window."""
     now = datetime.now(UTC)
     # A window naming accounts is theirs (their own sites): it is not published.
-    windows = [WindowFacts.of(w) for w in await announced(session, now) if not w.account_ids]
+    windows = [WindowFacts.of(w) for w in await announced(session, now) if is_public(w)]
     organisation = settings.organisation_name
     body = calendar_of(windows, organisation, now, name=f"{organisation} maintenance")
     return Response(

@@ -22,3 +22,11 @@ def test_every_demo_account_is_a_valid_request() -> None:
         AccountCreate(**{k: v for k, v in spec.items() if k != "contacts"})
         for person in spec["contacts"]:
             ContactCreate(**person)
+
+
+def test_every_demo_account_has_a_named_administrator_to_tell_of_maintenance() -> None:
+    for spec in ACCOUNTS:
+        people = [ContactCreate(**person) for person in spec["contacts"]]
+        admins = [p for p in people if p.administrator]
+        assert admins, spec["name"]
+        assert all(" " in p.name for p in admins)  # a person's name, to be greeted by

@@ -56,6 +56,12 @@ REFUSALS = [
     ({"account_ids": [2**31 - 1]}, ["body.account_ids"], "no account with id"),
     ({"services": []}, ["body.services"], None),
     ({"services": ["Not A Key"]}, ["body.services.0"], None),
+    ({"services": ["platform", "zzz"]}, ["body.services"],
+     "no own service 'zzz'; name one of: platform, api, sending"),
+    ({"ends_at": (evening(3) + timedelta(days=8)).isoformat()}, ["body.ends_at"],
+     "may last at most 7 days"),
+    ({"starts_at": evening(400).isoformat(), "ends_at": evening(400, 22).isoformat()},
+     ["body.starts_at"], "at most a year ahead"),
     ({"title": ""}, ["body.title"], None),
     ({"starts_at": "2026-12-08T21:00:00"}, ["body.starts_at"], None),  # no offset
     ({"colour": "blue"}, ["body.colour"], None),
@@ -106,6 +112,29 @@ async def test_a_policy_without_a_maintenance_rule_takes_any_future_hour(live: L
     assert refused.json()["errors"] == [
         {"field": "body.starts_at", "message": "must be in the future"}
     ]
+
+
+async def test_a_window_names_only_accounts_on_its_own_policy(
+    live: Live, engine: AsyncEngine
+) -> None:
+    # Named on a Spotler window starting in 2 minutes, an e-shot account would skip e-shot's
+    # 2 days' notice: refused, naming the account and its policy; nothing is started.
+    eshot = await live.account("e-shot")
+    soon = datetime.now(UTC) + timedelta(minutes=2)
+    before = await _count(engine)
+    refused = await live.http.post(
+        "/maintenance",
+        json=body(
+            policy="spotler", account_ids=[eshot["id"]], starts_at=soon.isoformat(),
+            ends_at=(soon + timedelta(hours=1)).isoformat(),
+        ),
+        headers=live.as_("admin"),
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["errors"]
+    assert problem["field"] == "body.account_ids"
+    assert f"(id {eshot['id']}) is on e-shot" in problem["message"]
+    assert await _count(engine) == before
 
 
 async def test_only_success_managers_and_admins_schedule(live: Live, engine: AsyncEngine) -> None:
@@ -190,6 +219,7 @@ async def test_a_window_is_scheduled_read_moved_and_cancelled(
     )  # fmt: skip
     again = await live.http.post(f"{path}/cancel", headers=manager)
     assert again.status_code == 409
+    assert again.json()["detail"] == "Maintenance 'Database upgrade' is already cancelled"
     assert (await live.http.get("/maintenance/W-0000-0000", headers=manager)).status_code == 404
 
 

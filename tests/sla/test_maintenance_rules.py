@@ -105,7 +105,7 @@ def test_two_days_notice_is_needed_and_the_refusal_says_when_is_possible(eshot: 
         "starts_at",
         "is too soon: e-shot Customer Success promises customers at least 2 days' notice of "
         "maintenance, so a window announced now may start at 20:00 on Wednesday 9 December "
-        "2026 (GMT) at the earliest",
+        "2026 (UK time) at the earliest",
     )
     assert earliest_start(eshot, Z(2026, 12, 7, 12)) == Z(2026, 12, 9, 20)
     # Notice running out inside a window: that moment itself (Wednesday 21:30).
@@ -125,9 +125,9 @@ def test_a_window_too_soon_and_outside_the_hours_is_told_both(eshot: Policy) -> 
 
 def test_running_past_two_names_the_end_of_that_night_in_its_own_clock(eshot: Policy) -> None:
     [refusal] = check_window(eshot, Z(2026, 3, 28, 22), Z(2026, 3, 29, 1, 30), EARLY)
-    assert refusal.message.endswith("must finish by 02:00 on Sunday 29 March 2026 (BST)")
+    assert refusal.message.endswith("must finish by 02:00 on Sunday 29 March 2026 (UK time)")
     [refusal] = check_window(eshot, Z(2026, 10, 25, 1, 30), Z(2026, 10, 25, 2, 30), EARLY)
-    assert refusal.message.endswith("must finish by 02:00 on Sunday 25 October 2026 (GMT)")
+    assert refusal.message.endswith("must finish by 02:00 on Sunday 25 October 2026 (UK time)")
 
 
 def test_a_policy_without_a_maintenance_rule_only_needs_the_end_after_the_start() -> None:
@@ -138,3 +138,27 @@ def test_a_policy_without_a_maintenance_rule_only_needs_the_end_after_the_start(
     assert check_window(agency, noon, noon + timedelta(hours=3), noon - timedelta(minutes=1)) == []
     assert fields(check_window(agency, noon, noon - timedelta(hours=1), EARLY)) == ["ends_at"]
     assert check_window(None, noon, noon + timedelta(hours=1), noon) == []
+
+
+def test_under_every_policy_a_window_lasts_at_most_a_week_and_starts_within_a_year() -> None:
+    agency = get_policy("web-agency")
+    noon = Z(2026, 12, 8, 12)
+    announced = noon - timedelta(days=1)
+    week = check_window(agency, noon, noon + timedelta(days=7), announced)
+    assert week == []
+    [long] = check_window(agency, noon, noon + timedelta(days=7, minutes=1), announced)
+    assert long.field == "ends_at" and "at most 7 days" in long.message
+    assert check_window(None, noon, noon + timedelta(days=365), announced)[0].field == "ends_at"
+    year_on = Z(2027, 12, 10, 12)  # 367 days after the announcement
+    [far] = check_window(agency, year_on, year_on + timedelta(hours=1), announced)
+    assert far == Refusal(
+        "starts_at",
+        "is too far ahead: a window may be announced at most a year ahead, so it must start "
+        "by 8 December 2027",
+    )
+
+
+def test_the_nightly_rule_still_applies_to_a_window_within_the_limits(eshot: Policy) -> None:
+    # Within a week and a year, so e-shot's own hours decide: a midday start is refused.
+    refusals = check_window(eshot, Z(2026, 12, 8, 12), Z(2026, 12, 8, 13), EARLY)
+    assert fields(refusals) == ["starts_at"] and "maintenance hours" in refusals[0].message

@@ -43,7 +43,8 @@ async def test_a_window_is_refused_then_scheduled_and_announced_everywhere(
     await page.goto("/console/maintenance")
     form = page.locator("#form-schedule")
     await form.get_by_label("Title").fill(title)
-    await form.get_by_label("Services affected").fill("platform, sending")
+    await form.get_by_label("The platform").check()
+    await form.get_by_label("Sending").check()
     # 19:00 is before e-shot's maintenance hours (20:00 to 02:00 UK time).
     await form.get_by_label("Starts").fill(_local_evening(3, 19))
     await form.get_by_label("Ends").fill(_local_evening(3, 21))
@@ -58,7 +59,7 @@ async def test_a_window_is_refused_then_scheduled_and_announced_everywhere(
     await form.get_by_role("button", name="Schedule and send the notice").click()
     banner = page.locator(".maintenance-banner")
     await expect(banner).to_contain_text(f"Scheduled maintenance: {title}")
-    await expect(banner).to_contain_text("9:00pm to 11:00pm UK time")
+    await expect(banner).to_contain_text("21:00 to 23:00 UK time")
     # On every console page, not only the one it was made on.
     await page.goto("/console")
     await expect(page.locator(".maintenance-banner")).to_contain_text(title)

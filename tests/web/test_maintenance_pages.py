@@ -69,7 +69,7 @@ async def test_the_console_shows_every_window_and_the_portal_only_the_customers_
     )
     when = window_words(starts, starts + timedelta(hours=2), "Europe/London")
     local = starts.astimezone(ZoneInfo("Europe/London"))
-    assert when == f"{local:%A} {local.day} {local:%B}, 9:00pm to 11:00pm UK time"
+    assert when == f"{local:%A} {local.day} {local:%B}, 21:00 to 23:00 UK time"
 
     staff = await bearer(session, Role.AGENT)
     page = text_of((await client.get("/console/releases", headers=staff)).text)
@@ -82,6 +82,23 @@ async def test_the_console_shows_every_window_and_the_portal_only_the_customers_
     assert f"Scheduled maintenance: {ours.title}, {when}." in portal
     assert theirs.title not in portal  # another account's window
     assert gone.title not in portal and over.title not in portal
+
+
+async def test_the_page_says_which_accounts_are_told_and_who_has_nobody_to_tell(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    told, _ = await make_customer(session, "e-shot", representative=True)
+    bare, _ = await make_customer(session, "e-shot")  # neither administrator nor representative
+    named = await window(
+        session, f"Site move {secrets.token_hex(2)}", evening(3), account_ids=[told.id, bare.id]
+    )
+    staff = await bearer(session, Role.SUCCESS_MANAGER)
+    page = text_of((await client.get("/console/maintenance", headers=staff)).text)
+    card = page[page.index(named.title) :]
+    assert "account named" not in card.split("State")[0]
+    assert told.name in card and bare.name in card
+    assert "(1 person)" in card
+    assert f"Nobody to tell at {bare.name}" in card
 
 
 async def test_under_way_says_so(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -97,13 +114,15 @@ async def test_under_way_says_so(client: httpx.AsyncClient, session: AsyncSessio
 async def test_the_schedule_form_shows_the_promise_beside_the_field(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
+    customer, _ = await make_customer(session, "e-shot")
     manager = await bearer(session, Role.SUCCESS_MANAGER)
     page = await client.get("/console/maintenance", headers=manager)
     assert page.status_code == 200 and 'id="form-schedule"' in page.text
     tomorrow = evening(1).astimezone(ZoneInfo("Europe/London"))
     form = {
         "title": "Database upgrade",
-        "services": "platform, sending",
+        "service_platform": "on",
+        "service_sending": "on",
         "policy": "e-shot",
         "starts_at": f"{tomorrow:%Y-%m-%dT%H:%M}",
         "ends_at": f"{tomorrow + timedelta(hours=1):%Y-%m-%dT%H:%M}",
@@ -116,6 +135,10 @@ async def test_the_schedule_form_shows_the_promise_beside_the_field(
         beside.group(1)
     )
     assert 'value="Database upgrade"' in refused.text  # what was typed is kept
+    # Services are the known ones, ticked as posted; accounts may be ticked to name them.
+    assert re.search(r'name="service_platform"[^>]*checked', refused.text)
+    assert not re.search(r'name="service_api"[^>]*checked', refused.text)
+    assert f'name="account_{customer.id}"' in refused.text
     early = evening(3, 19).astimezone(ZoneInfo("Europe/London"))
     late = dict(
         form,

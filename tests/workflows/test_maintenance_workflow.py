@@ -141,7 +141,7 @@ async def test_a_window_is_announced_reminded_of_and_runs_its_course(
     )  # fmt: skip
     assert "Alex Admin" in notice["To"]
     local = starts_at.astimezone(ZoneInfo("Europe/London"))
-    when = f"{local:%A} {local.day} {local:%B}, 9:00pm to 11:00pm UK time"
+    when = f"{local:%A} {local.day} {local:%B}, 21:00 to 23:00 UK time"
     assert notice["Subject"] == f"Scheduled maintenance: Database upgrade, {when}"
     text = text_of(notice)
     assert text.startswith("Hello Alex,\n\nWe will carry out maintenance on " + when)
@@ -218,7 +218,7 @@ async def test_a_move_and_a_cancellation_are_told_with_a_higher_sequence(
         lambda m: admin.email in (m["To"] or "") and m["X-Pledge-Notice"] == "maintenance-moved"
     )
     assert moved["Subject"].startswith("Maintenance moved: Database upgrade, ")
-    assert "10:00pm to 11:00pm UK time" in moved["Subject"]
+    assert "22:00 to 23:00 UK time" in moved["Subject"]
     assert "Sam Smith" in text_of(moved)
     [event] = ics_of(moved).walk("VEVENT")
     assert int(event["sequence"]) == 1 and event.decoded("dtstart") == moved_to

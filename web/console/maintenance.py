@@ -9,25 +9,27 @@ redirects (303).
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 import sla
+from activities.maintenance import administrators
 from api.auth import Principal
 from api.deps import AppSettings, Session, Temporal
 from api.errors import InvalidInput, NotFound, PledgeError
-from api.schemas import MaintenanceCreate
-from db.models import Role
+from api.schemas import MaintenanceCreate, MaintenanceOut
+from db.models import Account, Role
 from reports.maintenance import service_words, window_words
 from services import maintenance
+from services.incidents import known_services
 from sla.maintenance_rules import timezone_of
 from web.console.desk_words import policy_words, problem_errors, validation_errors
-from web.forms import local_instant, posted
+from web.forms import checked, local_instant, posted
 from web.pages import page
 from web.viewer import staff_page
 
@@ -63,6 +65,24 @@ def _policy_label(key: str) -> str:
     return f"{policy_words(key)} ({policy.maintenance.window.replace('-', ' to ')})"
 
 
+async def _told(session: Session, window: MaintenanceOut) -> dict[str, object]:
+    """Who is (or was) told of `window`: the accounts by name, how many people, and the
+    accounts with nobody to tell (no administrator, no representative)."""
+    query = select(Account).order_by(Account.name)
+    if window.account_ids:
+        query = query.where(Account.id.in_(window.account_ids))
+    else:
+        query = query.where(Account.policy == window.policy)
+    accounts = list(await session.scalars(query))
+    people = {a.id: len(await administrators(session, a.id)) for a in accounts}
+    return {
+        "accounts": [a.name for a in accounts],
+        "people": sum(people.values()),
+        "nobody": [a.name for a in accounts if not people[a.id]],
+        "named": bool(window.account_ids),
+    }
+
+
 async def _list_page(
     session: Session,
     viewer: Principal,
@@ -78,6 +98,7 @@ async def _list_page(
     windows = await maintenance.listing(session, viewer, now=now)
     current = [w for w in windows if w.state in ("scheduled", "in_progress") and w.ends_at > now]
     past = [w for w in reversed(windows) if w not in current][:20]
+    accounts = list(await session.scalars(select(Account).order_by(Account.policy, Account.name)))
     return page(
         "console/maintenance/list.html",
         status_code=status_code,
@@ -85,6 +106,9 @@ async def _list_page(
         announced=current,
         past=past,
         policies=_policies(),
+        told={w.id: await _told(session, w) for w in current},
+        known_services=await known_services(session),
+        accounts=[(a.id, a.name, policy_words(a.policy)) for a in accounts],
         can_change=viewer.has_role(*maintenance.MAKERS),
         typed=typed or {},
         errors=errors or {},
@@ -103,14 +127,21 @@ async def list_page(session: Session, viewer: Reader, done: str = "") -> HTMLRes
     return await _list_page(session, viewer, done=done)
 
 
-def _body(typed: dict[str, str]) -> MaintenanceCreate:
+def _body(typed: dict[str, str], known: list[str]) -> MaintenanceCreate:
     """The form as the API's body: the times read on the chosen policy's clock."""
     key = typed.get("policy", "")
     try:
         zone = timezone_of(sla.get_policy(key))
     except sla.SlaLookupError:
         raise InvalidInput.for_field("body.policy", "choose one of the policies") from None
-    services = [s for s in re.split(r"[\s,;]+", typed.get("services", "").lower()) if s]
+    services = [s for s in known if checked(typed, f"service_{s}")]
+    account_ids = [
+        int(name.removeprefix("account_"))
+        for name in typed
+        if name.startswith("account_")
+        and name.removeprefix("account_").isdigit()
+        and checked(typed, name)
+    ]
     return MaintenanceCreate(
         title=typed.get("title", "").strip(),
         description=typed.get("description", "").strip(),
@@ -118,6 +149,7 @@ def _body(typed: dict[str, str]) -> MaintenanceCreate:
         starts_at=local_instant(typed.get("starts_at"), zone, "starts_at"),  # type: ignore[arg-type]
         ends_at=local_instant(typed.get("ends_at"), zone, "ends_at"),  # type: ignore[arg-type]
         policy=key,
+        account_ids=account_ids,
     )
 
 
@@ -127,7 +159,7 @@ async def schedule_from_form(
 ) -> Response:
     typed = await posted(request)
     try:
-        body = _body(typed)
+        body = _body(typed, await known_services(session))
     except ValidationError as exc:
         errors = {k.split(".")[0]: v for k, v in validation_errors(exc).items()}
         return await _list_page(
