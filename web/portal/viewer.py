@@ -95,7 +95,7 @@ async def portal_page(
         # Pure calendar maths on a cached policy: cheap enough for every page.
         support_now=frame_line(account.policy, account.calendar, datetime.now(UTC)),
         can_raise=may_raise(policy, contact),
-        maintenance=await banners.portal_banners(session, account, zone),
+        portal_banners=await banners.portal_banners(session, account, zone),
         **context,
     )
 
