@@ -91,6 +91,14 @@ async def test_an_admin_sets_the_rota_in_the_console_and_a_wrong_week_is_said_be
     assert wrong.status_code == 422
     beside = re.search(r'id="set-week-error"[^>]*>([^<]*)<', wrong.text)
     assert beside and "a week starts on a Monday" in html.unescape(beside.group(1))
+    # A far week was once a 500 the browser showed as raw JSON.
+    far = await client.post(
+        "/console/on-call", content=f"week=9999-12-27&user_id={priya.id}", headers=admin | form
+    )
+    assert far.status_code == 422, far.text
+    beside = re.search(r'id="set-week-error"[^>]*>([^<]*)<', far.text)
+    assert beside and "not a week the rota covers" in html.unescape(beside.group(1))
+    assert 'value="9999-12-27"' in far.text
     this_week = re.search(r'id="week-(\d{4}-W\d\d)"', wrong.text)
     assert this_week
     done = await client.post(
