@@ -8,7 +8,8 @@ meeting of the team, so one mail to its shared address, not one per agent.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from temporalio import activity
@@ -18,7 +19,8 @@ from db.idempotent import insert_once
 from db.models import Notification
 from db.types import utcnow
 from reports.dates import long_date, short_instant, zone_name
-from services.huddle import Huddle, gather
+from reports.words import target_name
+from services.huddle import ComplaintLine, Huddle, TicketLine, gather
 
 
 class HuddleRequest(BaseModel):
@@ -82,13 +84,32 @@ def huddle_text(h: Huddle, link: str) -> str:
     """The digest in plain words, times in the team's zone."""
 
     def at(instant: datetime | None) -> str:
-        return short_instant(instant, h.zone) if instant else "no date"
+        if instant is None:
+            return "no date"
+        local = instant.astimezone(ZoneInfo(h.zone))
+        if (local.hour, local.minute) == (0, 0):
+            # A deadline counted in days falls at the midnight after its last day: say the day.
+            day = local - timedelta(days=1)
+            return f"end of {day:%a} {day.day} {day:%b %Y}"
+        return short_instant(instant, h.zone)
+
+    def breached(t: TicketLine) -> str:
+        # What was missed and when (not the next deadline alone, which has not passed yet).
+        said = [f"{t.reference}  {t.account}: {t.subject} ({t.priority})"]
+        said += [f"{target_name(m.clock).lower()} missed {at(m.due)}" for m in t.missed]
+        if t.due:
+            said.append(f"next due {at(t.due)}")
+        return "; ".join(said)
+
+    def complaint(c: ComplaintLine) -> str:
+        due = f"overdue since {at(c.due)}" if c.overdue else f"due {at(c.due)}"
+        return f"{c.reference}  {c.complainant}: {c.what} {due}"
 
     days = f"{h.waiting_days:g} day" + ("" if h.waiting_days == 1 else "s")
     sections: list[tuple[str, list[str]]] = [
         (
             "Breached, still open",
-            [f"{t.reference}  {t.account}: {t.subject} ({t.priority})" for t in h.breached],
+            [breached(t) for t in h.breached],
         ),
         (
             "Due today",
@@ -106,10 +127,7 @@ def huddle_text(h: Huddle, link: str) -> str:
         ),
         (
             "Complaints due this week",
-            [
-                f"{c.reference}  {c.complainant}: {c.what} due {at(c.due)}"
-                for c in h.complaints_this_week
-            ],
+            [complaint(c) for c in h.complaints_this_week],
         ),
         (
             "Reviews this week",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -21,7 +22,8 @@ from db import on_call
 from db.idempotent import insert_once
 from db.models import Account, Contact, Notification, Ticket
 from db.types import utcnow
-from reports.dates import long_instant, zone_name
+from reports.customer_words import zone_words
+from reports.dates import long_date
 from sla.team import team_calendar
 
 
@@ -112,18 +114,26 @@ def page_text(
     result: PageResult,
 ) -> str:
     """The page's words: what came in, from whom, what is promised by when (team's time)."""
+
+    def at(instant: datetime) -> str:
+        # The words the rest of Pledge puts beside a time ("UK time"), not the zone's
+        # abbreviation (GMT/BST), which a reader half-awake at night must then translate.
+        local = instant.astimezone(ZoneInfo(zone))
+        return f"{long_date(local.date())} at {local:%H:%M} {zone_words(instant, zone)}"
+
+    # Greeted by their full name, as the rota and the console name them.
     greeting = (
-        f"{result.name.split()[0]}, you are on call this week."
+        [f"Hello {result.name},", "", "You are on call this week."]
         if result.on_call and result.name
-        else "Nobody is on call this week, so this page comes to the team address."
+        else ["Hello,", "", "Nobody is on call this week, so this page comes to the team address."]
     )
     who = account.name
     if contact is not None:
         who += f" ({contact.name}" + (f", {contact.phone}" if contact.phone else "") + ")"
     lines = [
-        greeting,
+        *greeting,
         "",
-        f"An emergency ticket came in out of hours at {long_instant(ticket.received_at, zone)}.",
+        f"An emergency ticket came in out of hours at {at(ticket.received_at)}.",
         "",
         f"Ticket:   {ticket.reference}",
         f"Customer: {who}",
@@ -136,8 +146,8 @@ def page_text(
     ]
     due = [(label, at) for label, at in promised if at is not None]
     if due:
-        lines.append(f"Promised, in {zone_name(zone)}:")
-        lines += [f"  {label} by {long_instant(at, zone)}" for label, at in due]
+        lines.append("Promised:")
+        lines += [f"  {label} by {at(when)}" for label, when in due]
         lines.append("")
     lines += [
         "What they wrote:",

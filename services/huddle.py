@@ -18,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from api.auth import Principal
 from db import maintenance, monitor_reads
-from db.models import Account, Complaint, Monitor, Review, Role, Ticket, TicketEvent
+from db.models import Account, Complaint, Monitor, Review, Role, Ticket, TicketClock, TicketEvent
 from reports.customer_words import priority_label
 from services.roles import STAFF, allow
 from settings import Settings
@@ -31,13 +31,23 @@ TONIGHT = (time(18, 0), time(6, 0))
 
 
 @dataclass(frozen=True)
+class Missed:
+    """A deadline a ticket missed: its clock (first_response, resolution) and when it was due."""
+
+    clock: str
+    due: datetime
+
+
+@dataclass(frozen=True)
 class TicketLine:
     reference: str
     account: str
     subject: str
     priority: str  # the policy's name for it: Urgent, High
-    due: datetime | None
+    due: datetime | None  # the next deadline still to come (or running late)
     since: datetime | None = None  # waiting on the customer since
+    # For a breached ticket, the deadlines it missed, earliest first: what the huddle is about.
+    missed: tuple[Missed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class ComplaintLine:
     complainant: str
     what: str  # "acknowledgement" or "full reply"
     due: datetime
+    overdue: bool = False  # due before the huddle: said as overdue, and listed first
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,9 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
     )
     names = dict((await session.execute(select(Account.id, Account.name))).all())
 
-    def line(t: Ticket, since: datetime | None = None) -> TicketLine:
+    def line(
+        t: Ticket, since: datetime | None = None, missed: tuple[Missed, ...] = ()
+    ) -> TicketLine:
         return TicketLine(
             t.reference,
             names.get(t.account_id, ""),
@@ -116,6 +129,7 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
             priority_label(t.policy, t.priority),
             t.next_due,
             since,
+            missed,
         )
 
     breaching = await session.scalars(
@@ -124,11 +138,24 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
         .where(Ticket.next_due.is_not(None), Ticket.next_due < today_ends)
         .order_by(Ticket.next_due)
     )
-    breached = await session.scalars(
-        select(Ticket)
-        .where(Ticket.status.in_(OPEN), Ticket.breached.is_(True))
-        .order_by(Ticket.received_at)
+    breached = list(
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.status.in_(OPEN), Ticket.breached.is_(True))
+            .order_by(Ticket.received_at)
+        )
     )
+    # What each breached ticket missed, from its clocks' records (the one writer, the
+    # ticket's workflow, keeps the missed due there): its next_due is what is still to come.
+    missed: dict[int, list[Missed]] = {}
+    if breached:
+        for ticket_id, clock, due in await session.execute(
+            select(TicketClock.ticket_id, TicketClock.name, TicketClock.breached_due)
+            .where(TicketClock.ticket_id.in_([t.id for t in breached]))
+            .where(TicketClock.breached_due.is_not(None))
+            .order_by(TicketClock.breached_due)
+        ):
+            missed.setdefault(ticket_id, []).append(Missed(clock, due))
     waiting_since = (
         select(TicketEvent.ticket_id, func.max(TicketEvent.at).label("since"))
         .where(TicketEvent.kind == "waiting")
@@ -160,15 +187,15 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
     complaint_lines = []
     for c in complaints:
         if c.acknowledged_at is None and c.acknowledgement_due and c.acknowledgement_due < week[1]:
-            complaint_lines.append(
-                ComplaintLine(
-                    c.reference, c.complainant_name, "acknowledgement", c.acknowledgement_due
-                )
-            )
+            what, due = "acknowledgement", c.acknowledgement_due
         elif c.replied_at is None and c.reply_due < week[1]:
-            complaint_lines.append(
-                ComplaintLine(c.reference, c.complainant_name, "full reply", c.reply_due)
-            )
+            what, due = "full reply", c.reply_due
+        else:
+            continue
+        overdue = due <= now
+        complaint_lines.append(ComplaintLine(c.reference, c.complainant_name, what, due, overdue))
+    # Overdue first, longest overdue at the top; then what falls due this week, soonest first.
+    complaint_lines.sort(key=lambda c: (not c.overdue, c.due))
     reviews = await session.scalars(
         select(Review)
         .where(Review.status == "scheduled", Review.starts_at >= week[0])
@@ -187,7 +214,7 @@ async def gather(session: AsyncSession, settings: Settings, now: datetime) -> Hu
         zone=calendar.timezone,
         waiting_days=settings.huddle_waiting_days,
         breaching_today=[line(t) for t in breaching],
-        breached=[line(t) for t in breached],
+        breached=[line(t, missed=tuple(missed.get(t.id, ()))) for t in breached],
         waiting_too_long=[line(t, since) for t, since in waiting],
         complaints_this_week=complaint_lines,
         reviews_this_week=[

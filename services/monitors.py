@@ -311,6 +311,10 @@ async def response_times(
     kept = timedelta(days=settings.uptime_raw_days)
     if since is None:
         since = now - timedelta(hours=24)
+    elif since > now:
+        # Nothing was probed yet then; and an instant near year 9999 would overflow when the
+        # query turns it into UTC (a 500 once), so it is refused before that.
+        raise InvalidInput.for_field("query.since", "is in the future: no probe is there yet")
     elif since < now - kept:
         raise InvalidInput.for_field(
             "query.since",

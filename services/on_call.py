@@ -22,7 +22,16 @@ from db.types import utcnow
 from services.roles import STAFF, allow
 from settings import Settings
 from sla.calendar import Calendar
-from sla.team import WeekError, bank_holidays, iso_week, parse_week, team_calendar, week_of
+from sla.team import (
+    LAST_ROTA_MONDAY,
+    WeekError,
+    bank_holidays,
+    iso_week,
+    parse_week,
+    rota_weeks_words,
+    team_calendar,
+    week_of,
+)
 
 # Who may be put on call: people who answer tickets.
 ON_CALL_ROLES = {Role.ADMIN.value, Role.AGENT.value, Role.SUCCESS_MANAGER.value}
@@ -50,6 +59,12 @@ async def rota(
     if not 1 <= weeks <= MAX_WEEKS:
         raise InvalidInput.for_field("query.weeks", f"must be between 1 and {MAX_WEEKS}")
     mondays = [monday + timedelta(weeks=i) for i in range(weeks)]
+    if mondays[-1] > LAST_ROTA_MONDAY:
+        raise InvalidInput.for_field(
+            "query.weeks",
+            f"{weeks} weeks from {iso_week(monday)} go past the weeks the rota covers: "
+            f"{rota_weeks_words()}",
+        )
     found = await on_call.weeks_between(session, mondays[0], mondays[-1])
     return [_out(calendar, m, found.get(m)) for m in mondays]
 

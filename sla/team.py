@@ -28,6 +28,13 @@ DEFAULT_TEAM_CALENDAR = "e-shot:support"
 # Mornings looked at before giving up: a calendar has a working day within any year.
 _HORIZON_DAYS = 400
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# The weeks a rota may name (decided, README "On call"): ISO years 2000 to 2099. The holidays
+# package computes bank holidays only up to 2100 (its DEFAULT_END_YEAR), so every week the rota
+# holds shows its bank holidays; a year far off (0001, 9999) is a typo, and its Monday 00:00
+# in the team's zone could not even be written as an instant.
+FIRST_ROTA_YEAR, LAST_ROTA_YEAR = 2000, 2099
+FIRST_ROTA_MONDAY = date.fromisocalendar(FIRST_ROTA_YEAR, 1, 1)
+LAST_ROTA_MONDAY = date.fromisocalendar(LAST_ROTA_YEAR + 1, 1, 1) - timedelta(weeks=1)
 
 
 class TeamCalendarError(SlaLookupError):
@@ -58,15 +65,17 @@ def monday_of(day: date) -> date:
 def parse_week(text: str) -> date:
     """The Monday a week starts: an ISO week (`2026-W47`) or that Monday's date (`2026-11-16`).
 
-    A date that is not a Monday is refused rather than moved, so nobody sets the wrong week."""
+    A date that is not a Monday is refused rather than moved, so nobody sets the wrong week;
+    so is a week outside the years a rota covers (FIRST_ROTA_YEAR to LAST_ROTA_YEAR)."""
     text = text.strip()
     iso = _ISO_WEEK.match(text)
     if iso:
         year, week = int(iso.group(1)), int(iso.group(2))
         try:
-            return date.fromisocalendar(year, week, 1)
+            monday = date.fromisocalendar(year, week, 1)
         except ValueError:
             raise WeekError(f"{year} has no week {week}") from None
+        return check_rota_week(monday)
     try:
         day = date.fromisoformat(text)
     except ValueError:
@@ -78,12 +87,28 @@ def parse_week(text: str) -> date:
             f"{day.isoformat()} is a {day.strftime('%A')}; a week starts on a Monday "
             f"({monday_of(day).isoformat()} for that week)"
         )
-    return day
+    return check_rota_week(day)
+
+
+def rota_weeks_words() -> str:
+    """'2000-W01 (Mon 3 Jan 2000) to 2099-W53 (Mon 28 Dec 2099)'."""
+    first, last = FIRST_ROTA_MONDAY, LAST_ROTA_MONDAY
+    return (
+        f"{iso_week(first)} (Mon {first.day} {first:%b %Y}) to "
+        f"{iso_week(last)} (Mon {last.day} {last:%b %Y})"
+    )
+
+
+def check_rota_week(monday: date) -> date:
+    """`monday` when a rota may name its week; WeekError saying the weeks it may name if not."""
+    if not FIRST_ROTA_MONDAY <= monday <= LAST_ROTA_MONDAY:
+        raise WeekError(f"{iso_week(monday)} is not a week the rota covers: {rota_weeks_words()}")
+    return monday
 
 
 def iso_week(monday: date) -> str:
     year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"
 
 
 def week_of(calendar: Calendar, at: datetime) -> date:

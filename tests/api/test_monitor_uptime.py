@@ -109,6 +109,15 @@ async def test_customers_see_their_own_sites_history_only(
         ("results?since=2026-12-01T10:00:00", "query.since", None),
         ("results?since=yesterday", "query.since", None),
         ("results?since=2020-01-01T00:00:00Z", "query.since", "within the last 30 days"),
+        # Extreme instants: the first was a 500 (it overflows when turned into UTC).
+        ("results?since=9999-12-31T23:59:59-12:00", "query.since", "in the future"),
+        ("results?since=9999-12-31T23:59:59%2B14:00", "query.since", "in the future"),
+        ("results?since=0001-01-01T00:00:00%2B14:00", "query.since", "within the last 30 days"),
+        ("results?since=0001-01-01T00:00:00-12:00", "query.since", "within the last 30 days"),
+        ("results?since=2999-01-01T00:00:00Z", "query.since", "in the future"),
+        ("results?since=10000-01-01T00:00:00Z", "query.since", None),
+        ("results?since=9999-12-31T23:59:59.999999-23:59", "query.since", None),
+        ("uptime?days=99999999999999999999", "query.days", None),
     ],
 )
 async def test_bad_queries_name_the_field(

@@ -76,6 +76,12 @@ REFUSED = [
     ("2026-11-18", {}, "path.week", "Wednesday; a week starts on a Monday (2026-11-16"),
     ("2025-W53", {}, "path.week", "2025 has no week 53"),
     ("soon", {}, "path.week", "ISO week such as 2026-W47"),
+    # Far weeks: once a 500 (their Monday 00:00 overflowed) or stored with a wrong offset.
+    ("9999-12-27", {}, "path.week", "9999-W52 is not a week the rota covers: 2000-W01"),
+    ("9999-W52", {}, "path.week", "is not a week the rota covers"),
+    ("0001-01-01", {}, "path.week", "0001-W01 is not a week the rota covers"),
+    ("2100-W01", {}, "path.week", "to 2099-W53 (Mon 28 Dec 2099)"),
+    ("1999-W52", {}, "path.week", "is not a week the rota covers"),
     ("2026-W47", {"user_id": 2**31 - 1}, "body.user_id", "no user with id"),
     ("2026-W47", {"user_id": "removed"}, "body.user_id", "no longer works here"),
     ("2026-W47", {"user_id": "handler"}, "body.user_id", "does not answer tickets"),
@@ -127,3 +133,39 @@ async def test_only_admins_set_the_rota_and_complaints_handlers_do_not_read_it(
     agent = await bearer(session, Role.AGENT)
     assert (await client.get("/on-call?weeks=54", headers=agent)).status_code == 422
     assert await _rows(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=9999-W52&weeks=5", "query.from"),
+        ("from=9999-12-27", "query.from"),
+        ("from=0001-01-01", "query.from"),
+        ("from=0001-W01&weeks=53", "query.from"),
+        ("from=2099-W50&weeks=5", "query.weeks"),
+    ],
+)
+async def test_the_rota_is_not_read_outside_the_weeks_it_covers(
+    client: httpx.AsyncClient, session: AsyncSession, query: str, field: str
+) -> None:
+    agent = await bearer(session, Role.AGENT)
+    response = await client.get(f"/on-call?{query}", headers=agent)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert "2000-W01 (Mon 3 Jan 2000) to 2099-W53" in response.json()["detail"]
+
+
+async def test_the_first_and_last_weeks_the_rota_covers_are_read_and_cleared(
+    client: httpx.AsyncClient, session: AsyncSession, admin_headers: dict[str, str]
+) -> None:
+    agent = await bearer(session, Role.AGENT)
+    last = await client.get("/on-call?from=2099-W50&weeks=4", headers=agent)
+    assert last.status_code == 200, last.text
+    assert last.json()[-1]["week"] == "2099-W53"
+    assert [h["name"] for h in last.json()[2]["bank_holidays"]] == ["Christmas Day"]
+    first = await client.get("/on-call?from=2000-01-03&weeks=1", headers=agent)
+    assert first.json()[0]["starts_at"] == "2000-01-03T00:00:00+00:00"
+    for week in ("9999-12-27", "0001-01-01"):
+        gone = await client.delete(f"/on-call/{week}", headers=admin_headers)
+        assert gone.status_code == 422, gone.text
+        assert [e["field"] for e in gone.json()["errors"]] == ["path.week"]

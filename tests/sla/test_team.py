@@ -74,6 +74,14 @@ def test_weeks_are_read_as_iso_weeks_or_their_monday() -> None:
         parse_week("next week")
 
 
+def test_a_rota_names_only_weeks_from_2000_to_2099() -> None:
+    assert parse_week("2000-W01") == date(2000, 1, 3)
+    assert parse_week("2099-W53") == date(2099, 12, 28)
+    for far in ("9999-12-27", "9999-W52", "0001-01-01", "1999-W52", "2100-01-04"):
+        with pytest.raises(WeekError, match="is not a week the rota covers: 2000-W01"):
+            parse_week(far)
+
+
 def test_a_week_runs_monday_to_monday_in_london(team) -> None:  # type: ignore[no-untyped-def]
     # Sunday 29 March 2026 23:30 BST is 22:30Z: still the week of Monday 23rd.
     assert week_of(team, Z(2026, 3, 29, 22, 30)) == date(2026, 3, 23)

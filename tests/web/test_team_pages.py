@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Monitor, Role, Ticket
+from db.models import Account, Complaint, Monitor, Role, Ticket, TicketClock
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
 from tests.conftest import Inbox, bearer
 from tests.web.portal_people import make_customer, portal_sign_in
@@ -44,6 +44,36 @@ def breached_ticket(account: Account) -> Ticket:
         received_at=NOW - timedelta(days=2), opened_at=NOW - timedelta(days=2),
         opened_by="Sam Agent", next_due=NOW - timedelta(hours=5), version=1, updated_at=NOW,
     )  # fmt: skip
+
+
+def missed_first_response(ticket: Ticket, due: datetime) -> TicketClock:
+    """The ticket's first-response clock as its workflow records a breach: the missed due."""
+    return TicketClock(
+        ticket_id=ticket.id, name="first_response", kind="clock", clock="business",
+        calendar="support", target="4 business_hours", due=due, state="breached",
+        breached_due=due,
+    )  # fmt: skip
+
+
+def complaint_row(name: str, acknowledgement_due: datetime, reply_due: datetime) -> Complaint:
+    return Complaint(
+        reference=f"C-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
+        complainant_name=name, summary="The newsletter went to the wrong list.",
+        channel="email", jurisdiction="england-and-wales", regime="standard", status="open",
+        received_at=NOW - timedelta(days=40), opened_at=NOW - timedelta(days=40),
+        opened_by="test", acknowledgement_due=acknowledgement_due, reply_due=reply_due,
+        original_reply_due=reply_due, acknowledgement_state="running", reply_state="running",
+        next_due=acknowledgement_due, version=1, updated_at=NOW,
+    )  # fmt: skip
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_midnight(day_offset: int) -> datetime:
+    """Local midnight `day_offset` days from today, in London: where day-counted dues fall."""
+    today = datetime.now(LONDON).date() + timedelta(days=day_offset)
+    return datetime.combine(today, time(0), LONDON).astimezone(UTC)
 
 
 def text(page: str) -> str:
@@ -91,6 +121,14 @@ async def test_an_admin_sets_the_rota_in_the_console_and_a_wrong_week_is_said_be
     assert wrong.status_code == 422
     beside = re.search(r'id="set-week-error"[^>]*>([^<]*)<', wrong.text)
     assert beside and "a week starts on a Monday" in html.unescape(beside.group(1))
+    # A far week was once a 500 the browser showed as raw JSON.
+    far = await client.post(
+        "/console/on-call", content=f"week=9999-12-27&user_id={priya.id}", headers=admin | form
+    )
+    assert far.status_code == 422, far.text
+    beside = re.search(r'id="set-week-error"[^>]*>([^<]*)<', far.text)
+    assert beside and "not a week the rota covers" in html.unescape(beside.group(1))
+    assert 'value="9999-12-27"' in far.text
     this_week = re.search(r'id="week-(\d{4}-W\d\d)"', wrong.text)
     assert this_week
     done = await client.post(
@@ -208,3 +246,47 @@ async def test_a_console_action_that_cannot_be_done_is_said_on_the_monitors_page
     assert "https://orphan.invalid/" in refused.text  # the monitor's page, not an error page
     unknown = await client.post("/console/monitors/M-NONE-0000/pause", headers=agent)
     assert unknown.status_code == 404
+
+
+async def test_the_huddle_says_what_a_breached_ticket_missed_and_overdue_complaints_first(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    account, _ = await make_customer(session, "e-shot")
+    ticket = breached_ticket(account)
+    ticket.next_due = NOW + timedelta(days=2)  # the resolution, still to come
+    session.add(ticket)
+    await session.flush()
+    missed = NOW - timedelta(hours=26)
+    session.add(missed_first_response(ticket, missed))
+    # An acknowledgement a month overdue, and a reply due later this week.
+    late = complaint_row("Olive Late", local_midnight(-32), NOW + timedelta(days=40))
+    week_ends = datetime.combine(
+        datetime.now(LONDON).date() + timedelta(days=7 - datetime.now(LONDON).weekday()),
+        time(0),
+        LONDON,
+    ).astimezone(UTC)
+    soon = complaint_row("Sunil Soon", NOW - timedelta(days=3), NOW + (week_ends - NOW) / 2)
+    soon.acknowledged_at = NOW - timedelta(days=30)
+    session.add_all([soon, late])
+    await session.commit()
+    page = await client.get("/console/huddle", headers=await bearer(session, Role.AGENT))
+    assert page.status_code == 200, page.text
+    words = text(page.text)
+    breached = words.split("Breached, still open")[1].split("Due today")[0]
+    line = breached.split(ticket.reference)[1].split("T-")[0]
+    local = missed.astimezone(LONDON)
+    assert f"first response missed {local:%a} {local.day} {local:%b %Y}, {local:%H:%M}" in line
+    assert "next due" in line and line.index("missed") < line.index("next due")
+    complaints = words.split("Complaints due this week")[1].split("Reviews this week")[0]
+    day = (local_midnight(-32) - timedelta(days=1)).astimezone(LONDON)
+    assert f"Olive Late: acknowledgement overdue since end of {day:%a} {day.day} {day:%b}" in (
+        complaints
+    )
+    assert "Sunil Soon: full reply due" in complaints
+    assert "Sunil Soon: full reply overdue" not in complaints
+    # Overdue first, whatever else other tests left there.
+    assert complaints.index(late.reference) < complaints.index(soon.reference)
+    firsts = re.findall(r"(C-\w{4}-\w{4}) [^:]+: [a-z ]+? (overdue|due) ", complaints)
+    assert len(firsts) >= 2, complaints
+    states = [state for _, state in firsts]
+    assert states == sorted(states, key=lambda s: s != "overdue"), firsts

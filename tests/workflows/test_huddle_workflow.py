@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.common import WorkflowIDConflictPolicy
@@ -13,9 +14,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.deps import ActivityDeps
 from db.models import Account, Edition
+from db.types import utcnow
 from sla.team import next_huddle, team_calendar
 from tests.conftest import Inbox
-from tests.web.test_team_pages import breached_ticket, monitor_row
+from tests.web.test_team_pages import (
+    breached_ticket,
+    complaint_row,
+    local_midnight,
+    missed_first_response,
+    monitor_row,
+)
 from worker import build_worker
 from workflows.huddle import HuddleStart, HuddleWorkflow
 
@@ -38,6 +46,11 @@ async def test_the_morning_digest_lists_a_breached_ticket_and_a_down_monitor(
         ticket = breached_ticket(account)
         monitor = monitor_row(account, "Harbour shop")
         session.add_all([ticket, monitor])
+        await session.flush()
+        missed = utcnow().replace(second=0, microsecond=0) - timedelta(hours=26)
+        session.add(missed_first_response(ticket, missed))
+        late = complaint_row("Olive Late", local_midnight(-32), utcnow() + timedelta(days=40))
+        session.add(late)
     settings = activity_deps.settings.model_copy(update={"team_email": TEAM})
     deps = ActivityDeps(**{**activity_deps.__dict__, "settings": settings})
     start = HuddleStart(calendar="e-shot:support", at=time(9, 0))
@@ -62,6 +75,18 @@ async def test_the_morning_digest_lists_a_breached_ticket_and_a_down_monitor(
     assert "down" in digest["Subject"]  # "1 site down", or more with other tests' sites
     breached = body.split("Breached, still open")[1].split("Due today")[0]
     assert ticket.reference in breached and account.name in breached
+    line = breached.split(ticket.reference)[1].split("\n")[0]
+    local = missed.astimezone(ZoneInfo("Europe/London"))
+    assert f"first response missed {local:%a} {local.day} {local:%b %Y}, {local:%H:%M}" in line
+    assert "; next due " in line
+    complaints = body.split("Complaints due this week")[1].split("Reviews this week")[0]
+    day = (local_midnight(-32) - timedelta(days=1)).astimezone(ZoneInfo("Europe/London"))
+    assert (
+        f"{late.reference}  Olive Late: acknowledgement overdue since end of "
+        f"{day:%a} {day.day} {day:%b %Y}"
+    ) in complaints
+    # Overdue first: no line saying "due" comes before it.
+    assert " due " not in complaints.split(late.reference)[0]
     down = body.split("Sites and services down")[1].split("Maintenance tonight")[0]
     assert "Harbour shop" in down and account.name in down
     assert "Maintenance tonight: none" in body

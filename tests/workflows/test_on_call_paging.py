@@ -83,13 +83,15 @@ async def test_an_emergency_at_23_00_on_saturday_pages_the_person_on_call(
     page = pages[0]
     assert person.email in page["X-Envelope-To"]
     assert "Emergency out of hours" in page["Subject"] and account.name in page["Subject"]
-    text = page.get_content()
-    assert "Priya, you are on call this week." in text
+    text = page.get_content().replace("\r\n", "\n")
+    # Greeted by their full name, the page's times in the words the rest of Pledge uses.
+    assert text.startswith("Hello Priya Patel,\n\nYou are on call this week.\n"), text
+    assert "GMT" not in text and "BST" not in text and "London time" not in text
     assert f"Ticket:   {ref}" in text and "Campaign will not send" in text
     # 23:00 London on a Saturday; first response within 1 hour on the 24/7 calendar.
     day = saturday_night.strftime("%A %-d %B %Y")
-    assert f"came in out of hours at {day} at 23:00 G" in text or f"at {day} at 23:00 B" in text
-    assert "First response by Sunday" in text and "at 00:00 " in text
+    assert f"came in out of hours at {day} at 23:00 UK time." in text
+    assert "First response by Sunday" in text and "at 00:00 UK time" in text
     assert f"/console/tickets/{ref}" in text
 
     async def paged() -> list[str]:
@@ -157,7 +159,10 @@ async def test_with_nobody_on_call_the_team_address_is_paged_and_the_history_say
                 lambda m: m["X-Pledge-Ticket"] == ref and m["X-Pledge-Notice"] == "page"
             )
             assert TEAM in pages[0]["X-Envelope-To"]
-            assert "Nobody is on call this week" in pages[0].get_content()
+            words = pages[0].get_content().replace("\r\n", "\n")
+            assert words.startswith(
+                "Hello,\n\nNobody is on call this week, so this page comes to the team address."
+            )
 
             async def paged() -> list[str]:
                 return [e.summary for e in await events(engine, ref) if e.kind == "paged"]

@@ -19,6 +19,7 @@ from api.schemas import OnCallSet
 from db.models import Role, User
 from services import huddle, on_call
 from sla.team import parse_week
+from web.console.clocks import clock_name
 from web.console.desk_words import (
     day_words,
     policy_words,
@@ -49,6 +50,7 @@ async def huddle_page(session: Session, settings: AppSettings, viewer: Staff) ->
         when=lambda at: when(at, h.zone),
         day_words=day_words,
         policy_words=policy_words,
+        clock_name=clock_name,
     )
 
 
