@@ -170,7 +170,8 @@ def incident_mail(
     filled in per subscriber). `updates`: newest first, the one told first."""
     latest = updates[0]
     status = STATUS_WORDS.get(latest.status, latest.status)
-    subject = f"{organisation} status: {status}: {incident.title}"
+    # The title says what is wrong ("The platform is not working"); the state comes after it.
+    subject = f"{organisation} status: {incident.title} ({status.lower()})"
     affected = services_words(incident.services, names)
     if notice.kind == "resolved":
         opening = f"{incident.title}: this is resolved."

@@ -93,6 +93,8 @@ async def test_no_list_markers_over_the_bars_or_beside_maintenance(
         await page.goto("/status")
         await expect(page.get_by_role("heading", name="Database upgrade")).to_have_count(0)
         await expect(page.locator("ul.maintenance li")).to_contain_text("Database upgrade")
+        # Mid-sentence, a service's article is lower case.
+        await expect(page.locator("ul.maintenance li")).to_contain_text("Affects the platform.")
         bars = await _markers(page, "ul.services .uptime-bars li")
         assert len(bars) == 90 and set(bars) == {"none"}, set(bars)
         assert set(await _markers(page, "ul.maintenance > li")) == {"none"}

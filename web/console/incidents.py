@@ -50,7 +50,7 @@ async def _words(session: Session) -> dict[str, object]:
         "impact_words": IMPACT_WORDS,
         "names": names,
         "service_name": lambda key: service_name(key, names),
-        "services_words": lambda keys: services_words(keys, names),
+        "services_words": lambda keys, start=False: services_words(keys, names, start),
     }
 
 
