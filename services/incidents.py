@@ -56,6 +56,16 @@ def workflow_id(incident_id: str) -> str:
 # -- checking ----------------------------------------------------------------------------------
 
 
+def actor_name(principal: Principal) -> str:
+    """Who opened or posted, as staff read it: the person's full name; a key that names no
+    one by its name, said to be a key. The public never sees it (services/status_page.py)."""
+    if principal.full_name:
+        return principal.full_name
+    if principal.key_id is not None:
+        return f"API key “{principal.name}”"
+    return principal.name
+
+
 async def known_services(session: AsyncSession) -> list[str]:
     """The own services an incident may name: the usual three and any a monitor watches."""
     watched = await session.scalars(
@@ -125,7 +135,7 @@ async def create(
     monitors = list(dict.fromkeys(body.monitor_ids))
     tickets = list(dict.fromkeys(body.ticket_references))
     await _check_links(session, monitors, tickets)
-    actor = principal.full_name or principal.name
+    actor = actor_name(principal)
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
 
     def start(reference: str) -> IncidentStart:
@@ -176,7 +186,7 @@ async def post_update(
             PostUpdate(
                 status=body.status,
                 message=body.message,
-                actor=principal.full_name or principal.name,
+                actor=actor_name(principal),
             ),
         ),  # fmt: skip
         finished=_closed(incident),
@@ -193,7 +203,7 @@ async def publish(
     incident = await _load(session, incident_id)
     await call(
         _handle(client, incident_id).execute_update(
-            IncidentWorkflow.publish, Publish(actor=principal.full_name or principal.name)
+            IncidentWorkflow.publish, Publish(actor=actor_name(principal))
         ),
         finished=_closed(incident),
         session=session,
@@ -224,7 +234,7 @@ async def link(
             Links(
                 monitor_ids=monitors,
                 ticket_references=tickets,
-                actor=principal.full_name or principal.name,
+                actor=actor_name(principal),
             ),
         ),  # fmt: skip
         finished=_closed(incident),

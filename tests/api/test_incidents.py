@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import Incident
+from api.keys import mint_key
+from db.models import Incident, Role
 from tests.api.conftest import Live, customer_key
 
 GOOD = {
@@ -187,3 +188,33 @@ async def test_published_at_once_and_the_same_idempotency_key_answers_the_same(
     assert second.json()["id"] == first.json()["id"]
     other = await live.http.post("/incidents", json=GOOD | {"title": "Other"}, headers=headers)
     assert other.status_code == 409
+
+
+async def test_staff_see_the_persons_name_and_the_public_no_name_at_all(
+    live: Live, engine: AsyncEngine
+) -> None:
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        named = await mint_key(
+            session, name="ops laptop key", role=Role.AGENT, full_name="Sam Smith"
+        )
+        bare = await mint_key(session, name="generated admin", role=Role.ADMIN)
+    sam = {"Authorization": f"Bearer {named.secret}"}
+    opened = await live.http.post("/incidents", json=GOOD | {"publish": True}, headers=sam)
+    assert opened.status_code == 201, opened.text
+    incident = opened.json()
+    assert incident["created_by"] == "Sam Smith"
+    assert [u["posted_by"] for u in incident["updates"]] == ["Sam Smith"]
+    by_key = await live.http.post(
+        f"/incidents/{incident['id']}/updates",
+        json={"status": "identified", "message": "A disk filled."},
+        headers={"Authorization": f"Bearer {bare.secret}"},
+    )
+    # A key that names no one: staff see it is a key, not mistake it for a person.
+    assert by_key.json()["updates"][0]["posted_by"] == "API key “generated admin”"
+    listing = await live.http.get("/console/incidents", headers=sam)
+    assert "by Sam Smith" in listing.text and "ops laptop key" not in listing.text
+
+    public = (await live.http.get("/status")).text + (await live.http.get("/status/feed.atom")).text
+    assert incident["title"] in public
+    for name in ("Sam Smith", "ops laptop key", "generated admin"):
+        assert name not in public
