@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput, NotFound
 from api.references import fingerprint
 from api.schemas import (
+    IncidentChange,
     IncidentCreate,
     IncidentLinks,
     IncidentOut,
@@ -40,12 +41,14 @@ from services.roles import STAFF, allow
 from settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.incident_messages import (
+    Discard,
     IncidentStart,
     IncidentView,
     Links,
     Opened,
     PostUpdate,
     Publish,
+    Revise,
 )
 
 
@@ -209,6 +212,68 @@ async def publish(
         session=session,
     )
     return await get(session, principal, incident_id)
+
+
+async def revise(
+    session: AsyncSession,
+    client: Client,
+    principal: Principal,
+    incident_id: str,
+    body: IncidentChange,
+) -> IncidentOut:
+    """New words: title, impact, services (shown at once if published), and the first
+    update's message while a draft (409 once published: subscribers were mailed it)."""
+    allow(principal, *STAFF)
+    incident = await _load(session, incident_id)
+    changes = body.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise InvalidInput.for_field(f"body.{field}", "cannot be emptied")
+    if not changes:
+        raise InvalidInput.for_field(
+            "body", "give title, impact, services or message (or several) to change"
+        )
+    services = await _check_services(session, body.services) if body.services else None
+    if body.message is not None and incident.published_at is not None:
+        raise Conflict(
+            f"Incident {incident_id} is published: its first update was shown and mailed as "
+            "written; post a new update instead"
+        )
+    await call(
+        _handle(client, incident_id).execute_update(
+            IncidentWorkflow.revise,
+            Revise(
+                title=body.title,
+                impact=body.impact,
+                services=services,
+                message=body.message,
+                actor=actor_name(principal),
+            ),
+        ),  # fmt: skip
+        finished=_closed(incident),
+        session=session,
+    )
+    return await get(session, principal, incident_id)
+
+
+async def discard(
+    session: AsyncSession, client: Client, principal: Principal, incident_id: str
+) -> None:
+    """Drop a draft with all of it (it was never shown nor mailed); 409 once published."""
+    allow(principal, *STAFF)
+    incident = await _load(session, incident_id)
+    if incident.published_at is not None:
+        raise Conflict(
+            f"Incident {incident_id} is published and cannot be discarded: post an update "
+            "instead (resolved, if it was a false alarm)"
+        )
+    await call(
+        _handle(client, incident_id).execute_update(
+            IncidentWorkflow.discard, Discard(actor=actor_name(principal))
+        ),
+        finished=_closed(incident),
+        session=session,
+    )
 
 
 async def link(
