@@ -311,7 +311,7 @@ TABLE: dict[str, Rule] = {
     "POST /incidents/{incident_id}/updates": Rule(
         STAFF, body=lambda w: {"status": "identified", "message": "Found it."}
     ),
-    # Published by the first staff role let in; 409 (already published) for the others.
+    # The world's incident is published when made: 409 (already published) for every role.
     "POST /incidents/{incident_id}/publish": Rule(STAFF),
     "POST /incidents/{incident_id}/links": Rule(
         STAFF, body=lambda w: {"ticket_references": [w.ticket]}
@@ -319,8 +319,8 @@ TABLE: dict[str, Rule] = {
     "PATCH /incidents/{incident_id}": Rule(
         STAFF, body=lambda w: {"title": "Matrix incident, reworded"}
     ),
-    # The world's incident is published by now: 409 (only a draft is discarded) for every role
-    # let in, and it stays for the console's pages below.
+    # The world's incident is published: 409 (only a draft is discarded) for every role let
+    # in, and it stays for the routes after it.
     "DELETE /incidents/{incident_id}": Rule(STAFF),
     "GET /console/incidents": Rule(STAFF, page=True),
     "GET /console/incidents/new": Rule(STAFF, page=True),
@@ -899,8 +899,11 @@ async def build_world(
     incident = await live.http.post(
         "/incidents",
         json={
-            "title": "Matrix draft", "services": ["api"], "impact": "partial",
+            # Published at once: DELETE /incidents/{id} (drafts only) must not take it away
+            # from the routes after it (routes run in the app's order, not the table's).
+            "title": "Matrix incident", "services": ["api"], "impact": "partial",
             "message": "Looking into it.", "ticket_references": [opened.json()["reference"]],
+            "publish": True,
         },
         headers=keys[AGENT],
     )  # fmt: skip
