@@ -96,7 +96,8 @@ async def test_no_list_markers_over_the_bars_or_beside_maintenance(
         # Mid-sentence, a service's article is lower case.
         await expect(page.locator("ul.maintenance li")).to_contain_text("Affects the platform.")
         bars = await _markers(page, "ul.services .uptime-bars li")
-        assert len(bars) == 90 and set(bars) == {"none"}, set(bars)
+        # 90 bars a service (other tests may have added services to this database).
+        assert bars and len(bars) % 90 == 0 and set(bars) == {"none"}, set(bars)
         assert set(await _markers(page, "ul.maintenance > li")) == {"none"}
         assert set(await _markers(page, "ul.services > li")) == {"none"}
         if database_url.startswith("postgresql"):
