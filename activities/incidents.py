@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from temporalio import activity
 
 from activities.deps import ActivityDeps
@@ -63,16 +63,16 @@ class IncidentActivities:
         async with self._deps.session_factory() as session, session.begin():
             insert = upsert_for(session)
             statement = insert(Incident).values(**values)
-            await session.execute(
+            written = await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[Incident.id],
                     set_={k: statement.excluded[k] for k in values if k != "id"},
                     where=Incident.version < statement.excluded.version,
                 )
             )
-            for update in record.updates:
+            for posted in record.updates:
                 await insert_once(
-                    session, IncidentUpdate, incident_id=record.id, **update.model_dump()
+                    session, IncidentUpdate, incident_id=record.id, **posted.model_dump()
                 )
             for monitor_id in record.monitor_ids:
                 await insert_once(
@@ -82,6 +82,28 @@ class IncidentActivities:
                 await insert_once(
                     session, IncidentTicket, incident_id=record.id, ticket_reference=reference
                 )
+            if written.rowcount and record.published_at is None:
+                # A draft's first message may have been reworded (this version is the newest
+                # written: an older one arriving late changed no row above and rewrites none).
+                first = record.updates[0]
+                await session.execute(
+                    update(IncidentUpdate)
+                    .where(
+                        IncidentUpdate.incident_id == record.id,
+                        IncidentUpdate.number == first.number,
+                        IncidentUpdate.message != first.message,
+                    )
+                    .values(message=first.message)
+                )
+
+    @activity.defn
+    async def discard_incident(self, incident_id: str) -> None:
+        """Delete a discarded draft and everything of it (it was never shown to anyone but
+        staff, and never mailed). Repeating it deletes nothing more."""
+        async with self._deps.session_factory() as session, session.begin():
+            for model in (IncidentUpdate, IncidentMonitor, IncidentTicket):
+                await session.execute(delete(model).where(model.incident_id == incident_id))
+            await session.execute(delete(Incident).where(Incident.id == incident_id))
 
     @activity.defn
     async def tell_subscribers(self, notice: IncidentNotice) -> int:
@@ -170,7 +192,8 @@ def incident_mail(
     filled in per subscriber). `updates`: newest first, the one told first."""
     latest = updates[0]
     status = STATUS_WORDS.get(latest.status, latest.status)
-    subject = f"{organisation} status: {status}: {incident.title}"
+    # The title says what is wrong ("The platform is not working"); the state comes after it.
+    subject = f"{organisation} status: {incident.title} ({status.lower()})"
     affected = services_words(incident.services, names)
     if notice.kind == "resolved":
         opening = f"{incident.title}: this is resolved."

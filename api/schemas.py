@@ -1176,6 +1176,16 @@ class IncidentCreate(Strict):
     )
 
 
+class IncidentChange(Strict):
+    """The words to change (those left out stay); `message` rewords the first update, and
+    only while the incident is a draft."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    impact: Impact | None = None
+    services: list[ServiceKey] | None = Field(None, min_length=1, max_length=20)
+    message: IncidentMessage | None = None
+
+
 class IncidentUpdateCreate(Strict):
     status: IncidentStatus
     message: IncidentMessage

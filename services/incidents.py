@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput, NotFound
 from api.references import fingerprint
 from api.schemas import (
+    IncidentChange,
     IncidentCreate,
     IncidentLinks,
     IncidentOut,
@@ -40,12 +41,14 @@ from services.roles import STAFF, allow
 from settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.incident_messages import (
+    Discard,
     IncidentStart,
     IncidentView,
     Links,
     Opened,
     PostUpdate,
     Publish,
+    Revise,
 )
 
 
@@ -54,6 +57,16 @@ def workflow_id(incident_id: str) -> str:
 
 
 # -- checking ----------------------------------------------------------------------------------
+
+
+def actor_name(principal: Principal) -> str:
+    """Who opened or posted, as staff read it: the person's full name; a key that names no
+    one by its name, said to be a key. The public never sees it (services/status_page.py)."""
+    if principal.full_name:
+        return principal.full_name
+    if principal.key_id is not None:
+        return f"API key “{principal.name}”"
+    return principal.name
 
 
 async def known_services(session: AsyncSession) -> list[str]:
@@ -125,7 +138,7 @@ async def create(
     monitors = list(dict.fromkeys(body.monitor_ids))
     tickets = list(dict.fromkeys(body.ticket_references))
     await _check_links(session, monitors, tickets)
-    actor = principal.full_name or principal.name
+    actor = actor_name(principal)
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
 
     def start(reference: str) -> IncidentStart:
@@ -176,7 +189,7 @@ async def post_update(
             PostUpdate(
                 status=body.status,
                 message=body.message,
-                actor=principal.full_name or principal.name,
+                actor=actor_name(principal),
             ),
         ),  # fmt: skip
         finished=_closed(incident),
@@ -193,12 +206,74 @@ async def publish(
     incident = await _load(session, incident_id)
     await call(
         _handle(client, incident_id).execute_update(
-            IncidentWorkflow.publish, Publish(actor=principal.full_name or principal.name)
+            IncidentWorkflow.publish, Publish(actor=actor_name(principal))
         ),
         finished=_closed(incident),
         session=session,
     )
     return await get(session, principal, incident_id)
+
+
+async def revise(
+    session: AsyncSession,
+    client: Client,
+    principal: Principal,
+    incident_id: str,
+    body: IncidentChange,
+) -> IncidentOut:
+    """New words: title, impact, services (shown at once if published), and the first
+    update's message while a draft (409 once published: subscribers were mailed it)."""
+    allow(principal, *STAFF)
+    incident = await _load(session, incident_id)
+    changes = body.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise InvalidInput.for_field(f"body.{field}", "cannot be emptied")
+    if not changes:
+        raise InvalidInput.for_field(
+            "body", "give title, impact, services or message (or several) to change"
+        )
+    services = await _check_services(session, body.services) if body.services else None
+    if body.message is not None and incident.published_at is not None:
+        raise Conflict(
+            f"Incident {incident_id} is published: its first update was shown and mailed as "
+            "written; post a new update instead"
+        )
+    await call(
+        _handle(client, incident_id).execute_update(
+            IncidentWorkflow.revise,
+            Revise(
+                title=body.title,
+                impact=body.impact,
+                services=services,
+                message=body.message,
+                actor=actor_name(principal),
+            ),
+        ),  # fmt: skip
+        finished=_closed(incident),
+        session=session,
+    )
+    return await get(session, principal, incident_id)
+
+
+async def discard(
+    session: AsyncSession, client: Client, principal: Principal, incident_id: str
+) -> None:
+    """Drop a draft with all of it (it was never shown nor mailed); 409 once published."""
+    allow(principal, *STAFF)
+    incident = await _load(session, incident_id)
+    if incident.published_at is not None:
+        raise Conflict(
+            f"Incident {incident_id} is published and cannot be discarded: post an update "
+            "instead (resolved, if it was a false alarm)"
+        )
+    await call(
+        _handle(client, incident_id).execute_update(
+            IncidentWorkflow.discard, Discard(actor=actor_name(principal))
+        ),
+        finished=_closed(incident),
+        session=session,
+    )
 
 
 async def link(
@@ -224,7 +299,7 @@ async def link(
             Links(
                 monitor_ids=monitors,
                 ticket_references=tickets,
-                actor=principal.full_name or principal.name,
+                actor=actor_name(principal),
             ),
         ),  # fmt: skip
         finished=_closed(incident),

@@ -116,12 +116,12 @@ def confirmation_mail(
 ) -> tuple[str, str]:
     org = settings.organisation_name
     link = f"{settings.effective_public_url}/status/confirm/{token}"
-    which = "every service" if services is None else services_words(services, names)
+    which = "any of our services" if services is None else services_words(services, names)
     subject = f"Confirm your subscription to {possessive(org)} status page"
     body = f"""Hello,
 
-Someone, hopefully you, asked to be e-mailed when {org} reports a problem with
-{which}, or a change to one, on its status page.
+Someone, hopefully you, asked for e-mails from {possessive(org)} status page: one
+when we report a problem with {which}, and one each time we have news of it.
 
 To start these e-mails, open this link and press the button on the page:
 

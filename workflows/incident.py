@@ -5,6 +5,8 @@ It only orchestrates: it keeps the incident (title, impact, services, updates, l
 records the whole of it after each change through one activity; once published, each update
 is mailed to the subscribers by another, in the order posted. A week after it is resolved the
 workflow ends: the record stays, and later changes are refused as the incident is closed.
+Staff may reword it (title, impact, services; the first update's message only while it is a
+draft); a draft may be discarded: its rows are deleted and the workflow ends at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.incidents import IncidentActivities
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
     from workflows.incident_messages import (
+        Discard,
         IncidentNotice,
         IncidentRecord,
         IncidentStart,
@@ -28,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         Opened,
         PostUpdate,
         Publish,
+        Revise,
         UpdatePosted,
     )
     from workflows.journal import NOTICE_RETRY, RECORD_RETRY, RECORD_TIMEOUT, record_failure
@@ -44,6 +48,11 @@ class IncidentWorkflow:
     def __init__(self, start: IncidentStart) -> None:
         now = workflow.now()
         self._start = start
+        # What staff may reword (PATCH /incidents/{id}); the start keeps what was asked for.
+        self._title = start.title
+        self._impact = start.impact
+        self._services = list(start.services)
+        self._discarded = False
         self._updates = [
             UpdatePosted(
                 number=1, status=start.status, message=start.message, at=now,
@@ -70,6 +79,9 @@ class IncidentWorkflow:
             self._notify("published")
         while True:
             self._changed = False
+            if self._discarded:  # a draft dropped: its rows are gone, nothing more to keep
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._view()
             if self._resolved_at is None:
                 await workflow.wait_condition(lambda: self._changed)
                 continue
@@ -123,6 +135,7 @@ class IncidentWorkflow:
     @post_update.validator
     def _check_post_update(self, update: PostUpdate) -> None:
         self._check_open()
+        self._check_not_discarded()
 
     @workflow.update
     async def publish(self, request: Publish) -> IncidentView:
@@ -135,9 +148,66 @@ class IncidentWorkflow:
     @publish.validator
     def _check_publish(self, request: Publish) -> None:
         self._check_open()
+        self._check_not_discarded()
         if self._published_at is not None:
             raise ApplicationError(
                 f"incident {self._start.incident_id} is already published", type=REFUSED
+            )
+
+    @workflow.update
+    async def revise(self, change: Revise) -> IncidentView:
+        await workflow.wait_condition(lambda: self._ready)
+        if change.title is not None:
+            self._title = change.title
+        if change.impact is not None:
+            self._impact = change.impact
+        if change.services is not None:
+            self._services = list(change.services)
+        if change.message is not None:
+            self._updates[0] = self._updates[0].model_copy(update={"message": change.message})
+        await self._changed_and_recorded()
+        return self._view()
+
+    @revise.validator
+    def _check_revise(self, change: Revise) -> None:
+        self._check_open()
+        self._check_not_discarded()
+        if change.message is not None and self._published_at is not None:
+            raise ApplicationError(
+                f"incident {self._start.incident_id} is published: its first update was "
+                "mailed as written; post a new update instead",
+                type=REFUSED,
+            )
+
+    @workflow.update
+    async def discard(self, request: Discard) -> IncidentView:
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:  # after any write under way, so nothing is written after it
+            await workflow.execute_local_activity_method(
+                IncidentActivities.discard_incident,
+                self._start.incident_id,
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+        self._discarded = True
+        self._changed = True
+        return self._view()
+
+    @discard.validator
+    def _check_discard(self, request: Discard) -> None:
+        self._check_open()
+        self._check_not_discarded()
+        if self._published_at is not None:
+            raise ApplicationError(
+                f"incident {self._start.incident_id} is published and cannot be discarded: "
+                "post an update (resolved, if it was a false alarm) instead",
+                type=REFUSED,
+            )
+
+    def _check_not_discarded(self) -> None:
+        if self._discarded:
+            raise ApplicationError(
+                f"incident {self._start.incident_id} was discarded", type=REFUSED
             )
 
     @workflow.update
@@ -151,6 +221,7 @@ class IncidentWorkflow:
     @link.validator
     def _check_link(self, links: Links) -> None:
         self._check_open()
+        self._check_not_discarded()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -199,7 +270,7 @@ class IncidentWorkflow:
                 )
             except ActivityError as exc:
                 await record_failure(
-                    f"notice-{notice.number}", kind="notice", subject=self._start.title,
+                    f"notice-{notice.number}", kind="notice", subject=self._title,
                     what="mailing the status page's subscribers", exc=exc, policy=NOTICE_RETRY,
                 )  # fmt: skip
             self._notices.pop(0)
@@ -208,9 +279,9 @@ class IncidentWorkflow:
         s = self._start
         return IncidentRecord(
             id=s.incident_id,
-            title=s.title,
-            impact=s.impact,
-            services=s.services,
+            title=self._title,
+            impact=self._impact,
+            services=list(self._services),
             status=self._updates[-1].status,
             created_by=s.created_by,
             created_at=self._created_at,

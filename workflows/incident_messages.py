@@ -52,6 +52,23 @@ class Publish(BaseModel):
     actor: str
 
 
+class Revise(BaseModel):
+    """New words for the incident (None: unchanged); `message` rewords the first update, and
+    only while the incident is a draft (once published, subscribers have read it)."""
+
+    title: str | None = None
+    impact: str | None = None
+    services: list[str] | None = None
+    message: str | None = None
+    actor: str
+
+
+class Discard(BaseModel):
+    """Drop a draft: its rows go, the workflow ends. Never once published."""
+
+    actor: str
+
+
 class Links(BaseModel):
     monitor_ids: list[str] = []
     ticket_references: list[str] = []

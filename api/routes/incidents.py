@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from api.auth import Staff
 from api.deps import AppSettings, Session, Temporal
 from api.errors import responses
-from api.schemas import IncidentCreate, IncidentLinks, IncidentOut, IncidentUpdateCreate
+from api.schemas import (
+    IncidentChange,
+    IncidentCreate,
+    IncidentLinks,
+    IncidentOut,
+    IncidentUpdateCreate,
+)
 from services import incidents
 
 router = APIRouter(tags=["incidents"])
@@ -62,6 +68,37 @@ async def list_incidents(
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, responses=responses(403, 404))
 async def get_incident(incident_id: str, session: Session, principal: Staff) -> IncidentOut:
     return await incidents.get(session, principal, incident_id)
+
+
+@router.patch(
+    "/incidents/{incident_id}",
+    response_model=IncidentOut,
+    responses=responses(403, 404, 409, 503),
+)
+async def change_incident(
+    incident_id: str,
+    body: IncidentChange,
+    session: Session,
+    client: Temporal,
+    principal: Staff,
+) -> IncidentOut:
+    """Reword it: title, impact, services; and the first update's message while it is a
+    draft (409 once published: post a new update instead)."""
+    return await incidents.revise(session, client, principal, incident_id, body)
+
+
+@router.delete(
+    "/incidents/{incident_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=responses(403, 404, 409, 503),
+)
+async def discard_incident(
+    incident_id: str, session: Session, client: Temporal, principal: Staff
+) -> Response:
+    """Discard a draft with its updates and links; 409 once published."""
+    await incidents.discard(session, client, principal, incident_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

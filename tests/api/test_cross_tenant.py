@@ -338,11 +338,17 @@ TABLE: dict[str, Rule] = {
     "POST /incidents/{incident_id}/updates": Rule(
         STAFF, body=lambda w: {"status": "identified", "message": "Found it."}
     ),
-    # Published by the first staff role let in; 409 (already published) for the others.
+    # The world's incident is published when made: 409 (already published) for every role.
     "POST /incidents/{incident_id}/publish": Rule(STAFF),
     "POST /incidents/{incident_id}/links": Rule(
         STAFF, body=lambda w: {"ticket_references": [w.ticket]}
     ),
+    "PATCH /incidents/{incident_id}": Rule(
+        STAFF, body=lambda w: {"title": "Matrix incident, reworded"}
+    ),
+    # The world's incident is published: 409 (only a draft is discarded) for every role let
+    # in, and it stays for the routes after it.
+    "DELETE /incidents/{incident_id}": Rule(STAFF),
     "GET /console/incidents": Rule(STAFF, page=True),
     "GET /console/incidents/new": Rule(STAFF, page=True),
     "POST /console/incidents/new": Rule(
@@ -363,11 +369,23 @@ TABLE: dict[str, Rule] = {
     "POST /console/incidents/{incident_id}/links": Rule(
         STAFF, page=True, form=lambda w: {"ticket_references": w.ticket}
     ),
+    "POST /console/incidents/{incident_id}/edit": Rule(
+        STAFF,
+        page=True,
+        form=lambda w: {
+            "title": "Matrix incident, from the console",
+            "services": "api",
+            "impact": "partial",
+        },
+    ),  # fmt: skip
+    "POST /console/incidents/{incident_id}/discard": Rule(STAFF, page=True),
     # the public status page, its feed and subscriptions: anyone, key or none. The tokens
     # here are guesses (a 404 page), the form is refused without an address (422).
     "GET /status": Rule(EVERYONE, scoped=EVERYONE),
     "GET /status/feed.atom": Rule(EVERYONE, scoped=EVERYONE),
     "POST /status/subscribe": Rule(EVERYONE, seen=True, form=lambda w: {"email": ""}),
+    # Back to the form (a reload after a refused one): a redirect for anyone.
+    "GET /status/subscribe": Rule(EVERYONE, seen=True),
     "GET /status/confirm/{token}": Rule(EVERYONE, seen=True),
     "POST /status/confirm/{token}": Rule(EVERYONE, seen=True),
     "GET /status/unsubscribe/{token}": Rule(EVERYONE, seen=True),
@@ -943,8 +961,11 @@ async def build_world(
     incident = await live.http.post(
         "/incidents",
         json={
-            "title": "Matrix draft", "services": ["api"], "impact": "partial",
+            # Published at once: DELETE /incidents/{id} (drafts only) must not take it away
+            # from the routes after it (routes run in the app's order, not the table's).
+            "title": "Matrix incident", "services": ["api"], "impact": "partial",
             "message": "Looking into it.", "ticket_references": [opened.json()["reference"]],
+            "publish": True,
         },
         headers=keys[AGENT],
     )  # fmt: skip

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import Incident
+from api.keys import mint_key
+from db.models import Incident, IncidentUpdate, Role
 from tests.api.conftest import Live, customer_key
 
 GOOD = {
@@ -187,3 +188,142 @@ async def test_published_at_once_and_the_same_idempotency_key_answers_the_same(
     assert second.json()["id"] == first.json()["id"]
     other = await live.http.post("/incidents", json=GOOD | {"title": "Other"}, headers=headers)
     assert other.status_code == 409
+
+
+async def test_a_draft_is_reworded_then_discarded(live: Live, engine: AsyncEngine) -> None:
+    """The Down mail's draft: staff word it (title, impact, services, first message) through
+    its workflow, or discard it; nothing of a discarded draft is left."""
+    agent = live.as_("agent")
+    draft = await _opened(live, title="Sending is not working", impact="major")
+    path = f"/incidents/{draft['id']}"
+    changed = await live.http.patch(
+        path,
+        json={"title": "Campaigns are late", "impact": "degraded", "services": ["sending", "api"],
+              "message": "Campaigns leave up to ten minutes late."},
+        headers=agent,
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["title"], body["impact"], body["services"]) == (
+        "Campaigns are late", "degraded", ["sending", "api"],
+    )  # fmt: skip
+    assert [u["message"] for u in body["updates"]] == ["Campaigns leave up to ten minutes late."]
+    assert (await live.http.get(path, headers=agent)).json() == body  # as recorded
+    only_title = await live.http.patch(
+        path, json={"title": "Campaigns are late again"}, headers=agent
+    )
+    assert only_title.status_code == 200 and only_title.json()["impact"] == "degraded"
+
+    for change, field in (
+        ({}, "body"),
+        ({"title": ""}, "body.title"),
+        ({"title": None}, "body.title"),
+        ({"services": ["billing"]}, "body.services"),
+        ({"impact": "catastrophic"}, "body.impact"),
+        ({"colour": "red"}, "body.colour"),
+    ):
+        refused = await live.http.patch(path, json=change, headers=agent)
+        assert refused.status_code == 422, (change, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == [field], change
+    assert (await live.http.get(path, headers=agent)).json()["title"] == "Campaigns are late again"
+    assert (
+        await live.http.patch("/incidents/I-0000-0000", json={"title": "x"}, headers=agent)
+    ).status_code == 404
+
+    gone = await live.http.delete(path, headers=agent)
+    assert gone.status_code == 204, gone.text
+    assert (await live.http.get(path, headers=agent)).status_code == 404
+    async with AsyncSession(engine) as session:
+        assert await session.get(Incident, draft["id"]) is None
+        left = await session.scalar(
+            select(func.count()).select_from(IncidentUpdate)
+            .where(IncidentUpdate.incident_id == draft["id"])
+        )  # fmt: skip
+        assert left == 0
+    assert (await live.http.delete(path, headers=agent)).status_code == 404
+    assert (await live.http.patch(path, json={"title": "x"}, headers=agent)).status_code == 404
+
+
+async def test_a_published_incident_keeps_its_first_words_and_cannot_be_discarded(
+    live: Live, engine: AsyncEngine
+) -> None:
+    agent = live.as_("agent")
+    incident = await _opened(live, publish=True)
+    path = f"/incidents/{incident['id']}"
+    reworded = await live.http.patch(path, json={"message": "Other words."}, headers=agent)
+    assert reworded.status_code == 409
+    assert "post a new update instead" in reworded.json()["detail"]
+    retitled = await live.http.patch(path, json={"title": "Campaigns are late"}, headers=agent)
+    assert retitled.status_code == 200 and retitled.json()["title"] == "Campaigns are late"
+    assert [u["message"] for u in retitled.json()["updates"]] == [GOOD["message"]]
+    refused = await live.http.delete(path, headers=agent)
+    assert refused.status_code == 409 and "cannot be discarded" in refused.json()["detail"]
+    assert (await live.http.get(path, headers=agent)).status_code == 200
+    customer = await customer_key(engine, (await live.account("e-shot"))["id"])
+    assert (await live.http.patch(path, json={"title": "x"}, headers=customer)).status_code == 403
+    assert (await live.http.delete(path, headers=customer)).status_code == 403
+
+
+async def test_the_console_words_and_discards_a_draft(live: Live) -> None:
+    agent = live.as_("agent")
+    draft = await _opened(live, title="Sending is not working")
+    page = await live.http.get(f"/console/incidents/{draft['id']}", headers=agent)
+    assert 'id="form-edit"' in page.text and 'id="form-discard"' in page.text
+    assert 'value="Sending is not working"' in page.text and GOOD["message"] in page.text
+
+    form = {"title": "Campaigns are late", "services": "sending", "impact": "degraded",
+            "message": "Campaigns leave late."}  # fmt: skip
+    saved = await live.http.post(f"/console/incidents/{draft['id']}/edit", data=form, headers=agent)
+    assert saved.status_code == 303, saved.text
+    shown = await live.http.get(saved.headers["location"], headers=agent)
+    assert "The wording was saved." in shown.text and "Campaigns leave late." in shown.text
+    assert "<h1>Campaigns are late</h1>" in shown.text
+
+    emptied = await live.http.post(
+        f"/console/incidents/{draft['id']}/edit", data=form | {"title": ""}, headers=agent
+    )
+    assert emptied.status_code == 422 and 'id="edit-title-error"' in emptied.text
+
+    dropped = await live.http.post(f"/console/incidents/{draft['id']}/discard", headers=agent)
+    assert dropped.status_code == 303 and dropped.headers["location"].startswith(
+        "/console/incidents?done=discarded"
+    )
+    listed = await live.http.get(dropped.headers["location"], headers=agent)
+    assert "The draft was discarded." in listed.text and draft["id"] not in listed.text
+
+    published = await _opened(live, publish=True)
+    page = await live.http.get(f"/console/incidents/{published['id']}", headers=agent)
+    assert 'id="form-edit"' in page.text and 'id="form-discard"' not in page.text
+    assert 'id="edit-message"' not in page.text  # its first words were mailed as written
+    refused = await live.http.post(f"/console/incidents/{published['id']}/discard", headers=agent)
+    assert refused.status_code == 409 and "cannot be discarded" in refused.text
+
+
+async def test_staff_see_the_persons_name_and_the_public_no_name_at_all(
+    live: Live, engine: AsyncEngine
+) -> None:
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        named = await mint_key(
+            session, name="ops laptop key", role=Role.AGENT, full_name="Sam Smith"
+        )
+        bare = await mint_key(session, name="generated admin", role=Role.ADMIN)
+    sam = {"Authorization": f"Bearer {named.secret}"}
+    opened = await live.http.post("/incidents", json=GOOD | {"publish": True}, headers=sam)
+    assert opened.status_code == 201, opened.text
+    incident = opened.json()
+    assert incident["created_by"] == "Sam Smith"
+    assert [u["posted_by"] for u in incident["updates"]] == ["Sam Smith"]
+    by_key = await live.http.post(
+        f"/incidents/{incident['id']}/updates",
+        json={"status": "identified", "message": "A disk filled."},
+        headers={"Authorization": f"Bearer {bare.secret}"},
+    )
+    # A key that names no one: staff see it is a key, not mistake it for a person.
+    assert by_key.json()["updates"][0]["posted_by"] == "API key “generated admin”"
+    listing = await live.http.get("/console/incidents", headers=sam)
+    assert "by Sam Smith" in listing.text and "ops laptop key" not in listing.text
+
+    public = (await live.http.get("/status")).text + (await live.http.get("/status/feed.atom")).text
+    assert incident["title"] in public
+    for name in ("Sam Smith", "ops laptop key", "generated admin"):
+        assert name not in public

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
@@ -14,9 +15,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import StatusSubscription
+from activities.incidents import incident_mail
+from db.models import Incident, IncidentUpdate, StatusSubscription
 from tests.api.conftest import Live
 from tests.conftest import Inbox
+from workflows.incident_messages import IncidentNotice
 
 
 async def _service_monitors(live: Live) -> None:
@@ -71,7 +74,11 @@ async def test_double_opt_in_then_mails_with_one_click_unsubscribe(
     assert asked.status_code == 200 and "Check your e-mail" in asked.text
     [mail] = await inbox.wait_for(lambda m: email in m["X-Envelope-To"].lower())
     assert mail["Subject"] == "Confirm your subscription to e-shot's status page"
-    assert "Sending" in mail.get_content() and "48 hours" in mail.get_content()
+    assert "48 hours" in mail.get_content()
+    # Plain words: what they will get, not "a problem with every service, or a change to one".
+    assert "or a change to one" not in mail.get_content()
+    said = " ".join(mail.get_content().split())
+    assert "when we report a problem with sending, and one each time we have news of it" in said
     path = _link(mail, "/status/confirm")
 
     # Opening the link (as a mail scanner does) subscribes nobody: it shows a button.
@@ -108,7 +115,7 @@ async def test_double_opt_in_then_mails_with_one_click_unsubscribe(
     [published] = await inbox.wait_for(
         lambda m: email in m["X-Envelope-To"] and incident["title"] in m["Subject"]
     )
-    assert published["Subject"] == f"e-shot status: Investigating: {incident['title']}"
+    assert published["Subject"] == f"e-shot status: {incident['title']} (investigating)"
     text = published.get_content()
     assert "Some campaigns are late." in text and "(UTC)" in text
     assert f"/status#incident-{incident['id']}" in text
@@ -124,7 +131,7 @@ async def test_double_opt_in_then_mails_with_one_click_unsubscribe(
     )
     assert update.status_code == 201, update.text
     [resolved] = await inbox.wait_for(
-        lambda m: email in m["X-Envelope-To"] and m["Subject"].startswith("e-shot status: Resolved")
+        lambda m: email in m["X-Envelope-To"] and m["Subject"].endswith("(resolved)")
     )
     assert resolved.get_content().index("All campaigns") < resolved.get_content().index(
         "Some campaigns are late."
@@ -164,14 +171,44 @@ async def test_double_opt_in_then_mails_with_one_click_unsubscribe(
 async def test_bad_requests_are_refused_beside_the_form(live: Live) -> None:
     await _service_monitors(live)
     for form, words in (
-        ({"email": "not an address", "service": "api"}, "email: enter your e-mail address"),
-        ({"email": "a@example.com"}, "service: choose at least one service"),
+        ({"email": "not an address", "service": "api"}, "Enter your e-mail address"),
+        ({"email": "a@example.com"}, "Choose at least one service"),
         ({"email": "a@example.com", "service": "billing"}, "there is no service billing"),
     ):
         response = await live.http.post("/status/subscribe", data=form)
         assert response.status_code == 422, form
         assert words in response.text
         assert 'aria-invalid="true"' in response.text or "field-error" in response.text
+        # A visitor is not shown the form's field names.
+        refusal = re.search(r'<p class="refusal".*?</p>', response.text, re.S)
+        assert refusal and "email:" not in refusal.group(0) and "service:" not in refusal.group(0)
+
+    # Reloading the address of a refused form (a GET) brings back the form, not raw JSON.
+    reloaded = await live.http.get("/status/subscribe")
+    assert reloaded.status_code == 303
+    assert reloaded.headers["location"] == "/status#subscribe"
+    followed = await live.http.get("/status/subscribe", follow_redirects=True)
+    assert followed.status_code == 200 and 'id="subscribe"' in followed.text
+
+
+def test_the_incident_mail_writes_services_mid_sentence_and_the_title_first() -> None:
+    now = datetime.now(UTC)
+    incident = Incident(
+        id="I-TEST-0001", title="The platform is not working", impact="major",
+        services=["platform"], status="investigating", created_by="Sam Agent",
+    )  # fmt: skip
+    update = IncidentUpdate(
+        incident_id=incident.id, number=1, status="investigating", at=now,
+        message="Pages do not load.", posted_by="Sam Agent",
+    )  # fmt: skip
+    notice = IncidentNotice(incident_id=incident.id, number=1, kind="published")
+    subject, body = incident_mail(
+        "e-shot", incident, [update], {"platform": "The platform"}, notice
+    )
+    assert subject == "e-shot status: The platform is not working (investigating)"
+    assert "a problem affecting the platform: The platform is not working." in body
+    assert "Affected: the platform (major outage)." in body
+    assert "Sam Agent" not in body  # who posted it is not the public's business
 
 
 async def test_requests_are_limited_per_address_and_per_client(live: Live, inbox: Inbox) -> None:

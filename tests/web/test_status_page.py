@@ -163,11 +163,17 @@ async def test_past_incidents_ten_a_page(client: httpx.AsyncClient, session: Asy
     assert 'href="/status" rel="prev"' in second.text
     pages = int(re.search(r"page 2 of (\d+)", second.text).group(1))  # type: ignore[union-attr]
     beyond = await client.get(f"/status?page={pages + 1}")
-    assert beyond.status_code == 404 and "there is no page" in beyond.text
+    assert beyond.status_code == 404
+    assert f"There is no page {pages + 1} of past incidents: they fill" in beyond.text
+    assert "page:" not in beyond.text
+    assert 'href="/status"' in beyond.text  # the status page's look, with the way back
+    far = await client.get("/status?page=99999")
+    assert far.status_code == 404 and "There is no page 99999 of past incidents" in far.text
     for bad in ("0", "-1", "two", "1.5"):
         refused = await client.get("/status", params={"page": bad})
         assert refused.status_code == 422, bad
-        assert "page: must be a whole number from 1" in refused.text
+        assert "The page number must be a whole number from 1" in refused.text
+        assert "page:" not in refused.text
 
 
 async def test_the_feed_is_atom_with_absolute_links(
@@ -203,6 +209,8 @@ async def test_the_feed_is_atom_with_absolute_links(
     assert updated == one[0].updated_at.replace(microsecond=updated.microsecond)
     [link] = entry.findall(f"{ATOM}link")
     assert link.get("href") == f"https://status.pledge.invalid/status#incident-{one[0].id}"
+    # The summary is where the incident stands now: the latest update, not the first.
+    assert entry.findtext(f"{ATOM}summary") == "A fix is out."
     content = entry.findtext(f"{ATOM}content", "")
     assert content.index("A fix is out.") < content.index("Slow answers.")
     assert "(UTC)" in content

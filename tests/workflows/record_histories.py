@@ -811,6 +811,31 @@ async def incident_resolved(env: WorkflowEnvironment, engine: AsyncEngine, s: Se
     return {"incident_resolved": h}
 
 
+async def incident_discarded(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A draft reworded (title, impact, services, its first message), then discarded: its
+    rows deleted and the workflow ended."""
+    from workflows.incident import IncidentWorkflow
+    from workflows.incident_messages import Discard, IncidentStart, Opened, Revise
+
+    start = IncidentStart(
+        incident_id="I-HIST-0002", title="The platform is not working", impact="major",
+        services=["platform"], status="investigating", message="It has not answered since 9:00.",
+        created_by="Pledge (monitoring)",
+    )  # fmt: skip
+    h = await env.client.start_workflow(
+        IncidentWorkflow.run, start, id="incident-I-HIST-0002", task_queue=s.temporal_task_queue
+    )
+    await h.execute_update(IncidentWorkflow.opened, Opened())
+    await h.execute_update(
+        IncidentWorkflow.revise,
+        Revise(title="Saving is slow", impact="degraded", services=["platform", "api"],
+               message="Saving takes some seconds.", actor="Sam Smith"),
+    )  # fmt: skip
+    await h.execute_update(IncidentWorkflow.discard, Discard(actor="Sam Smith"))
+    await h.result()
+    return {"incident_discarded": h}
+
+
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
@@ -834,6 +859,7 @@ SCENARIOS: list[Scenario] = [
     ticket_emergency_paged,
     huddle_mornings,
     incident_resolved,
+    incident_discarded,
     *account_history_scenarios.SCENARIOS,
 ]
 

@@ -1,5 +1,6 @@
 """Incidents in the console: /console/incidents (the list), /console/incidents/new (open one)
-and /console/incidents/{id} (post an update, publish a draft, link monitors and tickets), for
+and /console/incidents/{id} (word it, post an update, publish or discard a draft, link monitors
+and tickets), for
 staff. The forms call services/incidents.py as the JSON API does, so a refusal carries the
 API's reason and status; the page comes back with it beside the form and what was typed kept.
 Done, it redirects (303). Linked tickets are shown here, to staff, and never on /status.
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from api.auth import Principal
 from api.deps import AppSettings, Session, Temporal
 from api.errors import NotFound, PledgeError
-from api.schemas import IncidentCreate, IncidentLinks, IncidentUpdateCreate
+from api.schemas import IncidentChange, IncidentCreate, IncidentLinks, IncidentUpdateCreate
 from db.models import Role
 from reports.status_words import IMPACT_WORDS, STATUS_WORDS, service_name, services_words
 from services import incidents, status_page
@@ -35,6 +36,8 @@ DONE = {
     "update": "The update was posted.",
     "publish": "The incident is on the status page; its subscribers are being e-mailed.",
     "link": "The links were added.",
+    "edit": "The wording was saved.",
+    "discarded": "The draft was discarded.",
 }
 
 
@@ -50,7 +53,7 @@ async def _words(session: Session) -> dict[str, object]:
         "impact_words": IMPACT_WORDS,
         "names": names,
         "service_name": lambda key: service_name(key, names),
-        "services_words": lambda keys: services_words(keys, names),
+        "services_words": lambda keys, start=False: services_words(keys, names, start),
     }
 
 
@@ -145,17 +148,20 @@ async def _incident_page(
     done: str = "",
 ) -> HTMLResponse:
     incident = await incidents.get(session, viewer, incident_id)
+    words = await _words(session)
+    known = await incidents.known_services(session)
     return page(
         "console/incidents/incident.html",
         status_code=status_code,
         viewer=viewer,
         i=incident,
+        services=[(key, service_name(key, words["names"])) for key in known],  # type: ignore[arg-type]
         failed=failed,
         problem=problem,
         errors=errors or {},
         typed=typed or {},
         flash=DONE.get(done, ""),
-        **await _words(session),
+        **words,
     )
 
 
@@ -238,3 +244,73 @@ async def link_from_form(
             session, viewer, incident_id, "link", typed, errors, exc.detail, exc.status_code
         )
     return RedirectResponse(f"/console/incidents/{incident_id}?done=link", status_code=303)
+
+
+@router.post("/console/incidents/{incident_id}/edit", response_model=None)
+async def edit_from_form(
+    incident_id: str, request: Request, session: Session, client: Temporal, viewer: Staff
+) -> Response:
+    pairs = parse_qsl((await request.body()).decode("utf-8", errors="replace"), True)
+    form = dict(pairs)
+    services = [v for k, v in pairs if k == "services"]
+    typed: dict[str, object] = {**form, "services": services}
+    current = await incidents.get(session, viewer, incident_id)  # 404 first for an unknown one
+    # The form shows every field: send only what changed (a published incident's first
+    # message is not on it, and is not reworded).
+    changes: dict[str, object] = {}
+    if form.get("title", "") != current.title:
+        changes["title"] = form.get("title", "")
+    if form.get("impact", current.impact) != current.impact:
+        changes["impact"] = form.get("impact")
+    if services != current.services:
+        changes["services"] = services
+    if "message" in form and form["message"] != current.updates[-1].message:
+        changes["message"] = form["message"]
+    try:
+        body = IncidentChange(**changes)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        errors = {k.split(".")[0]: v for k, v in validation_errors(exc).items()}
+        return await _refused(
+            session,
+            viewer,
+            incident_id,
+            "edit",
+            typed,
+            errors,
+            summary(errors),
+            422,  # type: ignore[arg-type]
+        )
+    if not changes:
+        return RedirectResponse(f"/console/incidents/{incident_id}?done=edit", status_code=303)
+    try:
+        await incidents.revise(session, client, viewer, incident_id, body)
+    except NotFound:
+        raise
+    except PledgeError as exc:
+        errors = {k.split(".")[0]: v for k, v in problem_errors(exc).items()}
+        return await _refused(
+            session,
+            viewer,
+            incident_id,
+            "edit",
+            typed,
+            errors,
+            exc.detail,
+            exc.status_code,  # type: ignore[arg-type]
+        )
+    return RedirectResponse(f"/console/incidents/{incident_id}?done=edit", status_code=303)
+
+
+@router.post("/console/incidents/{incident_id}/discard", response_model=None)
+async def discard_from_form(
+    incident_id: str, session: Session, client: Temporal, viewer: Staff
+) -> Response:
+    try:
+        await incidents.discard(session, client, viewer, incident_id)
+    except NotFound:
+        raise
+    except PledgeError as exc:
+        return await _refused(
+            session, viewer, incident_id, "discard", {}, {}, exc.detail, exc.status_code
+        )
+    return RedirectResponse("/console/incidents?done=discarded", status_code=303)

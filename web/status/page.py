@@ -40,14 +40,14 @@ async def status(request: Request, session: Session, page: str | None = None) ->
     if number is None:
         return public_status_page(
             request, "status/problem.html", status_code=422, title="Not a page number",
-            detail="page: must be a whole number from 1, such as ?page=2.",
+            detail="The page number must be a whole number from 1, such as ?page=2.",
         )  # fmt: skip
     shown = await status_page.read(session, number)
     if number > shown.pages:
         return public_status_page(
             request, "status/problem.html", status_code=404, title="No such page",
-            detail=f"page: past incidents fill {shown.pages} "
-            f"page{'s' if shown.pages != 1 else ''}; there is no page {number}.",
+            detail=f"There is no page {number} of past incidents: they fill "
+            f"{'only one page' if shown.pages == 1 else f'{shown.pages} pages'}.",
         )  # fmt: skip
     return public_status_page(request, "status/page.html", s=shown, typed={}, errors={}, problem="")
 
@@ -98,7 +98,8 @@ async def feed(session: Session, settings: AppSettings) -> Response:
         for update in incident.updates:
             words = STATUS_WORDS.get(update.status, update.status)
             lines += ["", f"{words}, at {status_time(update.at)}:", update.message]
-        add(entry, "summary", lines[-1] if incident.updates else lines[0])
+        # The latest update (updates are newest first): what a reader of the feed needs now.
+        add(entry, "summary", incident.updates[0].message if incident.updates else lines[0])
         add(entry, "content", "\n".join(lines), type="text")
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")

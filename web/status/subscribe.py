@@ -19,7 +19,7 @@ import re
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth_failures import FailureLimiter
 from api.deps import AppSettings, Session
@@ -51,6 +51,12 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@router.get("/status/subscribe")
+async def subscribe_form() -> RedirectResponse:
+    """The form's address opened (a reload after a refused form, a bookmark): the form."""
+    return RedirectResponse("/status#subscribe", status_code=303)
+
+
 @router.post("/status/subscribe", response_class=HTMLResponse)
 async def subscribe(request: Request, session: Session, settings: AppSettings) -> Response:
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -71,7 +77,8 @@ async def subscribe(request: Request, session: Session, settings: AppSettings) -
         return public_status_page(
             request, "status/page.html", status_code=422, s=shown, errors=errors,
             typed={"email": email, "services": chosen},
-            problem="; ".join(f"{k}: {v}" for k, v in errors.items()),
+            # A visitor reads sentences, not field names (each field says its own beside it).
+            problem=" ".join(f"{v[:1].upper()}{v[1:]}." for v in errors.values()),
         )  # fmt: skip
     by_client = _limiter(request, "status_subscribe_clients", PER_CLIENT)
     if (wait := by_client.retry_after(_client(request))) is not None:
