@@ -139,7 +139,9 @@ async def read(session: AsyncSession, page: int = 1, now: datetime | None = None
     monitors = [m for m in await own_monitors(session) if not m.paused]
     names = await service_names(session)
     active = await _incidents(session, Incident.resolved_at.is_(None))
-    ongoing = await maintenance.periods_between(session, now, now + timedelta(microseconds=1))
+    ongoing = await maintenance.public_periods_between(
+        session, now, now + timedelta(microseconds=1)
+    )
     in_maintenance = {s for p in ongoing if p.state != "completed" for s in p.services}
     services = []
     for key, name in names.items():
@@ -159,7 +161,7 @@ async def read(session: AsyncSession, page: int = 1, now: datetime | None = None
         )
     upcoming = [
         p
-        for p in await maintenance.periods_between(session, now, now + MAINTENANCE_AHEAD)
+        for p in await maintenance.public_periods_between(session, now, now + MAINTENANCE_AHEAD)
         if p.state != "completed" and p.ends_at > now
     ]
     resolved = Incident.resolved_at.is_not(None)

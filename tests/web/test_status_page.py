@@ -21,6 +21,7 @@ from db.models import (
     Monitor,
 )
 from services.status_page import PAST_PER_PAGE
+from tests.web.test_maintenance_pages import window
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -217,3 +218,22 @@ async def test_the_feed_is_atom_with_absolute_links(
     assert not any(draft[0].title in (title or "") for title in entries)
     ids = [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")]
     assert len(ids) == len(set(ids))
+
+
+async def test_a_window_about_one_customers_site_never_reaches_the_status_page(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    account = Account(name=f"Bluebell Florists {secrets.token_hex(3)}", policy="e-shot",
+                      edition=Edition.STANDARD)  # fmt: skip
+    session.add(account)
+    await session.flush()
+    soon = datetime.now(UTC) + timedelta(days=3)
+    public = await window(session, f"Database upgrade {secrets.token_hex(2)}", soon)
+    private = await window(
+        session, f"Web server move {secrets.token_hex(2)}", soon,
+        account_ids=[account.id], description="We are moving your website to a new server.",
+    )  # fmt: skip
+    page = (await client.get("/status")).text
+    assert public.title in page
+    assert private.title not in page and "moving your website" not in page
+    assert account.name not in page
