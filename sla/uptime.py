@@ -11,9 +11,10 @@ What counts:
   confirmed it to the first of the answers that ended it; sla/monitor.py), within known time.
   A failed probe that the re-checks did not confirm is not down time.
 - **Maintenance time** is known time inside an announced window: it is neither up nor down and
-  is left out of the share, so work announced in advance never counts against uptime.
+  is left out of the share, so work announced in advance never counts against uptime (down
+  time inside a window is maintenance, not down).
 - **Uptime** is up time as a share of the known time outside maintenance; None when there is
-  none (no data, or maintenance throughout).
+  none (no data, or maintenance throughout). It is never below 0 or above 1.
 
 Response times are those of passing probes: their count, sum, least, greatest and 95th
 percentile (nearest rank, exact for the probes of the period). Figures of several periods add
@@ -65,13 +66,15 @@ class Figures:
     rt_p95: int | None = None
 
     @property
-    def up_seconds(self) -> int:
-        return self.known_seconds - self.down_seconds - self.maintenance_seconds
-
-    @property
     def counted_seconds(self) -> int:
         """The time the share is taken over: known, outside maintenance."""
-        return self.known_seconds - self.maintenance_seconds
+        return max(0, self.known_seconds - self.maintenance_seconds)
+
+    @property
+    def up_seconds(self) -> int:
+        # Down and maintenance time are disjoint parts of the known time, but each is rounded
+        # to the second on its own (and summed over hours): never let that make up time < 0.
+        return min(self.counted_seconds, max(0, self.counted_seconds - self.down_seconds))
 
     @property
     def uptime(self) -> float | None:

@@ -85,6 +85,29 @@ def test_unconfirmed_failures_are_not_down_time() -> None:
     assert f.uptime == 1.0
 
 
+def test_a_window_begun_while_down_never_makes_uptime_negative() -> None:
+    # The walkthrough's day: the site down from 16:08:11 (the first failure, probes failing
+    # every minute), a window naming the account from 16:12:00; now 16:12:40. Known =
+    # 16:08:11-16:12:40 = 269 s, all inside the outage; the last 40 s are in the window, so
+    # maintenance = 40, down = 229 (down time inside a window is maintenance, not down).
+    cover = timedelta(minutes=2)
+    first = datetime(2026, 12, 1, 16, 8, 11, tzinfo=UTC)
+    probes = [Probe(first + n * timedelta(minutes=1), False) for n in range(5)]
+    now = datetime(2026, 12, 1, 16, 12, 40, tzinfo=UTC)
+    f = bucket(at(16), at(17), probes, [Span(first)], [Span(at(16, 12), at(17))],
+               cover=cover, now=now)  # fmt: skip
+    assert (f.known_seconds, f.down_seconds, f.maintenance_seconds) == (269, 229, 40)
+    assert (f.up_seconds, f.counted_seconds, f.uptime) == (0, 229, 0.0)
+
+
+def test_uptime_stays_between_nothing_and_all_whatever_the_rounding() -> None:
+    # Figures summed from seconds each rounded on its own can put down + maintenance a second
+    # over the known time: the share is 0, never below.
+    f = Figures(known_seconds=10, down_seconds=6, maintenance_seconds=5)
+    assert (f.up_seconds, f.counted_seconds, f.uptime) == (0, 5, 0.0)
+    assert Figures(known_seconds=10, maintenance_seconds=11).uptime is None
+
+
 def test_an_outage_spanning_midnight_in_the_zone() -> None:
     # US Pacific: 1 December ends at 08:00Z on 2 December. An outage from 07:30Z to 08:45Z
     # gives 30 minutes to 1 December (local) and 45 to 2 December.
