@@ -82,7 +82,22 @@ def test_unconfirmed_failures_are_not_down_time() -> None:
     probes[3] = Probe(probes[3].at, False, None)
     f = bucket(at(10), at(11), probes, [], [], cover=COVER)
     assert (f.probes, f.ok_probes, f.down_seconds, f.rt_count) == (12, 11, 0, 11)
+    # ...nor up: 10:15's failure speaks for nothing (10:15-10:20, 300 s, is "checking").
+    assert f.known_seconds == 3600 - 300
     assert f.uptime == 1.0
+
+
+def test_a_site_that_has_never_answered_is_not_up() -> None:
+    # Two failures (10:00, then the re-check 20 s later), not yet confirmed: nothing is known,
+    # so no share at all: not 100 %, and not 0 % either (no outage has been confirmed).
+    probes = [Probe(at(10), False), Probe(at(10) + timedelta(seconds=20), False)]
+    f = bucket(at(10), at(11), probes, [], [], cover=COVER, now=at(10, 1))
+    assert (f.probes, f.ok_probes, f.known_seconds, f.down_seconds) == (2, 0, 0, 0)
+    assert f.uptime is None and day_state(f) == "no-data"
+    # The third failure at 10:01:20 confirms the outage from 10:00: all of it is down, 0 %.
+    probes.append(Probe(at(10, 1) + timedelta(seconds=20), False))
+    f = bucket(at(10), at(11), probes, [Span(at(10))], [], cover=COVER, now=at(10, 5))
+    assert (f.known_seconds, f.down_seconds, f.uptime) == (300, 300, 0.0)
 
 
 def test_a_window_begun_while_down_never_makes_uptime_negative() -> None:
