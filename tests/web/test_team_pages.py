@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Monitor, Role, Ticket
+from db.models import Account, Monitor, Outage, Role, Ticket
+from reports.customer_words import near_time
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
 from tests.conftest import Inbox, bearer
 from tests.web.portal_people import make_customer, portal_sign_in
 from tests.web.test_maintenance_pages import window
+from web.console.desk_words import when
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -134,6 +136,33 @@ async def test_the_portal_shows_a_customer_its_own_sites_only(
     assert "no data" in text(page.text)  # no roll-ups kept yet: never shown as up
     for hidden in (other.id, service.id):
         assert (await client.get(f"/portal/monitors/{hidden}")).status_code == 404
+
+
+async def test_down_since_is_the_outages_first_failure_on_every_page(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    # A row as the workflow wrote it before: state_since the third failure (42 minutes ago);
+    # the outage (and its mails and ticket) from the first, 43 min 20 s ago.
+    mine, me = await make_customer(session, "web-agency")
+    own = monitor_row(mine, "Wren shop")
+    first = NOW - timedelta(minutes=43, seconds=20)
+    session.add(own)
+    await session.flush()
+    session.add(Outage(monitor_id=own.id, started_at=first, detected_at=own.state_since,
+                       cause="connection refused"))  # fmt: skip
+    await session.commit()
+    staff = await bearer(session, Role.AGENT)
+    api = (await client.get(f"/monitors/{own.id}", headers=staff)).json()
+    assert (
+        datetime.fromisoformat(api["state_since"])
+        == first
+        == datetime.fromisoformat(api["outage"]["started_at"])
+    )
+    console = text((await client.get("/console/monitors", headers=staff)).text)
+    assert f"Down since {text(str(when(first))).strip()}" in console
+    assert (await portal_sign_in(client, inbox, me.email)).status_code == 303
+    portal = text((await client.get("/portal/monitors")).text)
+    assert f"down since {near_time(first, 'Europe/London', datetime.now(UTC))}" in portal
 
 
 async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and_delete(
