@@ -179,7 +179,31 @@ async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and
     )
     assert bad.status_code == 422
     beside = re.search(r'id="monitor-url-error"[^>]*>([^<]*)<', bad.text)
-    assert beside and "loopback" in html.unescape(beside.group(1))
+    assert beside and html.unescape(beside.group(1)) == (
+        "This address is on this machine or a private network; Pledge does not watch those "
+        "unless PLEDGE_MONITOR_ALLOWED_HOSTS allows it."
+    )
+    # Every field's problem at once, each beside its field in words, no API jargon.
+    several = await live.http.post(
+        "/console/monitors",
+        content="url=http%3A%2F%2F127.0.0.1%2F&interval_seconds=often&expected_status=200",
+        headers=agent,
+    )
+    assert several.status_code == 422
+    said = {
+        name: html.unescape(found)
+        for name, found in re.findall(r'id="monitor-(\w+)-error"[^>]*>([^<]*)<', several.text)
+    }
+    assert said == {
+        "url": html.unescape(beside.group(1)),
+        "account_id": "Choose the customer whose website this is, or one of our own services "
+        "below.",
+        "interval_seconds": "Give a whole number of seconds, 30 or more (86400, a day, at most).",
+    }
+    words = text(several.text)
+    assert "3 fields need changing" in words
+    for jargon in ("body.", "`", "Input should be", "unable to parse"):
+        assert jargon not in words, jargon
     short = await live.http.post(
         "/console/monitors",
         content=f"url=https%3A%2F%2Fshop.invalid%2F&account_id={account['id']}"
