@@ -238,7 +238,15 @@ async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and
     )
     assert edited.status_code == 303, edited.text
     assert "Main shop" in (await live.http.get(where, headers=live.as_("agent"))).text
-    gone = await live.http.post(f"{where}/delete", headers=live.as_("agent"))
+    # Delete asks first: without the box ticked nothing is deleted, and the page says why.
+    page = await live.http.get(where, headers=live.as_("agent"))
+    assert re.search(r'<input type="checkbox" name="confirm" value="yes" required>', page.text)
+    asked = await live.http.post(f"{where}/delete", headers=live.as_("agent"))
+    assert asked.status_code == 422
+    assert "Yes, stop watching" in text(asked.text) and "cannot be resumed" in text(asked.text)
+    still = await live.http.get("/console/monitors", headers=live.as_("agent"))
+    assert "Main shop" in still.text
+    gone = await live.http.post(f"{where}/delete", content="confirm=yes", headers=agent)
     assert gone.status_code == 303
     listing = await live.http.get("/console/monitors", headers=live.as_("agent"))
     assert "Main shop" not in listing.text

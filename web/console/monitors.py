@@ -327,6 +327,17 @@ async def resume(monitor_id: str, session: Session, client: Temporal, viewer: St
     return await _act(session, client, viewer, monitor_id, "resume")
 
 
+UNCONFIRMED = "Tick “Yes, stop watching” beside Delete first: a deleted monitor cannot be resumed."
+
+
 @router.post("/console/monitors/{monitor_id}/delete", response_model=None)
-async def delete(monitor_id: str, session: Session, client: Temporal, viewer: Staff) -> Response:
+async def delete(
+    monitor_id: str, request: Request, session: Session, client: Temporal, viewer: Staff
+) -> Response:
+    # One press must not stop a watch for good: the box is required in the browser, and
+    # checked here for any page or script that posts without it.
+    if (await posted(request)).get("confirm") != "yes":
+        return await _monitor_view(
+            session, viewer, monitor_id, problem=UNCONFIRMED, status_code=422
+        )
     return await _act(session, client, viewer, monitor_id, "delete")
