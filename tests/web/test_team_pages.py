@@ -165,6 +165,33 @@ async def test_down_since_is_the_outages_first_failure_on_every_page(
     assert f"down since {near_time(first, 'Europe/London', datetime.now(UTC))}" in portal
 
 
+async def test_a_paused_down_monitor_shows_its_open_outage_the_same_everywhere(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    # Pausing ends nothing: the API's outage, the console's list and outage table and the
+    # portal all say the outage is open and the site is not being checked.
+    mine, me = await make_customer(session, "web-agency")
+    own = monitor_row(mine, "Robin shop")
+    own.paused = True
+    started = NOW - timedelta(minutes=43)
+    session.add(own)
+    await session.flush()
+    session.add(Outage(monitor_id=own.id, started_at=started, detected_at=own.state_since,
+                       cause="connection refused"))  # fmt: skip
+    await session.commit()
+    staff = await bearer(session, Role.AGENT)
+    api = (await client.get(f"/monitors/{own.id}", headers=staff)).json()
+    assert api["paused"] is True and api["state"] == "down"
+    assert api["outage"] is not None and api["outage"]["ended_at"] is None
+    listing = text((await client.get("/console/monitors", headers=staff)).text)
+    assert "Down paused" in listing
+    page = text((await client.get(f"/console/monitors/{own.id}", headers=staff)).text)
+    assert "Still open: down when paused, not checked since" in page
+    assert (await portal_sign_in(client, inbox, me.email)).status_code == 303
+    portal = text((await client.get("/portal/monitors")).text)
+    assert "and not being watched just now" in portal and "down since" in portal
+
+
 async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and_delete(
     live: Live,  # noqa: F811
 ) -> None:
