@@ -41,6 +41,9 @@ DEMO_DEFAULTS = {
     "complaints_manager_email": ("PLEDGE_COMPLAINTS_MANAGER_EMAIL", "complaints@example.com"),
     # A number reserved for drama (Ofcom's 01632 960xxx), so nobody real is ever called.
     "support_phone": ("PLEDGE_SUPPORT_PHONE", "01632 960 123"),
+    # The demo's monitors watch Pledge's own endpoints on this machine (api/demo.py), which
+    # monitors otherwise refuse as loopback; only the demo allows it.
+    "monitor_allowed_hosts": ("PLEDGE_MONITOR_ALLOWED_HOSTS", "127.0.0.1"),
 }
 
 

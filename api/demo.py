@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -112,14 +113,16 @@ class Seeded:
     reports: int = 0
     objectives: int = 0
     reviews: int = 0
+    monitors: int = 0
     references: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"demo data: {self.accounts} accounts, {self.tickets} tickets, {self.releases} "
             f"release, {self.complaints} complaints, {self.reports} monthly report, "
-            f"{self.objectives} onboarding objective, {self.reviews} quarterly review (GET "
-            "/tickets and GET /complaints list them, soonest deadline first)"
+            f"{self.objectives} onboarding objective, {self.reviews} quarterly review, "
+            f"{self.monitors} monitors of our own services on /status (GET /tickets and GET "
+            "/complaints list them, soonest deadline first)"
         )
 
 
@@ -151,7 +154,27 @@ async def seed(base_url: str, admin_key: str) -> Seeded | None:
         await _call(client, "POST", f"/accounts/{ids['e-shot']}/reports", {"period": period})
         done.reports += 1
         await _success(client, ids, done)
+        await _monitors(client, base_url, done)
         return done
+
+
+# Our own services as the demo watches them: Pledge's own endpoints on this machine (the
+# launcher allows 127.0.0.1 for the demo: PLEDGE_MONITOR_ALLOWED_HOSTS), so they are up on a
+# fresh `make run` and the status page has something to show. Every minute, so the first
+# probes come soon. (No customer's website: nothing on this machine stands in for one.)
+OWN_MONITORS = [("platform", "/health"), ("api", "/openapi.json")]
+
+
+async def _monitors(client: httpx.AsyncClient, base_url: str, done: Seeded) -> None:
+    port = urlsplit(base_url).port or 80
+    for service, path in OWN_MONITORS:
+        await _call(
+            client,
+            "POST",
+            "/monitors",
+            {"service": service, "url": f"http://127.0.0.1:{port}{path}", "interval_seconds": 60},
+        )
+        done.monitors += 1
 
 
 async def _tickets(

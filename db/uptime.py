@@ -136,14 +136,15 @@ async def over(
             (Outage.ended_at.is_(None)) | (Outage.ended_at > start),
         )
     )
+    known, down, maintenance = minutes_of(f)
     return PeriodUptime(
         start,
         end,
         f.uptime,
-        _minutes(f.down_seconds),
-        _minutes(f.maintenance_seconds),
+        down,
+        maintenance,
         int(outages or 0),
-        known_minutes=_minutes(f.known_seconds),
+        known_minutes=known,
         response_ms=f.rt_mean,
     )
 
@@ -290,9 +291,9 @@ async def sites_of(
                 name=monitor.name,
                 url=monitor.url,
                 uptime=f.uptime,
-                down_minutes=_minutes(f.down_seconds),
-                maintenance_minutes=_minutes(f.maintenance_seconds),
-                known_minutes=_minutes(f.known_seconds),
+                down_minutes=minutes_of(f)[1],
+                maintenance_minutes=minutes_of(f)[2],
+                known_minutes=minutes_of(f)[0],
                 period_minutes=max(0, int((until - start).total_seconds() // 60)),
                 outages=outages,
             )
@@ -301,16 +302,25 @@ async def sites_of(
 
 
 def _day(d: date, f: Figures) -> DayUptime:
+    known, down, maintenance = minutes_of(f)
     return DayUptime(
         d,
         arith.day_state(f),
         f.uptime,
-        _minutes(f.down_seconds),
-        _minutes(f.maintenance_seconds),
-        known_minutes=_minutes(f.known_seconds),
+        down,
+        maintenance,
+        known_minutes=known,
         response_ms=f.rt_mean,
         response_p95_ms=f.rt_p95,
     )
+
+
+def minutes_of(f: Figures) -> tuple[int, int, int]:
+    """Known, down and maintenance minutes that add up as the seconds do: each part rounded up
+    (20 seconds down is not "0 minutes down"), and the known minutes at least their sum, so no
+    reader ever sees more down and maintenance than time checked."""
+    down, maintenance = _minutes(f.down_seconds), _minutes(f.maintenance_seconds)
+    return max(_minutes(f.known_seconds), down + maintenance), down, maintenance
 
 
 def _minutes(seconds: int) -> int:

@@ -348,7 +348,7 @@ async def _out(session: AsyncSession, monitors: list[Monitor]) -> list[MonitorOu
             keyword=m.keyword,
             paused=m.paused,
             state=m.state,  # type: ignore[arg-type]
-            state_since=m.state_since,
+            state_since=_since(m, outages.get(m.id)),
             last_result=ProbeOut.model_validate(latest[m.id]) if m.id in latest else None,
             outage=OutageOut.model_validate(outages[m.id]) if m.id in outages else None,
             uptime=shares[m.id],  # type: ignore[arg-type]
@@ -358,3 +358,11 @@ async def _out(session: AsyncSession, monitors: list[Monitor]) -> list[MonitorOu
         )
         for m in monitors
     ]
+
+
+def _since(monitor: Monitor, outage: Outage | None) -> datetime | None:
+    """Down since the outage's first failure, as its mails, ticket and outage table say (the
+    workflow records it so; a row from before it did says the third failure instead)."""
+    if monitor.state == "down" and outage is not None:
+        return outage.started_at
+    return monitor.state_since

@@ -36,7 +36,10 @@ class Machine(BaseModel):
     """What the rule remembers between probes; carried over continue-as-new as it is."""
 
     status: MonitorStatus = MonitorStatus.UNKNOWN
-    since: datetime | None = None  # when the status last changed
+    # When the status last changed, as people are told it: a DOWN monitor from its outage's
+    # first failure (what mails, tickets and the outage say), UP after an outage from the
+    # first good answer that ended it; otherwise the probe that changed it.
+    since: datetime | None = None
     failures: int = 0  # in a row
     successes: int = 0  # in a row
     first_failure_at: datetime | None = None  # of the current run of failures
@@ -79,7 +82,9 @@ def step(machine: Machine, ok: bool, at: datetime) -> tuple[Machine, Step]:
         assert m.outage_started_at is not None and m.first_success_at is not None
         span = (m.outage_started_at, m.first_success_at)
         m.outage_started_at = None
-        return _moved(m, before, MonitorStatus.UP, at), Step(before, MonitorStatus.UP, came_up=span)
+        return _moved(m, before, MonitorStatus.UP, m.first_success_at), Step(
+            before, MonitorStatus.UP, came_up=span
+        )
     m.successes, m.first_success_at = 0, None
     m.failures += 1
     if m.failures == 1:
@@ -92,7 +97,7 @@ def step(machine: Machine, ok: bool, at: datetime) -> tuple[Machine, Step]:
             before, MonitorStatus.PENDING, recheck_in=recheck
         )
     m.outage_started_at = m.first_failure_at
-    return _moved(m, before, MonitorStatus.DOWN, at), Step(
+    return _moved(m, before, MonitorStatus.DOWN, m.outage_started_at), Step(
         before, MonitorStatus.DOWN, went_down_at=m.outage_started_at
     )
 

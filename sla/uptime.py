@@ -7,13 +7,16 @@ What counts:
   than `cover` (the monitor's interval twice over: a monitor that stops probing is stale after
   two missed intervals). Time no probe speaks for is *no data*, never up: a monitor that was
   paused, or a worker that was down, shows a gap, not a perfect record.
+  A failed probe speaks only for time inside a confirmed outage: one the re-checks have not
+  (yet) confirmed, or did not, says neither up nor down ("checking"), so a site that has never
+  answered is never shown up, and a single failure re-checked good is not down time either.
 - **Down time** is the monitors' confirmed outages (from the first of the failures that
   confirmed it to the first of the answers that ended it; sla/monitor.py), within known time.
-  A failed probe that the re-checks did not confirm is not down time.
 - **Maintenance time** is known time inside an announced window: it is neither up nor down and
-  is left out of the share, so work announced in advance never counts against uptime.
+  is left out of the share, so work announced in advance never counts against uptime (down
+  time inside a window is maintenance, not down).
 - **Uptime** is up time as a share of the known time outside maintenance; None when there is
-  none (no data, or maintenance throughout).
+  none (no data, or maintenance throughout). It is never below 0 or above 1.
 
 Response times are those of passing probes: their count, sum, least, greatest and 95th
 percentile (nearest rank, exact for the probes of the period). Figures of several periods add
@@ -65,13 +68,15 @@ class Figures:
     rt_p95: int | None = None
 
     @property
-    def up_seconds(self) -> int:
-        return self.known_seconds - self.down_seconds - self.maintenance_seconds
-
-    @property
     def counted_seconds(self) -> int:
         """The time the share is taken over: known, outside maintenance."""
-        return self.known_seconds - self.maintenance_seconds
+        return max(0, self.known_seconds - self.maintenance_seconds)
+
+    @property
+    def up_seconds(self) -> int:
+        # Down and maintenance time are disjoint parts of the known time, but each is rounded
+        # to the second on its own (and summed over hours): never let that make up time < 0.
+        return min(self.counted_seconds, max(0, self.counted_seconds - self.down_seconds))
 
     @property
     def uptime(self) -> float | None:
@@ -133,16 +138,18 @@ def bucket(
         return NOTHING
     stop = min(end, now) if now is not None else end
     ordered = sorted(probes, key=lambda p: p.at)
-    known: list[Interval] = []
+    passed: list[Interval] = []
+    failed: list[Interval] = []
     for i, p in enumerate(ordered):
         until = p.at + cover
         if i + 1 < len(ordered):
             until = min(until, ordered[i + 1].at)
-        known.append((p.at, until))
-    known = _clip(_merge(known), start, stop)
+        (passed if p.ok else failed).append((p.at, until))
     open_end = stop
     down = _merge((o.start, o.end if o.end is not None else open_end) for o in outages)
     windows = _merge((m.start, m.end if m.end is not None else open_end) for m in maintenance)
+    # A failure speaks only inside a confirmed outage; unconfirmed, it is "checking", not up.
+    known = _clip(_merge(passed + _intersect(_merge(failed), down)), start, stop)
     in_maintenance = _intersect(known, windows)
     down_known = _subtract(_intersect(known, down), windows)
     inside = [p for p in ordered if start <= p.at < end]

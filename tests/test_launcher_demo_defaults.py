@@ -39,11 +39,15 @@ def test_the_demo_writes_as_a_company_not_as_the_product(
         assert "pledge" not in words.lower()
     assert settings.complaints_manager_email == "complaints@example.com"
     assert settings.mail_from.endswith("@example.com>")
+    # The demo's monitors of our own services probe Pledge on this machine: allowed in the
+    # demo only (below: not without demo data).
+    assert settings.allowed_monitor_hosts == frozenset({"127.0.0.1"})
     # The API and the worker the launcher starts read the same values.
     children = Settings()
     assert children.organisation_name == settings.organisation_name
     assert children.mail_from == settings.mail_from
     assert children.complaints_manager_email == settings.complaints_manager_email
+    assert children.allowed_monitor_hosts == settings.allowed_monitor_hosts
     said = capsys.readouterr().out
     assert f"the demo writes as {settings.mail_from}" in said and "PLEDGE_ORGANISATION" in said
 
@@ -63,6 +67,7 @@ def test_what_is_set_is_kept_and_without_demo_data_nothing_is_added(
     bare.use_demo_defaults()
     assert bare.settings.organisation_name == "Pledge Customer Success"
     assert bare.settings.complaints_manager_email is None
+    assert bare.settings.allowed_monitor_hosts == frozenset()
     assert not any(name in os.environ for name in VARIABLES)
     assert capsys.readouterr().out == ""
 

@@ -34,6 +34,11 @@ SHOWN = frozenset(PUBLIC_EVENTS) | {"regraded"}
 WAITING = frozenset({"waiting", "delayed"})
 ACTIVE = frozenset({"open"}) | WAITING
 
+# Tickets our monitoring opens (activities/monitors.py): a contact is named to write to, but
+# nobody at the customer raised them, and the customer is told so in these words.
+MONITOR_CHANNEL = "monitor"
+RAISED_BY_MONITORING = "Our monitoring of your website"
+
 CHANNELS = {
     "phone": "by phone",
     "email": "by e-mail",
@@ -88,7 +93,7 @@ def _entry(
             if received_at is not None:
                 when = near_time(received_at, zone, now)
             channel = CHANNELS.get(str(data.get("channel")), "")
-            if data.get("channel") == "monitor":
+            if data.get("channel") == MONITOR_CHANNEL:
                 return Entry("Support team", when, "Our monitoring noticed the problem.")
             who = names.get("", "You")
             raised = "You raised" if who == "You" else f"{who} raised"

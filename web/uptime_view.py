@@ -68,8 +68,16 @@ def bars(days: Sequence[DayUptime]) -> Bars:
     probed = [d for d in days if d.state != "no-data"]
     down = sum(1 for d in days if d.down_minutes)
     gaps = len(days) - len(probed)
-    counted = sum(d.known_minutes - d.maintenance_minutes for d in probed)
-    up = counted - sum(d.down_minutes for d in probed)
+    # Each day's share is exact (taken over its seconds); weigh it by the day's time counted
+    # (checked, outside maintenance) rather than subtracting rounded minutes, which could
+    # take more down and maintenance away than was checked.
+    weighed = [
+        (d.uptime, max(0, d.known_minutes - d.maintenance_minutes))
+        for d in probed
+        if d.uptime is not None
+    ]
+    counted = sum(w for _, w in weighed)
+    up = sum(min(1.0, max(0.0, share)) * w for share, w in weighed)
     words = [
         f"{percent(up / counted if counted > 0 else None)} up over {len(days)} days"
         if counted > 0

@@ -511,7 +511,9 @@ TABLE: dict[str, Rule] = {
     ),  # fmt: skip
     "POST /console/monitors/{monitor_id}/pause": Rule(STAFF, page=True, seen=True),
     "POST /console/monitors/{monitor_id}/resume": Rule(STAFF, page=True, seen=True),
-    "POST /console/monitors/{monitor_id}/delete": Rule(STAFF, page=True, seen=True),
+    "POST /console/monitors/{monitor_id}/delete": Rule(
+        STAFF, page=True, seen=True, form=lambda w: {"confirm": "yes"}
+    ),
     # the huddle and the on-call rota
     "GET /console/huddle": Rule(STAFF | HANDLERS, page=True),
     "GET /console/on-call": Rule(STAFF, page=True),

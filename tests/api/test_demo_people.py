@@ -30,3 +30,30 @@ def test_every_demo_account_has_a_named_administrator_to_tell_of_maintenance() -
         admins = [p for p in people if p.administrator]
         assert admins, spec["name"]
         assert all(" " in p.name for p in admins)  # a person's name, to be greeted by
+
+
+async def test_the_demo_watches_our_own_services_on_this_machine_and_they_answer(
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    # `make run` seeds these with PLEDGE_MONITOR_ALLOWED_HOSTS=127.0.0.1 (run.DEMO_DEFAULTS):
+    # each is a monitor the API accepts then, refused without it, and its page answers 200,
+    # so the status page shows them up on a fresh start rather than "No services are watched".
+    import pytest
+
+    import run
+    from api.demo import OWN_MONITORS
+    from api.errors import InvalidInput
+    from api.schemas import MonitorCreate
+    from services.monitors import check_url
+    from settings import Settings
+
+    demo = Settings(monitor_allowed_hosts=run.DEMO_DEFAULTS["monitor_allowed_hosts"][1])
+    assert {service for service, _ in OWN_MONITORS} == {"platform", "api"}
+    for service, path in OWN_MONITORS:
+        url = f"http://127.0.0.1:8000{path}"
+        MonitorCreate(service=service, url=url, interval_seconds=60)
+        assert check_url(url, demo) == url
+        with pytest.raises(InvalidInput):
+            check_url(url, Settings(monitor_allowed_hosts=""))
+        answer = await client.get(path)
+        assert answer.status_code == 200, (path, answer.text[:300])

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Edition, Role
+from db.models import Account, Edition, MonitorResult, Role
 from db.types import utcnow
 from sla.uptime import floor_hour
 from tests.conftest import bearer
@@ -85,6 +85,29 @@ async def test_a_monitor_never_probed_has_no_data_not_up(
     assert one["uptime"] == {"24h": None, "7d": None, "30d": None, "90d": None}
     days = (await client.get(f"/monitors/{monitor.id}/uptime", headers=staff)).json()["days"]
     assert len(days) == 90 and {d["state"] for d in days} == {"no-data"}
+
+
+async def test_a_site_that_has_never_answered_is_not_shown_up(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # Two failed probes, the second a re-check 20 s later: pending, not confirmed down. The
+    # walkthrough saw "24h": 1 here; nothing has said the site is up, so it is no data.
+    account = await _account(session)
+    now = utcnow()
+    monitor = new_monitor(now - timedelta(minutes=2), account_id=account.id)
+    monitor.state, monitor.state_since = "pending", now - timedelta(seconds=80)
+    session.add(monitor)
+    await session.flush()
+    for at in (now - timedelta(seconds=80), now - timedelta(seconds=60)):
+        session.add(MonitorResult(monitor_id=monitor.id, at=at, ok=False, status_code=None,
+                                  response_ms=None, error="connection refused"))  # fmt: skip
+    await session.commit()
+    staff = await bearer(session, Role.AGENT)
+    one = (await client.get(f"/monitors/{monitor.id}", headers=staff)).json()
+    assert one["state"] == "pending"
+    assert one["uptime"] == {"24h": None, "7d": None, "30d": None, "90d": None}
+    today = (await client.get(f"/monitors/{monitor.id}/uptime?days=1", headers=staff)).json()
+    assert today["days"][0]["state"] == "no-data" and today["days"][0]["uptime"] is None
 
 
 async def test_customers_see_their_own_sites_history_only(

@@ -67,6 +67,17 @@ def test_the_third_failure_in_a_row_is_down_from_the_first() -> None:
     assert [s.went_down_at is not None for s in steps] == [False, False, False, True]
 
 
+def test_down_since_is_the_first_failure_as_every_page_says() -> None:
+    # The walkthrough: first failure 16:08:11, re-checks at 16:08:31 and 16:09:31. The
+    # outage, its mails and ticket say 16:08:11; so must "down since" (state_since).
+    first = datetime(2026, 12, 1, 16, 8, 11, tzinfo=UTC)
+    m, _ = step(Machine(), True, first - timedelta(minutes=5))
+    for later in (0, 20, 80):
+        m, s = step(m, False, first + timedelta(seconds=later))
+    assert m.status is DOWN and s.went_down_at == first
+    assert m.since == first == m.outage_started_at
+
+
 def test_failures_while_down_change_nothing() -> None:
     m, steps = run("uxxxxxx")
     assert m.status is DOWN and m.failures == 6
@@ -81,7 +92,8 @@ def test_back_up_needs_two_good_answers_in_a_row_and_spans_the_outage() -> None:
     assert m.status is DOWN and m.successes == 0
     m, s = step(m, True, T0 + timedelta(minutes=15))
     m, s = step(m, True, T0 + timedelta(minutes=15, seconds=20))
-    assert m.status is UP and m.since == T0 + timedelta(minutes=15, seconds=20)
+    # Up since the outage ended (the first good answer), as its mails and ticket say.
+    assert m.status is UP and m.since == T0 + timedelta(minutes=15)
     # From the first failure to the first of the two answers that brought it back.
     assert s.came_up == (T0 + timedelta(seconds=20), T0 + timedelta(minutes=15))
     assert m.outage_started_at is None

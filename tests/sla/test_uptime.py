@@ -82,7 +82,45 @@ def test_unconfirmed_failures_are_not_down_time() -> None:
     probes[3] = Probe(probes[3].at, False, None)
     f = bucket(at(10), at(11), probes, [], [], cover=COVER)
     assert (f.probes, f.ok_probes, f.down_seconds, f.rt_count) == (12, 11, 0, 11)
+    # ...nor up: 10:15's failure speaks for nothing (10:15-10:20, 300 s, is "checking").
+    assert f.known_seconds == 3600 - 300
     assert f.uptime == 1.0
+
+
+def test_a_site_that_has_never_answered_is_not_up() -> None:
+    # Two failures (10:00, then the re-check 20 s later), not yet confirmed: nothing is known,
+    # so no share at all: not 100 %, and not 0 % either (no outage has been confirmed).
+    probes = [Probe(at(10), False), Probe(at(10) + timedelta(seconds=20), False)]
+    f = bucket(at(10), at(11), probes, [], [], cover=COVER, now=at(10, 1))
+    assert (f.probes, f.ok_probes, f.known_seconds, f.down_seconds) == (2, 0, 0, 0)
+    assert f.uptime is None and day_state(f) == "no-data"
+    # The third failure at 10:01:20 confirms the outage from 10:00: all of it is down, 0 %.
+    probes.append(Probe(at(10, 1) + timedelta(seconds=20), False))
+    f = bucket(at(10), at(11), probes, [Span(at(10))], [], cover=COVER, now=at(10, 5))
+    assert (f.known_seconds, f.down_seconds, f.uptime) == (300, 300, 0.0)
+
+
+def test_a_window_begun_while_down_never_makes_uptime_negative() -> None:
+    # The walkthrough's day: the site down from 16:08:11 (the first failure, probes failing
+    # every minute), a window naming the account from 16:12:00; now 16:12:40. Known =
+    # 16:08:11-16:12:40 = 269 s, all inside the outage; the last 40 s are in the window, so
+    # maintenance = 40, down = 229 (down time inside a window is maintenance, not down).
+    cover = timedelta(minutes=2)
+    first = datetime(2026, 12, 1, 16, 8, 11, tzinfo=UTC)
+    probes = [Probe(first + n * timedelta(minutes=1), False) for n in range(5)]
+    now = datetime(2026, 12, 1, 16, 12, 40, tzinfo=UTC)
+    f = bucket(at(16), at(17), probes, [Span(first)], [Span(at(16, 12), at(17))],
+               cover=cover, now=now)  # fmt: skip
+    assert (f.known_seconds, f.down_seconds, f.maintenance_seconds) == (269, 229, 40)
+    assert (f.up_seconds, f.counted_seconds, f.uptime) == (0, 229, 0.0)
+
+
+def test_uptime_stays_between_nothing_and_all_whatever_the_rounding() -> None:
+    # Figures summed from seconds each rounded on its own can put down + maintenance a second
+    # over the known time: the share is 0, never below.
+    f = Figures(known_seconds=10, down_seconds=6, maintenance_seconds=5)
+    assert (f.up_seconds, f.counted_seconds, f.uptime) == (0, 5, 0.0)
+    assert Figures(known_seconds=10, maintenance_seconds=11).uptime is None
 
 
 def test_an_outage_spanning_midnight_in_the_zone() -> None:

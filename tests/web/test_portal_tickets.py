@@ -118,6 +118,27 @@ async def test_the_list_shows_the_account_s_own_tickets_in_plain_words(
             assert next(iter(wrong)) + ":" in _text(refused)
 
 
+async def test_a_ticket_our_monitoring_opened_is_not_said_to_be_raised_by_the_customer(
+    live: Live, inbox: Inbox
+) -> None:
+    # As activities/monitors.py opens one: the `monitor` channel, the account's contact named
+    # to be written to. The walkthrough's portal said "Raised by You" to that contact.
+    account = await live.account("web-agency")
+    jordan = await live.contact(account["id"], name="Jordan Reed", portal_access=True)
+    async with signed_in(live, inbox, jordan["email"]) as http:
+        reference = await _open(
+            live, account, jordan, channel="monitor", priority="mission-critical",
+            subject="shop.wren.invalid is not answering",
+        )  # fmt: skip
+        home = _text(await http.get("/portal"))
+        assert "Raised by Our monitoring of your website" in home
+        assert "Raised by You" not in home
+        page = _text(await http.get(f"/portal/tickets/{reference}"))
+        assert "Raised by Our monitoring of your website" in page
+        assert "Raised by You" not in page and "You raised" not in page
+        assert "Our monitoring noticed the problem." in page
+
+
 async def test_the_ticket_page_shows_the_public_conversation_and_never_a_note(
     live: Live, inbox: Inbox
 ) -> None:

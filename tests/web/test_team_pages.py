@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Account, Complaint, Monitor, Role, Ticket, TicketClock
+from db.models import Account, Complaint, Monitor, Outage, Role, Ticket, TicketClock
+from reports.customer_words import near_time
 from tests.api.conftest import Live, live  # noqa: F401 (the fixture)
 from tests.conftest import Inbox, bearer
 from tests.web.portal_people import make_customer, portal_sign_in
 from tests.web.test_maintenance_pages import window
+from web.console.desk_words import when
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -174,6 +176,60 @@ async def test_the_portal_shows_a_customer_its_own_sites_only(
         assert (await client.get(f"/portal/monitors/{hidden}")).status_code == 404
 
 
+async def test_down_since_is_the_outages_first_failure_on_every_page(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    # A row as the workflow wrote it before: state_since the third failure (42 minutes ago);
+    # the outage (and its mails and ticket) from the first, 43 min 20 s ago.
+    mine, me = await make_customer(session, "web-agency")
+    own = monitor_row(mine, "Wren shop")
+    first = NOW - timedelta(minutes=43, seconds=20)
+    session.add(own)
+    await session.flush()
+    session.add(Outage(monitor_id=own.id, started_at=first, detected_at=own.state_since,
+                       cause="connection refused"))  # fmt: skip
+    await session.commit()
+    staff = await bearer(session, Role.AGENT)
+    api = (await client.get(f"/monitors/{own.id}", headers=staff)).json()
+    assert (
+        datetime.fromisoformat(api["state_since"])
+        == first
+        == datetime.fromisoformat(api["outage"]["started_at"])
+    )
+    console = text((await client.get("/console/monitors", headers=staff)).text)
+    assert f"Down since {text(str(when(first))).strip()}" in console
+    assert (await portal_sign_in(client, inbox, me.email)).status_code == 303
+    portal = text((await client.get("/portal/monitors")).text)
+    assert f"down since {near_time(first, 'Europe/London', datetime.now(UTC))}" in portal
+
+
+async def test_a_paused_down_monitor_shows_its_open_outage_the_same_everywhere(
+    client: httpx.AsyncClient, session: AsyncSession, inbox: Inbox
+) -> None:
+    # Pausing ends nothing: the API's outage, the console's list and outage table and the
+    # portal all say the outage is open and the site is not being checked.
+    mine, me = await make_customer(session, "web-agency")
+    own = monitor_row(mine, "Robin shop")
+    own.paused = True
+    started = NOW - timedelta(minutes=43)
+    session.add(own)
+    await session.flush()
+    session.add(Outage(monitor_id=own.id, started_at=started, detected_at=own.state_since,
+                       cause="connection refused"))  # fmt: skip
+    await session.commit()
+    staff = await bearer(session, Role.AGENT)
+    api = (await client.get(f"/monitors/{own.id}", headers=staff)).json()
+    assert api["paused"] is True and api["state"] == "down"
+    assert api["outage"] is not None and api["outage"]["ended_at"] is None
+    listing = text((await client.get("/console/monitors", headers=staff)).text)
+    assert "Down paused" in listing
+    page = text((await client.get(f"/console/monitors/{own.id}", headers=staff)).text)
+    assert "Still open: down when paused, not checked since" in page
+    assert (await portal_sign_in(client, inbox, me.email)).status_code == 303
+    portal = text((await client.get("/portal/monitors")).text)
+    assert "and not being watched just now" in portal and "down since" in portal
+
+
 async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and_delete(
     live: Live,  # noqa: F811
 ) -> None:
@@ -188,7 +244,31 @@ async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and
     )
     assert bad.status_code == 422
     beside = re.search(r'id="monitor-url-error"[^>]*>([^<]*)<', bad.text)
-    assert beside and "loopback" in html.unescape(beside.group(1))
+    assert beside and html.unescape(beside.group(1)) == (
+        "This address is on this machine or a private network; Pledge does not watch those "
+        "unless PLEDGE_MONITOR_ALLOWED_HOSTS allows it."
+    )
+    # Every field's problem at once, each beside its field in words, no API jargon.
+    several = await live.http.post(
+        "/console/monitors",
+        content="url=http%3A%2F%2F127.0.0.1%2F&interval_seconds=often&expected_status=200",
+        headers=agent,
+    )
+    assert several.status_code == 422
+    said = {
+        name: html.unescape(found)
+        for name, found in re.findall(r'id="monitor-(\w+)-error"[^>]*>([^<]*)<', several.text)
+    }
+    assert said == {
+        "url": html.unescape(beside.group(1)),
+        "account_id": "Choose the customer whose website this is, or one of our own services "
+        "below.",
+        "interval_seconds": "Give a whole number of seconds, 30 or more (86400, a day, at most).",
+    }
+    words = text(several.text)
+    assert "3 fields need changing" in words
+    for jargon in ("body.", "`", "Input should be", "unable to parse"):
+        assert jargon not in words, jargon
     short = await live.http.post(
         "/console/monitors",
         content=f"url=https%3A%2F%2Fshop.invalid%2F&account_id={account['id']}"
@@ -223,7 +303,15 @@ async def test_console_monitor_forms_refuse_beside_the_field_then_make_pause_and
     )
     assert edited.status_code == 303, edited.text
     assert "Main shop" in (await live.http.get(where, headers=live.as_("agent"))).text
-    gone = await live.http.post(f"{where}/delete", headers=live.as_("agent"))
+    # Delete asks first: without the box ticked nothing is deleted, and the page says why.
+    page = await live.http.get(where, headers=live.as_("agent"))
+    assert re.search(r'<input type="checkbox" name="confirm" value="yes" required>', page.text)
+    asked = await live.http.post(f"{where}/delete", headers=live.as_("agent"))
+    assert asked.status_code == 422
+    assert "Yes, stop watching" in text(asked.text) and "cannot be resumed" in text(asked.text)
+    still = await live.http.get("/console/monitors", headers=live.as_("agent"))
+    assert "Main shop" in still.text
+    gone = await live.http.post(f"{where}/delete", content="confirm=yes", headers=agent)
     assert gone.status_code == 303
     listing = await live.http.get("/console/monitors", headers=live.as_("agent"))
     assert "Main shop" not in listing.text

@@ -90,3 +90,15 @@ def test_ninety_days_of_daily_means_and_a_monitor_with_nothing() -> None:
     assert empty.empty and empty.lines == [] and empty.summary == "No answers to draw."
     nothing = bars([DayUptime(date(2026, 12, 3), "no-data", None, 0, 0)] * 3)
     assert nothing.summary == "no data over 3 days"
+
+
+def test_a_day_of_rounded_minutes_never_makes_the_summary_negative() -> None:
+    # The walkthrough's day as the API gave it (down 5, maintenance 1, known 5 minutes, each
+    # rounded up from 4 min 10 s down in 4 min 30 s checked, 20 s of it maintenance): the day's
+    # own share is 0 (all the time outside maintenance was down), and so is the summary's.
+    day = DayUptime(date(2026, 12, 3), "down", 0.0, 5, 1, 5)
+    summary = bars([day]).summary
+    assert summary.startswith("0% up over 1 days") and "-" not in summary
+    # A good day beside it: 1440 minutes up, weighed with the 4 counted minutes down.
+    good = DayUptime(date(2026, 12, 2), "up", 1.0, 0, 0, 1440)
+    assert bars([good, day]).summary.startswith(percent(1440 / 1444))

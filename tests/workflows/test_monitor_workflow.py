@@ -21,6 +21,7 @@ from activities import build_activities
 from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
 from activities.monitors import MonitorActivities, incident_reference, ticket_reference
+from db import monitor_reads
 from db.models import (
     Incident,
     IncidentMonitor,
@@ -260,6 +261,34 @@ async def test_pause_stops_probing_and_resume_starts_again(
     await handle.execute_update(MonitorWorkflow.resume, MonitorAct(actor="Sam"))
     await env.sleep(timedelta(minutes=10))
     assert site.probes >= before + 9
+
+
+async def test_pausing_a_down_monitor_ends_nothing_its_outage_stays_open(
+    env: WorkflowEnvironment, engine: AsyncEngine, monitor_settings: Settings, site: Site
+) -> None:
+    # The walkthrough saw a paused, down monitor whose API said "outage": null while its page
+    # said "Still down". Pausing stops the probes and ends nothing: the row stays down, the
+    # outage stays open, and what every reader takes as the open outage is that one.
+    handle = await start(
+        env, monitor_settings, name="The platform", url=f"{site.url}/", service="platform",
+        interval_seconds=60,
+    )  # fmt: skip
+    monitor_id = handle.id.removeprefix("monitor-")
+    await env.sleep(timedelta(minutes=3))
+    site.stop()
+    await env.sleep(timedelta(minutes=5))
+    assert await status(handle) is MonitorStatus.DOWN
+    [outage] = await eventually(lambda: outages(engine, monitor_id))
+    paused = await handle.execute_update(MonitorWorkflow.pause, MonitorAct(actor="Sam"))
+    assert paused.paused and paused.status is MonitorStatus.DOWN
+    assert paused.outage_started_at == outage.started_at
+    await env.sleep(timedelta(hours=1))
+    kept = await row(engine, monitor_id)
+    assert (kept.paused, kept.state, kept.state_since) == (True, "down", outage.started_at)
+    async with AsyncSession(engine) as session:
+        open_now = await monitor_reads.open_outages(session, [monitor_id])
+    assert open_now[monitor_id].started_at == outage.started_at
+    assert open_now[monitor_id].ended_at is None
 
 
 async def test_an_own_service_going_down_tells_the_team_and_opens_no_ticket(

@@ -21,7 +21,7 @@ from db.models import Account, Role
 from reports.dates import duration, spelled_duration
 from services import monitor_pages, monitors
 from web import uptime_view
-from web.console.desk_words import VIEWER_ZONE, problem_errors, summary, validation_errors, when
+from web.console.desk_words import VIEWER_ZONE, problem_errors, validation_errors, when
 from web.forms import posted
 from web.pages import page
 from web.viewer import staff_page
@@ -44,6 +44,72 @@ DONE = {
     "deleted": "The monitor was deleted; its history is kept.",
 }
 FIELDS = ("url", "name", "account_id", "service", "interval_seconds", "expected_status", "keyword")
+
+
+# What the form says beside a field, instead of the API's words (field names, `body.`
+# prefixes, pydantic's "unable to parse string as an integer").
+FIELD_WORDS = {
+    "interval_seconds": "Give a whole number of seconds, 30 or more (86400, a day, at most).",
+    "expected_status": "Give the HTTP status of a healthy answer: a whole number from 100 to "
+    "599, usually 200.",
+    "account_id": "Choose the customer whose website this is, or one of our own services below.",
+    "service": "Choose either a customer's website or one of our own services, not both.",
+}
+NOT_WATCHED = (
+    "This address is on this machine or a private network; Pledge does not watch those unless "
+    "PLEDGE_MONITOR_ALLOWED_HOSTS allows it."
+)
+
+
+def _in_words(errors: dict[str, str]) -> dict[str, str]:
+    """The field errors as a person reads them beside the form's fields."""
+    found = {}
+    for name, message in errors.items():
+        if name == "url":
+            text = message.removeprefix("the URL ")
+            if "PLEDGE_MONITOR_ALLOWED_HOSTS" in text:
+                found[name] = NOT_WATCHED
+            elif text == "is required" or text.startswith(("String should", "Field required")):
+                found[name] = "Give the http or https address to probe."
+            elif "user name or password" in text:
+                found[name] = "Leave the user name and password out of the address."
+            else:
+                found[name] = "Give an http or https address (" + text.replace("`", "") + ")."
+        elif name in FIELD_WORDS and not message.startswith("no account"):
+            found[name] = FIELD_WORDS[name]
+        else:
+            found[name] = message.replace("`", "")
+    return found
+
+
+def _problem(errors: dict[str, str]) -> str:
+    count = len(errors)
+    return (
+        "one field needs changing, as said beside it."
+        if count == 1
+        else f"{count} fields need changing, as said beside each."
+    )
+
+
+async def _checked(
+    session: Session, settings: AppSettings, typed: dict[str, str], *, creating: bool
+) -> dict[str, str]:
+    """The service's own refusals of the address and of whose it is, found without making
+    anything, so that they are said with the form's other errors at once."""
+    errors: dict[str, str] = {}
+    url = typed.get("url", "").strip()
+    if url:
+        try:
+            monitors.check_url(url, settings, field="url")
+        except PledgeError as exc:
+            errors |= problem_errors(exc)
+    if creating:
+        account, service = (typed.get(n, "").strip() for n in ("account_id", "service"))
+        if not account and not service:
+            errors["account_id"] = "required"
+        elif account and service:
+            errors["service"] = "both"
+    return errors
 
 
 def _words() -> dict[str, Any]:
@@ -129,18 +195,24 @@ async def create_from_form(
             **_blank_is_none(typed, "name", "account_id", "service", "keyword"),
         )
     except ValidationError as exc:
-        errors = validation_errors(exc)
-        return await _form_page(
-            session, viewer, typed=typed, errors=errors, problem=summary(errors), status_code=422
+        errors = _in_words(
+            await _checked(session, settings, typed, creating=True) | validation_errors(exc)
         )
+        return await _form_page(
+            session, viewer, typed=typed, errors=errors, problem=_problem(errors),
+            status_code=422,
+        )  # fmt: skip
     # Free SQLite's write lock before waiting on the workflow that writes the monitor's row.
     await session.commit()
     try:
         made = await monitors.create(session, client, settings, viewer, body)
     except PledgeError as exc:
+        errors = _in_words(
+            await _checked(session, settings, typed, creating=True) | problem_errors(exc)
+        )
         return await _form_page(
-            session, viewer, typed=typed, errors=problem_errors(exc), problem=exc.detail,
-            status_code=exc.status_code,
+            session, viewer, typed=typed, errors=errors,
+            problem=_problem(errors) if errors else exc.detail, status_code=exc.status_code,
         )  # fmt: skip
     return RedirectResponse(f"/console/monitors/{made.id}?done=created", status_code=303)
 
@@ -198,10 +270,12 @@ async def edit_from_form(
             keyword=typed.get("keyword", "").strip() or None,
         )
     except ValidationError as exc:
-        errors = validation_errors(exc)
+        errors = _in_words(
+            await _checked(session, settings, typed, creating=False) | validation_errors(exc)
+        )
         return await _form_page(
             session, viewer, monitor=monitor, typed=typed, errors=errors,
-            problem=summary(errors), status_code=422,
+            problem=_problem(errors), status_code=422,
         )  # fmt: skip
     # An emptied field keeps its value, except the keyword, whose emptying stops the check.
     body = MonitorUpdate.model_validate(
@@ -211,9 +285,10 @@ async def edit_from_form(
     try:
         await monitors.update(session, client, settings, viewer, monitor_id, body)
     except PledgeError as exc:
+        errors = _in_words(problem_errors(exc))
         return await _form_page(
-            session, viewer, monitor=monitor, typed=typed, errors=problem_errors(exc),
-            problem=exc.detail, status_code=exc.status_code,
+            session, viewer, monitor=monitor, typed=typed, errors=errors,
+            problem=_problem(errors) if errors else exc.detail, status_code=exc.status_code,
         )  # fmt: skip
     return RedirectResponse(f"/console/monitors/{monitor_id}?done=saved", status_code=303)
 
@@ -252,6 +327,17 @@ async def resume(monitor_id: str, session: Session, client: Temporal, viewer: St
     return await _act(session, client, viewer, monitor_id, "resume")
 
 
+UNCONFIRMED = "Tick “Yes, stop watching” beside Delete first: a deleted monitor cannot be resumed."
+
+
 @router.post("/console/monitors/{monitor_id}/delete", response_model=None)
-async def delete(monitor_id: str, session: Session, client: Temporal, viewer: Staff) -> Response:
+async def delete(
+    monitor_id: str, request: Request, session: Session, client: Temporal, viewer: Staff
+) -> Response:
+    # One press must not stop a watch for good: the box is required in the browser, and
+    # checked here for any page or script that posts without it.
+    if (await posted(request)).get("confirm") != "yes":
+        return await _monitor_view(
+            session, viewer, monitor_id, problem=UNCONFIRMED, status_code=422
+        )
     return await _act(session, client, viewer, monitor_id, "delete")

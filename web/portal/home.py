@@ -41,7 +41,11 @@ class Line:
 
 
 def _line(ticket: Ticket, found: tickets.CustomerTickets, you: int, now: datetime) -> Line:
-    raiser = "You" if ticket.contact_id == you else found.raised_by.get(ticket.id)
+    # A monitoring ticket names a contact to write to, but nobody there raised it.
+    if ticket.channel == customer_ticket.MONITOR_CHANNEL:
+        raiser = customer_ticket.RAISED_BY_MONITORING
+    else:
+        raiser = "You" if ticket.contact_id == you else found.raised_by.get(ticket.id)
     return Line(
         reference=ticket.reference,
         subject=ticket.subject,

@@ -32,9 +32,12 @@ def _zone(account: Account) -> str:
 
 def state_words(m: MonitorOut, zone: str, now: datetime) -> str:
     """'up', 'down since 10:32 today (UK time)': how the customer reads the site's state."""
-    if m.paused:
-        return "not being watched just now"
     since = f" since {near_time(m.state_since, zone, now)}" if m.state_since else ""
+    if m.paused:
+        # Pausing ends no outage (it stays open, as the API says): say both.
+        if m.state == "down":
+            return f"down{since}, and not being watched just now"
+        return "not being watched just now"
     return {
         "up": f"up{since}",
         "down": f"down{since}",

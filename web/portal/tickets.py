@@ -132,6 +132,8 @@ async def _render(
         status_code=status_code,
         t=await customer_ticket.read(session, ticket, portal=True, names=_names(followed)),
         raised_by=(
+            customer_ticket.RAISED_BY_MONITORING
+            if ticket.channel == customer_ticket.MONITOR_CHANNEL else
             "You" if raiser is not None and raiser.id == followed.viewer.id else
             raiser.name if raiser is not None else "Our support team, on your behalf"
         ),
