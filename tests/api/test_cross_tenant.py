@@ -229,7 +229,7 @@ def _maintenance_for(account: int, days: int = 5) -> dict[str, Any]:
 def _maintenance_form(world: World) -> dict[str, Any]:
     starts = _evening(4).astimezone(ZoneInfo("Europe/London"))
     return {
-        "title": "Matrix page upgrade", "services": "platform", "policy": "e-shot",
+        "title": "Matrix page upgrade", "service_platform": "on", "policy": "e-shot",
         "starts_at": f"{starts:%Y-%m-%dT%H:%M}",
         "ends_at": f"{starts + timedelta(hours=1):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
