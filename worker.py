@@ -213,6 +213,9 @@ def main() -> int:
     # WeasyPrint logs every rendering step at INFO; only its warnings (a missing font, an
     # unreadable image) are worth a line in the worker's log.
     logging.getLogger("weasyprint").setLevel(max(logging.WARNING, logging.root.level))
+    # httpx logs every request at INFO: a line per probe, every minute per monitor. Probe
+    # results are in the database and outages in the log already.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
     return asyncio.run(run(settings))
 
 

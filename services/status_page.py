@@ -142,6 +142,10 @@ async def read(session: AsyncSession, page: int = 1, now: datetime | None = None
     ongoing = await maintenance.public_periods_between(
         session, now, now + timedelta(microseconds=1)
     )
+    # A service no monitor watches still has a row while an incident or maintenance names it:
+    # a reader told "Partial outage · Sending" looks for Sending among the services.
+    for key in [s for i in active for s in i.services] + [s for p in ongoing for s in p.services]:
+        names.setdefault(key, service_name(key))
     in_maintenance = {s for p in ongoing if p.state != "completed" for s in p.services}
     services = []
     for key, name in names.items():

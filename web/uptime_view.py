@@ -78,21 +78,32 @@ def bars(days: Sequence[DayUptime]) -> Bars:
     ]
     counted = sum(w for _, w in weighed)
     up = sum(min(1.0, max(0.0, share)) * w for share, w in weighed)
-    words = [
-        f"{percent(up / counted if counted > 0 else None)} up over {len(days)} days"
-        if counted > 0
-        else f"no data over {len(days)} days"
-    ]
-    if counted > 0:
-        words.append(f"{down} day{'s' if down != 1 else ''} with down time")
-    if gaps and counted > 0:
-        words.append(f"{gaps} day{'s' if gaps != 1 else ''} with no data")
+    n = len(days)
+    period = f"the last {n} days" if n > 1 else "today"
+    if counted <= 0:
+        words = [f"No data for {period}" if n > 1 else "No data today"]
+    else:
+        share = percent(up / counted)
+        # With days unchecked, the share is of the time checked: said, so 100% over a week of
+        # data is not read as 100% over 90 days.
+        words = [
+            f"{share} up {'over ' if n > 1 else ''}{period}"
+            if not gaps
+            else f"{share} up over the time checked in {period}"
+        ]
+        words.append("no day with down time" if down == 0 else _days(down, "with down time"))
+        if gaps:
+            words.append(_days(gaps, "with no data"))
     return Bars(
         found,
         first=f"{len(days)} days ago" if len(days) > 1 else "Today",
         last="Today",
         summary="; ".join(words),
     )
+
+
+def _days(count: int, what: str) -> str:
+    return f"{count} day{'s' if count != 1 else ''} {what}"
 
 
 # -- response-time chart ---------------------------------------------------------------------

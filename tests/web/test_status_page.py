@@ -111,7 +111,7 @@ async def test_own_services_with_their_state_and_never_a_customers_site(
     assert len(bars[:90]) == 90 and {state for state, _ in bars[:90]} == {"no-data"}
     assert bars[89][1].endswith(": no data")
     assert "bar-up" not in relay_block.split("</ol>")[0]  # no data is never shown as up
-    assert "no data over 90 days" in relay_block.split("</figure>")[0]
+    assert "No data for the last 90 days" in relay_block.split("</figure>")[0]
     assert '<a href="/status/maintenance.ics">' in html
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
 
@@ -237,3 +237,22 @@ async def test_a_window_about_one_customers_site_never_reaches_the_status_page(
     assert public.title in page
     assert private.title not in page and "moving your website" not in page
     assert account.name not in page
+
+
+async def test_a_service_only_an_incident_names_still_has_its_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    key = f"queue-{secrets.token_hex(2)}"
+    now = datetime.now(UTC)
+    session.add(
+        Incident(
+            id=f"I-{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}",
+            title="Imports are slow", impact="partial", services=[key], status="investigating",
+            created_by="Sam", created_at=now, published_at=now, resolved_at=None,
+            updated_at=now, version=1,
+        )
+    )  # fmt: skip
+    await session.commit()
+    page = (await client.get("/status")).text
+    row = page[page.index(f'id="service-{key}"') :]
+    assert re.search(r'class="state state-degraded">', row[:600]), row[:600]

@@ -43,7 +43,10 @@ def test_ninety_bars_each_with_its_words() -> None:
     assert prepared.bars[-1].label == "3 December: 99.51% up, 7 minutes down"
     assert prepared.bars[-2].label == "2 December: 100% up, 2 hours of maintenance"
     assert prepared.bars[0].label == "5 September: no data"
-    assert prepared.summary == "99.99% up over 90 days; 1 day with down time; 1 day with no data"
+    assert prepared.summary == (
+        "99.99% up over the time checked in the last 90 days; 1 day with down time; "
+        "1 day with no data"
+    )
     start = datetime(2026, 12, 3, 8, tzinfo=UTC)
     results = [(start + timedelta(minutes=5 * n), n != 20, None if n == 20 else 100 + n)
                for n in range(48) if not 30 <= n < 36]  # fmt: skip
@@ -57,7 +60,7 @@ def test_ninety_bars_each_with_its_words() -> None:
     assert "".join(first.itertext()) == "5 September: no data"  # read out, not only coloured
     assert last.get("class") == "bar bar-partial"
     assert "99.51% up, 7 minutes down" in "".join(last.itertext())
-    assert "no data over" not in html
+    assert "No data for" not in html
 
 
 def test_the_chart_breaks_for_a_failure_and_for_no_data() -> None:
@@ -89,7 +92,7 @@ def test_ninety_days_of_daily_means_and_a_monitor_with_nothing() -> None:
                            datetime(2026, 12, 4, tzinfo=UTC), LONDON)  # fmt: skip
     assert empty.empty and empty.lines == [] and empty.summary == "No answers to draw."
     nothing = bars([DayUptime(date(2026, 12, 3), "no-data", None, 0, 0)] * 3)
-    assert nothing.summary == "no data over 3 days"
+    assert nothing.summary == "No data for the last 3 days"
 
 
 def test_a_day_of_rounded_minutes_never_makes_the_summary_negative() -> None:
@@ -98,7 +101,7 @@ def test_a_day_of_rounded_minutes_never_makes_the_summary_negative() -> None:
     # own share is 0 (all the time outside maintenance was down), and so is the summary's.
     day = DayUptime(date(2026, 12, 3), "down", 0.0, 5, 1, 5)
     summary = bars([day]).summary
-    assert summary.startswith("0% up over 1 days") and "-" not in summary
+    assert summary.startswith("0% up today") and "-" not in summary
     # A good day beside it: 1440 minutes up, weighed with the 4 counted minutes down.
     good = DayUptime(date(2026, 12, 2), "up", 1.0, 0, 0, 1440)
     assert bars([good, day]).summary.startswith(percent(1440 / 1444))
