@@ -46,8 +46,9 @@ async def _account(session: AsyncSession) -> Account:
 
 async def watched_october(session: AsyncSession) -> Account:
     """A site probed all October 2026 (UK time) but for a day with no checks, down twice:
-    42 minutes from 14:10 on 7 October (ticket T-OUT-1) and 18 minutes from 23:50 on the 20th,
-    across midnight (ticket T-OUT-2)."""
+    40 minutes from 14:10 on 7 October (ticket T-OUT-1) and 20 minutes from 23:50 on the 20th,
+    across midnight (ticket T-OUT-2); each outage ends at the good answer that ended it, on the
+    probes' five-minute beat, as real outages do."""
     account = await _account(session)
     start, end = month_bounds("2026-10", ZONE)
     monitor = new_monitor(start, account_id=account.id, name="www.harbourcafe.invalid")
@@ -55,8 +56,8 @@ async def watched_october(session: AsyncSession) -> Account:
     second = datetime(2026, 10, 20, 22, 50, tzinfo=UTC)  # 23:50 BST
     await add_history(
         session, monitor, start, end,
-        outages=[(first, first + timedelta(minutes=42), "T-OUT-1"),
-                 (second, second + timedelta(minutes=18), "T-OUT-2")],
+        outages=[(first, first + timedelta(minutes=40), "T-OUT-1"),
+                 (second, second + timedelta(minutes=20), "T-OUT-2")],
         gaps=[(datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 10, 13, tzinfo=UTC))],
     )  # fmt: skip
     return account
@@ -90,8 +91,8 @@ async def test_the_monthly_report_gives_uptime_and_each_outage_in_words(
     assert ("https://www.harbourcafe.invalid/ was up 99.86% of the time it was checked this "
             "month: down for 1 hour in all.") in said  # fmt: skip
     assert "for the rest we have no checks, which is not counted as up" in said
-    assert "Wednesday 7 October 2026, 14:10 42 minutes T-OUT-1" in said
-    assert "Tuesday 20 October 2026, 23:50 18 minutes T-OUT-2" in said
+    assert "Wednesday 7 October 2026, 14:10 40 minutes T-OUT-1" in said
+    assert "Tuesday 20 October 2026, 23:50 20 minutes T-OUT-2" in said
 
 
 async def test_the_review_pack_gives_the_quarter(

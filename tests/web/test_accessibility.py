@@ -115,6 +115,21 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("success_manager"),
         )  # fmt: skip
         assert window.status_code == 201, window.text
+        # And one called off: the page's table of completed and cancelled windows.
+        off = await http.post(
+            "/maintenance",
+            json={
+                "title": "Switch replacement", "services": ["platform"], "policy": "e-shot",
+                "starts_at": (night.opens + timedelta(days=1)).isoformat(),
+                "ends_at": (night.opens + timedelta(days=1, hours=1)).isoformat(),
+            },
+            headers=live.as_("success_manager"),
+        )  # fmt: skip
+        assert off.status_code == 201, off.text
+        cancelled = await http.post(
+            f"/maintenance/{off.json()['id']}/cancel", headers=live.as_("success_manager")
+        )
+        assert cancelled.status_code == 200, cancelled.text
         # Files on the ticket, one the customer sees and one internal, with a long name that
         # must wrap on a phone rather than widen the page.
         for public, name in (
