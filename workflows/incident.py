@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.incidents import IncidentActivities
-    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.errors import REFUSED, key_reused
     from workflows.incident_messages import (
         Discard,
         IncidentNotice,
@@ -105,12 +105,7 @@ class IncidentWorkflow:
     @opened.validator
     def _check_opened(self, request: Opened) -> None:
         if request.fingerprint != self._start.fingerprint:
-            raise ApplicationError(
-                f"the Idempotency-Key was already used for incident {self._start.incident_id} "
-                "with a different request",
-                type=IDEMPOTENCY_MISMATCH,
-                non_retryable=True,
-            )
+            raise key_reused(f"incident {self._start.incident_id}")
 
     @workflow.query
     def state(self) -> IncidentView:

@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.maintenance import MaintenanceActivities
-    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.errors import REFUSED, key_reused
     from workflows.journal import NOTICE_RETRY, RECORD_RETRY, RECORD_TIMEOUT, record_failure
     from workflows.maintenance_messages import (
         Change,
@@ -121,12 +121,7 @@ class MaintenanceWorkflow:
     @recorded.validator
     def _check_recorded(self, request: Recorded) -> None:
         if request.fingerprint != self._fingerprint:
-            raise ApplicationError(
-                f"the Idempotency-Key was already used for maintenance {self._config.window_id} "
-                "with a different request",
-                type=IDEMPOTENCY_MISMATCH,
-                non_retryable=True,
-            )
+            raise key_reused(f"maintenance {self._config.window_id}")
 
     @workflow.query
     def state(self) -> MaintenanceView:

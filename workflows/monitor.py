@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.monitors import MonitorActivities
     from sla.monitor import Machine, next_slot, start_offset, step
-    from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
+    from workflows.errors import REFUSED, key_reused
     from workflows.journal import NOTICE_RETRY, RECORD_RETRY, RECORD_TIMEOUT, record_failure
     from workflows.monitor_messages import (
         MonitorAct,
@@ -254,12 +254,7 @@ class MonitorWorkflow:
     @recorded.validator
     def _check_recorded(self, request: Recorded) -> None:
         if request.fingerprint != self._fingerprint:
-            raise ApplicationError(
-                f"the Idempotency-Key was already used for monitor {self._config.monitor_id} "
-                "with a different request",
-                type=IDEMPOTENCY_MISMATCH,
-                non_retryable=True,
-            )
+            raise key_reused(f"monitor {self._config.monitor_id}")
 
     @workflow.query
     def state(self) -> MonitorView:
