@@ -22,6 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 import sla
 from activities import MONITOR_ACTIVITY_CLASSES, build_activities
 from activities.deps import ActivityDeps
+from activities.fresh_terms import FreshTerms
 from db.errors import explain
 from db.session import (
     make_engine,
@@ -67,6 +68,7 @@ def build_worker(client, deps: ActivityDeps, executor: ThreadPoolExecutor) -> Wo
         workflows=WORKFLOWS,
         activities=build_activities(deps),
         workflow_runner=SANDBOX,
+        interceptors=[FreshTerms(deps.session_factory)],
         # Synchronous activities (PDF rendering) run here; async ones ignore it.
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=15),
@@ -87,6 +89,7 @@ def build_monitor_worker(client, deps: ActivityDeps, *, activities: list | None 
         workflows=MONITOR_WORKFLOWS,
         activities=activities or build_activities(deps, MONITOR_ACTIVITY_CLASSES),
         workflow_runner=SANDBOX,
+        interceptors=[FreshTerms(deps.session_factory)],
         max_concurrent_activities=deps.settings.monitor_concurrency,
         graceful_shutdown_timeout=timedelta(seconds=15),
     )
@@ -157,6 +160,7 @@ async def run(settings: Settings) -> int:
 
     sync_engine = make_sync_engine(settings.effective_database_url)
     deps = ActivityDeps.create(settings, identity, engine, sync_engine)
+    await adopt_terms(deps)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -186,6 +190,19 @@ async def run(settings: Settings) -> int:
     sync_engine.dispose()
     log.info("worker stopped")
     return 0
+
+
+async def adopt_terms(deps: ActivityDeps) -> None:
+    """Edited preset files become versions (services.policies.adopt_files); then the saved
+    terms are read, so the first activity finds them."""
+    sla.use_data_dirs(deps.settings.presets_dir, deps.settings.regimes_dir)
+    from services import policies, terms  # the service module imports the API's auth types
+
+    async with deps.session_factory() as session:
+        for what in await policies.adopt_files(session):
+            log.info("the preset files changed: saved as %s", what)
+        await session.commit()
+        await terms.load(session)
 
 
 async def start_long_running(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,8 @@ class TicketRecord(BaseModel):
     channel: str
     type: str
     policy: str
+    # None from a run opened before versions were recorded: the row keeps what it has.
+    policy_version: int | None = None
     calendar: str | None
     priority: str
     status: str
@@ -174,6 +176,8 @@ class TicketActivities:
         because the row only moves forward in version and events are keyed by their id.
         """
         values = record.model_dump(exclude={"clocks", "events", "releases"})
+        if values["policy_version"] is None:
+            del values["policy_version"]
         with refused_data_is_final(f"ticket {record.reference}"):
             return await self._record(record, values)
 

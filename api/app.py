@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,7 +36,9 @@ from api.routes import (
     system,
     tickets,
 )
-from db.session import make_engine, make_session_factory
+from db.session import SessionFactory, make_engine, make_session_factory
+from services import policies as saved_terms
+from services import terms
 from settings import Settings, get_settings
 from web import banners, layout, rate, signin, status_calendar, track
 from web.console import accounts as console_accounts
@@ -64,6 +67,8 @@ from web.status import subscribe as status_subscribe
 from web.viewer import PageForbidden, SignInRequired, forbidden_page, sign_in_redirect
 from workflows.connection import connect
 
+log = logging.getLogger("pledge.api")
+
 DESCRIPTION = """
 Pledge keeps the promises a support or customer-success team makes: SLA clocks counted in
 business hours and working days, complaint deadlines, onboarding objectives, monthly reports
@@ -72,6 +77,20 @@ and quarterly reviews, each a durable Temporal workflow.
 Every route except `/health` and these docs needs an API key: `Authorization: Bearer <key>`.
 Errors are problem documents (`status`, `title`, `detail`, and `errors` per field).
 """
+
+
+async def _adopt_terms(factory: SessionFactory) -> None:
+    """Edited preset files become versions, then the saved terms are read (services/terms.py).
+
+    A database not migrated yet (or away) is left to /health and the first request to report.
+    """
+    try:
+        async with factory() as session:
+            await saved_terms.adopt_files(session)
+            await session.commit()
+            await terms.load(session)
+    except Exception as exc:  # noqa: BLE001 - the API starts; /health says what is wrong
+        log.warning("the saved policies were not read at start-up: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -91,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
         app.state.write_session_factory = make_session_factory(engine, writes=True)
+        await _adopt_terms(app.state.write_session_factory)
         yield
         await engine.dispose()
 

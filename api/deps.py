@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.client import Client
 
+from services import terms
 from settings import Settings
 
 # Methods that change things: their transactions take SQLite's write lock when they begin, so
@@ -25,6 +26,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     )
     async with factory() as session:
         try:
+            await terms.keep_fresh(session)
             yield session
             await session.commit()
         except BaseException:

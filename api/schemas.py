@@ -227,6 +227,55 @@ class VersionSummary(BaseModel):
     digest: str = Field(description="SHA-256 of the version's canonical JSON")
 
 
+class MoveRequest(Strict):
+    """Which version a policy's open tickets are to move to, and whether to do it now."""
+
+    to_version: int = Field(ge=1, description="The version to move them to")
+    confirm: bool = Field(
+        False,
+        description="false: say what the move would do and change nothing; true: move them",
+    )
+
+
+class MoveChange(BaseModel):
+    """One deadline a move changes."""
+
+    clock: str = Field(description="first_response, resolution, ...")
+    before: Instant | None
+    after: Instant | None
+    shift_seconds: float | None = Field(
+        description="How far it moves (negative: earlier); null when one side has no due"
+    )
+
+
+class MoveTicket(BaseModel):
+    reference: str
+    subject: str
+    from_version: int | None
+    changes: list[MoveChange] = Field(description="Only the deadlines that change")
+
+
+class NotMoved(BaseModel):
+    reference: str
+    reason: str
+
+
+class MoveResult(BaseModel):
+    """What moving a policy's open tickets to a version would do (or did, once confirmed)."""
+
+    policy: str
+    to_version: int
+    confirmed: bool
+    tickets: int = Field(description="Open tickets that move (or moved)")
+    deadlines_moving: int = Field(description="Deadlines among them whose due changes")
+    earliest_shift_seconds: float | None = Field(description="The most any due moves earlier")
+    latest_shift_seconds: float | None = Field(description="The most any due moves later")
+    moves: list[MoveTicket]
+    not_moved: list[NotMoved] = Field(
+        description="Open tickets the version cannot take (a priority or calendar it lacks)"
+    )
+
+
 class PreviewRequest(Strict):
     received_at: CountableInstant = Field(
         description="When the ticket arrived, ISO 8601 with an offset",
@@ -480,6 +529,10 @@ class TicketOut(BaseModel):
     channel: str
     type: TicketType
     policy: str
+    policy_version: int | None = Field(
+        description="The version of the policy the ticket keeps for its whole life"
+        " (GET /policies/{policy}/versions/{policy_version})"
+    )
     calendar: str = Field(
         description="The policy calendar its deadlines count on (e-shot's emergency is 24/7)"
     )

@@ -98,6 +98,7 @@ def ticket_out(ticket: Ticket, clocks: Sequence[TicketClock]) -> TicketOut:
         channel=ticket.channel,
         type=ticket.type,  # type: ignore[arg-type]
         policy=ticket.policy,
+        policy_version=ticket.policy_version,
         calendar=_calendar_key(ticket.policy, ticket.calendar),
         priority=ticket.priority,
         status=ticket.status,  # type: ignore[arg-type]
@@ -172,6 +173,7 @@ def ticket_from_view(
         subject=subject,
         channel=channel,
         policy=policy,
+        policy_version=view.policy_version,
         calendar=_calendar_key(policy, calendar),
         routed_to=view.type.route_to,
     )

@@ -130,6 +130,10 @@ class Account(Base):
     # The customer success manager (essensys's Enterprise edition): reviews and reports.
     success_manager_name: Mapped[str | None] = mapped_column(String(200))
     success_manager_email: Mapped[str | None] = mapped_column(String(320))
+    # Whom a contract names as the escalation point (e-shot's named director): told of
+    # warnings and breaches after the account's managers.
+    escalation_name: Mapped[str | None] = mapped_column(String(200))
+    escalation_email: Mapped[str | None] = mapped_column(String(320))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     # Signs every webhook (HMAC-SHA256); shown once when issued, kept in clear to sign with.
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
@@ -185,6 +189,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_account_status", "account_id", "status"),
         Index("ix_tickets_next_due", "next_due"),
+        Index("ix_tickets_policy_version", "policy", "policy_version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -196,6 +201,8 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(16))
     policy: Mapped[str] = mapped_column(String(64))
+    # The version of `policy` the ticket runs under (policy_versions); its workflow holds it.
+    policy_version: Mapped[int | None] = mapped_column(Integer)
     calendar: Mapped[str | None] = mapped_column(String(64))
     priority: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -351,6 +358,8 @@ class Complaint(Base):
     channel: Mapped[str] = mapped_column(String(16))
     jurisdiction: Mapped[str] = mapped_column(String(32))
     regime: Mapped[str] = mapped_column(String(32))
+    # The version of `regime` the complaint runs under (policy_versions).
+    regime_version: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), index=True)
     handler_name: Mapped[str | None] = mapped_column(String(200), index=True)
     handler_email: Mapped[str | None] = mapped_column(String(320))

@@ -6,9 +6,10 @@ returns can be sent back to save a new version or, with another key, a new polic
 promises customers are made), calendars and regimes by staff. This service is the table's
 one writer.
 
-The engine's preset path (sla.get_policy) is untouched: tickets and workflows still run on the
-preset files until they are pinned to versions (docs/policies.md). A preview here computes
-from the stored version, so what an admin just saved previews at once.
+The newest version of each policy and regime is what the engine finds by key (sla.stored,
+kept in step by services/terms.py); a ticket or complaint keeps the version it was opened
+under (docs/policies.md). A preview computes from the stored version, so what an admin just
+saved previews at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +27,11 @@ from api.auth import Principal
 from api.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from api.schemas import PolicySummary, PreviewRequest
 from db import policy_versions
-from db.models import PolicyVersion, Role
+from db.models import Account, Complaint, PolicyVersion, Role, Ticket
 from db.types import utcnow
+from services import terms
 from services.roles import allow
+from sla import stored as sla_stored
 from sla.authoring import (
     AuthoringError,
     NamedCalendar,
@@ -62,7 +66,8 @@ _MODELS: dict[tuple[str, str], Any] = {}
 _MODELS_MAX = 256
 
 
-def _model(row: PolicyVersion) -> Any:
+def model_of(row: PolicyVersion) -> Any:
+    """The engine's model of a stored version, validated once per digest."""
     found = _MODELS.get((row.kind, row.digest))
     if found is None:
         try:
@@ -118,7 +123,7 @@ async def stored(session: AsyncSession, kind: str, key: str, version: int | None
             raise NotFound(
                 f"{NOUNS[kind]} {key!r} has no version {version} (versions 1 to {newest.version})"
             )
-    return Stored(row, _model(row))
+    return Stored(row, model_of(row))
 
 
 def _this_and_next_year() -> list[int]:
@@ -194,7 +199,7 @@ async def versions(
 async def policy_summaries(session: AsyncSession, principal: Principal) -> list[PolicySummary]:
     """The newest version of every policy, summarised."""
     rows = await policy_versions.newest_of_each(session, "policy")
-    return [PolicySummary.of(_model(row)) for row in rows]
+    return [PolicySummary.of(model_of(row)) for row in rows]
 
 
 async def newest_list(
@@ -205,7 +210,7 @@ async def newest_list(
     rows = await policy_versions.newest_of_each(session, kind)
     out = []
     for row in rows:
-        data = as_json(Stored(row, _model(row)), years=[])
+        data = as_json(Stored(row, model_of(row)), years=[])
         data.pop("closed_days", None)
         out.append(data)
     return out
@@ -245,6 +250,7 @@ async def _insert(
             f" read it (GET {PATHS[kind]}/{model.key}) and save your changes on it"
         ) from None
     _MODELS.setdefault((kind, row.digest), model)
+    terms.saved(row, model)
     return Stored(row, model)
 
 
@@ -299,7 +305,7 @@ async def save_version(
             )
     model = _check(kind, data)
     if digest_of(body_of(model)) == newest.digest:
-        return as_json(Stored(newest, _model(newest)))
+        return as_json(Stored(newest, model_of(newest)))
     return as_json(await _insert(session, principal, kind, model, newest.version + 1))
 
 
@@ -366,3 +372,122 @@ def deadlines_under(policy: sla.Policy, body: PreviewRequest) -> dict[str, Any]:
             "body.received_at", f"no deadline can be given from it: {exc}"
         ) from None
     return deadlines.to_json()
+
+
+# -- the files ----------------------------------------------------------------------------------
+
+
+async def adopt_files(session: AsyncSession) -> list[str]:
+    """Save each preset and regime file in use (PLEDGE_PRESETS_DIR, PLEDGE_REGIMES_DIR) that is
+    not yet any version of its key, as that key's newest version; the keys saved.
+
+    So an edited file reaches new tickets as a version like any other, shown and pinned as
+    such, and a file left as shipped never undoes a version an admin saved after it.
+    """
+    from sla.regimes import REGIME_KEYS, load_regimes
+
+    files: list[tuple[str, Any]] = [("policy", p) for p in sla.load_presets().values()]
+    files += [("regime", load_regimes()[key]) for key in REGIME_KEYS]
+    adopted = []
+    for kind, model in files:
+        digest = digest_of(body_of(model))
+        known = await policy_versions.history(session, kind, model.key)
+        if any(row.digest == digest for row in known):
+            continue
+        row = PolicyVersion(
+            kind=kind,
+            key=model.key,
+            version=(known[-1].version if known else 0) + 1,
+            body=body_of(model),
+            digest=digest,
+            created_at=utcnow(),
+            created_by="Pledge, from the preset files",
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            continue  # another process starting at the same time saved it
+        terms.saved(row, model)
+        adopted.append(f"{kind} {model.key} version {row.version}")
+    return adopted
+
+
+def stored_presets(kind: str) -> tuple[str, ...]:
+    """The keys whose version 1 ships with Pledge."""
+    from sla.regimes import REGIME_KEYS
+
+    if kind == "policy":
+        return sla_stored.PRESET_POLICIES
+    if kind == "regime":
+        return REGIME_KEYS
+    return tuple(key for k, key, _ in _shipped() if k == "calendar")
+
+
+def _shipped() -> list[tuple[str, str, dict[str, Any]]]:
+    from sla.authoring import shipped_terms
+
+    global _SHIPPED
+    if _SHIPPED is None:
+        _SHIPPED = shipped_terms()
+    return _SHIPPED
+
+
+_SHIPPED: list[tuple[str, str, dict[str, Any]]] | None = None
+
+
+# -- deleting -----------------------------------------------------------------------------------
+
+
+async def _in_use(session: AsyncSession, kind: str, key: str, row: PolicyVersion) -> str | None:
+    """Why version `row` cannot go, in words; None when nothing runs under it."""
+    newest = await policy_versions.latest(session, kind, key)
+    is_newest = newest is not None and newest.id == row.id
+    # Cases opened before versions were recorded ran under version 1.
+    if kind == "policy":
+        cases = await session.scalar(
+            select(func.count()).where(
+                Ticket.policy == key,
+                func.coalesce(Ticket.policy_version, 1) == row.version,
+            )
+        )
+        if cases:
+            return f"{cases} ticket{'s' if cases != 1 else ''} run under it"
+        if is_newest:
+            accounts = await session.scalar(select(func.count()).where(Account.policy == key))
+            if accounts:
+                return (
+                    f"it is the newest version, and {accounts} account"
+                    f"{'s' if accounts != 1 else ''} open new tickets under it"
+                )
+    if kind == "regime":
+        cases = await session.scalar(
+            select(func.count()).where(
+                Complaint.regime == key,
+                func.coalesce(Complaint.regime_version, 1) == row.version,
+            )
+        )
+        if cases:
+            return f"{cases} complaint{'s' if cases != 1 else ''} run under it"
+    return None
+
+
+async def delete_version(
+    session: AsyncSession, principal: Principal, kind: str, key: str, version: int
+) -> None:
+    """Delete version `version` of (kind, key): only one nothing runs under, and never the
+    version a preset ships as. Admins only."""
+    allow(principal)
+    found = await stored(session, kind, key, version)
+    shipped = stored_presets(kind)
+    if version == 1 and key in shipped:
+        raise Conflict(
+            f"Version 1 of {NOUNS[kind]} {key!r} is the one Pledge ships with; it is kept"
+        )
+    why = await _in_use(session, kind, key, found.row)
+    if why is not None:
+        raise Conflict(f"Version {version} of {NOUNS[kind]} {key!r} is in use: {why}")
+    await session.delete(found.row)
+    await session.flush()
+    sla_stored.forget(kind, key, version)
+    terms.saved_gone()

@@ -44,7 +44,7 @@ from api.ticket_history import events_for, visible_kinds
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Release, Role, Ticket
-from services import satisfaction
+from services import satisfaction, terms
 from settings import Settings
 from sla.ticket import TicketStatus, TicketType
 from workflows.ticket import TicketWorkflow
@@ -191,7 +191,8 @@ async def open_ticket(
     await _STAFF_OR_CUSTOMER(principal)
     account = await _account_for(session, body.account_id, principal)
     contact = await _contact_for(session, account, body.contact_id)
-    policy = sla.get_policy(account.policy)
+    terms_now = await terms.current(session, "policy", account.policy)
+    policy: sla.Policy = terms_now.model
     now = datetime.now(UTC)
     received_at = check_received_at(body.received_at, now)
     priority = priority_for(body, policy, received_at)
@@ -218,6 +219,7 @@ async def open_ticket(
                 opened_by=principal.name,
                 fingerprint=request_digest,
                 terms=sla.PolicySnapshot.of(policy),
+                policy_version=terms_now.version,
             )
         )
 

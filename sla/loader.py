@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import stored
 from .errors import FieldError, PolicyError, UnknownPolicy
 from .policy import Policy
 
-PRESET_KEYS = ("e-shot", "spotler", "web-agency", "electric-putty", "essensys")
+PRESET_KEYS = stored.PRESET_POLICIES
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -112,12 +113,16 @@ def load_presets() -> dict[str, Policy]:
 
 
 def get_policy(key: str) -> Policy:
-    """A preset policy by key; UnknownPolicy naming the known keys otherwise."""
+    """The newest version of policy `key` (sla.stored), else the preset; UnknownPolicy naming
+    the known keys otherwise."""
+    saved = stored.find("policy", key, PRESET_KEYS)
+    if saved is not None:
+        return saved
     presets = load_presets()
     try:
         return presets[key]
     except KeyError:
-        raise UnknownPolicy(f"no policy {key!r} (known: {', '.join(presets)})") from None
+        raise UnknownPolicy(f"no policy {key!r} (known: {', '.join(policy_keys())})") from None
 
 
 def policies_without_team_address(default: str | None) -> list[str]:
@@ -129,8 +134,8 @@ def policies_without_team_address(default: str | None) -> list[str]:
 
 
 def policy_keys() -> list[str]:
-    """Keys of the preset policies."""
-    return list(PRESET_KEYS)
+    """Keys of the preset policies, then of those admins saved (sla.stored)."""
+    return [*PRESET_KEYS, *stored.keys("policy", PRESET_KEYS)]
 
 
 PRELOAD_YEARS = range(2000, 2081)

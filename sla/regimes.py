@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from . import stored
 from .calendar import Calendar, uk_working_days
 from .errors import FieldError, PolicyError, SlaLookupError
 from .units import WHOLE_UNITS, Unit, due, parse_unit
@@ -191,8 +192,18 @@ def load_regimes() -> dict[str, Regime]:
 
 
 def get_regime(key: str) -> Regime:
+    """The newest version of regime `key` (sla.stored), else the shipped file's."""
+    saved = stored.find("regime", key, REGIME_KEYS)
+    if saved is not None:
+        return saved
     regimes = load_regimes()
     try:
         return regimes[key]
     except KeyError:
-        raise UnknownRegime(f"no regime {key!r} (known: {', '.join(regimes)})") from None
+        known = [*regimes, *stored.keys("regime", REGIME_KEYS)]
+        raise UnknownRegime(f"no regime {key!r} (known: {', '.join(known)})") from None
+
+
+def regime_keys() -> list[str]:
+    """Keys of the shipped regimes, then of those admins saved (sla.stored)."""
+    return [*REGIME_KEYS, *stored.keys("regime", REGIME_KEYS)]

@@ -350,6 +350,20 @@ class TicketSla(BaseModel):
         self.priority = priority
         self.recompute()
 
+    def move_terms(self, terms: PolicySnapshot) -> None:
+        """Run under another version of the policy from now on: every deadline is recomputed
+        from receipt under it, with the same priority, calendar and pauses."""
+        self._require(ACTIVE, "move")
+        if terms.key != self.policy:
+            raise Refused(f"the ticket runs under policy {self.policy!r}, not {terms.key!r}")
+        rules = terms.policy()
+        if self.priority not in rules.priorities:
+            raise Refused(f"that version has no priority {self.priority!r}")
+        if self.calendar is not None and self.calendar not in rules.calendars:
+            raise Refused(f"that version has no calendar {self.calendar!r}")
+        self.terms = terms
+        self.recompute()
+
     def escalate(self) -> int:
         """Move the ticket to the next support line; returns the new line."""
         self._require(ACTIVE, "escalate")

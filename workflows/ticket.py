@@ -60,6 +60,8 @@ with workflow.unsafe.imports_passed_through():
         Close,
         IncidentDetails,
         Link,
+        MovePreview,
+        MoveTerms,
         Opened,
         Reply,
         Reprioritise,
@@ -400,6 +402,48 @@ class TicketWorkflow:
     @change_priority.validator
     def _check_change_priority(self, change: Reprioritise) -> None:
         self._dry_run(lambda t, now: t.change_priority(change.priority, now))
+
+    @workflow.query
+    def preview_move(self, move: MoveTerms) -> MovePreview:
+        """What `move_terms` would make of the deadlines now, computed as it computes them."""
+        trial = self._sla.model_copy(deep=True)
+        try:
+            trial.move_terms(move.terms)
+        except (Refused, SlaLookupError, *DATA_ERRORS) as exc:
+            return MovePreview(refused=str(exc))
+        return MovePreview(before=_dues(self._sla), after=_dues(trial))
+
+    @workflow.update
+    async def move_terms(self, move: MoveTerms) -> TicketView:
+        async def apply(now: datetime) -> None:
+            before, old = _dues(self._sla), self._opening.policy_version
+            self._sla.move_terms(move.terms)
+            self._opening = self._opening.model_copy(
+                update={"terms": move.terms, "policy_version": move.version}
+            )
+            after = _dues(self._sla)
+            moved = sorted(name for name in after if after[name] != before.get(name))
+            self._journal.add(
+                "terms_moved",
+                move.actor,
+                f"Moved from version {old or 1} to version {move.version} of the policy; "
+                + (
+                    "deadlines recomputed from receipt"
+                    if moved
+                    else "deadlines recomputed from receipt, none changed"
+                ),
+                policy=self._sla.policy,
+                old_version=old,
+                new_version=move.version,
+                before={k: v.isoformat() if v else None for k, v in before.items()},
+                after={k: v.isoformat() if v else None for k, v in after.items()},
+            )
+
+        return await self._act(apply)
+
+    @move_terms.validator
+    def _check_move_terms(self, move: MoveTerms) -> None:
+        self._dry_run(lambda t, now: t.move_terms(move.terms))
 
     @workflow.update
     async def escalate(self, act: Act) -> TicketView:
@@ -775,6 +819,7 @@ class TicketWorkflow:
             channel=o.channel,
             type=t.type.value,
             policy=t.policy,
+            policy_version=o.policy_version,
             calendar=t.calendar,
             priority=t.priority,
             status=t.status.value,
@@ -845,7 +890,12 @@ class TicketWorkflow:
             clocks=clocks,
             releases=list(t.releases),
             version=self._version,
+            policy_version=self._opening.policy_version,
         )
+
+
+def _dues(ticket: TicketSla) -> dict[str, datetime | None]:
+    return {name: clock.due for name, clock in ticket.clocks.items()}
 
 
 def _refused(message: str) -> ApplicationError:

@@ -36,6 +36,9 @@ class TicketOpening(BaseModel):
     # The policy as it stands when the ticket is logged, kept for the ticket's whole life
     # (sla.snapshot). None only in runs started before snapshots: they look it up by key.
     terms: PolicySnapshot | None = None
+    # Which version of the policy `terms` is (policy_versions); None in runs opened before
+    # versions were numbered (version 1, the preset files).
+    policy_version: int | None = None
 
     @model_validator(mode="after")
     def _terms_match(self) -> TicketOpening:
@@ -237,6 +240,7 @@ class TicketView(BaseModel):
     clocks: dict[str, ClockView]
     releases: list[str]
     version: int
+    policy_version: int | None = None  # of the policy it runs under (see TicketOpening)
 
 
 class Act(BaseModel):
@@ -324,3 +328,20 @@ class Shipped(BaseModel):
 
 class Opened(BaseModel):
     fingerprint: str
+
+
+class MoveTerms(BaseModel):
+    """An admin moves the ticket to another version of its policy (services/policy_moves.py)."""
+
+    actor: str
+    terms: PolicySnapshot
+    version: int
+
+
+class MovePreview(BaseModel):
+    """The ticket's deadlines by clock, as they are and as a move would make them; or why it
+    cannot move."""
+
+    before: dict[str, datetime | None] = {}
+    after: dict[str, datetime | None] = {}
+    refused: str | None = None

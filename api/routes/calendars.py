@@ -119,3 +119,15 @@ async def import_closures(
     except UnicodeDecodeError:
         raise InvalidInput.for_field("body", "is not UTF-8 text (an .ics file)") from None
     return await policies.import_ical(session, principal, key, text)
+
+
+@router.delete(
+    "/calendars/{key}/versions/{version}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(403, 404, 409),
+)
+async def delete_calendar_version(
+    key: str, version: Version, session: Session, principal: CurrentPrincipal
+) -> None:
+    """Delete a version nothing runs under. Admins only (see DELETE /policies/...)."""
+    await policies.delete_version(session, principal, "calendar", key, version)

@@ -12,10 +12,17 @@ from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import Field
 
 from api.auth import CurrentPrincipal
-from api.deps import Session
+from api.deps import Session, Temporal
 from api.errors import responses
-from api.schemas import DeadlinePreview, PolicySummary, PreviewRequest, VersionSummary
-from services import policies
+from api.schemas import (
+    DeadlinePreview,
+    MoveRequest,
+    MoveResult,
+    PolicySummary,
+    PreviewRequest,
+    VersionSummary,
+)
+from services import policies, policy_moves
 
 router = APIRouter(tags=["policies"])
 
@@ -110,3 +117,36 @@ async def preview_version_deadlines(
 ) -> dict[str, Any]:
     """The deadlines a ticket received at `received_at` would get under this version."""
     return await policies.preview(session, principal, key, body, version)
+
+
+@router.post(
+    "/policies/{key}/move",
+    response_model=MoveResult,
+    responses=responses(403, 404, 422, 503),
+)
+async def move_open_tickets(
+    key: str,
+    body: MoveRequest,
+    session: Session,
+    client: Temporal,
+    principal: CurrentPrincipal,
+) -> MoveResult:
+    """Move the policy's open tickets to a version, recomputing each from receipt. Admins only.
+
+    With `confirm: false` (the default) nothing changes: the answer says which tickets would
+    move, how many deadlines change and by how much. Send it again with `confirm: true` to
+    move them; each ticket's history then says so.
+    """
+    return await policy_moves.move_tickets(session, client, principal, key, body)
+
+
+@router.delete(
+    "/policies/{key}/versions/{version}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(403, 404, 409),
+)
+async def delete_policy_version(
+    key: str, version: Version, session: Session, principal: CurrentPrincipal
+) -> None:
+    """Delete a version no ticket runs under and no account would open tickets under."""
+    await policies.delete_version(session, principal, "policy", key, version)

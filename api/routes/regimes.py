@@ -72,3 +72,15 @@ async def get_regime_version(
 ) -> dict[str, Any]:
     """One version of the regime. Staff."""
     return await policies.read(session, principal, "regime", key, version)
+
+
+@router.delete(
+    "/regimes/{key}/versions/{version}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(403, 404, 409),
+)
+async def delete_regime_version(
+    key: str, version: Version, session: Session, principal: CurrentPrincipal
+) -> None:
+    """Delete a version nothing runs under. Admins only (see DELETE /policies/...)."""
+    await policies.delete_version(session, principal, "regime", key, version)

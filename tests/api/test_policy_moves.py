@@ -1,0 +1,136 @@
+"""A ticket keeps the version of its policy; an admin moves open tickets to a new one.
+
+HTTP -> Temporal dev server -> worker -> database -> HTTP, on a copy of the web agency's
+policy (saved under a key of the test's own, so no other test's tickets see its versions).
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from datetime import datetime, timedelta
+
+from tests.api.conftest import Live
+
+
+async def _policy_copy(live: Live) -> str:
+    """A new policy copied from web-agency's; its key."""
+    admin = live.as_("admin")
+    body = (await live.http.get("/policies/web-agency", headers=admin)).json()
+    key = f"agency-{secrets.token_hex(3)}"
+    made = await live.http.post("/policies", json={**body, "key": key}, headers=admin)
+    assert made.status_code == 201, made.text
+    assert made.json()["version"] == 1
+    return key
+
+
+async def _new_version(live: Live, key: str, resolution_hours: int) -> dict:
+    admin = live.as_("admin")
+    body = copy.deepcopy((await live.http.get(f"/policies/{key}", headers=admin)).json())
+    body["priorities"]["mission-critical"]["targets"]["resolution"]["amount"] = resolution_hours
+    saved = await live.http.put(f"/policies/{key}", json=body, headers=admin)
+    assert saved.status_code == 200, saved.text
+    return saved.json()
+
+
+async def _ticket(live: Live, reference: str) -> dict:
+    response = await live.http.get(f"/tickets/{reference}", headers=live.as_("agent"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+async def test_a_ticket_keeps_its_version_and_a_move_does_what_its_preview_said(
+    live: Live,
+) -> None:
+    key = await _policy_copy(live)
+    account = await live.account(key)
+    assert account["policy"] == key
+    first = await live.open(account_id=account["id"], priority="mission-critical")
+    assert first.status_code == 201, first.text
+    old = first.json()
+    assert old["policy"] == key and old["policy_version"] == 1
+    assert _at(old["resolution_due"]) - _at(old["received_at"]) == timedelta(hours=4)
+
+    saved = await _new_version(live, key, resolution_hours=6)
+    assert saved["version"] == 2
+    new = (await live.open(account_id=account["id"], priority="mission-critical")).json()
+    assert new["policy_version"] == 2
+    assert _at(new["resolution_due"]) - _at(new["received_at"]) == timedelta(hours=6)
+    # Saving version 2 moved nothing already open.
+    kept = await _ticket(live, old["reference"])
+    assert kept["policy_version"] == 1 and kept["resolution_due"] == old["resolution_due"]
+
+    admin = live.as_("admin")
+    refused = await live.http.post(
+        f"/policies/{key}/move", json={"to_version": 2}, headers=live.as_("agent")
+    )
+    assert refused.status_code == 403
+    asked = await live.http.post(f"/policies/{key}/move", json={"to_version": 2}, headers=admin)
+    assert asked.status_code == 200, asked.text
+    preview = asked.json()
+    assert preview["confirmed"] is False
+    assert [m["reference"] for m in preview["moves"]] == [old["reference"]]
+    assert preview["tickets"] == 1 and preview["deadlines_moving"] == 1
+    (change,) = preview["moves"][0]["changes"]
+    assert change["clock"] == "resolution" and change["shift_seconds"] == 2 * 3600
+    assert preview["earliest_shift_seconds"] == preview["latest_shift_seconds"] == 7200
+    # Asking changed nothing.
+    assert (await _ticket(live, old["reference"]))["policy_version"] == 1
+
+    done = await live.http.post(
+        f"/policies/{key}/move", json={"to_version": 2, "confirm": True}, headers=admin
+    )
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert result["confirmed"] is True
+    assert {k: v for k, v in result.items() if k != "confirmed"} == {
+        k: v for k, v in preview.items() if k != "confirmed"
+    }
+    moved = await _ticket(live, old["reference"])
+    assert moved["policy_version"] == 2
+    assert moved["resolution_due"] == change["after"]
+    assert _at(moved["resolution_due"]) - _at(old["received_at"]) == timedelta(hours=6)
+    assert moved["first_response_due"] == old["first_response_due"]
+    line = [e for e in moved["events"] if e["kind"] == "terms_moved"]
+    assert len(line) == 1 and "version 1 to version 2" in line[0]["summary"]
+    assert line[0]["data"]["after"]["resolution"] == change["after"]
+
+    # Nothing is left to move; moving again is a preview of nothing.
+    again = await live.http.post(
+        f"/policies/{key}/move", json={"to_version": 2, "confirm": True}, headers=admin
+    )
+    assert again.json()["tickets"] == 0 and again.json()["moves"] == []
+
+
+async def test_a_version_in_use_is_kept_and_an_unused_one_can_go(live: Live) -> None:
+    key = await _policy_copy(live)
+    admin = live.as_("admin")
+    account = await live.account(key)
+    opened = (await live.open(account_id=account["id"], priority="bug-fix")).json()
+    assert opened["policy_version"] == 1
+    await _new_version(live, key, resolution_hours=5)
+    await _new_version(live, key, resolution_hours=7)
+
+    in_use = await live.http.delete(f"/policies/{key}/versions/1", headers=admin)
+    assert in_use.status_code == 409
+    assert "1 ticket run under it" in in_use.json()["detail"]
+    newest = await live.http.delete(f"/policies/{key}/versions/3", headers=admin)
+    assert newest.status_code == 409 and "account" in newest.json()["detail"]
+    assert (
+        await live.http.delete(f"/policies/{key}/versions/2", headers=live.as_("agent"))
+    ).status_code == 403
+    gone = await live.http.delete(f"/policies/{key}/versions/2", headers=admin)
+    assert gone.status_code == 204, gone.text
+    versions = (await live.http.get(f"/policies/{key}/versions", headers=admin)).json()
+    assert [v["version"] for v in versions] == [1, 3]
+    assert (
+        await live.http.get(f"/policies/{key}/versions/2", headers=admin)
+    ).status_code == 404
+    shipped = await live.http.delete("/policies/web-agency/versions/1", headers=admin)
+    assert shipped.status_code == 409 and "ships with" in shipped.json()["detail"]
+    # The ticket still runs, on version 1.
+    assert (await _ticket(live, opened["reference"]))["policy_version"] == 1
