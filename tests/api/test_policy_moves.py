@@ -127,9 +127,7 @@ async def test_a_version_in_use_is_kept_and_an_unused_one_can_go(live: Live) -> 
     assert gone.status_code == 204, gone.text
     versions = (await live.http.get(f"/policies/{key}/versions", headers=admin)).json()
     assert [v["version"] for v in versions] == [1, 3]
-    assert (
-        await live.http.get(f"/policies/{key}/versions/2", headers=admin)
-    ).status_code == 404
+    assert (await live.http.get(f"/policies/{key}/versions/2", headers=admin)).status_code == 404
     shipped = await live.http.delete("/policies/web-agency/versions/1", headers=admin)
     assert shipped.status_code == 409 and "ships with" in shipped.json()["detail"]
     # The ticket still runs, on version 1.
