@@ -788,7 +788,13 @@ class ComplaintCreate(Strict):
     jurisdiction: JurisdictionKey = Field(
         "england-and-wales", description="Whose bank holidays the working days skip"
     )
-    regime: RegimeKey = Field("standard", description="Which deadlines apply")
+    regime: str = Field(
+        "standard",
+        min_length=1,
+        max_length=64,
+        description="Which deadlines apply: a regime's key (GET /regimes); the complaint keeps"
+        " its newest version for life",
+    )
     handler: HandlerIn | None = None
 
 
@@ -828,6 +834,9 @@ class ComplaintOut(BaseModel):
     reference: str
     status: Literal["received", "acknowledged", "replied", "closed", "reopened"]
     regime: str
+    regime_version: int | None = Field(
+        None, description="The version of the regime it keeps (GET /regimes/{regime}/versions)"
+    )
     jurisdiction: str
     account_id: int | None
     complainant: ComplainantOut

@@ -132,3 +132,38 @@ async def test_a_version_in_use_is_kept_and_an_unused_one_can_go(live: Live) -> 
     assert shipped.status_code == 409 and "ships with" in shipped.json()["detail"]
     # The ticket still runs, on version 1.
     assert (await _ticket(live, opened["reference"]))["policy_version"] == 1
+
+
+async def test_a_complaint_keeps_the_version_of_its_regime(live: Live) -> None:
+    admin = live.as_("admin")
+    standard = (await live.http.get("/regimes/standard", headers=admin)).json()
+    key = f"quick-{secrets.token_hex(3)}"
+    made = await live.http.post(
+        "/regimes",
+        json={**standard, "key": key, "reply": {**standard["reply"], "amount": 15}},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    received = "2026-11-02T10:00:00+00:00"  # a Monday, no bank holiday near
+    usual = (await live.complain(received_at=received)).json()
+    first = await live.complain(received_at=received, regime=key)
+    assert first.status_code == 201, first.text
+    quick = first.json()
+    assert quick["regime"] == key and quick["regime_version"] == 1
+    assert usual["regime_version"] == 1
+    # 15 working days where the standard regime gives 20: one working week sooner.
+    assert _at(usual["reply_due"]) - _at(quick["reply_due"]) == timedelta(days=7)
+
+    body = (await live.http.get(f"/regimes/{key}", headers=admin)).json()
+    body["reply"]["amount"] = 10
+    assert (await live.http.put(f"/regimes/{key}", json=body, headers=admin)).status_code == 200
+    quicker = (await live.complain(received_at=received, regime=key)).json()
+    assert quicker["regime_version"] == 2
+    assert _at(quick["reply_due"]) - _at(quicker["reply_due"]) == timedelta(days=7)
+    kept = await live.http.get(
+        f"/complaints/{quick['reference']}", headers=live.as_("complaints_handler")
+    )
+    assert kept.json()["regime_version"] == 1
+    assert kept.json()["reply_due"] == quick["reply_due"]
+    in_use = await live.http.delete(f"/regimes/{key}/versions/1", headers=admin)
+    assert in_use.status_code == 409 and "1 complaint run under it" in in_use.json()["detail"]
