@@ -60,6 +60,7 @@ class ReportActivities:
             edition=account.edition.value,
             monthly_reporting=services.monthly_reporting,
             quarterly_business_review=services.quarterly_business_review,
+            terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
         )
 
     @activity.defn

@@ -169,6 +169,7 @@ class ReviewActivities:
         start = ReviewStart(
             review_id=None, account_id=account.id, policy=account.policy,
             calendar=account.calendar, starts_at=proposal.starts_at,
+            terms=proposal.terms or sla.PolicySnapshot.of(sla.get_policy(account.policy)),
             duration_minutes=proposal.duration_minutes,
             proposal=ReviewProposal(
                 quarter=proposal.quarter, created_by="Pledge (quarterly schedule)"

@@ -305,13 +305,19 @@ class TicketActivities:
     ) -> list[tuple[str, str]]:
         settings = self._deps.settings
         policy = recipients.policy_or_none(ticket.policy)
-        roles = recipients.escalation_roles(notice.kind, list(notice.roles), policy)
+        roles = recipients.escalation_roles(
+            notice.kind,
+            list(notice.roles),
+            policy,
+            escalation_contact=account.escalation_email is not None,
+        )
         addresses: dict[str, str | None] = {
             # A leaver is never mailed again, even about a ticket they raised.
             "contact": contact.email if contact and contact.removed_at is None else None,
             "assignee": notice.assignee_email,
             "account_manager": account.account_manager_email,
             "success_manager": account.success_manager_email,
+            "escalation_contact": account.escalation_email,
             "customer_services_manager": settings.customer_services_email,
             "development": settings.development_email,
         }

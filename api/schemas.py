@@ -350,6 +350,13 @@ class AccountCreate(Strict):
         None, max_length=200, description="Customer success manager, where the edition has one"
     )
     success_manager_email: EmailStr | None = None
+    escalation_name: str | None = Field(
+        None,
+        max_length=200,
+        description="Whom the account's contract names as its escalation point (e-shot's named"
+        " director): told of every missed deadline, after the account's managers",
+    )
+    escalation_email: EmailStr | None = None
     webhook_url: HttpUrl | None = Field(
         None, description="Receives a JSON POST for every SLA warning and breach"
     )
@@ -365,6 +372,8 @@ class AccountUpdate(Strict):
     account_manager_email: EmailStr | None = None
     success_manager_name: str | None = Field(None, max_length=200)
     success_manager_email: EmailStr | None = None
+    escalation_name: str | None = Field(None, max_length=200)
+    escalation_email: EmailStr | None = None
     webhook_url: HttpUrl | None = None
 
 
@@ -391,6 +400,8 @@ class AccountOut(BaseModel):
     account_manager_email: str | None
     success_manager_name: str | None
     success_manager_email: str | None
+    escalation_name: str | None = None
+    escalation_email: str | None = None
     webhook_url: str | None
     created_at: Instant
 

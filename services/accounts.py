@@ -170,7 +170,10 @@ async def create_account(
         await client.start_workflow(
             AccountSuccessWorkflow.run,
             AccountSuccessStart(
-                account_id=account.id, policy=account.policy, calendar=account.calendar
+                account_id=account.id,
+                policy=account.policy,
+                calendar=account.calendar,
+                terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
             ),
             id=success_workflow_id(account.id),
             task_queue=settings.temporal_task_queue,

@@ -53,7 +53,10 @@ async def _ask_onboarding(
             workflow_id=workflow_id(account.id),
             run=OnboardingWorkflow.run,
             start=OnboardingStart(
-                account_id=account.id, policy=account.policy, calendar=account.calendar
+                account_id=account.id,
+                policy=account.policy,
+                calendar=account.calendar,
+                terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
             ),
             update=update,
             request=request,

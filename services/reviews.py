@@ -120,6 +120,7 @@ async def propose_review(
         account_id=account.id,
         policy=account.policy,
         calendar=account.calendar,
+        terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
         starts_at=body.starts_at.astimezone(UTC),
         duration_minutes=body.duration_minutes,
         proposal=ReviewProposal(
@@ -283,7 +284,11 @@ async def record_outcome(
         workflow_id=f"{review.key}-actions",
         run=ReviewActionsWorkflow.run,
         start=ActionsStart(
-            review_id=review.id, policy=account.policy, calendar=account.calendar, outcome=outcome
+            review_id=review.id,
+            policy=account.policy,
+            calendar=account.calendar,
+            outcome=outcome,
+            terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
         ),
         update=ReviewActionsWorkflow.recorded,
         request=OutcomeAsked(fingerprint=digest),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.api.conftest import Live
+from tests.conftest import Inbox
 
 
 async def _policy_copy(live: Live) -> str:
@@ -167,3 +168,27 @@ async def test_a_complaint_keeps_the_version_of_its_regime(live: Live) -> None:
     assert kept.json()["reply_due"] == quick["reply_due"]
     in_use = await live.http.delete(f"/regimes/{key}/versions/1", headers=admin)
     assert in_use.status_code == 409 and "1 complaint run under it" in in_use.json()["detail"]
+
+
+async def test_a_breach_reaches_the_escalation_contact_a_contract_names(
+    live: Live, inbox: Inbox
+) -> None:
+    director = f"dana-{secrets.token_hex(3)}@agency.example.com"
+    account = await live.account(
+        "e-shot", escalation_name="Dana Director", escalation_email=director
+    )
+    assert (account["escalation_name"], account["escalation_email"]) == ("Dana Director", director)
+    received = (datetime.now(UTC) - timedelta(days=20)).isoformat()
+    opened = await live.open(account_id=account["id"], priority="p1", received_at=received)
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["breached"] is True
+    mail = await inbox.wait_for(lambda m: m["To"] == director, timeout=30)
+    assert opened.json()["reference"] in str(mail[0]["Subject"])
+
+    cleared = await live.http.patch(
+        f"/accounts/{account['id']}",
+        json={"escalation_name": None, "escalation_email": None},
+        headers=live.as_("success_manager"),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["escalation_email"] is None
