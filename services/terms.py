@@ -115,3 +115,15 @@ async def current(session: AsyncSession, kind: str, key: str) -> Current:
     model = model_of(row)
     stored.install(kind, key, row.version, model)
     return Current(model, row.version)
+
+
+async def of_case(session: AsyncSession, kind: str, key: str, version: int | None) -> Any:
+    """The terms a ticket (or complaint) runs under: its version's model; the newest by key
+    for a case whose version is unknown or no longer stored."""
+    from services.policies import model_of
+
+    if version is not None:
+        row = await policy_versions.one(session, kind, key, version)
+        if row is not None:
+            return model_of(row)
+    return sla.get_policy(key) if kind == "policy" else get_regime(key)

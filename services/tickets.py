@@ -798,11 +798,13 @@ async def change_priority(
     """Change the priority; every deadline is recomputed as if it had applied from receipt."""
     await _AGENT(principal)
     ticket = await load(session, reference, principal)
-    policy = sla.get_policy(ticket.policy)
+    # The version the ticket runs under, not the newest: its rules are the ticket's.
+    policy = await terms.of_case(session, "policy", ticket.policy, ticket.policy_version)
     if body.priority not in policy.priorities:
         raise InvalidInput.for_field(
             "body.priority",
-            f"policy {policy.key!r} has no priority {body.priority!r} "
+            f"version {ticket.policy_version or 1} of policy {policy.key!r}, which the ticket"
+            f" runs under, has no priority {body.priority!r} "
             f"(known: {', '.join(policy.priorities)})",
         )
     _not_closed(ticket)
@@ -833,7 +835,8 @@ async def close(
     """Close a resolved ticket; essensys needs an authorised representative's agreement."""
     await _AGENT(principal)
     ticket = await load(session, reference, principal)
-    policy = sla.get_policy(ticket.policy)
+    # The version the ticket runs under, not the newest: its rules are the ticket's.
+    policy = await terms.of_case(session, "policy", ticket.policy, ticket.policy_version)
     needed = policy.tickets.close_requires_representative
     representative: Contact | None = None
     if body.agreed_by_contact_id is not None:

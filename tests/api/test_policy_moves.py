@@ -192,3 +192,20 @@ async def test_a_breach_reaches_the_escalation_contact_a_contract_names(
     )
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["escalation_email"] is None
+
+
+async def test_a_priority_change_recomputes_under_the_tickets_own_version(live: Live) -> None:
+    key = await _policy_copy(live)
+    account = await live.account(key)
+    opened = (await live.open(account_id=account["id"], priority="bug-fix")).json()
+    await _new_version(live, key, resolution_hours=9)
+    changed = await live.http.post(
+        f"/tickets/{opened['reference']}/priority",
+        json={"priority": "mission-critical"},
+        headers=live.as_("agent"),
+    )
+    assert changed.status_code == 200, changed.text
+    ticket = changed.json()
+    assert ticket["policy_version"] == 1
+    # Version 1's 4 hours, not version 2's 9, counted from receipt.
+    assert _at(ticket["resolution_due"]) - _at(opened["received_at"]) == timedelta(hours=4)
