@@ -365,6 +365,17 @@ class AccountCreate(Strict):
 class AccountUpdate(Strict):
     """Only the fields given change; null clears one."""
 
+    policy: str | None = Field(
+        None,
+        max_length=64,
+        description="Another SLA policy (GET /policies), such as one written for this"
+        " account's contract: new tickets follow it, open ones keep theirs",
+    )
+    calendar: str | None = Field(
+        None,
+        max_length=64,
+        description="A calendar (region) of the account's policy; null for the policy's default",
+    )
     edition: Edition | None = Field(
         None, description="What the account has bought; its workflows follow from their next cycle"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -89,6 +90,38 @@ def _check_policy(body: AccountCreate) -> None:
     _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
     _check_account_manager(policy, body.model_dump(include=body.model_fields_set))
+
+
+def _new_terms(account: Account, changes: dict[str, Any]) -> sla.Policy:
+    """The policy an account moves to (its own contract's, say), with its calendar: checked,
+    and `changes` completed. Open tickets keep the terms they were opened under."""
+    if "policy" in changes and changes["policy"] is None:
+        raise InvalidInput.for_field("body.policy", "an account always has a policy")
+    key = changes.get("policy", account.policy)
+    try:
+        policy = sla.get_policy(key)
+    except sla.UnknownPolicy as exc:
+        raise InvalidInput.for_field("body.policy", str(exc)) from None
+    calendar = changes.get("calendar", account.calendar)
+    if "calendar" not in changes and calendar not in policy.calendars:
+        calendar = None  # the old policy's region: the new policy's default instead
+    if calendar is not None and calendar not in policy.calendars:
+        raise InvalidInput.for_field(
+            "body.calendar",
+            f"policy {key!r} has no calendar {calendar!r} (known: {', '.join(policy.calendars)})",
+        )
+    managed = {
+        field: changes.get(field, getattr(account, field))
+        for field in ("account_manager_name", "account_manager_email")
+    }
+    if not policy.has_account_managers and any(managed.values()):
+        raise InvalidInput.for_field(
+            "body.policy",
+            f"policy {key!r} has no account managers: clear account_manager_name and"
+            " account_manager_email in the same change",
+        )
+    changes["policy"], changes["calendar"] = key, calendar
+    return policy
 
 
 def _check_account_manager(policy: sla.Policy, changes: dict[str, object]) -> None:
@@ -246,7 +279,11 @@ async def update_account(
         raise InvalidInput.for_field("body.edition", "an account always has an edition")
     edition = changes.get("edition", account.edition.value)
     manager = changes.get("success_manager_name", account.success_manager_name)
-    policy = sla.get_policy(account.policy)
+    if "policy" in changes or "calendar" in changes:
+        policy = _new_terms(account, changes)
+        _check_edition(policy, edition)
+    else:
+        policy = sla.get_policy(account.policy)
     if "edition" in changes:  # an account from before editions were checked keeps its own
         _check_edition(policy, edition)
     _check_success_manager(policy, edition, manager)

@@ -209,3 +209,31 @@ async def test_a_priority_change_recomputes_under_the_tickets_own_version(live: 
     assert ticket["policy_version"] == 1
     # Version 1's 4 hours, not version 2's 9, counted from receipt.
     assert _at(ticket["resolution_due"]) - _at(opened["received_at"]) == timedelta(hours=4)
+
+
+async def test_an_account_moves_to_its_own_policy_and_its_open_tickets_keep_theirs(
+    live: Live,
+) -> None:
+    key = await _policy_copy(live)
+    account = await live.account("web-agency")
+    before = (await live.open(account_id=account["id"], priority="mission-critical")).json()
+    manager = live.as_("success_manager")
+    moved = await live.http.patch(
+        f"/accounts/{account['id']}", json={"policy": key}, headers=manager
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["policy"], moved.json()["calendar"]) == (key, None)
+    after = (await live.open(account_id=account["id"], priority="mission-critical")).json()
+    assert (after["policy"], after["policy_version"]) == (key, 1)
+    assert (await _ticket(live, before["reference"]))["policy"] == "web-agency"
+
+    for body, field in (
+        ({"policy": "no-such-policy"}, "body.policy"),
+        ({"calendar": "moon-base"}, "body.calendar"),
+        ({"policy": None}, "body.policy"),
+    ):
+        refused = await live.http.patch(f"/accounts/{account['id']}", json=body, headers=manager)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == field
+    kept = await live.http.get(f"/accounts/{account['id']}", headers=manager)
+    assert kept.json()["policy"] == key
