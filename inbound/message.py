@@ -105,7 +105,7 @@ def _parse(raw: bytes) -> InboundMail:
         date=_date(headers.get("date")),
         automatic=automatic,
         text=text,
-        display_text=quotes.trim(text),
+        display_text=quotes.trim(text, forwarded=bool(quotes.FORWARD_SUBJECT.match(subject))),
         html=html,
         attachments=tuple(body.attachments),
     )

@@ -18,10 +18,11 @@ _ATTRIBUTION = re.compile(
     r"|Den\b.{4,300}\bskrev\b.{0,200}:"
     r"|W\s+dniu\b.{4,300}\bpisze\s*:"
     r"|.{4,300}\bkirjoitti\s*:"
-    r"|.{4,300}(のメッセージ|は書きました|wrote)\s*[:：]"
+    r"|.{4,300}(のメッセージ|は書きました)\s*[:：]"
     r")\s*$",
     re.IGNORECASE,
 )
+_OPENS = re.compile(r"^\s*(On|Le|Am|El|Il|Op|Em|Den|W dniu)\b|.*\d", re.I)
 # Outlook's header block ("From: … / Sent: … / To: … / Subject: …"), in a few languages;
 # a From line counts only with a Sent or Date line just under it.
 _FROM = re.compile(
@@ -37,10 +38,20 @@ _SEPARATOR = re.compile(
     r"Messaggio originale|Oorspronkelijk bericht|Original message)\s*-{2,}|_{20,})\s*$",
     re.I,
 )
+_FORWARDED = re.compile(
+    r"^\s*(-{2,}\s*(Forwarded message|Forwarded Message|Weitergeleitete Nachricht|"
+    r"Message transféré|Mensaje reenviado|Messaggio inoltrato|Doorgestuurd bericht)\s*-{2,}|"
+    r"Begin forwarded message:|Anfang der weitergeleiteten Nachricht:|"
+    r"Début du message réexpédié :)\s*$",
+    re.I,
+)
+# A subject that says the mail passes another one on (Outlook's forward looks like its reply).
+FORWARD_SUBJECT = re.compile(r"^\s*(Fwd?|FW|WG|TR|RV|I|Doorst|VS|VB)\s*:", re.I)
 _SIGNATURE = re.compile(r"^--\s?$")
 # What phones add under every mail; only ever the last words of a message.
 _SENT_FROM = re.compile(
-    r"^\s*(Sent from (my )?\S.{0,60}|Get Outlook for \S.{0,30}|Sent via \S.{0,40}|"
+    r"^\s*(Sent from (my )?\S.{0,60}|Sent via \S.{0,40}|"
+    r"(Get|Obtener|Télécharger) Outlook (for|para|pour) \S.{0,30}|"
     r"Von meinem \S.{0,40} gesendet|Envoyé de mon \S.{0,40}|Enviado desde mi \S.{0,40}|"
     r"Inviato da(l mio)? \S.{0,40}|Verzonden (vanaf|met) (mijn )?\S.{0,40}|"
     r"Skickat från min \S.{0,40})"
@@ -55,13 +66,17 @@ def _history_starts(lines: list[str]) -> int | None:
     for index, line in enumerate(lines):
         if not line.strip():
             continue
+        if _FORWARDED.match(line):
+            return None  # what follows was passed on to us to read, not history
         if _SEPARATOR.match(line):
             return index
         if _FROM.match(line) and any(_SENT.match(n) for n in lines[index + 1 : index + 4]):
             return index
         for span in (1, 2, 3):
-            joined = " ".join(part.strip() for part in lines[index : index + span])
-            if _ATTRIBUTION.match(joined):
+            part = lines[index : index + span]
+            if span > 1 and (not all(p.strip() for p in part) or not _OPENS.match(line)):
+                break  # a wrapped attribution is one paragraph, opening with its date
+            if _ATTRIBUTION.match(" ".join(p.strip() for p in part)):
                 return index
         # Any other "…:" line that a quoted (">") line follows is an attribution too.
         following = next((n for n in lines[index + 1 : index + 3] if n.strip()), "")
@@ -115,15 +130,16 @@ def _rstrip(lines: list[str]) -> list[str]:
     return lines[:end]
 
 
-def trim(text: str) -> str:
+def trim(text: str, *, forwarded: bool = False) -> str:
     """The new words of a reply, for display: history below an attribution, Outlook header
     block or separator goes, as do trailing quoted lines, a "-- " signature and "Sent from
-    my iPhone". A mail that would be left empty is shown whole."""
+    my iPhone". A forward (`forwarded`, or a forwarded-message line) keeps what it passes on.
+    A mail that would be left empty is shown whole."""
     lines = text.replace("\r\n", "\n").split("\n")
-    start = _history_starts(lines)
+    start = None if forwarded else _history_starts(lines)
     if start is not None and any(line.strip() for line in lines[:start]):
         lines = _unquoted(lines) if _interleaved(lines[start + 1 :]) else lines[:start]
-    elif any(line.lstrip().startswith(">") for line in lines):
+    elif not forwarded and any(line.lstrip().startswith(">") for line in lines):
         lines = _unquoted(lines)
     lines = _without_phone_lines(_without_signature(_rstrip(lines)))
     shown = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip("\n")
