@@ -54,7 +54,7 @@ def reason(
         return RECEIPT  # "read" receipts
     if content_type == "multipart/report":
         return AUTO_GENERATED  # abuse (feedback-report) and other machine reports
-    submitted = value("auto-submitted").split(";")[0].strip()
+    submitted = re.split(r"[\s;(]", value("auto-submitted"), maxsplit=1)[0]  # less comments
     if submitted and submitted != "no":
         return AUTO_REPLY if submitted == "auto-replied" else AUTO_GENERATED
     if value("x-autoreply") or value("x-autorespond") or value("x-autoreply-from"):
