@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
+from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from inbound import html as html_body
@@ -61,6 +61,10 @@ def parse(raw: bytes) -> InboundMail:
     try:
         return _parse(raw)
     except Exception:  # noqa: BLE001 - never lose a mail to a parser surprise
+        pass
+    try:  # e.g. multiparts nested past the parser's recursion: its headers, its body as text
+        return _parse(raw, headers_only=True)
+    except Exception:  # noqa: BLE001
         text = decode(raw if isinstance(raw, bytes) else bytes(raw or b""))
         return InboundMail(
             message_id=None,
@@ -78,13 +82,17 @@ def parse(raw: bytes) -> InboundMail:
         )
 
 
-def _parse(raw: bytes) -> InboundMail:
-    message = email.message_from_bytes(raw)  # compat32: the most forgiving of the policies
+def _parse(raw: bytes, *, headers_only: bool = False) -> InboundMail:
+    # compat32: the most forgiving of the email package's policies.
+    message = BytesParser().parsebytes(raw, headersonly=headers_only)
     headers = _headers(message)
     sender_name, sender = _sender(headers)
     subject = header_text(headers.get("subject"))
     body = _Body()
-    body.walk(message, 0)
+    if headers_only:
+        body.texts.append(decode(_payload(message)))
+    else:
+        body.walk(message, 0)
     text = body.text()
     html = html_body.sanitise(body.html) if body.html is not None else None
     content_type = _content_type(message)

@@ -65,3 +65,5 @@ def test_deeply_nested_multiparts() -> None:
     )
     mail = parse(b"From: a@b.invalid\r\n" + head + b"Content-Type: text/plain\r\n\r\nhi\r\n")
     _check(mail)
+    # Past the parser's recursion: still who sent it, and the body as text.
+    assert mail.sender == "a@b.invalid" and mail.text.rstrip().endswith("hi")
