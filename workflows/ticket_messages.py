@@ -36,6 +36,9 @@ class TicketOpening(BaseModel):
     # The policy as it stands when the ticket is logged, kept for the ticket's whole life
     # (sla.snapshot). None only in runs started before snapshots: they look it up by key.
     terms: PolicySnapshot | None = None
+    # The Message-ID of the customer's mail the ticket was opened from (<…>, checked by
+    # outbound.ticket_links.foreign_message_id): their mails about it thread under it.
+    reply_to_message_id: str | None = None
 
     @model_validator(mode="after")
     def _terms_match(self) -> TicketOpening:
