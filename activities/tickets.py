@@ -129,6 +129,9 @@ class TicketNotice(BaseModel):
     outcome: str | None = None
     delayed: bool = False
     representative: str | None = None
+    # The customer's own Message-ID when the ticket came from their mail: the contact's
+    # confirmation answers it and their later mails name it first in References.
+    reply_to_message_id: str | None = None
 
 
 class ReleaseRecord(BaseModel):

@@ -44,6 +44,7 @@ from api.ticket_history import events_for, visible_kinds
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Release, Role, Ticket
+from outbound.ticket_links import foreign_message_id
 from services import satisfaction, terms
 from settings import Settings
 from sla.ticket import TicketStatus, TicketType
@@ -186,8 +187,11 @@ async def open_ticket(
     principal: Principal,
     body: TicketCreate,
     idempotency_key: str | None = None,
+    *,
+    reply_to_message_id: str | None = None,
 ) -> TicketOut:
-    """Log a ticket; its clocks start at `received_at` and its contact gets the reference."""
+    """Log a ticket; its clocks start at `received_at` and its contact gets the reference
+    (threaded under `reply_to_message_id`, the customer's mail, when it came from one)."""
     await _STAFF_OR_CUSTOMER(principal)
     account = await _account_for(session, body.account_id, principal)
     contact = await _contact_for(session, account, body.contact_id)
@@ -220,6 +224,7 @@ async def open_ticket(
                 fingerprint=request_digest,
                 terms=sla.PolicySnapshot.of(policy),
                 policy_version=terms_now.version,
+                reply_to_message_id=foreign_message_id(reply_to_message_id),
             )
         )
 
