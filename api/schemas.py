@@ -342,7 +342,8 @@ class AccountCreate(Strict):
     calendar: str | None = Field(
         None,
         description="The policy calendar (region) the account's clocks count in, e.g. us-pacific "
-        "for essensys; default the policy's",
+        "for essensys, or a calendar kept on its own (GET /calendars) in its place; default the "
+        "policy's",
     )
     account_manager_name: str | None = Field(None, max_length=200)
     account_manager_email: EmailStr | None = None
@@ -374,7 +375,8 @@ class AccountUpdate(Strict):
     calendar: str | None = Field(
         None,
         max_length=64,
-        description="A calendar (region) of the account's policy; null for the policy's default",
+        description="A calendar (region) of the account's policy, or one kept on its own"
+        " (GET /calendars) in its place; null for the policy's default",
     )
     edition: Edition | None = Field(
         None, description="What the account has bought; its workflows follow from their next cycle"

@@ -39,7 +39,7 @@ from db.sla_figures import SlaFigures, sla_figures
 from db.types import utcnow
 from outbound import egress, signing
 from reports.charts import Share, attainment_bars
-from services import portal_access
+from services import portal_access, terms
 from services.roles import STAFF, STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
 from sla.periods import month_bounds
@@ -81,15 +81,25 @@ def _check_policy(body: AccountCreate) -> None:
         policy = sla.get_policy(body.policy)
     except sla.UnknownPolicy as exc:
         raise InvalidInput.for_field("body.policy", str(exc)) from None
-    if body.calendar is not None and body.calendar not in policy.calendars:
-        raise InvalidInput.for_field(
-            "body.calendar",
-            f"policy {policy.key!r} has no calendar {body.calendar!r} "
-            f"(known: {', '.join(policy.calendars)})",
-        )
+    _check_calendar(policy, body.calendar)
     _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
     _check_account_manager(policy, body.model_dump(include=body.model_fields_set))
+
+
+def _check_calendar(policy: sla.Policy, calendar: str | None) -> None:
+    """A calendar of the policy, or one kept on its own (/calendars) that overrides it."""
+    if calendar is None:
+        return
+    try:
+        policy.calendar(calendar)
+    except sla.UnknownCalendar:
+        raise InvalidInput.for_field(
+            "body.calendar",
+            f"policy {policy.key!r} has no calendar {calendar!r} (known: "
+            f"{', '.join(policy.calendars)}), and no calendar of that key is kept on its own"
+            " (GET /calendars)",
+        ) from None
 
 
 def _new_terms(account: Account, changes: dict[str, Any]) -> sla.Policy:
@@ -103,13 +113,12 @@ def _new_terms(account: Account, changes: dict[str, Any]) -> sla.Policy:
     except sla.UnknownPolicy as exc:
         raise InvalidInput.for_field("body.policy", str(exc)) from None
     calendar = changes.get("calendar", account.calendar)
-    if "calendar" not in changes and calendar not in policy.calendars:
-        calendar = None  # the old policy's region: the new policy's default instead
-    if calendar is not None and calendar not in policy.calendars:
-        raise InvalidInput.for_field(
-            "body.calendar",
-            f"policy {key!r} has no calendar {calendar!r} (known: {', '.join(policy.calendars)})",
-        )
+    if "calendar" not in changes and calendar is not None:
+        try:
+            policy.calendar(calendar)
+        except sla.UnknownCalendar:
+            calendar = None  # the old policy's region: the new policy's default instead
+    _check_calendar(policy, calendar)
     managed = {
         field: changes.get(field, getattr(account, field))
         for field in ("account_manager_name", "account_manager_email")
@@ -206,7 +215,7 @@ async def create_account(
                 account_id=account.id,
                 policy=account.policy,
                 calendar=account.calendar,
-                terms=sla.PolicySnapshot.of(sla.get_policy(account.policy)),
+                terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
             ),
             id=success_workflow_id(account.id),
             task_queue=settings.temporal_task_queue,

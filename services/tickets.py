@@ -195,7 +195,7 @@ async def open_ticket(
     await _STAFF_OR_CUSTOMER(principal)
     account = await _account_for(session, body.account_id, principal)
     contact = await _contact_for(session, account, body.contact_id)
-    terms_now = await terms.current(session, "policy", account.policy)
+    terms_now = await terms.for_account(session, account)
     policy: sla.Policy = terms_now.model
     now = datetime.now(UTC)
     received_at = check_received_at(body.received_at, now)

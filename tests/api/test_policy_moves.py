@@ -237,3 +237,38 @@ async def test_an_account_moves_to_its_own_policy_and_its_open_tickets_keep_thei
         assert refused.json()["errors"][0]["field"] == field
     kept = await live.http.get(f"/accounts/{account['id']}", headers=manager)
     assert kept.json()["policy"] == key
+
+
+async def test_an_account_counts_in_a_calendar_kept_on_its_own(live: Live) -> None:
+    admin = live.as_("admin")
+    key = f"round-{secrets.token_hex(3)}"
+    made = await live.http.post(
+        "/calendars",
+        json={
+            "key": key,
+            "name": "Round the clock",
+            "timezone": "Europe/London",
+            "hours": {"mon-sun": ["00:00-24:00"]},
+        },
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    account = await live.account("spotler", calendar=key)
+    assert account["calendar"] == key
+    # Saturday 10:00: Spotler's office is shut, but this account's calendar never is.
+    opened = await live.open(
+        account_id=account["id"], priority="high", received_at="2026-11-28T10:00:00Z"
+    )
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()
+    assert (ticket["policy"], ticket["policy_version"], ticket["calendar"]) == ("spotler", 1, key)
+    assert ticket["first_response_due"] == "2026-11-28T11:00:00+00:00"
+    shown = await live.http.get(f"/tickets/{ticket['reference']}", headers=live.as_("agent"))
+    assert shown.status_code == 200 and shown.json()["calendar"] == key
+    page = await live.http.get(f"/accounts/{account['id']}", headers=admin)
+    assert page.status_code == 200, page.text
+    for url in (f"/console/accounts/{account['id']}", f"/console/tickets/{ticket['reference']}"):
+        shown_page = await live.http.get(url, headers=admin)
+        assert shown_page.status_code == 200, (url, shown_page.text[-2000:])
+    console = await live.http.get(f"/console/accounts/{account['id']}", headers=admin)
+    assert "Round the clock" in console.text
