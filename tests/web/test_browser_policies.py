@@ -45,6 +45,18 @@ async def test_the_preview_follows_the_form_as_it_is_typed(
     if database_url.startswith("postgresql"):
         await screenshot(page, "console-policy-edit-preview")
 
+    # A Monday that ends before it starts is refused beside the field, and nothing is saved.
+    monday = page.get_by_label("Monday")
+    await monday.fill("18:00-09:00")
+    await page.get_by_role("button", name="Save as version 2").click()
+    await expect(page.locator("#problems")).to_contain_text("Monday hours")
+    await expect(page.locator("#f-calendars-support-line-hours-mon-error")).to_contain_text(
+        "ends before it starts"
+    )
+    if database_url.startswith("postgresql"):
+        await screenshot(page, "console-policy-edit-refused")
+    await page.get_by_label("Monday").fill("08:30-18:00")
+    await expect(page.get_by_label("Resolution: amount").nth(0)).to_have_value("9")
     await page.get_by_role("button", name="Save as version 2").click()
     await expect(page.get_by_role("status")).to_contain_text("Saved as version 2")
     await expect(page.locator("main")).to_contain_text("within 9 working hours")

@@ -22,7 +22,7 @@ from api.errors import Conflict, InvalidInput, NotFound
 from api.schemas import MoveRequest, PreviewRequest
 from services import policies, policy_moves, policy_usage
 from sla.authoring import AuthoringError, check_key, from_json
-from web.console import terms_words
+from web.console import terms_forms, terms_words
 from web.console.terms_pages import (
     EditForm,
     blank_form,
@@ -116,10 +116,17 @@ class Preview:
 
 def _preview(data: dict[str, Any] | None, typed: dict[str, str], *, ran: bool) -> Preview:
     """What the preview beside the form shows for the policy `data` describes."""
-    shown = Preview(ran=ran)
+    shown = Preview(ran=ran, received_at=typed.get(f"{PREVIEW}received_at", ""))
+    shown.priority = typed.get(f"{PREVIEW}priority", "")
+    shown.calendar = typed.get(f"{PREVIEW}calendar", "")
     if data is None:
-        shown.problems = ["The JSON cannot be read: see the message beside it."]
+        shown.problems = ["the JSON cannot be read: see the message beside it"]
         return shown
+    # The choices as the form has them, even when the policy cannot be built yet.
+    for name, into in (("priorities", shown.priorities), ("calendars", shown.calendars)):
+        for key, part in (data.get(name) or {}).items():
+            label = part.get("name") if isinstance(part, dict) else None
+            into.append((key, str(label or key)))
     data = dict(data)
     try:
         check_key(data.get("key"))
@@ -128,16 +135,16 @@ def _preview(data: dict[str, Any] | None, typed: dict[str, str], *, ran: bool) -
     try:
         policy: sla.Policy = from_json("policy", data)  # type: ignore[assignment]
     except AuthoringError as exc:
-        shown.problems = [f"{f}: {r}" if f else r for f, r in exc.problems]
+        layout = terms_forms.layout_of("policy", data)
+        _, summary = terms_forms.place(exc.problems, layout, terms_forms.Posted(data))
+        shown.problems = [text for _, text in summary]
         return shown
-    shown.priorities = [(k, p.name) for k, p in policy.priorities.items()]
-    shown.calendars = [(k, c.name or k) for k, c in policy.calendars.items()]
-    shown.priority = typed.get(f"{PREVIEW}priority") or next(iter(policy.priorities))
-    shown.calendar = typed.get(f"{PREVIEW}calendar") or policy.default_calendar
+    if shown.priority not in policy.priorities:
+        shown.priority = next(iter(policy.priorities))
     if shown.calendar not in policy.calendars:
         shown.calendar = policy.default_calendar
     shown.timezone = policy.calendars[shown.calendar].timezone
-    shown.received_at = typed.get(f"{PREVIEW}received_at") or local_default(shown.timezone)
+    shown.received_at = shown.received_at or local_default(shown.timezone)
     if not ran:
         return shown
     try:
