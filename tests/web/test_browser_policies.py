@@ -23,7 +23,9 @@ async def test_the_preview_follows_the_form_as_it_is_typed(
     key = f"spotler-{secrets.token_hex(3)}"
 
     await page.goto("/console/policies")
-    await page.get_by_role("navigation", name="Console").get_by_role("link", name="Policies").click()
+    await (
+        page.get_by_role("navigation", name="Console").get_by_role("link", name="Policies").click()
+    )
     await page.locator('a[href="/console/policies/spotler"]').click()
     await page.get_by_role("button", name="Copy to a new policy").click()
     await page.get_by_label("Key", exact=True).fill(key)

@@ -86,7 +86,9 @@ def error_beside(page: str, field: str) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
-async def _copy(client: httpx.AsyncClient, admin: dict, source: str = "spotler") -> tuple[str, dict]:
+async def _copy(
+    client: httpx.AsyncClient, admin: dict, source: str = "spotler"
+) -> tuple[str, dict]:
     """A copy of `source` saved through the console's copy form; its key and the form sent."""
     page = await client.get(f"/console/policies/{source}/copy", headers=admin)
     assert page.status_code == 200, page.text[:500]
@@ -175,7 +177,9 @@ async def test_a_copy_and_its_next_version_are_saved_from_the_form(
     assert calendar["hours"]["fri"] == ["08:30-12:00", "13:00-16:00"]
     assert calendar["timezone"] == "Europe/Dublin"
     assert [c["name"] for c in calendar["closures"]] == ["Stocktake"]
-    page = text_of((await client.get(f"/console/policies/{key}?done=saved&v=2", headers=admin)).text)
+    page = text_of(
+        (await client.get(f"/console/policies/{key}?done=saved&v=2", headers=admin)).text
+    )
     assert "Saved as version 2" in page and "Friday 08:30 to 12:00, 13:00 to 16:00" in page
     # The same form again saves nothing: version 2 stands.
     again = await client.post(f"/console/policies/{key}/edit", data=form, headers=admin | FORM)
@@ -266,7 +270,9 @@ async def test_the_preview_shows_the_forms_deadlines_without_javascript_or_savin
     ).status_code == 403
 
 
-async def test_a_copy_needs_a_key_of_its_own(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_a_copy_needs_a_key_of_its_own(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     admin = await bearer(session, Role.ADMIN)
     page = await client.get("/console/policies/electric-putty/copy", headers=admin)
     form = fields_of(page.text)

@@ -158,9 +158,10 @@ async def import_file(request: Request, key: str, session: Session, viewer: Admi
                     session, viewer, key, raw.decode("utf-8", errors="replace")
                 )
             except InvalidInput as exc:
-                problem = "; ".join(
-                    p.message[:1].upper() + p.message[1:] for p in exc.errors or []
-                ) or exc.detail
+                problem = (
+                    "; ".join(p.message[:1].upper() + p.message[1:] for p in exc.errors or [])
+                    or exc.detail
+                )
             else:
                 return RedirectResponse(
                     f"/console/calendars/{key}?done=imported&v={saved['version']}", status_code=303

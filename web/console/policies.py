@@ -26,9 +26,9 @@ from web.console import terms_forms, terms_words
 from web.console.terms_pages import (
     EditForm,
     blank_form,
-    is_admin,
     done_words,
     edit_page,
+    is_admin,
     local_default,
     posted_form,
     read_posted,
@@ -226,9 +226,7 @@ async def copy_form(request: Request, key: str, session: Session, viewer: Admin)
 
 
 @router.post("/console/policies/{key}/edit", response_model=None)
-async def save_from_form(
-    request: Request, key: str, session: Session, viewer: Admin
-) -> Response:
+async def save_from_form(request: Request, key: str, session: Session, viewer: Admin) -> Response:
     typed = await read_posted(request)
     form, read = posted_form("policy", typed)
     based_on = int(typed["based_on"]) if typed.get("based_on", "").isdigit() else None
@@ -337,4 +335,3 @@ async def delete_version(
     except NotFound:
         return RedirectResponse("/console/policies", status_code=303)
     return RedirectResponse(f"/console/policies/{key}?done=deleted&v={version}", status_code=303)
-

@@ -55,7 +55,9 @@ class Layout:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def _calendar_block(prefix: str, title: str, spec: Mapping[str, Any], labels: dict) -> CalendarBlock:
+def _calendar_block(
+    prefix: str, title: str, spec: Mapping[str, Any], labels: dict
+) -> CalendarBlock:
     holidays = len(spec.get("holidays") or []) + BLANK_HOLIDAYS
     closures = len(spec.get("closures") or []) + BLANK_CLOSURES
     where = f"{title}: " if title else ""
@@ -205,7 +207,9 @@ def _merge_calendar(form: Mapping[str, str], prefix: str, cal: dict, posted: Pos
     old = cal.get("closures") or []
     closures = []
     for row in range(_rows(form, f"{prefix}closures.", "name")):
-        parts = {p: form.get(f"{prefix}closures.{row}.{p}", "").strip() for p in ("name", "start", "end")}
+        parts = {
+            p: form.get(f"{prefix}closures.{row}.{p}", "").strip() for p in ("name", "start", "end")
+        }
         if not any(parts.values()):
             continue  # a row left (or made) blank: no closure
         if not parts["end"]:
@@ -249,7 +253,8 @@ def read_form(kind: str, form: Mapping[str, str]) -> Posted:
         data = json.loads(form.get(JSON_FIELD, "") or "{}")
     except json.JSONDecodeError as exc:
         return Posted(
-            None, {JSON_FIELD: f"This is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."}
+            None,
+            {JSON_FIELD: f"This is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."},
         )
     if not isinstance(data, dict):
         return Posted(None, {JSON_FIELD: "This must be a JSON object: { ... }."})

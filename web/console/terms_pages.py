@@ -26,7 +26,11 @@ from web.console.account_forms import Times, viewer_zone
 from web.forms import fields
 from web.pages import page
 
-PATHS = {"policy": "/console/policies", "calendar": "/console/calendars", "regime": "/console/regimes"}
+PATHS = {
+    "policy": "/console/policies",
+    "calendar": "/console/calendars",
+    "regime": "/console/regimes",
+}
 NOUNS = {"policy": "policy", "calendar": "calendar", "regime": "complaint regime"}
 # A policy with its calendars, as JSON in a form, runs to tens of kilobytes.
 MAX_FORM_BYTES = 512 * 1024
@@ -163,9 +167,7 @@ def refuse(form: EditForm, read: terms_forms.Posted, exc: PledgeError) -> int:
     if isinstance(exc, Conflict) and form.new and "already exists" in exc.detail:
         problems = [("key", f"A {NOUNS[form.kind]} with this key exists already: choose another")]
     elif exc.errors:
-        problems = [
-            (p.field.removeprefix("body").removeprefix("."), p.message) for p in exc.errors
-        ]
+        problems = [(p.field.removeprefix("body").removeprefix("."), p.message) for p in exc.errors]
     else:
         form.message = exc.detail
         return exc.status_code

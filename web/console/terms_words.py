@@ -240,7 +240,9 @@ def local_time(at: datetime, timezone: str) -> Markup:
     script, data-keep), the exact instant on hover."""
     local = at.astimezone(ZoneInfo(timezone))
     exact = at.astimezone(UTC)
-    text = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {customer_zone_words(at, timezone)}"
+    text = (
+        f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {customer_zone_words(at, timezone)}"
+    )
     return Markup('<time datetime="{0}" title="{1}" data-keep>{2}</time>').format(
         exact.isoformat(), f"{exact:%Y-%m-%d %H:%M} UTC", text
     )
