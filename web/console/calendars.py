@@ -41,13 +41,13 @@ TEMPLATES = {
 MAX_ICS_BYTES = 1024 * 1024
 
 
-@router.get("/console/calendars", include_in_schema=False)
-async def calendars_list() -> RedirectResponse:
+@router.get("/console/calendars")
+async def calendars_list(viewer: Reader) -> RedirectResponse:
     return RedirectResponse("/console/policies#calendars-heading", status_code=303)
 
 
-@router.get("/console/regimes", include_in_schema=False)
-async def regimes_list() -> RedirectResponse:
+@router.get("/console/regimes")
+async def regimes_list(viewer: Reader) -> RedirectResponse:
     return RedirectResponse("/console/policies#regimes-heading", status_code=303)
 
 
