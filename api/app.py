@@ -43,11 +43,13 @@ from settings import Settings, get_settings
 from web import banners, layout, rate, signin, status_calendar, track
 from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
+from web.console import calendars as calendar_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
 from web.console import incidents as incident_pages
 from web.console import maintenance as maintenance_pages
 from web.console import monitors as monitor_pages
+from web.console import policies as policy_pages
 from web.console import queue as console_queue
 from web.console import releases as release_pages
 from web.console import team as team_pages
@@ -175,6 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_tickets,
         signin,
         admin_pages,
+        policy_pages,
+        calendar_pages,
         portal_signin,
         # Before any /portal/tickets/{reference} page: /portal/tickets/new is not a reference.
         portal_raise,

@@ -44,6 +44,12 @@ SECTIONS = (
         (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
     ),
     NavItem("on-call", "On call", "/console/on-call", (Role.AGENT, Role.SUCCESS_MANAGER)),
+    NavItem(
+        "policies",
+        "Policies",
+        "/console/policies",
+        (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
+    ),
     NavItem("admin", "Admin", "/console/admin", ()),
 )
 

@@ -27,6 +27,7 @@ may do what, one request at a time. Concurrent writes have tests of their own.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import secrets
 from collections.abc import Callable
@@ -273,6 +274,48 @@ TABLE: dict[str, Rule] = {
     "PUT /regimes/{key}": Rule(ADMINS, body=lambda w: w.terms["regime"]),
     "GET /regimes/{key}/versions": Rule(STAFF | HANDLERS),
     "GET /regimes/{key}/versions/{version}": Rule(STAFF | HANDLERS),
+    # A version no one has (concrete() names one for deletes): refused, or 404 once let in.
+    "DELETE /policies/{key}/versions/{version}": Rule(ADMINS, seen=True),
+    "DELETE /calendars/{key}/versions/{version}": Rule(ADMINS, seen=True),
+    "DELETE /regimes/{key}/versions/{version}": Rule(ADMINS, seen=True),
+    "POST /policies/{key}/move": Rule(ADMINS, body=lambda w: {"to_version": 1}),
+    # the console's pages of the same terms
+    "GET /console/policies": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/policies/{key}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/policies/{key}/versions/{version}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/policies/{key}/edit": Rule(ADMINS, page=True),
+    "GET /console/policies/{key}/copy": Rule(ADMINS, page=True),
+    "POST /console/policies/{key}/edit": Rule(
+        ADMINS, page=True, form=lambda w: _terms_form(w, "policy")
+    ),
+    "POST /console/policies/new": Rule(
+        ADMINS, page=True, form=lambda w: {"json": json.dumps(_copy(w.terms["policy"]))}
+    ),
+    "POST /console/policies/preview": Rule(
+        ADMINS, page=True, form=lambda w: _terms_form(w, "policy")
+    ),
+    "GET /console/policies/{key}/versions/{version}/move": Rule(ADMINS, page=True),
+    "POST /console/policies/{key}/versions/{version}/move": Rule(ADMINS, page=True),
+    "POST /console/policies/{key}/versions/{version}/delete": Rule(ADMINS, page=True, seen=True),
+    "GET /console/calendars": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/calendars/{key}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/calendars/{key}/versions/{version}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/calendars/{key}/edit": Rule(ADMINS, page=True),
+    "POST /console/calendars/{key}/edit": Rule(
+        ADMINS, page=True, form=lambda w: _terms_form(w, "calendar")
+    ),
+    "POST /console/calendars/{key}/closures.ics": Rule(
+        ADMINS, page=True, files=lambda w: [("file", ("matrix.ics", MATRIX_ICS, "text/calendar"))]
+    ),
+    "POST /console/calendars/{key}/versions/{version}/delete": Rule(ADMINS, page=True, seen=True),
+    "GET /console/regimes": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/regimes/{key}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/regimes/{key}/versions/{version}": Rule(STAFF | HANDLERS, page=True),
+    "GET /console/regimes/{key}/edit": Rule(ADMINS, page=True),
+    "POST /console/regimes/{key}/edit": Rule(
+        ADMINS, page=True, form=lambda w: _terms_form(w, "regime")
+    ),
+    "POST /console/regimes/{key}/versions/{version}/delete": Rule(ADMINS, page=True, seen=True),
     # keys
     "GET /keys": Rule(ADMINS),
     "POST /keys": Rule(ADMINS, body=lambda w: {"name": "matrix", "role": "agent"}),
@@ -720,6 +763,11 @@ def _copy(terms: dict[str, Any]) -> dict[str, Any]:
     return {**terms, "key": f"matrix-{secrets.token_hex(4)}"}
 
 
+def _terms_form(world: World, kind: str) -> dict[str, str]:
+    """An edit form carrying the world's copy unchanged: saved, it makes no new version."""
+    return {"action": "save", "json": json.dumps(world.terms[kind])}
+
+
 async def _terms_copies(http: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
     """The world's own copy of each kind of terms, as GET returns it."""
     copies = {}
@@ -755,7 +803,10 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "key_id": world.spare_key,
         "contact_id": world.contact,
         "key": world.terms[_kind_of(operation.path)]["key"],
-        "version": 1,
+        # Deletes name a version nobody has: the world's own copies stay whole.
+        "version": MAX_INTEGER
+        if operation.method == "DELETE" or operation.path.endswith("/delete")
+        else 1,
         "reference": world.complaint if complaints else world.ticket,
         "release_id": world.release,
         "report_id": world.report,
@@ -780,6 +831,7 @@ def concrete(operation: Operation, world: World, role: str) -> str:
 
 
 def _kind_of(path: str) -> str:
+    path = path.removeprefix("/console")
     return (
         "calendar"
         if path.startswith("/calendars")

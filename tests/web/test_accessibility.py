@@ -174,6 +174,22 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
             headers=live.as_("agent"),
         )
         assert updated.status_code == 201, updated.text
+        # A policy of the test's own with a ticket on version 1 and a version 2 to move it to:
+        # the move page then lists a ticket and its deadlines.
+        agency = (await http.get("/policies/web-agency", headers=live.as_("admin"))).json()
+        terms = f"a11y-agency-{secrets.token_hex(3)}"
+        saved = await http.post(
+            "/policies", json={**agency, "key": terms}, headers=live.as_("admin")
+        )
+        assert saved.status_code == 201, saved.text
+        on_terms = await live.account(terms)
+        moving = await live.open(account_id=on_terms["id"], priority="mission-critical")
+        assert moving.status_code == 201, moving.text
+        agency["priorities"]["mission-critical"]["targets"]["resolution"]["amount"] = 6
+        saved = await http.put(
+            f"/policies/{terms}", json={**agency, "key": terms}, headers=live.as_("admin")
+        )
+        assert saved.status_code == 200, saved.text
     # A customer's website, down, as its monitor's workflow records it (this server runs no
     # monitor worker; the pages read the row).
     from db.models import Account
@@ -191,6 +207,7 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
         "complaint": complained.json()["reference"],
         "release": release.json()["id"],
         "track": track_url(server.settings, link_secret(server.settings), reference),
+        "terms": terms,
     }
 
 
@@ -219,6 +236,15 @@ def _pages(made: dict[str, str]) -> list[str]:
         f"/console/monitors/{made['monitor']}/edit",
         "/console/huddle",
         "/console/on-call",
+        "/console/policies",
+        "/console/policies/spotler",
+        "/console/policies/e-shot/edit",
+        "/console/policies/essensys/copy",
+        f"/console/policies/{made['terms']}/versions/2/move",
+        "/console/calendars/electric-putty-support",
+        "/console/calendars/essensys-us-eastern/edit",
+        "/console/regimes/standard",
+        "/console/regimes/standard/edit",
         made["track"],
         made["rate"],
     ]
@@ -286,6 +312,10 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
             assert answer is not None and answer.status == 200, path
             where = path.split("?")[0].replace(server.url, "") if path.startswith("http") else path
             problems += await _check(page, axe, where, viewport["width"])
+            if "/versions/2/move" in where or where.startswith("/console/calendars/"):
+                # For people to look at: the move's preview and a calendar, as the checks saw them.
+                name = "move" if "/move" in where else where.rsplit("/", 1)[-1]
+                await screenshot(page, f"console-policies-{name}-{viewport['width']}")
             if where.startswith("/rate/") and viewport["width"] == 1440:
                 # Answered: the phone's pass sees the thanks, and the form to change it.
                 await page.get_by_label("Your comment (optional)").fill("Quick, thank you")
