@@ -45,7 +45,7 @@ async def test_the_move_preview_says_what_moves_and_the_confirmation_does_it(liv
     asked = await live.http.get(f"/console/policies/{key}/versions/2/move", headers=admin)
     assert asked.status_code == 200, asked.text[:2000]
     preview = text_of(asked.text)
-    assert "1 ticket move, and 1 deadline change, each 2 hours later" in preview
+    assert "1 ticket would move, and 1 deadline would change, each 2 hours later" in preview
     assert ticket["reference"] in preview and "Resolution" in preview
     assert "Move 1 ticket to version 2" in preview
     still = (await live.http.get(f"/tickets/{ticket['reference']}", headers=agent)).json()
