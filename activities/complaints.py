@@ -42,6 +42,8 @@ class ComplaintRecord(BaseModel):
     channel: str
     jurisdiction: str
     regime: str
+    # None from a run logged before versions were recorded: the row keeps what it has.
+    regime_version: int | None = None
     status: str
     handler_name: str | None
     handler_email: str | None
@@ -143,6 +145,8 @@ class ComplaintActivities:
     async def record_complaint(self, record: ComplaintRecord) -> int:
         """Bring the complaint's row to this version and append its new events (idempotent)."""
         values = record.model_dump(exclude={"events"})
+        if values["regime_version"] is None:
+            del values["regime_version"]
         with refused_data_is_final(f"complaint {record.reference}"):
             return await self._record(record, values)
 

@@ -79,13 +79,15 @@ class Mailer:
         message_key: str | None = None,
         message_id: str | None = None,
         in_reply_to: str | None = None,
+        references: Sequence[str] = (),
         to_name: str | None = None,
     ) -> EmailMessage:
         """A message whose headers hold whatever text they are given: every value that comes
         from people (subjects, names) passes through one_line() here, once for every mail.
 
         `message_id` is used as given (a ticket's mail signs its own, outbound.ticket_links);
-        `in_reply_to` threads the message under that earlier one (In-Reply-To and References).
+        `in_reply_to` threads the message under that earlier one (In-Reply-To, and References
+        unless `references` gives the thread's ids, oldest first).
         """
         message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = one_line(self._settings.mail_from)
@@ -100,7 +102,7 @@ class Mailer:
         )
         if in_reply_to:
             message["In-Reply-To"] = in_reply_to
-            message["References"] = in_reply_to
+            message["References"] = " ".join(references) or in_reply_to
         for name, value in (headers or {}).items():
             message[name] = one_line(value)
         message.set_content(body)

@@ -6,6 +6,8 @@ workflow and so nothing to replay differently:
 
 - a policy without account managers (e-shot) has no account-manager step;
 - the account's success manager, where it has one, follows the account manager;
+- a breach reaches the account's escalation contact, where its contract names one (e-shot's
+  named director), but a warning does not: the point of escalation is a promise missed;
 - the team address (the policy's `team_email`, else PLEDGE_TEAM_EMAIL) comes last, and only
   when neither an assignee nor an account manager is there to hear: so an unassigned ticket at
   an account without an account manager still reaches a person.
@@ -33,9 +35,12 @@ def team_address(policy: Policy | None, default: str | None) -> str | None:
     return (policy.team_email if policy else None) or default
 
 
-def escalation_roles(kind: str, roles: list[str], policy: Policy | None) -> list[str]:
+def escalation_roles(
+    kind: str, roles: list[str], policy: Policy | None, *, escalation_contact: bool = False
+) -> list[str]:
     """The roles a notice is sent along, in order: `roles` as the workflow gave them, completed
-    for warnings and breaches (see the module's docstring)."""
+    for warnings and breaches (see the module's docstring); with `escalation_contact` (the
+    account's contract names one) a breach also reaches that person, before the team."""
     if kind not in ESCALATIONS:
         return list(roles)
     chain = [
@@ -48,6 +53,8 @@ def escalation_roles(kind: str, roles: list[str], policy: Policy | None) -> list
         if after is None:
             after = chain.index("assignee") + 1 if "assignee" in chain else 0
         chain.insert(after, "success_manager")
+    if escalation_contact and kind == "breach" and "escalation_contact" not in chain:
+        chain.append("escalation_contact")
     if "team" not in chain:
         chain.append("team")
     return chain

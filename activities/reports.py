@@ -25,6 +25,7 @@ from reports.dates import long_instant
 from reports.filenames import file_slug
 from reports.render import Renderer
 from reports.timeline import customer_timeline
+from services import terms
 from sla.periods import month_bounds, month_label, quarter_label
 from workflows.report_messages import (
     AccountServicesView,
@@ -60,6 +61,7 @@ class ReportActivities:
             edition=account.edition.value,
             monthly_reporting=services.monthly_reporting,
             quarterly_business_review=services.quarterly_business_review,
+            terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
         )
 
     @activity.defn

@@ -36,6 +36,7 @@ from reports.filenames import file_slug
 from reports.invite import Person, review_invite, review_uid
 from reports.render import Renderer
 from reports.words import possessive
+from services import terms
 from sla.periods import quarter_bounds, quarter_label
 from workflows.report_messages import (
     PackContent,
@@ -169,6 +170,7 @@ class ReviewActivities:
         start = ReviewStart(
             review_id=None, account_id=account.id, policy=account.policy,
             calendar=account.calendar, starts_at=proposal.starts_at,
+            terms=proposal.terms or _account_terms(account),
             duration_minutes=proposal.duration_minutes,
             proposal=ReviewProposal(
                 quarter=proposal.quarter, created_by="Pledge (quarterly schedule)"
@@ -508,3 +510,7 @@ class ReviewActionActivities:
                     sent_at=utcnow(),
                 )  # fmt: skip
         return addresses
+
+
+def _account_terms(account: Account) -> sla.PolicySnapshot:
+    return sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar))

@@ -10,6 +10,7 @@ import sla
 from db.models import Account, Contact, Ticket
 from outbound.ticket_links import (
     customer_url,
+    foreign_message_id,
     later_part,
     link_secret,
     mail_domain,
@@ -59,7 +60,8 @@ def compose(
     ask_rating: bool = False,
 ) -> EmailMessage:
     """One mail about a ticket, threaded under the recipient's first mail about it (the
-    confirmation's Message-ID, which is theirs alone and can be worked out again any time).
+    confirmation's Message-ID, which is theirs alone and can be worked out again any time);
+    when the ticket came from the contact's mail, their copies thread under that mail too.
     `portal`: the recipient may sign in to the portal, where the mail's link takes them.
     `ask_rating`: this resolution asks the ticket's contact how it went (their copy only)."""
     settings = deps.settings
@@ -76,6 +78,12 @@ def compose(
     domain = mail_domain(settings)
     root = message_id(secret, domain, ref, root_part(to))
     first = notice.kind == "confirmation"
+    # The customer's own mail heads the thread of their copy (only they were sent it).
+    theirs = foreign_message_id(notice.reply_to_message_id)
+    if theirs is None or contact is None or contact.email != to:
+        parent, thread = (None, []) if first else (root, [root])
+    else:
+        parent, thread = (theirs, [theirs]) if first else (root, [theirs, root])
     return deps.mailer.compose(
         to,
         subject,
@@ -84,7 +92,8 @@ def compose(
         headers={"X-Pledge-Ticket": ref, "X-Pledge-Notice": notice.kind},
         message_key=message_key,
         message_id=root if first else message_id(secret, domain, ref, later_part(message_key)),
-        in_reply_to=None if first else root,
+        in_reply_to=parent,
+        references=thread,
     )
 
 

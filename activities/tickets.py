@@ -129,6 +129,9 @@ class TicketNotice(BaseModel):
     outcome: str | None = None
     delayed: bool = False
     representative: str | None = None
+    # The customer's own Message-ID when the ticket came from their mail: the contact's
+    # confirmation answers it and their later mails name it first in References.
+    reply_to_message_id: str | None = None
 
 
 class ReleaseRecord(BaseModel):
@@ -305,13 +308,19 @@ class TicketActivities:
     ) -> list[tuple[str, str]]:
         settings = self._deps.settings
         policy = recipients.policy_or_none(ticket.policy)
-        roles = recipients.escalation_roles(notice.kind, list(notice.roles), policy)
+        roles = recipients.escalation_roles(
+            notice.kind,
+            list(notice.roles),
+            policy,
+            escalation_contact=account.escalation_email is not None,
+        )
         addresses: dict[str, str | None] = {
             # A leaver is never mailed again, even about a ticket they raised.
             "contact": contact.email if contact and contact.removed_at is None else None,
             "assignee": notice.assignee_email,
             "account_manager": account.account_manager_email,
             "success_manager": account.success_manager_email,
+            "escalation_contact": account.escalation_email,
             "customer_services_manager": settings.customer_services_email,
             "development": settings.development_email,
         }

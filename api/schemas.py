@@ -342,7 +342,8 @@ class AccountCreate(Strict):
     calendar: str | None = Field(
         None,
         description="The policy calendar (region) the account's clocks count in, e.g. us-pacific "
-        "for essensys; default the policy's",
+        "for essensys, or a calendar kept on its own (GET /calendars) in its place; default the "
+        "policy's",
     )
     account_manager_name: str | None = Field(None, max_length=200)
     account_manager_email: EmailStr | None = None
@@ -350,6 +351,13 @@ class AccountCreate(Strict):
         None, max_length=200, description="Customer success manager, where the edition has one"
     )
     success_manager_email: EmailStr | None = None
+    escalation_name: str | None = Field(
+        None,
+        max_length=200,
+        description="Whom the account's contract names as its escalation point (e-shot's named"
+        " director): told of every missed deadline, after the account's managers",
+    )
+    escalation_email: EmailStr | None = None
     webhook_url: HttpUrl | None = Field(
         None, description="Receives a JSON POST for every SLA warning and breach"
     )
@@ -358,6 +366,18 @@ class AccountCreate(Strict):
 class AccountUpdate(Strict):
     """Only the fields given change; null clears one."""
 
+    policy: str | None = Field(
+        None,
+        max_length=64,
+        description="Another SLA policy (GET /policies), such as one written for this"
+        " account's contract: new tickets follow it, open ones keep theirs",
+    )
+    calendar: str | None = Field(
+        None,
+        max_length=64,
+        description="A calendar (region) of the account's policy, or one kept on its own"
+        " (GET /calendars) in its place; null for the policy's default",
+    )
     edition: Edition | None = Field(
         None, description="What the account has bought; its workflows follow from their next cycle"
     )
@@ -365,6 +385,8 @@ class AccountUpdate(Strict):
     account_manager_email: EmailStr | None = None
     success_manager_name: str | None = Field(None, max_length=200)
     success_manager_email: EmailStr | None = None
+    escalation_name: str | None = Field(None, max_length=200)
+    escalation_email: EmailStr | None = None
     webhook_url: HttpUrl | None = None
 
 
@@ -391,6 +413,8 @@ class AccountOut(BaseModel):
     account_manager_email: str | None
     success_manager_name: str | None
     success_manager_email: str | None
+    escalation_name: str | None = None
+    escalation_email: str | None = None
     webhook_url: str | None
     created_at: Instant
 
@@ -788,7 +812,13 @@ class ComplaintCreate(Strict):
     jurisdiction: JurisdictionKey = Field(
         "england-and-wales", description="Whose bank holidays the working days skip"
     )
-    regime: RegimeKey = Field("standard", description="Which deadlines apply")
+    regime: str = Field(
+        "standard",
+        min_length=1,
+        max_length=64,
+        description="Which deadlines apply: a regime's key (GET /regimes); the complaint keeps"
+        " its newest version for life",
+    )
     handler: HandlerIn | None = None
 
 
@@ -828,6 +858,9 @@ class ComplaintOut(BaseModel):
     reference: str
     status: Literal["received", "acknowledged", "replied", "closed", "reopened"]
     regime: str
+    regime_version: int | None = Field(
+        None, description="The version of the regime it keeps (GET /regimes/{regime}/versions)"
+    )
     jurisdiction: str
     account_id: int | None
     complainant: ComplainantOut

@@ -142,6 +142,17 @@ def later_part(message_key: str) -> str:
     return "m" + hashlib.sha256(message_key.encode()).hexdigest()[:16]
 
 
+_FOREIGN_ID = re.compile(r"^[!-;=?-~]{1,900}$")  # printable ASCII, no spaces, no < or >
+
+
+def foreign_message_id(value: str | None) -> str | None:
+    """Someone else's Message-ID (a customer's mail), `<…>`, fit to name in our In-Reply-To
+    and References; None when there is none or it could break a header (spaces, controls,
+    brackets inside, a length no header line takes)."""
+    bare = (value or "").strip().removeprefix("<").removesuffix(">")
+    return f"<{bare}>" if _FOREIGN_ID.match(bare) else None
+
+
 def ticket_of(secret: bytes, header: str) -> str | None:
     """The reference a Message-ID (or an In-Reply-To / References entry) of ours names, or
     None when it is not ours or its signature does not match."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -38,7 +39,7 @@ from db.sla_figures import SlaFigures, sla_figures
 from db.types import utcnow
 from outbound import egress, signing
 from reports.charts import Share, attainment_bars
-from services import portal_access
+from services import portal_access, terms
 from services.roles import STAFF, STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
 from sla.periods import month_bounds
@@ -80,15 +81,56 @@ def _check_policy(body: AccountCreate) -> None:
         policy = sla.get_policy(body.policy)
     except sla.UnknownPolicy as exc:
         raise InvalidInput.for_field("body.policy", str(exc)) from None
-    if body.calendar is not None and body.calendar not in policy.calendars:
-        raise InvalidInput.for_field(
-            "body.calendar",
-            f"policy {policy.key!r} has no calendar {body.calendar!r} "
-            f"(known: {', '.join(policy.calendars)})",
-        )
+    _check_calendar(policy, body.calendar)
     _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
     _check_account_manager(policy, body.model_dump(include=body.model_fields_set))
+
+
+def _check_calendar(policy: sla.Policy, calendar: str | None) -> None:
+    """A calendar of the policy, or one kept on its own (/calendars) that overrides it."""
+    if calendar is None:
+        return
+    try:
+        policy.calendar(calendar)
+    except sla.UnknownCalendar:
+        raise InvalidInput.for_field(
+            "body.calendar",
+            f"policy {policy.key!r} has no calendar {calendar!r} (known: "
+            f"{', '.join(policy.calendars)}), and no calendar of that key is kept on its own"
+            " (GET /calendars)",
+        ) from None
+
+
+def _new_terms(account: Account, changes: dict[str, Any]) -> sla.Policy:
+    """The policy an account moves to (its own contract's, say), with its calendar: checked,
+    and `changes` completed. Open tickets keep the terms they were opened under."""
+    if "policy" in changes and changes["policy"] is None:
+        raise InvalidInput.for_field("body.policy", "an account always has a policy")
+    key = changes.get("policy", account.policy)
+    try:
+        policy = sla.get_policy(key)
+    except sla.UnknownPolicy as exc:
+        raise InvalidInput.for_field("body.policy", str(exc)) from None
+    calendar = changes.get("calendar", account.calendar)
+    if "calendar" not in changes and calendar is not None:
+        try:
+            policy.calendar(calendar)
+        except sla.UnknownCalendar:
+            calendar = None  # the old policy's region: the new policy's default instead
+    _check_calendar(policy, calendar)
+    managed = {
+        field: changes.get(field, getattr(account, field))
+        for field in ("account_manager_name", "account_manager_email")
+    }
+    if not policy.has_account_managers and any(managed.values()):
+        raise InvalidInput.for_field(
+            "body.policy",
+            f"policy {key!r} has no account managers: clear account_manager_name and"
+            " account_manager_email in the same change",
+        )
+    changes["policy"], changes["calendar"] = key, calendar
+    return policy
 
 
 def _check_account_manager(policy: sla.Policy, changes: dict[str, object]) -> None:
@@ -170,7 +212,10 @@ async def create_account(
         await client.start_workflow(
             AccountSuccessWorkflow.run,
             AccountSuccessStart(
-                account_id=account.id, policy=account.policy, calendar=account.calendar
+                account_id=account.id,
+                policy=account.policy,
+                calendar=account.calendar,
+                terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
             ),
             id=success_workflow_id(account.id),
             task_queue=settings.temporal_task_queue,
@@ -243,7 +288,11 @@ async def update_account(
         raise InvalidInput.for_field("body.edition", "an account always has an edition")
     edition = changes.get("edition", account.edition.value)
     manager = changes.get("success_manager_name", account.success_manager_name)
-    policy = sla.get_policy(account.policy)
+    if "policy" in changes or "calendar" in changes:
+        policy = _new_terms(account, changes)
+        _check_edition(policy, edition)
+    else:
+        policy = sla.get_policy(account.policy)
     if "edition" in changes:  # an account from before editions were checked keeps its own
         _check_edition(policy, edition)
     _check_success_manager(policy, edition, manager)

@@ -39,10 +39,11 @@ from api.temporal_calls import call, open_workflow
 from db import complaint_reads
 from db.complaint_reads import BoardFilter
 from db.models import Account, Complaint, Letter, Role
+from services import terms
 from services.roles import allow
 from settings import Settings
 from sla.errors import SlaLookupError
-from sla.regimes import jurisdiction_calendar
+from sla.regimes import UnknownRegime, jurisdiction_calendar, regime_keys
 from sla.snapshot import RegimeSnapshot
 from sla.time_left import complaint_clock_left
 from workflows.complaint import ComplaintWorkflow
@@ -139,6 +140,7 @@ def _out(view: ComplaintView, facts: Complaint | ComplaintCreate) -> ComplaintOu
         reference=view.reference,
         status=view.status.value,  # type: ignore[arg-type]
         regime=view.regime,
+        regime_version=view.regime_version,
         jurisdiction=view.jurisdiction,
         account_id=facts.account_id,
         complainant=complainant,
@@ -189,6 +191,13 @@ async def log(
     if body.account_id is not None and await session.get(Account, body.account_id) is None:
         raise InvalidInput.for_field("body.account_id", f"no account with id {body.account_id}")
     received_at = check_received_at(body.received_at, datetime.now(UTC))
+    try:
+        regime_now = await terms.current(session, "regime", body.regime)
+    except UnknownRegime:
+        known = ", ".join(regime_keys())
+        raise InvalidInput.for_field(
+            "body.regime", f"no regime {body.regime!r} (known: {known})"
+        ) from None
     digest = fingerprint(body.model_dump(mode="json") | {"by": principal.key_id})
     # Logged without a handler, the complaint is the logger's if their key names a person;
     # otherwise it has none yet (a key's name is no person to sign letters or be reminded).
@@ -217,6 +226,7 @@ async def log(
                 handler_title=handler.job_title if handler else None,
                 fingerprint=digest,
                 terms=RegimeSnapshot.of(body.regime, body.jurisdiction),
+                regime_version=regime_now.version,
             )
         )
 
@@ -289,6 +299,7 @@ async def detail(session: AsyncSession, principal: Principal, reference: str) ->
         reference=complaint.reference,
         status=complaint.status,  # type: ignore[arg-type]
         regime=complaint.regime,
+        regime_version=complaint.regime_version,
         jurisdiction=complaint.jurisdiction,
         account_id=complaint.account_id,
         complainant=ComplainantOut(

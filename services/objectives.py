@@ -22,6 +22,7 @@ from api.references import fingerprint
 from api.schemas import MeasurementCreate, ObjectiveCreate
 from api.workflow_writes import request_key, update_with_start
 from db.models import Account, AccountPlan, Measurement, Objective
+from services import terms
 from services.accounts import load_account
 from services.roles import STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
@@ -53,7 +54,10 @@ async def _ask_onboarding(
             workflow_id=workflow_id(account.id),
             run=OnboardingWorkflow.run,
             start=OnboardingStart(
-                account_id=account.id, policy=account.policy, calendar=account.calendar
+                account_id=account.id,
+                policy=account.policy,
+                calendar=account.calendar,
+                terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
             ),
             update=update,
             request=request,

@@ -23,6 +23,7 @@ from api.references import fingerprint, new_reference, reference_for_key
 from api.schemas import OutcomeIn, RecommendationsIn, RescheduleRequest, ReviewCreate
 from api.workflow_writes import one_off, update_running, update_with_start
 from db.models import Account, Report, Review, ReviewAction
+from services import terms
 from services.accounts import load_account
 from services.roles import STAFF_OR_CUSTOMER, SUCCESS_MANAGERS, allow
 from settings import Settings
@@ -120,6 +121,7 @@ async def propose_review(
         account_id=account.id,
         policy=account.policy,
         calendar=account.calendar,
+        terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
         starts_at=body.starts_at.astimezone(UTC),
         duration_minutes=body.duration_minutes,
         proposal=ReviewProposal(
@@ -283,7 +285,11 @@ async def record_outcome(
         workflow_id=f"{review.key}-actions",
         run=ReviewActionsWorkflow.run,
         start=ActionsStart(
-            review_id=review.id, policy=account.policy, calendar=account.calendar, outcome=outcome
+            review_id=review.id,
+            policy=account.policy,
+            calendar=account.calendar,
+            outcome=outcome,
+            terms=sla.PolicySnapshot.of(terms.account_policy(account.policy, account.calendar)),
         ),
         update=ReviewActionsWorkflow.recorded,
         request=OutcomeAsked(fingerprint=digest),

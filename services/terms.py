@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import sla
 from db import policy_versions
-from db.models import PolicyVersion
+from db.models import Account, PolicyVersion
 from sla import stored
-from sla.authoring import body_of
+from sla.authoring import body_of, with_calendar
 from sla.regimes import REGIME_KEYS, get_regime
 from sla.snapshot import digest_of
 
 # Seconds between two looks at the table from one process.
 FRESH_FOR = 1.0
-KINDS = ("policy", "regime")
+KINDS = ("policy", "regime", "calendar")
 
 _looked_at = float("-inf")
 _seen: tuple[int, int | None] | None = None
@@ -107,7 +107,9 @@ async def current(session: AsyncSession, kind: str, key: str) -> Current:
     from services.policies import model_of
 
     row = await policy_versions.latest(session, kind, key)
-    files = stored.PRESET_POLICIES if kind == "policy" else REGIME_KEYS
+    files = {"policy": stored.PRESET_POLICIES, "regime": REGIME_KEYS}.get(kind, ())
+    if row is None and kind == "calendar":
+        raise sla.UnknownCalendar(f"no calendar {key!r} is kept on its own (GET /calendars)")
     if row is None or (key in files and row.version == 1):
         model = sla.get_policy(key) if kind == "policy" else get_regime(key)
         same = row is not None and _digest(model) == row.digest
@@ -115,3 +117,52 @@ async def current(session: AsyncSession, kind: str, key: str) -> Current:
     model = model_of(row)
     stored.install(kind, key, row.version, model)
     return Current(model, row.version)
+
+
+async def of_case(session: AsyncSession, kind: str, key: str, version: int | None) -> Any:
+    """The terms a ticket (or complaint) runs under: its version's model; the newest by key
+    for a case whose version is unknown or no longer stored."""
+    from services.policies import model_of
+
+    if version is not None:
+        row = await policy_versions.one(session, kind, key, version)
+        if row is not None:
+            return model_of(row)
+    return sla.get_policy(key) if kind == "policy" else get_regime(key)
+
+
+# Policies with an account's own calendar embedded, by the identities of both models.
+_combined: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+
+def _with(policy: sla.Policy, calendar: Any) -> sla.Policy:
+    held = _combined.get((id(policy), id(calendar)))
+    if held is None or held[0] is not policy or held[1] is not calendar:
+        if len(_combined) > 256:
+            _combined.clear()
+        held = (policy, calendar, with_calendar(policy, calendar))
+        _combined[(id(policy), id(calendar))] = held
+    return held[2]
+
+
+async def for_account(session: AsyncSession, account: Account) -> Current:
+    """What a ticket at `account` opened now is promised: the newest version of its policy,
+    with the calendar it counts in embedded when that is one kept on its own (/calendars),
+    both read from the database."""
+    policy_now = await current(session, "policy", account.policy)
+    key = account.calendar
+    if key is None or key in policy_now.model.calendars:
+        return policy_now
+    calendar_now = await current(session, "calendar", key)
+    return Current(_with(policy_now.model, calendar_now.model), policy_now.version)
+
+
+def account_policy(policy: str, calendar: str | None) -> sla.Policy:
+    """The newest version of `policy` as this process holds it, with the account's own
+    calendar embedded when it counts in one kept on its own: what account-level workflows
+    carry as their terms (workflows/terms.py)."""
+    rules = sla.get_policy(policy)
+    if calendar is None or calendar in rules.calendars:
+        return rules
+    kept = stored.find("calendar", calendar, ())
+    return rules if kept is None else _with(rules, kept)

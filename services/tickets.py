@@ -44,6 +44,7 @@ from api.ticket_history import events_for, visible_kinds
 from api.ticket_views import ticket_detail, ticket_from_view, ticket_out
 from db import ticket_reads
 from db.models import Account, Contact, Release, Role, Ticket
+from outbound.ticket_links import foreign_message_id
 from services import satisfaction, terms
 from settings import Settings
 from sla.ticket import TicketStatus, TicketType
@@ -186,12 +187,15 @@ async def open_ticket(
     principal: Principal,
     body: TicketCreate,
     idempotency_key: str | None = None,
+    *,
+    reply_to_message_id: str | None = None,
 ) -> TicketOut:
-    """Log a ticket; its clocks start at `received_at` and its contact gets the reference."""
+    """Log a ticket; its clocks start at `received_at` and its contact gets the reference
+    (threaded under `reply_to_message_id`, the customer's mail, when it came from one)."""
     await _STAFF_OR_CUSTOMER(principal)
     account = await _account_for(session, body.account_id, principal)
     contact = await _contact_for(session, account, body.contact_id)
-    terms_now = await terms.current(session, "policy", account.policy)
+    terms_now = await terms.for_account(session, account)
     policy: sla.Policy = terms_now.model
     now = datetime.now(UTC)
     received_at = check_received_at(body.received_at, now)
@@ -220,6 +224,7 @@ async def open_ticket(
                 fingerprint=request_digest,
                 terms=sla.PolicySnapshot.of(policy),
                 policy_version=terms_now.version,
+                reply_to_message_id=foreign_message_id(reply_to_message_id),
             )
         )
 
@@ -798,11 +803,13 @@ async def change_priority(
     """Change the priority; every deadline is recomputed as if it had applied from receipt."""
     await _AGENT(principal)
     ticket = await load(session, reference, principal)
-    policy = sla.get_policy(ticket.policy)
+    # The version the ticket runs under, not the newest: its rules are the ticket's.
+    policy = await terms.of_case(session, "policy", ticket.policy, ticket.policy_version)
     if body.priority not in policy.priorities:
         raise InvalidInput.for_field(
             "body.priority",
-            f"policy {policy.key!r} has no priority {body.priority!r} "
+            f"version {ticket.policy_version or 1} of policy {policy.key!r}, which the ticket"
+            f" runs under, has no priority {body.priority!r} "
             f"(known: {', '.join(policy.priorities)})",
         )
     _not_closed(ticket)
@@ -833,7 +840,8 @@ async def close(
     """Close a resolved ticket; essensys needs an authorised representative's agreement."""
     await _AGENT(principal)
     ticket = await load(session, reference, principal)
-    policy = sla.get_policy(ticket.policy)
+    # The version the ticket runs under, not the newest: its rules are the ticket's.
+    policy = await terms.of_case(session, "policy", ticket.policy, ticket.policy_version)
     needed = policy.tickets.close_requires_representative
     representative: Contact | None = None
     if body.agreed_by_contact_id is not None:

@@ -273,6 +273,14 @@ def closures_from_ical(text: str, field: str = "") -> list[dict[str, str]]:
     return closures
 
 
+def with_calendar(policy: Policy, calendar: NamedCalendar) -> Policy:
+    """`policy` with `calendar` (kept on its own) among its calendars, under its own key: the
+    terms of an account that counts in it, as one self-contained snapshot."""
+    data = body_of(policy)
+    data["calendars"] = {**data["calendars"], calendar.key: body_of(calendar.spec())}
+    return policy_from_data(data, file=f"policy {policy.key} with calendar {calendar.key}")
+
+
 def with_closures(calendar: NamedCalendar, closures: list[dict[str, str]]) -> NamedCalendar:
     """The calendar with `closures` added (those it already has, by name and dates, kept once)."""
     data = calendar.model_dump(mode="json")
@@ -298,6 +306,7 @@ __all__ = [
     "policy_from_json",
     "policy_problems",
     "regime_from_json",
+    "with_calendar",
     "with_closures",
 ]
 

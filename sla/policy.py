@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import stored
 from .calendar import Calendar
 from .closed_days import HolidaySource, check_holiday_source, parse_closure
 from .errors import FieldError, UnknownCalendar, UnknownPriority, UnknownRequestType
@@ -659,6 +660,11 @@ class Policy(_Model):
         cal = built.get(key)
         if cal is None:
             spec = self.calendars.get(key)
+            if spec is None and (kept := stored.find("calendar", key, ())) is not None:
+                # A calendar kept on its own that an account counts in; a case's snapshot
+                # embeds it, so this serves pages naming the account's calendar. Not cached
+                # here: its next version replaces it.
+                return stored.built(kept)
             if spec is None:
                 raise UnknownCalendar(
                     f"policy {self.key!r} has no calendar {key!r}"
@@ -666,6 +672,13 @@ class Policy(_Model):
                 )
             cal = built[key] = spec.build()
         return cal
+
+    def calendar_name(self, key: str | None = None) -> str:
+        """What calendar `key` is called (its key when it has no name), a calendar kept on its
+        own included (see `calendar`)."""
+        key = key or self.default_calendar
+        spec = self.calendars.get(key) or stored.find("calendar", key, ())
+        return (spec.name if spec is not None else "") or key
 
     def opening_calendar(
         self, channel: str, account_calendar: str | None, chosen: str | None = None

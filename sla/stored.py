@@ -5,6 +5,9 @@ through `/policies` can be given to an account and is found by every page, repor
 that names the account's policy, in the API and in the worker alike. The process that reads
 versions from the database installs them here (services/terms.py); this module does no I/O.
 
+Calendars kept on their own (/calendars) are held too: an account may count in one instead of
+its policy's (Policy.calendar finds it by key when the policy has none of that name).
+
 A preset's version 1 is the preset file itself, so it is never installed over the file: the
 file wins while a preset has no later version (the tests' edited preset directories rely on
 this, and PLEDGE_PRESETS_DIR's edits are saved as later versions at start-up).
@@ -21,7 +24,7 @@ from typing import Any
 PRESET_POLICIES = ("e-shot", "spotler", "web-agency", "electric-putty", "essensys")
 
 # kind -> key -> (version, model); insertion order is the order keys were first installed.
-_held: dict[str, dict[str, tuple[int, Any]]] = {"policy": {}, "regime": {}}
+_held: dict[str, dict[str, tuple[int, Any]]] = {"policy": {}, "regime": {}, "calendar": {}}
 
 
 def install(kind: str, key: str, version: int, model: Any) -> None:
@@ -60,3 +63,15 @@ def version_of(kind: str, key: str) -> int | None:
 def keys(kind: str, presets: tuple[str, ...]) -> list[str]:
     """The keys saved beyond the presets, in the order first installed."""
     return [key for key in _held[kind] if key not in presets]
+
+
+# Engine calendars built from held calendar models, by the model's identity.
+_built: dict[int, tuple[Any, Any]] = {}
+
+
+def built(model: Any) -> Any:
+    """The engine calendar of a held calendar model, built once per model."""
+    held = _built.get(id(model))
+    if held is None or held[0] is not model:
+        held = _built[id(model)] = (model, model.build())
+    return held[1]

@@ -25,7 +25,6 @@ from temporalio.exceptions import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    import sla
     from activities.reports import ReportActivities
     from activities.reviews import ReviewActivities
     from sla.periods import (
@@ -35,8 +34,10 @@ with workflow.unsafe.imports_passed_through():
         quarter_starts,
     )
     from sla.reviews import proposed_time
+    from sla.snapshot import PolicySnapshot
     from workflows.report import MonthlyReportWorkflow
     from workflows.report_messages import ProposeReview, ReportRequest
+    from workflows.terms import calendar_of
 
 READ_TIMEOUT = timedelta(seconds=30)
 CARRY_VERSION = 1
@@ -58,6 +59,8 @@ class AccountSuccessStart(BaseModel):
     calendar: str | None
     next_run: datetime | None = None  # None: the first run after now (or the carry's)
     carry: AccountSuccessCarry | None = None
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None
 
 
 class CycleView(BaseModel):
@@ -77,7 +80,7 @@ class AccountSuccessWorkflow:
     @workflow.init
     def __init__(self, start: AccountSuccessStart) -> None:
         self._start = start
-        calendar = sla.get_policy(start.policy).calendar(start.calendar)
+        calendar = calendar_of(start.policy, start.calendar, start.terms)
         carry = start.carry
         if carry is not None and carry.version > CARRY_VERSION:
             # Carried by newer code (a rolling deploy): fail the task, not the workflow, so a
@@ -104,14 +107,16 @@ class AccountSuccessWorkflow:
                 timeout=max(self._next_run - workflow.now(), timedelta(seconds=1)),
             )
         if self._compact and workflow.now() < self._next_run:
-            workflow.continue_as_new(self._next_start(start, start.policy, start.calendar))
+            workflow.continue_as_new(
+                self._next_start(start, start.policy, start.calendar, start.terms)
+            )
         services = await workflow.execute_activity_method(
             ReportActivities.account_services, start.account_id,
             start_to_close_timeout=READ_TIMEOUT,
         )  # fmt: skip
         if services is None:
             return  # the account is gone: nothing more to report
-        calendar = sla.get_policy(services.policy).calendar(services.calendar)
+        calendar = calendar_of(services.policy, services.calendar, services.terms)
         if services.monthly_reporting:
             period = period_reported_at(calendar, self._next_run)
             report_id = f"account-{start.account_id}-monthly-{period}"
@@ -140,17 +145,26 @@ class AccountSuccessWorkflow:
                 "quarterly-reviews"
             )  # cycles run before reviews replay as they ran
         ):
-            await self._propose_review(start.account_id, services.policy, services.calendar)
+            await self._propose_review(
+                start.account_id, services.policy, services.calendar, services.terms
+            )
         self._next_run = next_monthly_run(calendar, self._next_run)
-        workflow.continue_as_new(self._next_start(start, services.policy, services.calendar))
+        workflow.continue_as_new(
+            self._next_start(start, services.policy, services.calendar, services.terms)
+        )
 
     def _next_start(
-        self, start: AccountSuccessStart, policy: str, calendar: str | None
+        self,
+        start: AccountSuccessStart,
+        policy: str,
+        calendar: str | None,
+        terms: PolicySnapshot | None,
     ) -> AccountSuccessStart:
         return AccountSuccessStart(
             account_id=start.account_id,
             policy=policy,
             calendar=calendar,
+            terms=terms,
             carry=AccountSuccessCarry(
                 next_run=self._next_run,
                 last_report_period=self._last_period,
@@ -159,9 +173,15 @@ class AccountSuccessWorkflow:
             ),
         )
 
-    async def _propose_review(self, account_id: int, policy: str, calendar_key: str | None) -> None:
+    async def _propose_review(
+        self,
+        account_id: int,
+        policy: str,
+        calendar_key: str | None,
+        terms: PolicySnapshot | None,
+    ) -> None:
         """Propose the review of the quarter just ended, three working weeks out."""
-        calendar = sla.get_policy(policy).calendar(calendar_key)
+        calendar = calendar_of(policy, calendar_key, terms)
         quarter = quarter_reported_at(calendar, self._next_run)
         starts_at = proposed_time(calendar, self._next_run)
         key = f"account-{account_id}-review-{quarter}"
@@ -172,6 +192,7 @@ class AccountSuccessWorkflow:
                 quarter=quarter,
                 key=key,
                 starts_at=starts_at,
+                terms=terms,
             ),
             start_to_close_timeout=READ_TIMEOUT,
         )

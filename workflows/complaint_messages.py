@@ -30,6 +30,9 @@ class ComplaintOpening(BaseModel):
     # The regime and jurisdiction's working days as they stand when the complaint is logged,
     # kept for its whole life (sla.snapshot). None only in runs started before snapshots.
     terms: RegimeSnapshot | None = None
+    # Which version of the regime `terms` is (policy_versions); None in runs logged before
+    # versions were numbered (version 1, the shipped files).
+    regime_version: int | None = None
 
     @model_validator(mode="after")
     def _terms_match(self) -> ComplaintOpening:
@@ -222,6 +225,7 @@ class ComplaintView(BaseModel):
     reference: str
     status: ComplaintStatus
     regime: str
+    regime_version: int | None = None
     jurisdiction: str
     received_at: datetime
     acknowledgement_due: datetime | None

@@ -24,7 +24,6 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    import sla
     from activities.objectives import ObjectiveActivities
     from sla.objectives import deadline, reached, reminder_at
     from workflows.errors import IDEMPOTENCY_MISMATCH
@@ -42,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         PlanRequest,
         TrackedObjective,
     )
+    from workflows.terms import calendar_of
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 
@@ -55,7 +55,7 @@ class OnboardingWorkflow:
     @workflow.init
     def __init__(self, start: OnboardingStart) -> None:
         self._start = start
-        self._calendar = sla.get_policy(start.policy).calendar(start.calendar)
+        self._calendar = calendar_of(start.policy, start.calendar, start.terms)
         self._objectives: dict[int, TrackedObjective] = {
             t.spec.objective_id: t for t in start.carry
         }
@@ -287,6 +287,7 @@ class OnboardingWorkflow:
             policy=self._start.policy,
             calendar=self._start.calendar,
             state=self._carry(),
+            terms=self._start.terms,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from sla.objectives import Direction
+from sla.snapshot import PolicySnapshot
 
 # The shape of OnboardingCarry this code writes; a run reads every older one it knows.
 CARRY_VERSION = 1
@@ -102,6 +103,8 @@ class OnboardingStart(BaseModel):
     # From a run before OnboardingCarry existed; read, never written.
     carry: list[TrackedObjective] = []
     state: OnboardingCarry | None = None  # from the previous run, after continue-as-new
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None
 
 
 class TrackedObjective(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from db.account_figures import AccountMonth
+from sla.snapshot import PolicySnapshot
 from workflows.review_messages import ActionsCarry, Outcome, ReviewProposal
 
 
@@ -50,6 +51,8 @@ class AccountServicesView(BaseModel):
     edition: str
     monthly_reporting: bool
     quarterly_business_review: bool = False
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None
 
 
 class IncidentRequest(BaseModel):
@@ -108,6 +111,8 @@ class ReviewStart(BaseModel):
     starts_at: datetime
     duration_minutes: int
     proposal: ReviewProposal | None = None
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None
 
 
 class ProposeReview(BaseModel):
@@ -116,6 +121,8 @@ class ProposeReview(BaseModel):
     key: str
     starts_at: datetime
     duration_minutes: int = 60
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None
 
 
 class Reschedule(BaseModel):
@@ -171,3 +178,5 @@ class ActionsStart(BaseModel):
     actions: list[TrackedAction] = []
     outcome: Outcome | None = None  # to record first (its actions become `actions`)
     carry: ActionsCarry | None = None  # from the previous run, after continue-as-new
+    # The policy it counts under (workflows/terms.py); None in runs started before.
+    terms: PolicySnapshot | None = None

@@ -19,7 +19,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    import sla
     from activities.reports import ReportActivities
     from activities.reviews import ReviewActivities
     from sla.reviews import is_working_day, outside_working_hours, pack_due
@@ -33,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewView,
     )
     from workflows.review_messages import NewReview, Proposed, Recommendations
+    from workflows.terms import calendar_of
 
 TIMEOUT = timedelta(minutes=5)
 SEND_HEARTBEAT = timedelta(seconds=30)
@@ -50,7 +50,7 @@ class ReviewWorkflow:
     def __init__(self, start: ReviewStart) -> None:
         self._start = start
         self._review_id = start.review_id
-        self._calendar = sla.get_policy(start.policy).calendar(start.calendar)
+        self._calendar = calendar_of(start.policy, start.calendar, start.terms)
         self._starts_at = start.starts_at
         self._sequence = 0
         self._status = "scheduled"

@@ -17,7 +17,6 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    import sla
     from activities.reviews import ReviewActionActivities
     from sla.reviews import action_overdue_at, action_reminder_at
     from workflows.errors import IDEMPOTENCY_MISMATCH, REFUSED
@@ -31,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         OutcomeRecorded,
         RecordOutcome,
     )
+    from workflows.terms import calendar_of
 
 TIMEOUT = timedelta(minutes=2)
 
@@ -40,7 +40,7 @@ class ReviewActionsWorkflow:
     @workflow.init
     def __init__(self, start: ActionsStart) -> None:
         self._start = start
-        self._calendar = sla.get_policy(start.policy).calendar(start.calendar)
+        self._calendar = calendar_of(start.policy, start.calendar, start.terms)
         self._actions = {a.action_id: a for a in start.actions}
         self._fingerprint = start.outcome.fingerprint if start.outcome else None
         self._ready = start.outcome is None
@@ -147,6 +147,7 @@ class ReviewActionsWorkflow:
                         policy=start.policy,
                         calendar=start.calendar,
                         carry=self._carry(),
+                        terms=start.terms,
                     )
                 )
             self._changed = False

@@ -775,6 +775,8 @@ class TicketWorkflow:
             kind=kind,  # type: ignore[arg-type]
             roles=roles,  # type: ignore[arg-type]
             at=details.pop("at", workflow.now()),
+            # None for tickets not opened from a mail (and for runs begun before this field).
+            reply_to_message_id=self._opening.reply_to_message_id,
             **details,
         )
         self._side_jobs.start(

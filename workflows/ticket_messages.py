@@ -39,6 +39,9 @@ class TicketOpening(BaseModel):
     # Which version of the policy `terms` is (policy_versions); None in runs opened before
     # versions were numbered (version 1, the preset files).
     policy_version: int | None = None
+    # The Message-ID of the customer's mail the ticket was opened from (<…>, checked by
+    # outbound.ticket_links.foreign_message_id): their mails about it thread under it.
+    reply_to_message_id: str | None = None
 
     @model_validator(mode="after")
     def _terms_match(self) -> TicketOpening:

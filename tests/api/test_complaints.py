@@ -119,7 +119,11 @@ async def test_a_complaint_logged_after_its_deadlines_is_overdue_at_once(live: L
     ("field", "value", "words"),
     [
         ("jurisdiction", "wales", "'england-and-wales', 'scotland', 'northern-ireland'"),
-        ("regime", "ombudsman", "'standard', 'housing-stage-1', 'housing-stage-2', 'fca'"),
+        (
+            "regime",
+            "ombudsman",
+            "no regime 'ombudsman' (known: standard, housing-stage-1, housing-stage-2, fca, sar",
+        ),
         ("received_at", "2070-01-01T09:00:00Z", "is in the future"),
         ("received_at", "1999-01-01T09:00:00Z", "earliest date"),
         ("received_at", "2026-11-16T10:00:00", "timezone"),

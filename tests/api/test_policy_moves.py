@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.api.conftest import Live
+from tests.conftest import Inbox
 
 
 async def _policy_copy(live: Live) -> str:
@@ -132,3 +133,142 @@ async def test_a_version_in_use_is_kept_and_an_unused_one_can_go(live: Live) -> 
     assert shipped.status_code == 409 and "ships with" in shipped.json()["detail"]
     # The ticket still runs, on version 1.
     assert (await _ticket(live, opened["reference"]))["policy_version"] == 1
+
+
+async def test_a_complaint_keeps_the_version_of_its_regime(live: Live) -> None:
+    admin = live.as_("admin")
+    standard = (await live.http.get("/regimes/standard", headers=admin)).json()
+    key = f"quick-{secrets.token_hex(3)}"
+    made = await live.http.post(
+        "/regimes",
+        json={**standard, "key": key, "reply": {**standard["reply"], "amount": 15}},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    received = "2026-11-02T10:00:00+00:00"  # a Monday, no bank holiday near
+    usual = (await live.complain(received_at=received)).json()
+    first = await live.complain(received_at=received, regime=key)
+    assert first.status_code == 201, first.text
+    quick = first.json()
+    assert quick["regime"] == key and quick["regime_version"] == 1
+    assert usual["regime_version"] == 1
+    # 15 working days where the standard regime gives 20: one working week sooner.
+    assert _at(usual["reply_due"]) - _at(quick["reply_due"]) == timedelta(days=7)
+
+    body = (await live.http.get(f"/regimes/{key}", headers=admin)).json()
+    body["reply"]["amount"] = 10
+    assert (await live.http.put(f"/regimes/{key}", json=body, headers=admin)).status_code == 200
+    quicker = (await live.complain(received_at=received, regime=key)).json()
+    assert quicker["regime_version"] == 2
+    assert _at(quick["reply_due"]) - _at(quicker["reply_due"]) == timedelta(days=7)
+    kept = await live.http.get(
+        f"/complaints/{quick['reference']}", headers=live.as_("complaints_handler")
+    )
+    assert kept.json()["regime_version"] == 1
+    assert kept.json()["reply_due"] == quick["reply_due"]
+    in_use = await live.http.delete(f"/regimes/{key}/versions/1", headers=admin)
+    assert in_use.status_code == 409 and "1 complaint run under it" in in_use.json()["detail"]
+
+
+async def test_a_breach_reaches_the_escalation_contact_a_contract_names(
+    live: Live, inbox: Inbox
+) -> None:
+    director = f"dana-{secrets.token_hex(3)}@agency.example.com"
+    account = await live.account(
+        "e-shot", escalation_name="Dana Director", escalation_email=director
+    )
+    assert (account["escalation_name"], account["escalation_email"]) == ("Dana Director", director)
+    received = (datetime.now(UTC) - timedelta(days=20)).isoformat()
+    opened = await live.open(account_id=account["id"], priority="p1", received_at=received)
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["breached"] is True
+    mail = await inbox.wait_for(lambda m: m["To"] == director, timeout=30)
+    assert opened.json()["reference"] in str(mail[0]["Subject"])
+
+    cleared = await live.http.patch(
+        f"/accounts/{account['id']}",
+        json={"escalation_name": None, "escalation_email": None},
+        headers=live.as_("success_manager"),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["escalation_email"] is None
+
+
+async def test_a_priority_change_recomputes_under_the_tickets_own_version(live: Live) -> None:
+    key = await _policy_copy(live)
+    account = await live.account(key)
+    opened = (await live.open(account_id=account["id"], priority="bug-fix")).json()
+    await _new_version(live, key, resolution_hours=9)
+    changed = await live.http.post(
+        f"/tickets/{opened['reference']}/priority",
+        json={"priority": "mission-critical"},
+        headers=live.as_("agent"),
+    )
+    assert changed.status_code == 200, changed.text
+    ticket = changed.json()
+    assert ticket["policy_version"] == 1
+    # Version 1's 4 hours, not version 2's 9, counted from receipt.
+    assert _at(ticket["resolution_due"]) - _at(opened["received_at"]) == timedelta(hours=4)
+
+
+async def test_an_account_moves_to_its_own_policy_and_its_open_tickets_keep_theirs(
+    live: Live,
+) -> None:
+    key = await _policy_copy(live)
+    account = await live.account("web-agency")
+    before = (await live.open(account_id=account["id"], priority="mission-critical")).json()
+    manager = live.as_("success_manager")
+    moved = await live.http.patch(
+        f"/accounts/{account['id']}", json={"policy": key}, headers=manager
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["policy"], moved.json()["calendar"]) == (key, None)
+    after = (await live.open(account_id=account["id"], priority="mission-critical")).json()
+    assert (after["policy"], after["policy_version"]) == (key, 1)
+    assert (await _ticket(live, before["reference"]))["policy"] == "web-agency"
+
+    for body, field in (
+        ({"policy": "no-such-policy"}, "body.policy"),
+        ({"calendar": "moon-base"}, "body.calendar"),
+        ({"policy": None}, "body.policy"),
+    ):
+        refused = await live.http.patch(f"/accounts/{account['id']}", json=body, headers=manager)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == field
+    kept = await live.http.get(f"/accounts/{account['id']}", headers=manager)
+    assert kept.json()["policy"] == key
+
+
+async def test_an_account_counts_in_a_calendar_kept_on_its_own(live: Live) -> None:
+    admin = live.as_("admin")
+    key = f"round-{secrets.token_hex(3)}"
+    made = await live.http.post(
+        "/calendars",
+        json={
+            "key": key,
+            "name": "Round the clock",
+            "timezone": "Europe/London",
+            "hours": {"mon-sun": ["00:00-24:00"]},
+        },
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    account = await live.account("spotler", calendar=key)
+    assert account["calendar"] == key
+    # Saturday 10:00: Spotler's office is shut, but this account's calendar never is.
+    opened = await live.open(
+        account_id=account["id"], priority="high", received_at="2026-11-28T10:00:00Z"
+    )
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()
+    assert (ticket["policy"], ticket["policy_version"], ticket["calendar"]) == ("spotler", 1, key)
+    assert ticket["first_response_due"] == "2026-11-28T11:00:00+00:00"
+    shown = await live.http.get(f"/tickets/{ticket['reference']}", headers=live.as_("agent"))
+    assert shown.status_code == 200 and shown.json()["calendar"] == key
+    page = await live.http.get(f"/accounts/{account['id']}", headers=admin)
+    assert page.status_code == 200, page.text
+    for url in (f"/console/accounts/{account['id']}", f"/console/tickets/{ticket['reference']}"):
+        shown_page = await live.http.get(url, headers=admin)
+        assert shown_page.status_code == 200, (url, shown_page.text[-2000:])
+    console = await live.http.get(f"/console/accounts/{account['id']}", headers=admin)
+    assert "Round the clock" in console.text

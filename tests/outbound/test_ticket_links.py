@@ -13,6 +13,7 @@ import pytest
 
 from activities.mail import Mailer
 from outbound.ticket_links import (
+    foreign_message_id,
     later_part,
     link_secret,
     mail_domain,
@@ -101,3 +102,35 @@ async def test_a_long_subject_never_folds_to_start_with_a_space(
     assert str(message["Subject"]) == subject
     assert str(BytesParser(policy=email_policy).parsebytes(raw)["Subject"]) == subject
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ("CAF=abc+1@mail.gmail.invalid", "<CAF=abc+1@mail.gmail.invalid>"),
+        ("  <AM9PR07MB1234@outlook.invalid>  ", "<AM9PR07MB1234@outlook.invalid>"),
+        (None, None),
+        ("", None),
+        ("<>", None),
+        ("two words@x.invalid", None),
+        ("id@x.invalid>\r\nBcc: victim@x.invalid", None),  # a header smuggled in
+        ("a<b@x.invalid", None),
+        ("caf\u00e9@x.invalid", None),
+        ("x" * 901, None),
+    ],
+)
+def test_a_customers_message_id_is_named_only_when_it_cannot_break_a_header(
+    given: str | None, named: str | None
+) -> None:
+    assert foreign_message_id(given) == named
+
+
+def test_references_list_the_thread_oldest_first(tmp_path: Path) -> None:
+    mailer = Mailer(Settings(data_dir=tmp_path))
+    theirs, root = "<c@customer.invalid>", "<T-1.r1.s@pledge.invalid>"
+    message = mailer.compose("a@b.invalid", "s", "b", in_reply_to=root, references=[theirs, root])
+    assert (message["In-Reply-To"], message["References"]) == (root, f"{theirs} {root}")
+    alone = mailer.compose("a@b.invalid", "s", "b", in_reply_to=root)
+    assert (alone["In-Reply-To"], alone["References"]) == (root, root)
+    first = mailer.compose("a@b.invalid", "s", "b")
+    assert first["In-Reply-To"] is None and first["References"] is None

@@ -59,7 +59,10 @@ async def test_the_page_shows_the_ticket_its_clocks_and_its_history(live: Live) 
         assert words in text
     assert "<dd>High</dd>" in text and "<dd>Open</dd>" in text and "Unassigned" in text
     assert "Final resolution" in text and "Waiting for a hot fix release to ship" in text
-    assert "e-shot Customer Success, calendar support (Europe/London)" in text
+    assert (
+        '<a href="/console/policies/e-shot">e-shot Customer Success</a>, version 1,'
+        " calendar support (Europe/London)"
+    ) in text
     first = before["clocks"]["first_response"]
     assert "First response" in text and "Resolution" in text
     assert "2 business hours" in text or "4 hours, round the clock" in text  # out of hours

@@ -139,6 +139,8 @@ async def create_account(
                         "account_manager_email",
                         "success_manager_name",
                         "success_manager_email",
+                        "escalation_name",
+                        "escalation_email",
                     )
                 },
             },
@@ -273,6 +275,8 @@ def _account_update(form: dict[str, str]) -> AccountUpdate:
         "success_manager_email",
         "account_manager_name",
         "account_manager_email",
+        "escalation_name",
+        "escalation_email",
     ):
         if name in form:  # a policy without account managers shows no such field
             fields[name] = blank_to_none(form[name])

@@ -29,13 +29,12 @@ from api.schemas import (
     ComplaintReply,
     ExtendRequest,
     HandlerIn,
-    RegimeKey,
 )
 from db import complaint_reads
 from db.models import Role
 from services import complaints
 from sla.complaint import ComplaintStatus
-from sla.regimes import load_regimes
+from sla.regimes import regime_keys
 from web.console.desk_words import (
     CHANNEL_WORDS,
     CLOCK_WORDS,
@@ -122,7 +121,7 @@ async def board_page(
     now = datetime.now(UTC)
     _, week_end = week_bounds(now)
     statuses = {s.value for s in ComplaintStatus}
-    regimes = sorted(load_regimes())
+    regimes = sorted(regime_keys())
     where = complaints.BoardFilter(
         status=status if status in statuses else None,
         handler=handler or None,
@@ -183,7 +182,7 @@ def _new_page(
         typed=typed,
         errors=errors,
         problem=summary(errors) if errors else "",
-        regime_options=[(key, regime_words(key)) for key in RegimeKey.__args__],  # type: ignore[attr-defined]
+        regime_options=[(key, regime_words(key)) for key in regime_keys()],
         **_words(),
     )
 

@@ -36,7 +36,7 @@ from api.ticket_history import PUBLIC_EVENTS
 from api.uploads import read_upload
 from db.models import Role
 from reports.customer_words import priority_label, ticket_zone
-from services import attachments, tickets
+from services import attachments, terms, tickets
 from web.attachments import attachment_rows, upload_hint
 from web.console.clocks import (
     clock_name,
@@ -216,7 +216,7 @@ async def _render(
     done: str = "",
 ) -> HTMLResponse:
     ticket, detail, context = await tickets.staff_view(session, viewer, reference)
-    policy = sla.get_policy(ticket.policy)
+    policy = await terms.of_case(session, "policy", ticket.policy, ticket.policy_version)
     zone = ticket_zone(ticket.policy, ticket.calendar)
     now = datetime.now(UTC)
     try:

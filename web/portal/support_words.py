@@ -163,7 +163,7 @@ def desk(policy: sla.Policy, key: str, now: datetime, what: str = "Support") -> 
     state = opening(calendar, now)
     return Desk(
         key=key,
-        name=policy.calendars[key].name or key,
+        name=policy.calendar_name(key),
         zone=zone_words(calendar.timezone),
         state=state,
         now_words=state_words(state, calendar, what),
