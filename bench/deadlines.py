@@ -370,7 +370,7 @@ async def _save_copy(database_url: str) -> None:
     admin = Principal(key_id=None, name="bench", role=Role.ADMIN, account_id=None)
     engine = make_engine(database_url)
     try:
-        async with make_session_factory(engine)() as session, session.begin():
+        async with make_session_factory(engine, writes=True)() as session, session.begin():
             body = await policies.read(session, admin, "policy", PRESET)
             await policies.create(session, admin, "policy", {**body, "key": STORED_KEY})
     finally:
