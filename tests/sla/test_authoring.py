@@ -78,6 +78,8 @@ def test_a_preset_read_and_saved_again_is_the_same_policy(key: str) -> None:
     ),
 )
 def test_any_receipt_gets_the_same_deadlines_from_the_saved_json(key: str, at: datetime) -> None:
+    # Through the database too (POST /policies, then read back): tests/api/
+    # test_saved_policies_keep_promises.py.
     same_deadlines(policy_from_json(as_read(key)), get_policy(key), at)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.client import WorkflowHandle
@@ -47,7 +48,7 @@ from sla.reviews import REVIEW_TIME, action_overdue_at, action_reminder_at, prop
 from sla.ticket import TicketType
 from tests.workflows import account_history_scenarios
 from tests.workflows.complaints import complaint_kinds, log_complaint
-from tests.workflows.tickets import kinds, make_account, open_ticket
+from tests.workflows.tickets import kinds, make_account, open_ticket, save_policy
 from worker import build_worker
 from workflows.account_success import AccountSuccessStart, AccountSuccessWorkflow
 from workflows.account_success import workflow_id as success_workflow_id
@@ -74,6 +75,7 @@ from workflows.ticket_messages import (
     Close,
     IncidentDetails,
     Link,
+    MoveTerms,
     Reply,
     Reprioritise,
     Resolve,
@@ -680,6 +682,47 @@ async def ticket_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Setti
     }
 
 
+def _longer_mission_critical(body: dict[str, Any]) -> None:
+    targets = body["priorities"]["mission-critical"]["targets"]
+    targets["first_response"]["amount"] = 2
+    targets["resolution"]["amount"] = 6
+
+
+async def ticket_moved(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A ticket opened under version 1 of a policy an admin saved, moved to version 2 (the
+    preview asked first, as the bulk move does); its warning and breach fall on version 2's
+    resolution due."""
+    key = "agency-contract"
+    _, v1 = await save_policy(engine, key, copy_of="web-agency")
+    opened_at = await next_open_day(env, "web-agency", 10)
+    await skip_to(env, opened_at)
+    account, contact = await make_account(engine, key)
+    view = await open_ticket(
+        env.client, s.temporal_task_queue, account, contact, priority="mission-critical",
+        received_at=opened_at, terms=v1, policy_version=1,
+    )  # fmt: skip
+    h = ticket(env, view.reference)
+    version, v2 = await save_policy(engine, key, change=_longer_mission_critical)
+    await skip_to(env, opened_at + timedelta(minutes=10))
+    move = MoveTerms(actor="Ada Admin", terms=v2, version=version)
+    preview = await h.query(TicketWorkflow.preview_move, move)
+    moved = await h.execute_update(TicketWorkflow.move_terms, move)
+    if {name: clock.due for name, clock in moved.clocks.items()} != preview.after:
+        raise RuntimeError(f"{view.reference}: the move did not do what its preview said")
+    await skip_to(env, opened_at + timedelta(minutes=20))
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Alex", author="agent", body="Looking into it")
+    )
+    await skip_to(env, opened_at + timedelta(hours=6, minutes=1))
+    await expect(engine, view.reference, "breach")
+    await check(
+        engine,
+        view.reference,
+        ["opened", "terms_moved", "response", "clock_met", "warning", "breach"],
+    )
+    return {"ticket_moved": h}
+
+
 async def complaint_carried(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
     """A complaint logged with its regime snapshot continues as new after its acknowledgement
     letter (the version 2 carry); the next run sends the reply."""
@@ -854,6 +897,7 @@ SCENARIOS: list[Scenario] = [
     review_actions_done,
     system_check,
     ticket_carried,
+    ticket_moved,
     complaint_carried,
     maintenance_window,
     ticket_emergency_paged,

@@ -8,6 +8,7 @@ replays the whole history with whatever presets and code it has (docs/workflow-c
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from tests.workflows.tickets import (
     make_account,
     open_ticket,
     row,
+    save_policy,
 )
 from worker import build_replayer, build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -48,7 +50,7 @@ from workflows.complaint_messages import AssignHandler
 from workflows.complaint_messages import Reply as ComplaintReply
 from workflows.release import ReleaseWorkflow, ShipRequest
 from workflows.ticket import TicketWorkflow
-from workflows.ticket_messages import Act, Assign, Link, Reply, Reprioritise
+from workflows.ticket_messages import Act, Assign, Link, MoveTerms, Reply, Reprioritise
 
 PRESETS = Path(sla.__file__).parent / "presets"
 REGIMES = Path(sla.__file__).parent / "regimes"
@@ -445,3 +447,102 @@ async def test_a_complaint_continued_as_new_mid_life_loses_nothing(
         "acknowledgement",
         "reply",
     ]
+
+
+# -- a policy an admin saved: a new version, then a move to it -------------------------------------
+
+
+HOUR = timedelta(hours=1)
+
+
+def _longer_mission_critical(body: dict[str, Any]) -> None:
+    targets = body["priorities"]["mission-critical"]["targets"]
+    targets["first_response"]["amount"] = 2
+    targets["resolution"]["amount"] = 6
+
+
+async def test_a_ticket_opened_under_version_1_replays_after_version_2_is_saved_and_moved_to(
+    skipping: WorkflowEnvironment, engine: AsyncEngine, activity_deps: ActivityDeps
+) -> None:
+    """On the time-skipping server, whose worker keeps running: it cannot hand a stopped
+    worker's sticky task on. Each replay is of the whole history by a fresh Replayer, in a
+    process where the policy's key finds version 2."""
+    env, queue = skipping, activity_deps.settings.temporal_task_queue
+    key = f"agency-contract-{secrets.token_hex(3)}"
+    assert (await save_policy(engine, key, copy_of="web-agency"))[0] == 1
+    _, v1 = await save_policy(engine, key)  # the same JSON again saves nothing: still version 1
+    account, contact = await make_account(engine, key)
+    received = (await env.get_current_time()).replace(microsecond=0)
+    view = await open_ticket(
+        env.client, queue, account, contact, priority="mission-critical",
+        received_at=received, terms=v1, policy_version=1,
+    )  # fmt: skip
+    assert view.policy_version == 1
+    v1_dues = (received + timedelta(hours=1), received + timedelta(hours=4))
+    assert (view.first_response_due, view.resolution_due) == v1_dues
+    h = env.client.get_workflow_handle_for(TicketWorkflow.run, f"ticket-{view.reference}")
+    await replays(h)
+
+    # An admin saves version 2 with longer targets: the engine finds it by the policy's key,
+    # and new tickets are opened under it.
+    version, v2 = await save_policy(engine, key, change=_longer_mission_critical)
+    assert version == 2 and v2.digest != v1.digest
+    targets = sla.get_policy(key).priorities["mission-critical"].targets
+    assert (targets["first_response"].amount, targets["resolution"].amount) == (2, 6)
+    newer = await open_ticket(
+        env.client, queue, account, contact, priority="mission-critical",
+        received_at=received, terms=v2, policy_version=2,
+    )  # fmt: skip
+    assert newer.first_response_due == received + timedelta(hours=2)
+
+    # The first ticket's timer fires and breaches on version 1's due; its history replays.
+    await skip_to(env, received + timedelta(hours=1, seconds=1))
+    assert await eventually(lambda: _count(engine, view.reference, "breach", 1))
+    kept = await h.query(TicketWorkflow.view)
+    assert (kept.first_response_due, kept.resolution_due, kept.policy_version) == (*v1_dues, 1)
+    await replays(h)
+    # Answered late: the first response is met, and stays met whatever the move makes its due.
+    await h.execute_update(
+        TicketWorkflow.respond, Reply(actor="Alex", author="agent", body="Looking into it")
+    )
+
+    # Moved to version 2: recomputed from receipt, as its preview said; it replays.
+    move = MoveTerms(actor="Ada Admin", terms=v2, version=2)
+    preview = await h.query(TicketWorkflow.preview_move, move)
+    assert preview.refused is None
+    assert preview.before == {"first_response": v1_dues[0], "resolution": v1_dues[1]}
+    # What happened stays: the first response was met against version 1's due.
+    assert preview.after == {"first_response": v1_dues[0], "resolution": v1_dues[1] + 2 * HOUR}
+    moved = await h.execute_update(TicketWorkflow.move_terms, move)
+    assert {name: clock.due for name, clock in moved.clocks.items()} == preview.after
+    assert (moved.policy_version, moved.resolution_due) == (2, received + timedelta(hours=6))
+    await replays(h)
+
+    # The next run starts from the carry, under version 2, and replays; a priority change
+    # recomputes under version 2; the resolution breaches on version 2's due.
+    await roll_over(h, TicketWorkflow.continue_as_new_now)
+    await replays(h)
+    for priority in ("bug-fix", "mission-critical"):
+        await h.execute_update(
+            TicketWorkflow.change_priority, Reprioritise(actor="Lead", priority=priority)
+        )
+    carried = await h.query(TicketWorkflow.view)
+    assert (carried.policy_version, carried.resolution_due) == (2, received + timedelta(hours=6))
+    await skip_to(env, received + timedelta(hours=4, minutes=30))
+    assert await _count(engine, view.reference, "breach", 1)  # not at version 1's 4 hours
+    await skip_to(env, received + timedelta(hours=6, seconds=1))
+    assert await eventually(lambda: _count(engine, view.reference, "breach", 2))
+    await replays(h)
+
+    recorded = await events(engine, view.reference)
+    [moved_event] = [e for e in recorded if e.kind == "terms_moved"]
+    assert (moved_event.data["old_version"], moved_event.data["new_version"]) == (1, 2)
+    breaches = [(e.data["clock"], e.data["due"]) for e in recorded if e.kind == "breach"]
+    assert breaches == [
+        ("first_response", v1_dues[0].isoformat()),
+        ("resolution", (received + timedelta(hours=6)).isoformat()),
+    ]
+    assert numbered_once([e.seq for e in recorded])
+    stored = await row(engine, view.reference)
+    assert stored is not None and stored.policy_version == 2
+    assert stored.resolution_due == received + timedelta(hours=6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+from api.auth import Principal
 from api.references import new_reference
-from db.models import Account, Contact, Edition, Notification, Ticket, TicketClock, TicketEvent
+from db.models import (
+    Account,
+    Contact,
+    Edition,
+    Notification,
+    Role,
+    Ticket,
+    TicketClock,
+    TicketEvent,
+)
+from db.session import make_session_factory
 from outbound.signing import new_secret
 from sla import PolicySnapshot, get_policy
 from sla.ticket import TicketType
@@ -84,7 +95,11 @@ async def open_ticket(
     fingerprint: str = "f",
     channel: str = "phone",
     calendar: str | None = None,
+    terms: PolicySnapshot | None = None,
+    policy_version: int | None = None,
 ) -> TicketView:
+    """Open a ticket as the API does: under `terms` (version `policy_version` of the account's
+    policy), by default the snapshot of the account's policy as this process finds it now."""
     opening = TicketOpening(
         reference=reference or new_reference("T"),
         account_id=account.id,
@@ -99,7 +114,8 @@ async def open_ticket(
         received_at=received_at,
         opened_by="Sam Agent",
         fingerprint=fingerprint,
-        terms=PolicySnapshot.of(get_policy(account.policy)),  # as the API logs one
+        terms=terms or PolicySnapshot.of(get_policy(account.policy)),  # as the API logs one
+        policy_version=policy_version,
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
@@ -111,6 +127,36 @@ async def open_ticket(
     return await client.execute_update_with_start_workflow(
         TicketWorkflow.opened, Opened(fingerprint=fingerprint), start_workflow_operation=start
     )
+
+
+ADMIN = Principal(key_id=None, name="Ada Admin", role=Role.ADMIN, account_id=None)
+
+
+async def save_policy(
+    engine: AsyncEngine,
+    key: str,
+    *,
+    copy_of: str | None = None,
+    change: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[int, PolicySnapshot]:
+    """A version of policy `key` saved (committed) through services.policies, as an admin saves
+    it: version 1 from the JSON of `copy_of`, or the next version with `change` made to the
+    newest's JSON. Its number, and the snapshot a ticket opened under it (or moved to it) keeps."""
+    from services import policies
+
+    # A writer's session, as the API's: on SQLite it takes the write lock when it begins, so a
+    # worker writing meanwhile makes it wait rather than fail.
+    async with make_session_factory(engine, writes=True)() as session, session.begin():
+        if copy_of is not None:
+            body = await policies.read(session, ADMIN, "policy", copy_of)
+            saved = await policies.create(session, ADMIN, "policy", {**body, "key": key})
+        else:
+            body = await policies.read(session, ADMIN, "policy", key)
+            if change is not None:
+                change(body)
+            saved = await policies.save_version(session, ADMIN, "policy", key, body)
+        found = await policies.stored(session, "policy", key, saved["version"])
+    return saved["version"], PolicySnapshot.of(found.model)
 
 
 async def events(engine: AsyncEngine, reference: str) -> list[TicketEvent]:
