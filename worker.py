@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
@@ -20,6 +21,7 @@ from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import sla
+import sla.closed_days
 from activities import MONITOR_ACTIVITY_CLASSES, build_activities
 from activities.deps import ActivityDeps
 from activities.fresh_terms import FreshTerms
@@ -46,6 +48,11 @@ log = logging.getLogger("pledge.worker")
 # sla is pure and deterministic, so workflows use the real module; the holiday data it loads
 # lazily (the holidays package, and dateutil under it) must come from outside the sandbox too,
 # or its first use inside a workflow trips the sandbox's clock guard.
+# A calendar no preset uses reads the holidays package's translations on first use, inside the
+# workflow that counts in it: sla.closed_days runs the package unrestricted (its dates depend on
+# the country, subdivision and year alone).
+sla.closed_days.unrestricted = workflow.unsafe.sandbox_unrestricted
+
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "sla", "holidays", "dateutil", "pydantic"

@@ -230,7 +230,7 @@ class VersionSummary(BaseModel):
 class MoveRequest(Strict):
     """Which version a policy's open tickets are to move to, and whether to do it now."""
 
-    to_version: int = Field(ge=1, description="The version to move them to")
+    to_version: int = Field(ge=1, le=2**31 - 1, description="The version to move them to")
     confirm: bool = Field(
         False,
         description="false: say what the move would do and change nothing; true: move them",

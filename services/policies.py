@@ -119,11 +119,21 @@ async def stored(session: AsyncSession, kind: str, key: str, version: int | None
     else:
         row = await policy_versions.one(session, kind, key, version)
         if row is None:
-            newest = await _newest(session, kind, key)
+            await _newest(session, kind, key)  # the 404 for a key with no versions
+            kept = [row.version for row in await policy_versions.history(session, kind, key)]
             raise NotFound(
-                f"{NOUNS[kind]} {key!r} has no version {version} (versions 1 to {newest.version})"
+                f"{NOUNS[kind]} {key!r} has no version {version} (it has {_numbers(kept)})"
             )
     return Stored(row, model_of(row))
+
+
+def _numbers(versions: list[int]) -> str:
+    """'versions 1 to 3', or 'versions 2, 3 and 5' once one has been deleted."""
+    if len(versions) == 1:
+        return f"version {versions[0]} only"
+    if versions == list(range(versions[0], versions[-1] + 1)):
+        return f"versions {versions[0]} to {versions[-1]}"
+    return "versions " + ", ".join(map(str, versions[:-1])) + f" and {versions[-1]}"
 
 
 def _this_and_next_year() -> list[int]:
@@ -460,6 +470,15 @@ async def _in_use(session: AsyncSession, kind: str, key: str, row: PolicyVersion
                     f"it is the newest version, and {accounts} account"
                     f"{'s' if accounts != 1 else ''} open new tickets under it"
                 )
+    if kind == "calendar" and is_newest:
+        # Tickets carry their own copy of the calendar they count in (services/terms.py); the
+        # accounts counting in it would open new tickets on the version left newest.
+        accounts = await session.scalar(select(func.count()).where(Account.calendar == key))
+        if accounts:
+            return (
+                f"it is the newest version, and {accounts} account"
+                f"{'s' if accounts != 1 else ''} count{'s' if accounts == 1 else ''} in it"
+            )
     if kind == "regime":
         cases = await session.scalar(
             select(func.count()).where(

@@ -124,6 +124,43 @@ def too_long(data: Any, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
+# A closure every year longer than this is taken for a mistake: "12-24" to "12-20" (meaning
+# 12-26) reads as a closure running across the new year, shut for 362 days of each.
+LONGEST_YEARLY_CLOSURE = 92
+
+
+def _yearly_length(start: str, end: str) -> int | None:
+    """Days a yearly closure shuts (across the new year when it ends before it starts)."""
+    try:
+        first = date(2025, *map(int, start.split("-")))
+        last = date(2025, *map(int, end.split("-")))
+    except (TypeError, ValueError):
+        return None  # a fixed YYYY-MM-DD closure, or one the model refused already
+    if last < first:
+        last = last.replace(year=2026)
+    return (last - first).days + 1
+
+
+def long_closures(closures: Any, path: str) -> list[tuple[str, str]]:
+    """(field, reason) of each yearly closure that shuts more than a season of every year."""
+    found = []
+    for i, closure in enumerate(closures if isinstance(closures, list) else []):
+        if not isinstance(closure, Mapping):
+            continue
+        start, end = str(closure.get("start", "")), str(closure.get("end") or closure.get("start"))
+        days = _yearly_length(start, end) if len(start) == 5 else None
+        if days is not None and days > LONGEST_YEARLY_CLOSURE:
+            found.append(
+                (
+                    f"{path}.{i}",
+                    f'"{closure.get("name", "")}" would close {days} days every year ({start} to'
+                    f" {end}, across the new year): check its first and last day (a closure over"
+                    " the new year is written like 12-24 to 01-02)",
+                )
+            )
+    return found
+
+
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [_explain(err) for err in exc.errors()]
 
@@ -139,6 +176,8 @@ def policy_from_json(data: Any) -> Policy:
     except PolicyError as exc:
         raise AuthoringError([(exc.field, exc.reason), *exc.others]) from None
     problems = policy_problems(policy) + too_long(policy.model_dump(mode="json"))
+    for name, spec in policy.model_dump(mode="json")["calendars"].items():
+        problems += long_closures(spec.get("closures"), f"calendars.{name}.closures")
     if problems:
         raise AuthoringError(problems)
     return policy
@@ -169,9 +208,13 @@ def calendar_from_json(data: Any) -> NamedCalendar:
     data = without_read_only("calendar", data)
     check_key(data.get("key"))
     try:
-        return NamedCalendar.model_validate(dict(data))
+        calendar = NamedCalendar.model_validate(dict(data))
     except ValidationError as exc:
         raise AuthoringError(_problems(exc)) from None
+    problems = long_closures(calendar.model_dump(mode="json").get("closures"), "closures")
+    if problems:
+        raise AuthoringError(problems)
+    return calendar
 
 
 def regime_from_json(data: Any) -> Regime:

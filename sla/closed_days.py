@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import calendar as _cal
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -31,6 +33,13 @@ class HolidaySource:
         )
 
 
+# How the holidays package is run: the worker (worker.py) sets this to the workflow sandbox's
+# `sandbox_unrestricted`, because a country's first use reads its translations (gettext,
+# locale), which the sandbox forbids, and a calendar no preset uses is first counted inside a
+# ticket's workflow. The dates it gives are fixed by the country, subdivision and year alone.
+unrestricted: Callable[[], AbstractContextManager[Any]] = nullcontext
+
+
 def _holidays_module() -> Any:
     # Imported on first use: the package takes ~0.1 s to import and sla must import cheaply.
     import holidays
@@ -44,14 +53,15 @@ def _holidays_of(
 ) -> tuple[tuple[date, str], ...]:
     lib = _holidays_module()
     found: dict[date, str] = {}
-    for subdiv in subdivisions or (None,):
-        # Neighbouring years too: an observed substitute can fall across the new year.
-        years = (year - 1, year, year + 1)
-        for day, name in lib.country_holidays(
-            country, subdiv=subdiv, years=years, observed=True
-        ).items():
-            if day.year == year:
-                found.setdefault(day, name)
+    with unrestricted():
+        for subdiv in subdivisions or (None,):
+            # Neighbouring years too: an observed substitute can fall across the new year.
+            years = (year - 1, year, year + 1)
+            for day, name in lib.country_holidays(
+                country, subdiv=subdiv, years=years, observed=True
+            ).items():
+                if day.year == year:
+                    found.setdefault(day, name)
     return tuple(sorted(found.items()))
 
 

@@ -361,8 +361,14 @@ class TicketSla(BaseModel):
             raise Refused(f"that version has no priority {self.priority!r}")
         if self.calendar is not None and self.calendar not in rules.calendars:
             raise Refused(f"that version has no calendar {self.calendar!r}")
+        breached = [n for n, c in self.clocks.items() if c.breached_due and c.met_at is None]
         self.terms = terms
         self.recompute()
+        for name in breached:
+            if name in self.clocks:
+                # A breach recorded (and escalated) stays the one breach: a move neither takes
+                # it back nor records it again against the new due.
+                self.clocks[name].breached_due = self.clocks[name].due
 
     def escalate(self) -> int:
         """Move the ticket to the next support line; returns the new line."""

@@ -128,6 +128,11 @@ async def test_a_version_in_use_is_kept_and_an_unused_one_can_go(live: Live) -> 
     assert gone.status_code == 204, gone.text
     versions = (await live.http.get(f"/policies/{key}/versions", headers=admin)).json()
     assert [v["version"] for v in versions] == [1, 3]
+    missing = await live.http.get(f"/policies/{key}/versions/2", headers=admin)
+    assert missing.status_code == 404
+    assert "has no version 2 (it has versions 1 and 3)" in missing.json()["detail"]
+    huge = await live.http.post(f"/policies/{key}/move", json={"to_version": 10**22}, headers=admin)
+    assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "body.to_version"
     assert (await live.http.get(f"/policies/{key}/versions/2", headers=admin)).status_code == 404
     shipped = await live.http.delete("/policies/web-agency/versions/1", headers=admin)
     assert shipped.status_code == 409 and "ships with" in shipped.json()["detail"]
@@ -272,3 +277,57 @@ async def test_an_account_counts_in_a_calendar_kept_on_its_own(live: Live) -> No
         assert shown_page.status_code == 200, (url, shown_page.text[-2000:])
     console = await live.http.get(f"/console/accounts/{account['id']}", headers=admin)
     assert "Round the clock" in console.text
+    in_use = await live.http.delete(f"/calendars/{key}/versions/1", headers=admin)
+    assert in_use.status_code == 409, in_use.text
+    assert "1 account counts in it" in in_use.json()["detail"]
+
+
+async def test_a_calendar_with_holidays_no_preset_uses_counts_inside_the_workflow(
+    live: Live,
+) -> None:
+    # A walkthrough found French or New York holidays failing the ticket's workflow: the
+    # holidays package read its translations inside the sandbox.
+    admin = live.as_("admin")
+    body = (await live.http.get("/policies/web-agency", headers=admin)).json()
+    key = f"agency-fr-{secrets.token_hex(3)}"
+    body["calendars"]["office"]["holidays"] = [
+        {"country": "FR"},
+        {"country": "US", "subdivisions": ["NY"]},
+    ]
+    made = await live.http.post("/policies", json={**body, "key": key}, headers=admin)
+    assert made.status_code == 201, made.text
+    account = await live.account(key)
+    # Thursday 12 November 2026, 16:00 Paris time: Armistice Day was the day before.
+    opened = await live.open(
+        account_id=account["id"], priority="bug-fix", received_at="2026-11-12T15:00:00Z"
+    )
+    assert opened.status_code == 201, opened.text
+    # 1 working day: Friday 13 November, the same time (11 November is behind it).
+    assert opened.json()["first_response_due"] == "2026-11-13T15:00:00+00:00"
+
+
+async def test_a_breach_stays_one_breach_when_the_ticket_moves(live: Live) -> None:
+    # A walkthrough saw a breached ticket breach again (and escalate a line) once moved.
+    key = await _policy_copy(live)
+    account = await live.account(key)
+    received = (datetime.now(UTC) - timedelta(hours=20)).isoformat()
+    opened = await live.open(
+        account_id=account["id"], priority="mission-critical", received_at=received
+    )
+    assert opened.status_code == 201, opened.text
+    before = await _ticket(live, opened.json()["reference"])
+    assert before["breached"] is True
+    breaches = [e for e in before["events"] if "breach" in e["kind"]]
+    assert breaches
+    await _new_version(live, key, resolution_hours=6)
+    done = await live.http.post(
+        f"/policies/{key}/move", json={"to_version": 2, "confirm": True}, headers=live.as_("admin")
+    )
+    assert done.status_code == 200 and done.json()["tickets"] == 1, done.text
+    after = await _ticket(live, before["reference"])
+    assert after["policy_version"] == 2
+    assert after["line"] == before["line"]
+    assert [e for e in after["events"] if "breach" in e["kind"]] == breaches
+    assert after["breached"] is True
+    assert after["clocks"]["resolution"]["state"] == "breached"
+    assert _at(after["resolution_due"]) - _at(before["received_at"]) == timedelta(hours=6)

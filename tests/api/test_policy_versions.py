@@ -178,7 +178,7 @@ async def test_keys_taken_unknown_or_mismatched(
     unknown = await client.put("/policies/nobody", json=body, headers=admin_headers)
     assert unknown.status_code == 404 and "e-shot" in unknown.json()["detail"]
     missing = await client.get("/policies/e-shot/versions/7", headers=admin_headers)
-    assert missing.status_code == 404 and "versions 1 to 1" in missing.json()["detail"]
+    assert missing.status_code == 404 and "version 1 only" in missing.json()["detail"]
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
@@ -217,6 +217,12 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
             [{"country": "GB", "subdivisions": ["YRK"]}],
             "body.calendars.support.holidays.0.subdivisions",
             "unknown holiday subdivision 'YRK' of GB",
+        ),
+        (
+            "calendars.support.closures",
+            [{"name": "Christmas", "start": "12-24", "end": "12-20"}],
+            "body.calendars.support.closures.0",
+            '"Christmas" would close 362 days every year',
         ),
         (
             "calendars.support.holidays",
