@@ -9,32 +9,36 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.migrate import alembic_config
-from db.models import Account, Edition, Ticket
 from db.session import make_sync_engine
 from tests.db.test_feed_token_migration import private_url  # noqa: F401 (a fixture)
 
 NOW = datetime(2026, 11, 30, 6, tzinfo=UTC)
 
 
-def _ticket(account_id: int, reference: str, policy: str) -> Ticket:
-    return Ticket(
-        reference=reference, account_id=account_id, subject="s", description="d",
-        channel="email", type="incident", policy=policy, priority="p3", status="open", line=1,
-        received_at=NOW, opened_at=NOW, opened_by="test", breached=False, version=1,
-        updated_at=NOW,
-    )  # fmt: skip
-
-
 def test_old_releases_take_their_tickets_policy(private_url: str) -> None:  # noqa: F811
     command.upgrade(alembic_config(private_url), "0011")
     engine = make_sync_engine(private_url)
     try:
+        # Written as SQL: the models describe the newest schema, not revision 0011's.
         with Session(engine) as session, session.begin():
-            account = Account(name="Old Ltd", policy="e-shot", edition=Edition.STANDARD)
-            session.add(account)
-            session.flush()
-            session.add(_ticket(account.id, "T-OLD-1", "e-shot"))
-            session.flush()
+            session.execute(
+                text(
+                    "INSERT INTO accounts (name, policy, edition, created_at)"
+                    " VALUES ('Old Ltd', 'e-shot', 'standard', :now)"
+                ),
+                {"now": NOW},
+            )
+            account_id = session.scalar(text("SELECT id FROM accounts"))
+            session.execute(
+                text(
+                    "INSERT INTO tickets (reference, account_id, subject, description, channel,"
+                    " type, policy, priority, status, line, received_at, opened_at, opened_by,"
+                    " breached, version, updated_at) VALUES ('T-OLD-1', :account, 's', 'd',"
+                    " 'email', 'incident', 'e-shot', 'p3', 'open', 1, :now, :now, 'test',"
+                    " false, 1, :now)"
+                ),
+                {"account": account_id, "now": NOW},
+            )
             ticket_id = session.scalar(text("SELECT id FROM tickets"))
             session.execute(
                 text(
@@ -54,6 +58,9 @@ def test_old_releases_take_their_tickets_policy(private_url: str) -> None:  # no
         command.upgrade(alembic_config(private_url), "head")
         with engine.connect() as connection:
             rows = dict(connection.execute(text("SELECT id, policy FROM releases")).all())
+            # Migration 0028: a ticket opened before versions ran under the preset, version 1.
+            pinned = connection.execute(text("SELECT policy_version FROM tickets")).scalar()
     finally:
         engine.dispose()
     assert rows == {"R-LINKED": "e-shot", "R-ALONE": None}
+    assert pinned == 1

@@ -259,9 +259,10 @@ def test_parse_policy_names_the_given_file() -> None:
 
 def test_presets_load_lazily_and_by_key() -> None:
     presets = load_presets()
+    # Policies saved by other tests in this process (sla.stored) follow the presets.
     assert (
         list(presets)
-        == policy_keys()
+        == policy_keys()[:5]
         == ["e-shot", "spotler", "web-agency", "electric-putty", "essensys"]
     )
     assert get_policy("spotler") is presets["spotler"]
