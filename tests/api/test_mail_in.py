@@ -21,7 +21,6 @@ from tests.conftest import Inbox
 from tests.imap_server import ImapServer
 from tests.waiting import eventually
 
-
 MAX_PER_HOUR = 3
 
 
@@ -207,7 +206,8 @@ async def test_a_reply_resumes_the_ticket_and_strangers_and_machines_do_not(
         b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         b"--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
         b"--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        b"Reporting-MTA: dns; customer.invalid\r\n\r\nFinal-Recipient: rfc822; x@customer.invalid\r\n"
+        b"Reporting-MTA: dns; customer.invalid\r\n\r\n"
+        b"Final-Recipient: rfc822; x@customer.invalid\r\n"
         b"Action: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
     )
     imap_server.append(user, password, bounce)
