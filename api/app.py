@@ -43,6 +43,7 @@ from web.console import accounts as console_accounts
 from web.console import admin as admin_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
+from web.console import inbox as console_inbox
 from web.console import incidents as incident_pages
 from web.console import maintenance as maintenance_pages
 from web.console import monitors as monitor_pages
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_page,
         monitor_pages,
         team_pages,
+        console_inbox,
         console_queue,
         console_tickets,
         signin,

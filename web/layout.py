@@ -44,6 +44,7 @@ SECTIONS = (
         (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
     ),
     NavItem("on-call", "On call", "/console/on-call", (Role.AGENT, Role.SUCCESS_MANAGER)),
+    NavItem("inbox", "Inbox", "/console/inbox", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("admin", "Admin", "/console/admin", ()),
 )
 
