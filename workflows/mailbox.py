@@ -48,7 +48,8 @@ FETCH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempt
 # its files; a mail that keeps failing stays in the folder, tried again next round.
 HANDLE_TIMEOUT = timedelta(minutes=2)
 HANDLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
-IDLE_HEARTBEAT = timedelta(seconds=30)
+# Short: a cancelled wait (a change, a pause) ends at the next heartbeat the SDK sends.
+IDLE_HEARTBEAT = timedelta(seconds=10)
 PAUSED_WAKE = timedelta(days=1)
 
 
