@@ -7,6 +7,7 @@ without it fails the tests that need it, saying how to install it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import imaplib
 import os
 import pwd
@@ -129,6 +130,12 @@ protocol imap {{
 """
 
 
+def _die_with_parent() -> None:
+    """A test run or bench killed outright must not leave Dovecot holding its port."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextlib.contextmanager
 def dovecot() -> Iterator[ImapServer]:
     """Dovecot on a free loopback port, in a directory of its own, until the block ends."""
@@ -152,6 +159,7 @@ def dovecot() -> Iterator[ImapServer]:
         stdout=subprocess.DEVNULL,
         stderr=(root / "stderr.log").open("wb"),
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     try:
         deadline = time.monotonic() + 15
