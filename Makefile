@@ -15,7 +15,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1 libharfbuzz-subset.so.0
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: help run test bench lint system-deps browser postgres clean
+.PHONY: help run test bench lint system-deps browser imap-server postgres clean
 
 help:
 	@echo "make run    set up and run Pledge (API, worker, Temporal dev server, SQLite)"
@@ -26,10 +26,10 @@ help:
 run: system-deps $(VENV)/.installed
 	@$(PY) run.py
 
-test: system-deps browser $(VENV)/.installed-dev postgres
+test: system-deps browser imap-server $(VENV)/.installed-dev postgres
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: system-deps $(VENV)/.installed-bench postgres
+bench: system-deps imap-server $(VENV)/.installed-bench postgres
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
 
 lint: $(VENV)/.installed-dev
@@ -54,6 +54,12 @@ system-deps:
 browser:
 	@[ -x /usr/bin/chromium ] || { echo "installing chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+
+# The mail-in tests and bench/inbound.py read mail from a real IMAP server: Debian's Dovecot,
+# which they start themselves on loopback with a configuration of their own (tests/imap_server.py).
+imap-server:
+	@[ -x /usr/sbin/dovecot ] || { echo "installing dovecot-imapd for the mail-in tests"; \
+	  $(SUDO) apt-get update -qq && $(APT_INSTALL) dovecot-imapd; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

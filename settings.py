@@ -198,6 +198,25 @@ class Settings(BaseSettings):
     # mail.md). The API and every worker must share it; None: <data dir>/link-secret, generated.
     link_secret: str | None = Field(None, validation_alias="PLEDGE_LINK_SECRET", min_length=32)
 
+    # -- mail in: support mailboxes read over IMAP (activities/mailboxes.py) --------------
+    # Hosts a mailbox may be read from although they are loopback or private (a mail server on
+    # the same network, the tests' server), as for webhooks and monitors.
+    mailbox_allowed_hosts: str = Field("", validation_alias="PLEDGE_MAILBOX_ALLOWED_HOSTS")
+    # Keys that seal the mailboxes' passwords in the database, in PLEDGE_PAYLOAD_KEYS' form
+    # (`id:base64key`, the first seals, all open); None: <data dir>/mailbox-keys, generated.
+    mailbox_keys: str | None = Field(None, validation_alias="PLEDGE_MAILBOX_KEYS")
+    # How often a mailbox is looked at when its server offers no IDLE (or after an error),
+    # and how long one IDLE waits before looking anyway.
+    mailbox_poll_seconds: float = Field(
+        60.0, ge=1, le=3600, validation_alias="PLEDGE_MAILBOX_POLL_SECONDS"
+    )
+    mailbox_idle_seconds: float = Field(
+        300.0, ge=1, le=1740, validation_alias="PLEDGE_MAILBOX_IDLE_SECONDS"
+    )
+    # A sender whose mail opens more than this many tickets (or complaints) in an hour is held
+    # for review: what else they send waits in the inbox until an agent releases it.
+    inbound_max_per_hour: int = Field(5, ge=1, validation_alias="PLEDGE_INBOUND_MAX_PER_HOUR")
+
     # -- the team's week: on call and the daily huddle (sla/team.py) ------------------------
     # The calendar the team keeps, as `policy:calendar` from the presets: its working days are
     # the huddle's mornings, its zone says where an on-call week (Monday to Monday) begins, and
@@ -247,6 +266,7 @@ class Settings(BaseSettings):
         "codec_cors_origins",
         "codec_token",
         "link_secret",
+        "mailbox_keys",
         "bootstrap_admin_email",
         "bootstrap_admin_password",
         mode="before",
@@ -266,6 +286,16 @@ class Settings(BaseSettings):
         from outbound.egress import normalise_hosts
 
         return normalise_hosts(self.monitor_allowed_hosts.split(","))
+
+    @property
+    def allowed_mailbox_hosts(self) -> frozenset[str]:
+        from outbound.egress import normalise_hosts
+
+        return normalise_hosts(self.mailbox_allowed_hosts.split(","))
+
+    @property
+    def mailbox_keys_file(self) -> Path:
+        return self.data_dir / "mailbox-keys"
 
     @property
     def effective_monitor_task_queue(self) -> str:

@@ -11,6 +11,7 @@ from activities.deps import ActivityDeps
 from activities.failures import FailureActivities
 from activities.huddle import HuddleActivities
 from activities.incidents import IncidentActivities
+from activities.mailboxes import MailboxActivities
 from activities.maintenance import MaintenanceActivities
 from activities.monitors import MonitorActivities
 from activities.objectives import ObjectiveActivities
@@ -34,6 +35,7 @@ ACTIVITY_CLASSES: list[type] = [
     IncidentActivities,
     OnCallActivities,
     HuddleActivities,
+    MailboxActivities,
 ]
 
 

@@ -23,6 +23,7 @@ from api.routes import (
     health,
     incidents,
     keys,
+    mailboxes,
     maintenance,
     metrics,
     monitors,
@@ -46,6 +47,7 @@ from web.console import admin as admin_pages
 from web.console import calendars as calendar_pages
 from web.console import complaints as complaint_pages
 from web.console import dashboard as dashboard_page
+from web.console import inbox as console_inbox
 from web.console import incidents as incident_pages
 from web.console import maintenance as maintenance_pages
 from web.console import monitors as monitor_pages
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         objectives,
         metrics,
         monitors,
+        mailboxes,
         incidents,
         maintenance,
         status_calendar,
@@ -173,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_page,
         monitor_pages,
         team_pages,
+        console_inbox,
         console_queue,
         console_tickets,
         signin,

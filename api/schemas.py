@@ -1440,3 +1440,119 @@ class ResponsePointOut(BaseModel):
     at: Instant
     ok: bool
     response_ms: int | None = Field(description="null when the probe got no answer")
+
+
+# -- mail in: support mailboxes (services/mailboxes.py) -----------------------------------------
+
+MailboxCreates = Literal["tickets", "complaints"]
+# An IMAP folder name as written: printable, no control characters.
+FolderName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class MailboxCreate(Strict):
+    host: str = Field(
+        min_length=1,
+        max_length=253,
+        description="The IMAP server's name or address. Loopback and private addresses are "
+        "refused unless PLEDGE_MAILBOX_ALLOWED_HOSTS names the host.",
+        examples=["imap.mail.invalid"],
+    )
+    port: int = Field(993, ge=1, le=65535, description="993 for IMAP over TLS, 143 without")
+    tls: bool = Field(True, description="Connect over TLS (the certificate is checked)")
+    folder: FolderName = Field("INBOX", description="Where new mail arrives")
+    moved_to: FolderName = Field(
+        "Pledge", description="Where handled mail is moved (made if missing)"
+    )
+    username: str = Field(min_length=1, max_length=320)
+    password: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="Stored sealed (encrypted); never returned by the API",
+    )
+    creates: MailboxCreates = Field(
+        "tickets", description="What its mail becomes: tickets, or complaints"
+    )
+    priority: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        description="The priority its tickets get where the account's policy has it; "
+        "otherwise the policy's own default",
+    )
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="What people call it; the user name and host unless given",
+    )
+
+
+class MailboxUpdate(Strict):
+    """Only what is given changes; `password` replaces the stored one."""
+
+    host: str | None = Field(None, min_length=1, max_length=253)
+    port: int | None = Field(None, ge=1, le=65535)
+    tls: bool | None = None
+    folder: FolderName | None = None
+    moved_to: FolderName | None = None
+    username: str | None = Field(None, min_length=1, max_length=320)
+    password: str | None = Field(None, min_length=1, max_length=1000)
+    creates: MailboxCreates | None = None
+    priority: str | None = Field(None, min_length=1, max_length=32)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    paused: bool | None = Field(None, description="True stops reading it until set false")
+
+
+class MailboxOut(BaseModel):
+    """A mailbox as Pledge reads it. The password is never part of it."""
+
+    id: str
+    name: str
+    host: str
+    port: int
+    tls: bool
+    folder: str
+    moved_to: str
+    username: str
+    creates: MailboxCreates
+    priority: str | None
+    paused: bool
+    deleted: bool
+    checked_at: Instant | None = Field(description="When it was last read")
+    last_error: str | None = Field(description="Why it could not be read then; null when it was")
+    created_by: str
+    created_at: Instant
+    updated_at: Instant
+
+
+MailOutcome = Literal[
+    "pending", "ticket", "reply", "complaint", "unmatched", "held", "ignored", "assigned"
+]
+
+
+class ReceivedMailOut(BaseModel):
+    """One mail read from a mailbox, and what became of it."""
+
+    id: str
+    mailbox_id: str
+    arrived_at: Instant
+    sender: str
+    sender_name: str
+    subject: str
+    text: str = Field(description="The mail's text, quoted history and signature left out")
+    automatic: str | None = Field(description="Why it is machine mail (never answered)")
+    outcome: MailOutcome
+    outcome_note: str | None
+    account_id: int | None
+    ticket_reference: str | None
+    complaint_reference: str | None
+    decided_by: str | None
+
+
+class MailAssignment(Strict):
+    account_id: Id = Field(description="The account the mail's ticket is opened for")
+    add_contact: bool = Field(
+        True,
+        description="Add the sender as a contact of the account (when not one already), so "
+        "the ticket is theirs and they get its confirmation",
+    )

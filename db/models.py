@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Enum,
@@ -975,3 +976,81 @@ class PolicyVersion(Base):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Mailbox(Base):
+    """A support mailbox read over IMAP by its workflow (mailbox-<id>): what it creates
+    (tickets or complaints), where it lives, and how it fared when last read.
+
+    Written only by that workflow's activities. The password is sealed (outbound.sealing)
+    and never leaves the database but to log in. Deleting keeps the row (deleted_at), so the
+    mail read from it keeps where it came from.
+    """
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # B-XXXX-XXXX
+    name: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    tls: Mapped[bool] = mapped_column(Boolean, default=True)
+    folder: Mapped[str] = mapped_column(String(200))
+    moved_to: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(320))
+    password_sealed: Mapped[str] = mapped_column(Text)
+    creates: Mapped[str] = mapped_column(String(16))  # tickets or complaints
+    # The priority its tickets get when the account's policy has it; None: the policy's own.
+    priority: Mapped[str | None] = mapped_column(String(32))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    # The last time it was read, and what went wrong then (None: it was read without fault).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ReceivedMail(Base):
+    """One mail read from a mailbox, recorded before it is moved out of the folder it came to.
+
+    (mailbox_id, dedupe_key) is unique: the key is the Message-ID, or the SHA-256 of the raw
+    bytes when there is none, so a mail read twice (a crash before the move, a server that
+    shows it again) is one row and one ticket. `raw` is the mail as received; `outcome` says
+    what became of it: pending (recorded, not yet acted on), ticket, reply, complaint,
+    unmatched (waiting for an agent to name the account), held (its sender opened too many in
+    an hour), ignored (machine mail), assigned and released (decided by an agent). Written
+    only by the mailbox's workflow, through its activities.
+    """
+
+    __tablename__ = "received_mails"
+    __table_args__ = (
+        UniqueConstraint("mailbox_id", "dedupe_key"),
+        Index("ix_received_mails_sender_arrived", "sender", "arrived_at"),
+        Index("ix_received_mails_outcome", "outcome"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mailbox_id: Mapped[str] = mapped_column(ForeignKey("mailboxes.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(1000))
+    # Where it was last seen: UIDs hold only within one UIDVALIDITY of the folder.
+    uid: Mapped[int | None] = mapped_column(Integer)
+    uid_validity: Mapped[int | None] = mapped_column(BigInteger)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the server's INTERNALDATE
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(1000))
+    sender: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(1000))
+    automatic: Mapped[str | None] = mapped_column(String(100))
+    display_text: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    outcome_note: Mapped[str | None] = mapped_column(Text)  # why, in words an agent reads
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    ticket_reference: Mapped[str | None] = mapped_column(String(20), index=True)
+    complaint_reference: Mapped[str | None] = mapped_column(String(20))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

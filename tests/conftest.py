@@ -35,6 +35,7 @@ from db.session import (
     make_sync_engine,
 )
 from settings import Settings
+from tests.imap_server import ImapServer, dovecot
 from tests.waiting import TimedOut, describe, eventually
 from workflows.connection import converter_with_keys, installed_binary
 from workflows.payload_codec import new_key_entry, parse_keys
@@ -214,6 +215,13 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture
 def inbox(smtp: tuple[Inbox, int]) -> Inbox:
     return smtp[0]
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    """Dovecot on loopback (tests/imap_server.py); each test adds a mailbox user of its own."""
+    with dovecot() as server:
+        yield server
 
 
 @pytest.fixture

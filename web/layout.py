@@ -50,6 +50,7 @@ SECTIONS = (
         "/console/policies",
         (Role.AGENT, Role.SUCCESS_MANAGER, Role.COMPLAINTS_HANDLER),
     ),
+    NavItem("inbox", "Inbox", "/console/inbox", (Role.AGENT, Role.SUCCESS_MANAGER)),
     NavItem("admin", "Admin", "/console/admin", ()),
 )
 

@@ -4,6 +4,7 @@ from workflows.account_success import AccountSuccessWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.huddle import HuddleWorkflow
 from workflows.incident import IncidentWorkflow
+from workflows.mailbox import MailboxWorkflow
 from workflows.maintenance import MaintenanceWorkflow
 from workflows.monitor import MonitorWorkflow
 from workflows.onboarding import OnboardingWorkflow
@@ -28,6 +29,7 @@ WORKFLOWS: list[type] = [
     IncidentWorkflow,
     MaintenanceWorkflow,
     HuddleWorkflow,
+    MailboxWorkflow,
 ]
 
 # On the monitors' own task queue (Settings.effective_monitor_task_queue), so a thousand

@@ -100,6 +100,7 @@ async def test_fuzzed_requests_never_get_a_server_error(
             "webhooks_enabled": False,
             # Monitor URLs are pointed at the loopback sink (tests/api/fuzzing.py).
             "monitor_allowed_hosts": "127.0.0.1",
+            "mailbox_allowed_hosts": "127.0.0.1",
             # The fuzzer sends bad keys from the one loopback address; throttled, every
             # later request would be a 429 that never reaches its route.
             "auth_failure_limit": 0,
@@ -110,6 +111,7 @@ async def test_fuzzed_requests_never_get_a_server_error(
         **worker_environment(fuzz_temporal, settings),
         "PLEDGE_WEBHOOKS_ENABLED": "false",
         "PLEDGE_MONITOR_ALLOWED_HOSTS": "127.0.0.1",
+        "PLEDGE_MAILBOX_ALLOWED_HOSTS": "127.0.0.1",
     }
     with contextlib.contextmanager(serve_webhooks)() as sink:
         async with worker_process(environment, tmp_path / "worker.log"):

@@ -198,6 +198,14 @@ async def _data(server: LiveServer, engine: AsyncEngine) -> dict[str, str]:
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         site = monitor_row(await session.get(Account, account["id"]), "Harbour shop")
         session.add(site)
+        # Mail waiting in the inbox, one of each kind (as a mailbox's workflow records it).
+        from tests.web.inbox_data import mailbox_row, waiting_mail
+
+        box = mailbox_row()
+        session.add(box)
+        await session.flush()
+        session.add(waiting_mail(box, "unmatched", "Newsletter late", "sam@elsewhere.example"))
+        session.add(waiting_mail(box, "held", "Again", "flood@elsewhere.example"))
     return {
         "incident": incident.json()["id"],
         "monitor": site.id,
@@ -245,6 +253,7 @@ def _pages(made: dict[str, str]) -> list[str]:
         "/console/calendars/essensys-us-eastern/edit",
         "/console/regimes/standard",
         "/console/regimes/standard/edit",
+        "/console/inbox",
         made["track"],
         made["rate"],
     ]

@@ -879,6 +879,68 @@ async def incident_discarded(env: WorkflowEnvironment, engine: AsyncEngine, s: S
     return {"incident_discarded": h}
 
 
+async def mailbox_read(env: WorkflowEnvironment, engine: AsyncEngine, s: Settings) -> Handles:
+    """A mailbox on Dovecot (loopback) reading a contact's mail (a ticket) and an auto-reply
+    (ignored), moving both, idling, carried to a new run, paused, resumed and removed."""
+    from sqlalchemy import func, select
+
+    from db.models import ReceivedMail
+    from outbound import sealing
+    from tests.imap_server import dovecot
+    from workflows.mailbox import MailboxWorkflow
+    from workflows.mailbox_messages import MailboxAct, MailboxConfig, MailboxStart
+    from workflows.mailbox_messages import Recorded as MailboxRecorded
+
+    _, contact = await make_account(engine, "e-shot")
+    with dovecot() as server:
+        user, password = server.add_user()
+        for n, extra in enumerate(("", "Auto-Submitted: auto-replied\r\n")):
+            server.append(
+                user,
+                password,
+                (
+                    f"From: {contact.name} <{contact.email}>\r\nSubject: Stuck {n}\r\n"
+                    f"Message-ID: <history-{n}@customer.invalid>\r\n{extra}\r\nHelp.\r\n"
+                ).encode(),
+            )
+        config = MailboxConfig(
+            mailbox_id="B-HIST-0001", name="Support", host=server.host, port=server.port,
+            tls=False, username=user,
+            password_sealed=sealing.seal(password, "B-HIST-0001", sealing.keys(s)),
+        )  # fmt: skip
+        h = await env.client.start_workflow(
+            MailboxWorkflow.run,
+            MailboxStart(config=config, created_by="history"),
+            id="mailbox-B-HIST-0001",
+            task_queue=s.temporal_task_queue,
+        )
+        await h.execute_update(MailboxWorkflow.recorded, MailboxRecorded())
+        for _ in range(600):
+            async with AsyncSession(engine) as session:
+                moved = await session.scalar(
+                    select(func.count())
+                    .select_from(ReceivedMail)
+                    .where(
+                        ReceivedMail.mailbox_id == "B-HIST-0001", ReceivedMail.moved_at.is_not(None)
+                    )
+                )
+            if moved == 2:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("the mailbox did not read its two mails")
+        first = (await h.describe()).run_id
+        await h.signal(MailboxWorkflow.continue_as_new_now)
+        await _new_run(h, first)
+        carried = env.client.get_workflow_handle(h.id)
+        act = MailboxAct(actor="history")
+        await carried.execute_update(MailboxWorkflow.pause, act)
+        await carried.execute_update(MailboxWorkflow.resume, act)
+        await carried.execute_update(MailboxWorkflow.delete, act)
+        await carried.result()
+    return {"mailbox_read": h, "mailbox_removed": env.client.get_workflow_handle(h.id)}
+
+
 SCENARIOS: list[Scenario] = [
     ticket_lifecycle,
     ticket_spotler_regrade,
@@ -902,6 +964,7 @@ SCENARIOS: list[Scenario] = [
     maintenance_window,
     ticket_emergency_paged,
     huddle_mornings,
+    mailbox_read,
     incident_resolved,
     incident_discarded,
     *account_history_scenarios.SCENARIOS,
@@ -927,6 +990,8 @@ async def record(directory: Path = HISTORIES, only: list[str] | None = None) -> 
             temporal_task_queue="record-histories",
             customer_services_email="csm@pledge.example.com",
             development_email="dev@pledge.example.com",
+            mailbox_allowed_hosts="127.0.0.1",  # the mailbox scenario's Dovecot
+            mailbox_idle_seconds=30,
         )
         engine = make_engine(url)
         sync_engine = make_sync_engine(url)

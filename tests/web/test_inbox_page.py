@@ -1,0 +1,62 @@
+"""/console/inbox through HTTP against the real app: the waiting mail with why it waits, and
+its forms refusing beside the field, in the API's words."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Role
+from tests.conftest import bearer
+from tests.web.inbox_data import mailbox_row, waiting_mail
+from tests.web.portal_people import make_customer
+from tests.web.test_team_pages import text
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def test_the_inbox_lists_unmatched_and_held_mail_and_refuses_beside_the_field(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    box = mailbox_row()
+    session.add(box)
+    await session.flush()
+    tag = secrets.token_hex(3)
+    unmatched = waiting_mail(box, "unmatched", f"Newsletter late {tag}", "sam@elsewhere.example")
+    held = waiting_mail(box, "held", f"Again {tag}", "flood@elsewhere.example")
+    session.add_all([unmatched, held])
+    await session.commit()
+    agent = await bearer(session, Role.AGENT)
+
+    page = await client.get("/console/inbox", headers=agent)
+    assert page.status_code == 200, page.text
+    words = text(page.text)
+    assert f"Newsletter late {tag}" in words and f"Again {tag}" in words
+    assert "No account yet: the sender is not a contact at any account" in words
+    assert "Held for review: flood@elsewhere.example opened 5 or more" in words
+    assert f'action="/console/inbox/{unmatched.id}/assign"' in page.text
+    assert f'action="/console/inbox/{held.id}/release"' in page.text
+
+    # No account chosen: refused beside the select, the page otherwise as it was.
+    refused = await client.post(
+        f"/console/inbox/{unmatched.id}/assign", content="account_id=", headers=agent | FORM
+    )
+    assert refused.status_code == 422
+    assert "Choose the account this mail is from." in text(refused.text)
+    assert f'id="assign-{unmatched.id}-account_id-error"' in refused.text
+    # An account that does not exist: the API's words.
+    missing = await client.post(
+        f"/console/inbox/{unmatched.id}/assign",
+        content="account_id=999999&add_contact=yes",
+        headers=agent | FORM,
+    )
+    assert missing.status_code == 422 and "no account with id 999999" in text(missing.text)
+    # Releasing a mail that is not held says what it is.
+    wrong = await client.post(f"/console/inbox/{unmatched.id}/release", headers=agent)
+    assert wrong.status_code == 409 and "is not held" in text(wrong.text)
+
+    account, _ = await make_customer(session, "e-shot")
+    customer = await bearer(session, Role.CUSTOMER, account.id)
+    assert (await client.get("/console/inbox", headers=customer)).status_code == 403
