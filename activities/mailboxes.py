@@ -577,6 +577,8 @@ class MailboxActivities:
         """Log the mail as a complaint received when it arrived, by e-mail, under the
         standard regime (England and Wales working days); the handler words the reply."""
         reference = complaint_reference(row.id)
+        async with self._deps.session_factory() as session:
+            regime_now = await terms.current(session, "regime", "standard")
         text = mail.display_text or mail.text or ""
         summary = "\n\n".join(p for p in (mail.subject.strip(), text.strip()) if p) or "(empty)"
         opening = ComplaintOpening(
@@ -593,6 +595,7 @@ class MailboxActivities:
             opened_by=ACTOR,
             fingerprint=fingerprint({"mail": row.id}),
             terms=RegimeSnapshot.of("standard", "england-and-wales"),
+            regime_version=regime_now.version,
         )
         operation = WithStartWorkflowOperation(
             "ComplaintWorkflow",
