@@ -82,9 +82,19 @@ def _check_policy(body: AccountCreate) -> None:
     except sla.UnknownPolicy as exc:
         raise InvalidInput.for_field("body.policy", str(exc)) from None
     _check_calendar(policy, body.calendar)
+    _check_escalation(body.escalation_name, body.escalation_email)
     _check_edition(policy, body.edition.value)
     _check_success_manager(policy, body.edition.value, body.success_manager_name)
     _check_account_manager(policy, body.model_dump(include=body.model_fields_set))
+
+
+def _check_escalation(name: str | None, email: str | None) -> None:
+    """An escalation contact is someone Pledge can tell: a name needs an address."""
+    if name and not email:
+        raise InvalidInput.for_field(
+            "body.escalation_email",
+            "is needed with escalation_name: the escalation contact is told by e-mail",
+        )
 
 
 def _check_calendar(policy: sla.Policy, calendar: str | None) -> None:
@@ -297,6 +307,10 @@ async def update_account(
         _check_edition(policy, edition)
     _check_success_manager(policy, edition, manager)
     _check_account_manager(policy, changes)
+    _check_escalation(
+        changes.get("escalation_name", account.escalation_name),
+        changes.get("escalation_email", account.escalation_email),
+    )
     for name, value in changes.items():
         setattr(account, name, Edition(value) if name == "edition" else value)
     issued = None

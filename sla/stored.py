@@ -75,3 +75,8 @@ def built(model: Any) -> Any:
     if held is None or held[0] is not model:
         held = _built[id(model)] = (model, model.build())
     return held[1]
+
+
+def models(kind: str) -> list[Any]:
+    """The newest model held of every key of `kind`, in the order first installed."""
+    return [model for _, model in _held[kind].values()]

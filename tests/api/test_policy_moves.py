@@ -190,6 +190,14 @@ async def test_a_breach_reaches_the_escalation_contact_a_contract_names(
     mail = await inbox.wait_for(lambda m: m["To"] == director, timeout=30)
     assert opened.json()["reference"] in str(mail[0]["Subject"])
 
+    nameless = await live.http.post(
+        "/accounts",
+        json={"name": f"No address {secrets.token_hex(3)}", "policy": "e-shot",
+              "escalation_name": "Dana Director"},
+        headers=live.as_("success_manager"),
+    )  # fmt: skip
+    assert nameless.status_code == 422
+    assert nameless.json()["errors"][0]["field"] == "body.escalation_email"
     cleared = await live.http.patch(
         f"/accounts/{account['id']}",
         json={"escalation_name": None, "escalation_email": None},

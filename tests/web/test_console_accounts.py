@@ -649,3 +649,40 @@ async def test_times_are_written_in_the_viewers_zone_with_the_exact_instant_on_h
     client.cookies.set("pledge_tz", "Not/AZone")  # not a zone: UTC, and said so
     page = (await client.get(url, headers=manager)).text
     assert f'title="{exact}">' in page and f"{created.astimezone(UTC):%H:%M} UTC</time>" in page
+
+
+async def test_the_policy_and_a_calendar_kept_on_its_own_chosen_from_the_page(
+    client: httpx.AsyncClient, manager, admin_headers
+) -> None:
+    kept = f"night-desk-{secrets.token_hex(3)}"
+    made_calendar = await client.post(
+        "/calendars",
+        json={"key": kept, "name": "Night desk", "timezone": "Asia/Tokyo",
+              "hours": {"mon-fri": ["18:00-24:00"]}},
+        headers=admin_headers,
+    )  # fmt: skip
+    assert made_calendar.status_code == 201, made_calendar.text
+    made = await client.post(
+        "/accounts", json={"name": f"Terms {kept}", "policy": "spotler"}, headers=manager
+    )
+    account = made.json()["id"]
+    url = f"/console/accounts/{account}"
+    shown = (await client.get(url, headers=manager)).text
+    assert "Night desk (Asia/Tokyo)" in shown  # offered in place of the policy's calendars
+    blank = {"success_manager_name": "", "success_manager_email": "", "account_manager_name": "",
+             "account_manager_email": "", "escalation_name": "", "escalation_email": ""}  # fmt: skip
+    refused = await post_form(
+        client, f"{url}/settings", manager, policy="web-agency", calendar="moon-base",
+        edition="standard", **blank,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "no calendar 'moon-base'" in field_error(refused.text, "account", "calendar")
+    saved = await post_form(
+        client, f"{url}/settings", manager, policy="web-agency", calendar=kept,
+        edition="standard", **blank,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    stored = (await client.get(f"/accounts/{account}", headers=manager)).json()
+    assert (stored["policy"], stored["calendar"]) == ("web-agency", kept)
+    page = html.unescape((await client.get(url, headers=manager)).text)
+    assert "Night desk (Asia/Tokyo)" in page

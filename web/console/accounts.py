@@ -40,6 +40,7 @@ from db.models import Account, Contact, Role
 from services import accounts, objectives, reports, reviews, user_mail
 from services.raising import may_raise
 from sla import get_policy
+from sla import stored as sla_stored
 from web.console.account_forms import (
     FormState,
     Times,
@@ -99,12 +100,18 @@ def _policies() -> list[sla.Policy]:
     return [sla.get_policy(key) for key in sla.policy_keys()]
 
 
+def _kept_calendars() -> list[Any]:
+    """Calendars kept on their own (/calendars), which an account may count in instead."""
+    return sla_stored.models("calendar")
+
+
 def _new_page(viewer: Principal, form: FormState, status_code: int = 200) -> HTMLResponse:
     return page(
         "console/accounts/new.html",
         status_code=status_code,
         form=form,
         policies=_policies(),
+        kept_calendars=_kept_calendars(),
         viewer=viewer,
     )
 
@@ -198,6 +205,8 @@ async def _account_page(
         refused_form=next(iter(forms), ""),
         done=DONE.get(done, "") if not forms else "",
         can_manage=viewer.has_role(Role.SUCCESS_MANAGER),
+        policies=_policies(),
+        kept_calendars=_kept_calendars(),
         viewer=viewer,
         action_rows=range(ACTION_ROWS),
         status_words=status_words,
@@ -270,6 +279,9 @@ async def _act(
 
 def _account_update(form: dict[str, str]) -> AccountUpdate:
     fields: dict[str, Any] = {"edition": form.get("edition") or None}
+    if "policy" in form:
+        fields["policy"] = form["policy"] or None
+        fields["calendar"] = blank_to_none(form.get("calendar"))
     for name in (
         "success_manager_name",
         "success_manager_email",
