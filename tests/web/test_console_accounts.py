@@ -686,3 +686,18 @@ async def test_the_policy_and_a_calendar_kept_on_its_own_chosen_from_the_page(
     assert (stored["policy"], stored["calendar"]) == ("web-agency", kept)
     page = html.unescape((await client.get(url, headers=manager)).text)
     assert "Night desk (Asia/Tokyo)" in page
+
+
+async def test_number_fields_carry_their_limits_as_attributes(
+    client: httpx.AsyncClient, manager
+) -> None:
+    # A walkthrough found min="&quot;15&quot;": the limits reached the browser as text.
+    made = await client.post(
+        "/accounts",
+        json={"name": f"Limits {secrets.token_hex(3)}", "policy": "essensys",
+              "edition": "enterprise"},
+        headers=manager,
+    )  # fmt: skip
+    page = (await client.get(f"/console/accounts/{made.json()['id']}", headers=manager)).text
+    assert 'min="15" max="480" step="5"' in page
+    assert "&quot;15&quot;" not in page
