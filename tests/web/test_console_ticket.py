@@ -60,8 +60,8 @@ async def test_the_page_shows_the_ticket_its_clocks_and_its_history(live: Live) 
     assert "<dd>High</dd>" in text and "<dd>Open</dd>" in text and "Unassigned" in text
     assert "Final resolution" in text and "Waiting for a hot fix release to ship" in text
     assert (
-        '<a href="/console/policies/e-shot">e-shot Customer Success</a>, version 1,'
-        " calendar support (Europe/London)"
+        '<a href="/console/policies/e-shot">e-shot Customer Success</a>, version 1;'
+        " counted in Customer Success standard hours (Europe/London)"
     ) in text
     first = before["clocks"]["first_response"]
     assert "First response" in text and "Resolution" in text
