@@ -33,7 +33,7 @@ from db import contacts
 from db.idempotent import insert_once, upsert_for
 from db.models import Account, AttachmentContent, Contact, Mailbox, ReceivedMail, Ticket
 from db.types import utcnow
-from inbound.matching import reference_in_headers, reference_in_subject
+from inbound.matching import new_ticket_subject, reference_in_headers, reference_in_subject
 from inbound.message import InboundMail, parse
 from outbound import egress, sealing
 from outbound.mailbox_hosts import SETTING as MAILBOX_SETTING
@@ -539,7 +539,9 @@ class MailboxActivities:
             reference=reference,
             account_id=account.id,
             contact_id=contact.id if contact else None,
-            subject=(mail.subject.strip() or "(no subject)")[:300],
+            # Another ticket's reference quoted by someone it is not theirs to reply to, and the
+            # Re:/Fwd: before it, do not belong in this new ticket's title.
+            subject=(new_ticket_subject(mail.subject) or "(no subject)")[:300],
             description=description[:20_000],
             channel="email",
             type=TicketType.INCIDENT,

@@ -1554,5 +1554,6 @@ class MailAssignment(Strict):
     add_contact: bool = Field(
         True,
         description="Add the sender as a contact of the account (when not one already), so "
-        "the ticket is theirs and they get its confirmation",
+        "the ticket is theirs and they get its confirmation; false is refused for a sender who"
+        " is not a contact already (nobody would hear of the ticket)",
     )

@@ -35,3 +35,16 @@ def reference_in_headers(mail: InboundMail, secret: bytes | str) -> str | None:
         if reference is not None:
             return reference
     return None
+
+
+# Reply and forward prefixes mail clients put before a subject, in the common languages.
+_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|r)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+
+
+def new_ticket_subject(subject: str) -> str:
+    """The subject of a ticket opened from a mail: without the references of other records
+    it quotes ("Re: [T-7K2M-4F9Q] Our order form" is about a new matter: "Our order form"),
+    nor the reply and forward prefixes left in front of it."""
+    text = _REFERENCE.sub(" ", subject or "")
+    text = _PREFIX.sub("", " ".join(text.split()))
+    return _PREFIX.sub("", text).strip()

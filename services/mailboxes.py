@@ -345,7 +345,7 @@ async def assign(
     account = await session.get(Account, body.account_id)
     if account is None:
         raise InvalidInput.for_field("body.account_id", f"no account with id {body.account_id}")
-    if body.add_contact and row.sender:
+    if row.sender:
         known = await session.scalar(
             select(Contact.id).where(
                 Contact.account_id == account.id,
@@ -353,6 +353,14 @@ async def assign(
                 Contact.removed_at.is_(None),
             )
         )
+        if known is None and not body.add_contact:
+            # A ticket with no contact sends its replies to nobody, and the sender would
+            # never hear of it (a walkthrough found replies going nowhere).
+            raise InvalidInput.for_field(
+                "body.add_contact",
+                f"{row.sender} is not a contact of {account.name}: without adding them, nobody"
+                " would be sent the confirmation or the replies",
+            )
         if known is None:
             try:
                 contact = ContactCreate(name=row.sender_name or row.sender, email=row.sender)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Response
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.deps import AppSettings, DatabaseEngine, Temporal
 from api.schemas import ComponentHealth, Health
 from db.errors import explain
+from db.models import Mailbox
 from workflows.connection import TemporalUnavailable, check_health, count_pollers
 
 router = APIRouter(tags=["health"])
@@ -80,10 +81,29 @@ async def health(
         overall = "down"
     else:
         overall = "ok" if worker.status == "up" else "degraded"
+    mail = await _mailbox_warnings(engine) if database.status == "up" else []
     return Health(
         status=overall,
         database=database,
         temporal=temporal,
         worker=worker,
-        warnings=settings.configuration_warnings(),
+        warnings=[*settings.configuration_warnings(), *mail],
     )
+
+
+async def _mailbox_warnings(engine: AsyncEngine) -> list[str]:
+    """A mailbox that cannot be read turns no mail into tickets, and nobody would notice:
+    each one whose last reading failed is named, with why."""
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS), engine.connect() as connection:
+            rows = await connection.execute(
+                select(Mailbox.id, Mailbox.name, Mailbox.last_error).where(
+                    Mailbox.last_error.is_not(None), Mailbox.paused.is_(False)
+                )
+            )
+            return [
+                f"mailbox {name or number} cannot be read, so its mail waits: {error}"
+                for number, name, error in rows
+            ]
+    except Exception:  # noqa: BLE001 - health answers whatever else is wrong
+        return []

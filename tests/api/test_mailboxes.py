@@ -89,6 +89,13 @@ async def test_a_mailbox_at_a_host_that_does_not_resolve_says_so_and_never_shows
         return shown.json()["last_error"]
 
     assert "does not resolve" in await eventually(error, 30)
+    # /health names it: mail that never becomes tickets must not go unnoticed.
+    health = (await live.http.get("/health")).json()
+    assert any(
+        w.startswith(f"mailbox {box['name']} cannot be read") and "does not resolve" in w
+        for w in health["warnings"]
+    ), health["warnings"]
+    assert GOOD["password"] not in str(health)
 
     changed = await live.http.patch(
         f"/mailboxes/{box['id']}",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inbound.matching import reference_in_headers, reference_in_subject
+from inbound.matching import new_ticket_subject, reference_in_headers, reference_in_subject
 from inbound.message import parse
 from outbound.ticket_links import later_part, message_id, root_part
 
@@ -68,3 +68,23 @@ def test_in_reply_to_first_then_references_newest_first_and_forgeries_name_nothi
     nothing = replace(mail, in_reply_to=forged, references=(forged, "CAF=abc@mail.invalid"))
     assert reference_in_headers(nothing, SECRET) is None
     assert reference_in_headers(mail, b"another secret" * 3) is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "title"),
+    [
+        ("Re: [T-SJ8K-MM7S] Our order form is broken", "Our order form is broken"),
+        (
+            "[T-Q5GX-ZZDF] Re: [T-Z3FR-GHY8] Campaign report looks wrong",
+            "Campaign report looks wrong",
+        ),
+        ("Fwd: RE: Invoice 2291", "Invoice 2291"),
+        ("AW: WG: Termin am Montag", "Termin am Montag"),
+        ("Reply needed by Friday", "Reply needed by Friday"),
+        ("Re: [T-SJ8K-MM7S]", ""),
+    ],
+)
+def test_a_new_tickets_title_drops_other_references_and_reply_prefixes(
+    subject: str, title: str
+) -> None:
+    assert new_ticket_subject(subject) == title

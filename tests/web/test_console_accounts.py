@@ -669,8 +669,11 @@ async def test_the_policy_and_a_calendar_kept_on_its_own_chosen_from_the_page(
     url = f"/console/accounts/{account}"
     shown = (await client.get(url, headers=manager)).text
     assert "Night desk (Asia/Tokyo)" in shown  # offered in place of the policy's calendars
-    blank = {"success_manager_name": "", "success_manager_email": "", "account_manager_name": "",
-             "account_manager_email": "", "escalation_name": "", "escalation_email": ""}  # fmt: skip
+    blank = dict.fromkeys(
+        ("success_manager_name", "success_manager_email", "account_manager_name",
+         "account_manager_email", "escalation_name", "escalation_email"),
+        "",
+    )  # fmt: skip
     refused = await post_form(
         client, f"{url}/settings", manager, policy="web-agency", calendar="moon-base",
         edition="standard", **blank,

@@ -58,5 +58,13 @@ async def test_the_inbox_lists_unmatched_and_held_mail_and_refuses_beside_the_fi
     assert wrong.status_code == 409 and "is not held" in text(wrong.text)
 
     account, _ = await make_customer(session, "e-shot")
+    # Not adding a sender who is no contact: nobody would hear of the ticket, so refused.
+    unheard = await client.post(
+        f"/console/inbox/{unmatched.id}/assign",
+        content=f"account_id={account.id}",
+        headers=agent | FORM,
+    )
+    assert unheard.status_code == 422, unheard.text
+    assert "nobody would be sent the confirmation or the replies" in text(unheard.text)
     customer = await bearer(session, Role.CUSTOMER, account.id)
     assert (await client.get("/console/inbox", headers=customer)).status_code == 403
