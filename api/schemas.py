@@ -1447,6 +1447,8 @@ class ResponsePointOut(BaseModel):
 MailboxCreates = Literal["tickets", "complaints"]
 # An IMAP folder name as written: printable, no control characters.
 FolderName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# A user name sent in IMAP's LOGIN: a line break there would end the command early.
+MailUser = Annotated[str, Field(min_length=1, max_length=320, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class MailboxCreate(Strict):
@@ -1463,7 +1465,7 @@ class MailboxCreate(Strict):
     moved_to: FolderName = Field(
         "Pledge", description="Where handled mail is moved (made if missing)"
     )
-    username: str = Field(min_length=1, max_length=320)
+    username: MailUser
     password: str = Field(
         min_length=1,
         max_length=1000,
@@ -1495,7 +1497,7 @@ class MailboxUpdate(Strict):
     tls: bool | None = None
     folder: FolderName | None = None
     moved_to: FolderName | None = None
-    username: str | None = Field(None, min_length=1, max_length=320)
+    username: MailUser | None = None
     password: str | None = Field(None, min_length=1, max_length=1000)
     creates: MailboxCreates | None = None
     priority: str | None = Field(None, min_length=1, max_length=32)

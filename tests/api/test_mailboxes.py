@@ -44,6 +44,7 @@ async def test_refused_hosts_are_422_naming_the_field_without_connecting(
         ({"creates": "letters"}, "body.creates"),
         ({"password": ""}, "body.password"),
         ({"folder": "In\nbox"}, "body.folder"),
+        ({"username": "support\r\nA1 DELETE INBOX"}, "body.username"),
     ],
 )
 async def test_bad_settings_are_422_naming_the_field(
