@@ -297,6 +297,10 @@ class MailboxActivities:
                     connection.idle_wait, min(left, IDLE_SLICE_SECONDS)
                 )
                 activity.heartbeat()
+                if activity.is_worker_shutdown():
+                    # The worker is stopping: end the wait now (the next worker reads the
+                    # mailbox at once) rather than be killed mid-wait and make it time out.
+                    break
             await asyncio.to_thread(connection.idle_done)
             return arrived
         finally:
