@@ -38,6 +38,9 @@ class HolidaySource:
 # locale), which the sandbox forbids, and a calendar no preset uses is first counted inside a
 # ticket's workflow. The dates it gives are fixed by the country, subdivision and year alone.
 unrestricted: Callable[[], AbstractContextManager[Any]] = nullcontext
+# The years deadlines may count in (sla.loader.PRELOAD_YEARS): only these are counted
+# unrestricted, so a year past them still fails inside a workflow as the API's bounds expect.
+COUNTABLE_YEARS = range(2000, 2081)
 
 
 def _holidays_module() -> Any:
@@ -53,7 +56,7 @@ def _holidays_of(
 ) -> tuple[tuple[date, str], ...]:
     lib = _holidays_module()
     found: dict[date, str] = {}
-    with unrestricted():
+    with unrestricted() if year in COUNTABLE_YEARS else nullcontext():
         for subdiv in subdivisions or (None,):
             # Neighbouring years too: an observed substitute can fall across the new year.
             years = (year - 1, year, year + 1)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import stored
+from .closed_days import COUNTABLE_YEARS
 from .errors import FieldError, PolicyError, UnknownPolicy
 from .policy import Policy
 
@@ -138,7 +139,7 @@ def policy_keys() -> list[str]:
     return [*PRESET_KEYS, *stored.keys("policy", PRESET_KEYS)]
 
 
-PRELOAD_YEARS = range(2000, 2081)
+PRELOAD_YEARS = COUNTABLE_YEARS
 # The earliest instant deadlines may count from: a calendar also reads the year before, and only
 # preloaded years are safe inside a workflow. Callers refuse earlier instants as bad input.
 EARLIEST_START = datetime(PRELOAD_YEARS.start + 1, 1, 1, tzinfo=UTC)

@@ -527,6 +527,31 @@ TABLE: dict[str, Rule] = {
     "GET /console/dashboard": Rule(STAFF | HANDLERS, page=True),
     # monitors in the console; by the time these run, DELETE /monitors/{monitor_id} above has
     # deleted the world's monitor, so its pages may answer 404 to those let in (`seen`).
+    # mail in: mailboxes are admins', the inbox staff's; the ids are ones nobody has (404 to
+    # those let in), so the matrix neither reads a server nor opens a ticket
+    "POST /mailboxes": Rule(
+        ADMINS,
+        body=lambda w: {
+            "host": "imap.matrix.invalid",
+            "username": "support",
+            "password": "matrix-Secret-1",
+        },
+    ),
+    "GET /mailboxes": Rule(ADMINS),
+    "GET /mailboxes/{mailbox_id}": Rule(ADMINS, seen=True),
+    "PATCH /mailboxes/{mailbox_id}": Rule(ADMINS, seen=True, body=lambda w: {"paused": True}),
+    "DELETE /mailboxes/{mailbox_id}": Rule(ADMINS, seen=True),
+    "GET /inbox": Rule(STAFF),
+    "GET /inbox/{mail_id}": Rule(STAFF, seen=True),
+    "POST /inbox/{mail_id}/assign": Rule(
+        STAFF, seen=True, body=lambda w: {"account_id": w.account}
+    ),
+    "POST /inbox/{mail_id}/release": Rule(STAFF, seen=True),
+    "GET /console/inbox": Rule(STAFF, page=True),
+    "POST /console/inbox/{mail_id}/assign": Rule(
+        STAFF, page=True, seen=True, form=lambda w: {"account_id": str(w.account)}
+    ),
+    "POST /console/inbox/{mail_id}/release": Rule(STAFF, page=True, seen=True),
     "GET /console/monitors": Rule(STAFF, page=True),
     "GET /console/monitors/new": Rule(STAFF, page=True),
     "POST /console/monitors": Rule(
@@ -815,6 +840,8 @@ def concrete(operation: Operation, world: World, role: str) -> str:
         "number": world.letter,
         "attachment_id": world.attachment,
         "monitor_id": world.monitor,
+        "mailbox_id": "no-such-mailbox",
+        "mail_id": "no-such-mail",
         "incident_id": world.incident,
         "window_id": world.maintenance,
         "operation": "decode",
