@@ -18,6 +18,7 @@ from temporalio.worker import (
 
 from db.session import SessionFactory
 from services import terms
+from sla import SlaLookupError
 
 log = logging.getLogger("pledge.worker")
 
@@ -45,4 +46,11 @@ class _Fresh(ActivityInboundInterceptor):
             # The database away: the activity's own work meets it and retries; the terms
             # held stay the last ones read.
             log.debug("saved terms not refreshed: %s", exc)
-        return await super().execute_activity(input)
+        try:
+            return await super().execute_activity(input)
+        except SlaLookupError:
+            # A policy saved in the API's process since this process last looked (within the
+            # second it waits between looks): read the terms again and try once more.
+            async with self._session_factory() as session:
+                await terms.load(session)
+            return await super().execute_activity(input)
