@@ -28,6 +28,7 @@ from temporalio.service import RPCError, RPCStatusCode
 import sla
 from activities import imap
 from activities.deps import ActivityDeps
+from activities.ticket_start import start_ticket
 from api.references import fingerprint, reference_for_key
 from db import contacts
 from db.idempotent import insert_once, upsert_for
@@ -58,10 +59,8 @@ from workflows.ticket_messages import (
     Act,
     Attach,
     AttachedFile,
-    Opened,
     Reply,
     TicketOpening,
-    TicketStart,
     TicketView,
 )
 
@@ -560,21 +559,7 @@ class MailboxActivities:
             # Threads the confirmation under the customer's mail.
             reply_to_message_id=f"<{mail.message_id}>" if mail.message_id else None,
         )
-        operation = WithStartWorkflowOperation(
-            "TicketWorkflow",
-            TicketStart(opening=opening),
-            id=f"ticket-{reference}",
-            task_queue=self._deps.settings.temporal_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # opened, and already over
-            await activity.client().execute_update_with_start_workflow(
-                "opened",
-                Opened(fingerprint=opening.fingerprint),
-                start_workflow_operation=operation,
-                result_type=TicketView,
-            )
+        await start_ticket(opening, self._deps.settings.temporal_task_queue)
         return reference
 
     async def _open_complaint(

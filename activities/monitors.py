@@ -30,6 +30,7 @@ import sla
 from activities import probe as probing
 from activities.deps import ActivityDeps
 from activities.recipients import policy_or_none, team_address
+from activities.ticket_start import start_ticket
 from api.references import fingerprint, reference_for_key
 from db import contacts
 from db.idempotent import insert_once, upsert_for
@@ -46,6 +47,7 @@ from db.models import (
 from db.types import utcnow
 from reports.customer_words import priority_label, zone_words
 from reports.dates import long_date, spelled_duration
+from services import terms
 from sla.ticket import TicketType
 from workflows.incident_messages import IncidentStart, IncidentView
 from workflows.incident_messages import Opened as IncidentOpened
@@ -58,7 +60,7 @@ from workflows.monitor_messages import (
     ProbeResult,
     TlsWarning,
 )
-from workflows.ticket_messages import Act, Opened, TicketOpening, TicketStart, TicketView
+from workflows.ticket_messages import Act, TicketOpening, TicketView
 
 log = logging.getLogger("pledge.monitors")
 
@@ -317,12 +319,14 @@ class MonitorActivities:
     async def _open_ticket(self, monitor: Monitor, account: Account, opening: OutageOpening) -> str:
         """Start the outage's ticket on the account's policy at its most urgent priority, by
         the `monitor` channel; its key is the monitor and the outage's start."""
-        policy = sla.get_policy(account.policy)
-        priority = next(iter(policy.priorities))
-        zone = monitor_zone(account)
         reference = ticket_reference(monitor.id, opening.started_at)
         async with self._deps.session_factory() as session:
             contact = await _ticket_contact(session, account.id)
+            # The newest version, read from the database, as every ticket keeps (services/terms).
+            terms_now = await terms.for_account(session, account)
+        policy: sla.Policy = terms_now.model
+        priority = next(iter(policy.priorities))
+        zone = monitor_zone(account)
         name = site_name(monitor)
         answered = opening.last_status_code is not None
         since = clock_time(opening.started_at, zone)
@@ -358,22 +362,9 @@ class MonitorActivities:
             opened_by=ACTOR,
             fingerprint=fingerprint({"monitor": monitor.id, "started_at": opening.started_at}),
             terms=sla.PolicySnapshot.of(policy),
+            policy_version=terms_now.version,
         )
-        operation = WithStartWorkflowOperation(
-            "TicketWorkflow",
-            TicketStart(opening=opened),
-            id=f"ticket-{reference}",
-            task_queue=self._deps.settings.temporal_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # opened, and already over
-            await activity.client().execute_update_with_start_workflow(
-                "opened",
-                Opened(fingerprint=opened.fingerprint),
-                start_workflow_operation=operation,
-                result_type=TicketView,
-            )
+        await start_ticket(opened, self._deps.settings.temporal_task_queue)
         log.info("monitor %s is down: ticket %s opened for %s", monitor.id, reference, account.name)
         return reference
 
