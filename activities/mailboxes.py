@@ -392,8 +392,8 @@ class MailboxActivities:
             limit = self._deps.settings.inbound_max_per_hour
             return await done(
                 "held",
-                f"{row.sender} opened {limit} or more in the hour before this arrived: held "
-                "until someone releases it",
+                f"{row.sender} opened {limit} or more tickets, complaints or inbox items in"
+                " the hour before this arrived: held until someone releases it",
             )
         async with self._deps.session_factory() as session:
             known = list(

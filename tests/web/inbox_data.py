@@ -24,8 +24,8 @@ def waiting_mail(mailbox: Mailbox, outcome: str, subject: str, sender: str) -> R
     note = (
         "the sender is not a contact at any account: waiting for someone to name the account"
         if outcome == "unmatched"
-        else f"{sender} opened 5 or more in the hour before this arrived: held until someone "
-        "releases it"
+        else f"{sender} opened 5 or more tickets, complaints or inbox items in the hour before"
+        " this arrived: held until someone releases it"
     )
     return ReceivedMail(
         id=secrets.token_hex(16), mailbox_id=mailbox.id, dedupe_key=f"id:{secrets.token_hex(8)}",
