@@ -84,13 +84,14 @@ async def test_no_team_address_is_a_warning_not_a_failure(settings: Settings) ->
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"  # no worker here; the warning changes nothing
-    [warning] = body["warnings"]
+    [warning] = _about_settings(body["warnings"])
     assert "PLEDGE_TEAM_EMAIL" in warning and "reach nobody" in warning
     assert "e-shot" in warning and "spotler" in warning
 
     told = settings.model_copy(update={"team_email": "support-team@example.com"})
     response = await _get_health(create_app(told))
-    assert (response.status_code, response.json()["warnings"]) == (200, [])
+    assert response.status_code == 200
+    assert _about_settings(response.json()["warnings"]) == []
 
 
 async def test_no_complaints_manager_address_is_a_warning(settings: Settings) -> None:
@@ -99,6 +100,12 @@ async def test_no_complaints_manager_address_is_a_warning(settings: Settings) ->
     )
     response = await _get_health(create_app(told))
     assert response.status_code == 200
-    [warning] = response.json()["warnings"]
+    [warning] = _about_settings(response.json()["warnings"])
     assert "PLEDGE_COMPLAINTS_MANAGER_EMAIL" in warning
     assert "to post them" in warning
+
+
+def _about_settings(warnings: list[str]) -> list[str]:
+    """The warnings other than unreadable mailboxes, which earlier tests in the same database
+    leave behind on purpose (the route matrix's and the fuzzer's hosts answer no IMAP)."""
+    return [w for w in warnings if not w.startswith("mailbox ")]
