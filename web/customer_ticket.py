@@ -82,7 +82,7 @@ def status_words(status: str) -> str:
 
 
 def _entry(
-    event: Any, zone: str, now: datetime, received_at: datetime | None, names: Mapping[str, str]
+    event: Any, zone: str, now: datetime, ticket: Any, names: Mapping[str, str]
 ) -> Entry | None:
     data = event.data or {}
     when = near_time(event.at, zone, now)
@@ -90,14 +90,18 @@ def _entry(
         case "opened":
             # Logged after the fact (a call typed in later): the customer raised it when it
             # was received, which is when they remember doing so.
-            if received_at is not None:
-                when = near_time(received_at, zone, now)
+            if ticket.received_at is not None:
+                when = near_time(ticket.received_at, zone, now)
             channel = CHANNELS.get(str(data.get("channel")), "")
             if data.get("channel") == MONITOR_CHANNEL:
                 return Entry("Support team", when, "Our monitoring noticed the problem.")
             who = names.get("", "You")
             raised = "You raised" if who == "You" else f"{who} raised"
-            return Entry(who, when, f"{raised} this request {channel}".rstrip() + ".", ours=False)
+            # The request in their own words (as typed, or as the agent took it down): what
+            # everything after answers.
+            asked = str(ticket.description or "").strip()
+            said = f"{raised} this request {channel}".rstrip() + (":" if asked else ".")
+            return Entry(who, when, said, asked, ours=False)
         case "response":
             if data.get("author") == "customer":
                 who = names.get(str(event.actor), "You")
@@ -250,7 +254,7 @@ async def read(
     events = await ticket_reads.events_of(session, ticket.id, SHOWN)
     conversation = [
         entry
-        for entry in (_entry(e, zone, now, ticket.received_at, names or {}) for e in events)
+        for entry in (_entry(e, zone, now, ticket, names or {}) for e in events)
         if entry is not None
     ]
     return CustomerTicket(

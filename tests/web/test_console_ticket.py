@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from reports.customer_words import priority_label
 from tests.api.conftest import Live, customer_key, live  # noqa: F401 (the fixture)
 
 __all__ = ["live"]
@@ -74,7 +75,8 @@ async def test_the_page_shows_the_ticket_its_clocks_and_its_history(live: Live) 
     remaining.add(after["clocks"]["first_response"]["remaining"])
     assert any(f"<dd>{r}</dd>" in text for r in remaining), remaining
     assert re.search(r'class="countdown" data-due="[^"]+" data-warn="[^"]+"', page.text)
-    assert "Opened via phone" in text or "Ticket opened" in text or "Opened" in text
+    # The history names the priority as the policy does, never by its key.
+    assert "via phone, priority High" in text and "priority p2" not in text
     assert "Nothing happens when I press send." in text
     # Every field has a label.
     ids = set(re.findall(r'<(?:textarea|select|input)[^>]* id="([^"]+)"', page.text))
@@ -243,6 +245,9 @@ async def test_assign_priority_escalate_link_and_reopen_through_the_forms(live: 
     }
     assert (detail["priority"], detail["line"], detail["status"]) == ("p2", 2, "open")
     assert detail["releases"] == [release.json()["id"]]
+    page = await live.http.get(f"/console/tickets/{reference}", headers=live.as_("agent"))
+    changed = f"Priority changed from {priority_label('e-shot', 'p3')} to High;"
+    assert changed in html.unescape(page.text) and "from p3" not in page.text
 
     # Linking again is refused by the workflow, in its words, as through the API.
     again = await _post(live, reference, "link", {"release_id": release.json()["id"]})

@@ -147,7 +147,10 @@ async def test_the_ticket_page_shows_the_public_conversation_and_never_a_note(
     other_account = await live.account("e-shot")
     other_contact = await live.contact(other_account["id"], name="Olive Other")
     async with signed_in(live, inbox, jordan["email"]) as http:
-        ref = await _open(live, account, jordan, subject="Images missing in Outlook")
+        asked = f"Images show as red crosses in Outlook 2019 ({secrets.token_hex(3)})"
+        ref = await _open(
+            live, account, jordan, subject="Images missing in Outlook", description=asked
+        )
         theirs = await _open(live, other_account, other_contact, subject="Their own trouble")
         note = f"internal {secrets.token_hex(4)}: customer is on the legacy template"
         await _act(live, ref, "responses", {"body": "We are looking at it now."})
@@ -159,7 +162,11 @@ async def test_the_ticket_page_shows_the_public_conversation_and_never_a_note(
         assert page.status_code == 200
         text = _text(page)
         shown = (ref, "Images missing in Outlook", "We are working on it", "High", "We replied:")
-        for words in (*shown, "We are looking at it now.", "You raised this request"):
+        for words in (
+            *shown,
+            "We are looking at it now.",
+            f"You raised this request by phone: {asked}",
+        ):
             assert words in text, words
         assert re.search(rf"We first replied at {WHEN}\.", text), text
         for secret in (note, "legacy template", "Priya", "second line", "escalat", "p2"):

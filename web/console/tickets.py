@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 import sla
@@ -47,6 +48,7 @@ from web.console.clocks import (
     warn_instant,
     zone_text,
 )
+from web.console.history_words import history_words
 from web.console.queue import STATUS_WORDS
 from web.forms import posted
 from web.pages import page
@@ -129,7 +131,7 @@ class Entry:
     actor: str
     at_iso: str
     at_utc: str
-    summary: str
+    summary: Markup | str
     public: bool
     body: str  # the words of a reply, or the message the customer was sent
     note: str  # an internal note, the whole entry's or the action's
@@ -172,7 +174,7 @@ def _clocks(detail: Any, rows: list[Any], ticket: Any, zone: str, now: datetime)
     return shown
 
 
-def _entries(detail: Any) -> list[Entry]:
+def _entries(detail: Any, policy: str) -> list[Entry]:
     shown = []
     for event in detail.events:
         data = event.data or {}
@@ -188,7 +190,7 @@ def _entries(detail: Any) -> list[Entry]:
                 actor=event.actor,
                 at_iso=iso(event.at),
                 at_utc=utc_text(event.at),
-                summary=event.summary,
+                summary=history_words(event.kind, event.summary, data, policy),
                 public=event.kind in PUBLIC,
                 body=body,
                 note=str(data.get("note", "")),
@@ -242,7 +244,7 @@ async def _render(
         priorities={key: p.name for key, p in policy.priorities.items()},
         status=STATUS_WORDS.get(ticket.status, ticket.status),
         clocks=_clocks(detail, context.clocks, ticket, zone, now),
-        entries=_entries(detail),
+        entries=_entries(detail, ticket.policy),
         satisfaction=_satisfaction(detail),
         received_iso=iso(detail.received_at),
         received_utc=utc_text(detail.received_at),
