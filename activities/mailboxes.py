@@ -332,6 +332,17 @@ class MailboxActivities:
             assert mailbox is not None
         if row.decided_by is not None:
             return _handled(row)  # a retry of this decision
+        if decision.discard:
+            if row.outcome not in ("unmatched", "held"):
+                raise ApplicationError(
+                    f"this mail is {row.outcome}, so there is nothing to discard",
+                    type=REFUSED,
+                    non_retryable=True,
+                )
+            # Kept (the record is what stops the mail coming back as new), never answered.
+            reason = f": {decision.reason}" if decision.reason else ""
+            note = f"{decision.actor} discarded it{reason}"
+            return await self._done(row, "discarded", note, decided_by=decision.actor)
         mail = parse(row.raw)
         if row.outcome == "held" and decision.account_id is None:
             return await self._act(row, mailbox, mail, hold=False, decided_by=decision.actor)

@@ -1528,7 +1528,15 @@ class MailboxOut(BaseModel):
 
 
 MailOutcome = Literal[
-    "pending", "ticket", "reply", "complaint", "unmatched", "held", "ignored", "assigned"
+    "pending",
+    "ticket",
+    "reply",
+    "complaint",
+    "unmatched",
+    "held",
+    "ignored",
+    "assigned",
+    "discarded",
 ]
 
 
@@ -1549,6 +1557,14 @@ class ReceivedMailOut(BaseModel):
     ticket_reference: str | None
     complaint_reference: str | None
     decided_by: str | None
+
+
+class MailDiscard(Strict):
+    reason: str | None = Field(
+        None,
+        max_length=500,
+        description="Why it was thrown away (spam, sent to us by mistake): kept with the mail",
+    )
 
 
 class MailAssignment(Strict):

@@ -1020,8 +1020,9 @@ class ReceivedMail(Base):
     shows it again) is one row and one ticket. `raw` is the mail as received; `outcome` says
     what became of it: pending (recorded, not yet acted on), ticket, reply, complaint,
     unmatched (waiting for an agent to name the account), held (its sender opened too many in
-    an hour), ignored (machine mail), assigned and released (decided by an agent). Written
-    only by the mailbox's workflow, through its activities.
+    an hour), ignored (machine mail), assigned and released (decided by an agent), discarded
+    (thrown away by an agent: spam, a mail sent to us by mistake). Written only by the
+    mailbox's workflow, through its activities.
     """
 
     __tablename__ = "received_mails"

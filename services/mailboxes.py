@@ -24,6 +24,7 @@ from api.schemas import (
     MailboxCreate,
     MailboxOut,
     MailboxUpdate,
+    MailDiscard,
     ReceivedMailOut,
 )
 from api.temporal_calls import call, open_workflow
@@ -211,8 +212,20 @@ async def update(
 async def delete(
     session: AsyncSession, client: Client, principal: Principal, mailbox_id: str
 ) -> MailboxOut:
-    """Stop reading a mailbox for good; the mail read from it stays, and so does its inbox."""
+    """Stop reading a mailbox for good; the mail read from it stays. Refused while its mail
+    waits in the inbox: only the mailbox's workflow decides its mail, and it ends here."""
     row = await _live(session, principal, mailbox_id)
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(ReceivedMail)
+        .where(ReceivedMail.mailbox_id == row.id, ReceivedMail.outcome.in_(WAITING))
+    )
+    if waiting:
+        raise Conflict(
+            f"{waiting} mail{'s' if waiting != 1 else ''} from mailbox {row.name} "
+            f"wait{'' if waiting != 1 else 's'} in the inbox: open their tickets, let them "
+            "through or discard them first"
+        )
     handle = client.get_workflow_handle(workflow_id(row.id))
     await call(
         handle.execute_update(MailboxWorkflow.delete, MailboxAct(actor=principal.name)),
@@ -320,10 +333,11 @@ async def _waiting(
     row = await session.get(ReceivedMail, mail_id)
     if row is None:
         raise NotFound(f"No mail with id {mail_id}")
-    if row.outcome != outcome:
+    if row.outcome != outcome and not (outcome == "waiting" and row.outcome in WAITING):
         done = {
             "unmatched": "is not waiting for an account",
             "held": "is not held",
+            "waiting": "is not waiting for anyone",
         }[outcome]
         raise Conflict(
             f"This mail {done}: it is {row.outcome} ({row.outcome_note or ''})".rstrip(" ()")
@@ -393,6 +407,27 @@ async def release(
     await call(
         handle.execute_update(MailboxWorkflow.decide, decision),
         finished="The mailbox this mail came from has been removed; open a ticket by hand",
+        session=session,
+    )
+    return await mail(session, principal, row.id)
+
+
+async def discard(
+    session: AsyncSession, client: Client, principal: Principal, mail_id: str, body: MailDiscard
+) -> ReceivedMailOut:
+    """Throw away a mail waiting in the inbox (spam, or sent to us by mistake): nothing is
+    opened or answered, and the mail is kept with who discarded it and why."""
+    row = await _waiting(session, principal, mail_id, "waiting")
+    handle = client.get_workflow_handle(workflow_id(row.mailbox_id))
+    decision = Decision(
+        mail_id=row.id,
+        actor=principal.full_name or principal.name,
+        discard=True,
+        reason=(body.reason or "").strip() or None,
+    )
+    await call(
+        handle.execute_update(MailboxWorkflow.decide, decision),
+        finished="The mailbox this mail came from has been removed; nothing more can be done",
         session=session,
     )
     return await mail(session, principal, row.id)

@@ -135,8 +135,11 @@ class Handled(BaseModel):
 
 class Decision(BaseModel):
     """An agent's word on a mail waiting in the inbox: which account an unmatched one is for
-    (`account_id`), or that a held one may go ahead (`account_id` None)."""
+    (`account_id`), that a held one may go ahead (`account_id` None), or that either is
+    thrown away (`discard`: spam, a misdirected mail), with the agent's reason."""
 
     mail_id: str
     actor: str
     account_id: int | None = None
+    discard: bool = False
+    reason: str | None = None

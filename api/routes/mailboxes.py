@@ -15,6 +15,7 @@ from api.schemas import (
     MailboxCreate,
     MailboxOut,
     MailboxUpdate,
+    MailDiscard,
     MailOutcome,
     ReceivedMailOut,
 )
@@ -129,3 +130,20 @@ async def release_mail(
 ) -> ReceivedMailOut:
     """Let a mail held for review through, as if it had just arrived."""
     return await mailboxes.release(session, client, principal, mail_id)
+
+
+@router.post(
+    "/inbox/{mail_id}/discard",
+    response_model=ReceivedMailOut,
+    responses=responses(403, 404, 409, 422, 503),
+)
+async def discard_mail(
+    mail_id: str,
+    session: Session,
+    client: Temporal,
+    principal: Staff,
+    body: MailDiscard | None = None,
+) -> ReceivedMailOut:
+    """Throw away a mail waiting in the inbox (spam, or sent to us by mistake): nothing is
+    opened or answered; the mail is kept with who discarded it and why."""
+    return await mailboxes.discard(session, client, principal, mail_id, body or MailDiscard())

@@ -547,11 +547,15 @@ TABLE: dict[str, Rule] = {
         STAFF, seen=True, body=lambda w: {"account_id": w.account}
     ),
     "POST /inbox/{mail_id}/release": Rule(STAFF, seen=True),
+    "POST /inbox/{mail_id}/discard": Rule(STAFF, seen=True, body=lambda w: {"reason": "spam"}),
     "GET /console/inbox": Rule(STAFF, page=True),
     "POST /console/inbox/{mail_id}/assign": Rule(
         STAFF, page=True, seen=True, form=lambda w: {"account_id": str(w.account)}
     ),
     "POST /console/inbox/{mail_id}/release": Rule(STAFF, page=True, seen=True),
+    "POST /console/inbox/{mail_id}/discard": Rule(
+        STAFF, page=True, seen=True, form=lambda w: {"reason": "spam"}
+    ),
     "GET /console/monitors": Rule(STAFF, page=True),
     "GET /console/monitors/new": Rule(STAFF, page=True),
     "POST /console/monitors": Rule(

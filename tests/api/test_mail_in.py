@@ -309,6 +309,50 @@ async def test_a_sender_opening_too_many_is_held_until_released(
     )
 
 
+async def test_spam_in_the_inbox_is_discarded_unanswered_and_a_mailbox_keeps_it_till_then(
+    live: Live, imap_server: ImapServer, engine: AsyncEngine, inbox: Inbox
+) -> None:
+    box, user, password = await a_mailbox(live, imap_server)
+    spammer = f"offers-{secrets.token_hex(3)}@bulk.invalid"
+    raw, message_id = mail(spammer, "Cheap watches", "Buy now.", name="Best Offers")
+    imap_server.append(user, password, raw)
+    spam = await outcome_of(engine, box["id"], message_id)
+    assert spam.outcome == "unmatched"
+
+    # While it waits, the mailbox stays: only its workflow decides its mail.
+    kept = await live.http.delete(f"/mailboxes/{box['id']}", headers=live.as_("admin"))
+    assert kept.status_code == 409 and "1 mail from mailbox" in kept.json()["detail"]
+
+    # A reason that is not text is refused, naming the field.
+    refused = await live.http.post(
+        f"/inbox/{spam.id}/discard", json={"reason": 5}, headers=live.as_("agent")
+    )
+    assert refused.status_code == 422 and "reason" in refused.text
+    discarded = await live.http.post(
+        f"/inbox/{spam.id}/discard", json={"reason": "spam"}, headers=live.as_("agent")
+    )
+    assert discarded.status_code == 200, discarded.text
+    shown = discarded.json()
+    assert shown["outcome"] == "discarded" and shown["ticket_reference"] is None
+    assert shown["outcome_note"].endswith("discarded it: spam") and shown["decided_by"]
+    waiting = await live.http.get("/inbox", headers=live.as_("agent"))
+    assert spam.id not in [m["id"] for m in waiting.json()]
+    listed = await live.http.get(
+        "/inbox", params={"outcome": "discarded"}, headers=live.as_("agent")
+    )
+    assert spam.id in [m["id"] for m in listed.json()]
+    again = await live.http.post(f"/inbox/{spam.id}/discard", headers=live.as_("agent"))
+    assert again.status_code == 409 and "not waiting" in again.json()["detail"]
+    async with AsyncSession(engine) as session:
+        opened = await session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.subject == "Cheap watches")
+        )
+    assert opened == 0 and inbox.to(spammer) == []
+    # Nothing waits now: the mailbox can go.
+    gone = await live.http.delete(f"/mailboxes/{box['id']}", headers=live.as_("admin"))
+    assert gone.status_code == 200, gone.text
+
+
 async def test_the_complaints_mailbox_logs_a_complaint_received_that_day(
     live: Live, imap_server: ImapServer, engine: AsyncEngine
 ) -> None:

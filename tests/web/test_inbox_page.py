@@ -56,6 +56,17 @@ async def test_the_inbox_lists_unmatched_and_held_mail_and_refuses_beside_the_fi
     # Releasing a mail that is not held says what it is.
     wrong = await client.post(f"/console/inbox/{unmatched.id}/release", headers=agent)
     assert wrong.status_code == 409 and "is not held" in text(wrong.text)
+    # Either may be discarded; a reason past its length is refused beside its field, kept.
+    assert f'action="/console/inbox/{unmatched.id}/discard"' in page.text
+    assert f'action="/console/inbox/{held.id}/discard"' in page.text
+    long = "spam " * 101
+    too_long = await client.post(
+        f"/console/inbox/{held.id}/discard", content=f"reason={long}", headers=agent | FORM
+    )
+    assert too_long.status_code == 422, too_long.text
+    assert f'id="discard-{held.id}-reason-error"' in too_long.text
+    assert "Keep the reason to 500 characters or fewer." in text(too_long.text)
+    assert f'value="{long}"' in too_long.text  # what was typed, still there
 
     account, _ = await make_customer(session, "e-shot")
     # Not adding a sender who is no contact: nobody would hear of the ticket, so refused.

@@ -1,7 +1,8 @@
 """/console/inbox: mail read from the support mailboxes that waits for an agent. Unmatched
 mail (a sender who is no account's contact) is given its account here, which opens its
-ticket; mail held for review (a sender opening too many in an hour) is let through. The work
-is services/mailboxes.py's, as for POST /inbox/{id}/assign and /release."""
+ticket; mail held for review (a sender opening too many in an hour) is let through; either
+may be discarded (spam). The work is services/mailboxes.py's, as for POST /inbox/{id}/assign,
+/release and /discard."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from api.auth import Principal
 from api.deps import Session, Temporal
 from api.errors import PledgeError
-from api.schemas import MailAssignment
+from api.schemas import MailAssignment, MailDiscard
 from db.models import Role
 from services import mailboxes, tickets
 from web.console.desk_words import problem_errors, validation_errors, when
@@ -28,6 +29,7 @@ Staff = Annotated[Principal, staff_page(Role.AGENT, Role.SUCCESS_MANAGER)]
 FLASH = {
     "assigned": "The ticket was opened for the account you named.",
     "released": "The mail was let through and acted on as if it had just come.",
+    "discarded": "The mail was discarded: nothing was opened and nobody was answered.",
 }
 
 
@@ -105,3 +107,27 @@ async def release_from_form(
             session, viewer, mail_id=mail_id, problem=exc.detail, status_code=exc.status_code
         )
     return RedirectResponse("/console/inbox?done=released", status_code=303)
+
+
+@router.post("/console/inbox/{mail_id}/discard", response_model=None)
+async def discard_from_form(
+    mail_id: str, request: Request, session: Session, client: Temporal, viewer: Staff
+) -> Response:
+    typed = await posted(request)
+    try:
+        body = MailDiscard(reason=typed.get("reason") or None)
+        await mailboxes.discard(session, client, viewer, mail_id, body)
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        if "reason" in errors:
+            errors["reason"] = "Keep the reason to 500 characters or fewer."
+        return await _inbox_page(
+            session, viewer, mail_id=mail_id, typed=typed, errors=errors,
+            problem="; ".join(errors.values()), status_code=422,
+        )  # fmt: skip
+    except PledgeError as exc:
+        return await _inbox_page(
+            session, viewer, mail_id=mail_id, typed=typed, errors=problem_errors(exc),
+            problem=exc.detail, status_code=exc.status_code,
+        )  # fmt: skip
+    return RedirectResponse("/console/inbox?done=discarded", status_code=303)
