@@ -100,14 +100,16 @@ class LetterDelivery(BaseModel):
 
 
 class ComplaintNotice(BaseModel):
-    """Tell the handler (or the complaints manager) about a deadline."""
+    """Tell the handler (or the complaints manager) about a deadline, or that the complainant
+    wrote again (`correspondence`: `text` is what they wrote, `due` when it was read)."""
 
     event_id: str
     reference: str
-    kind: Literal["reminder", "breach"]
+    kind: Literal["reminder", "breach", "correspondence"]
     clock: str
     due: datetime
     handler_email: str | None
+    text: str | None = None
 
 
 def _cover_signature(complaint: Complaint, team: str) -> str:
@@ -326,7 +328,7 @@ class ComplaintActivities:
         """A reminder goes to the handler (the complaints manager when there is none); a breach
         to the complaints manager and the handler."""
         manager = self._deps.settings.complaints_manager_email
-        if notice.kind == "reminder":
+        if notice.kind in ("reminder", "correspondence"):
             recipients = [notice.handler_email or manager]
         else:
             recipients = [manager, notice.handler_email]
@@ -345,7 +347,16 @@ class ComplaintActivities:
         what = "acknowledgement" if notice.clock == "acknowledgement" else "full reply"
         # "the end of Friday 27 November 2026", not "... at 23:59 GMT": a whole day, said once.
         when = long_date(last_day(notice.due))
-        if notice.kind == "reminder":
+        if notice.kind == "correspondence":
+            subject = f"[{complaint.reference}] {complaint.complainant_name} wrote again"
+            said = (notice.text or "").strip()
+            said = said if len(said) <= 4000 else said[:4000].rstrip() + " [...]"
+            opening = (
+                f"{complaint.complainant_name} wrote by e-mail about complaint "
+                f"{complaint.reference}:\n\n{said}\n\nNo deadline has moved; reopen the "
+                "complaint from its page if this asks for more."
+            )
+        elif notice.kind == "reminder":
             subject = (
                 f"[{complaint.reference}] Reminder: {what} due by {long_date(last_day(notice.due))}"
             )

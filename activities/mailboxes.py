@@ -32,7 +32,15 @@ from activities.ticket_start import start_ticket
 from api.references import fingerprint, reference_for_key
 from db import contacts
 from db.idempotent import insert_once, upsert_for
-from db.models import Account, AttachmentContent, Contact, Mailbox, ReceivedMail, Ticket
+from db.models import (
+    Account,
+    AttachmentContent,
+    Complaint,
+    Contact,
+    Mailbox,
+    ReceivedMail,
+    Ticket,
+)
 from db.types import utcnow
 from inbound.matching import new_ticket_subject, reference_in_headers, reference_in_subject
 from inbound.message import InboundMail, parse
@@ -43,7 +51,12 @@ from outbound.ticket_links import link_secret
 from services import attachment_rules, terms
 from sla.snapshot import RegimeSnapshot
 from sla.ticket import TicketStatus, TicketType
-from workflows.complaint_messages import ComplaintOpening, ComplaintStart, ComplaintView
+from workflows.complaint_messages import (
+    ComplaintOpening,
+    ComplaintStart,
+    ComplaintView,
+    Correspondence,
+)
 from workflows.complaint_messages import Opened as ComplaintOpened
 from workflows.errors import REFUSED
 from workflows.mailbox_messages import (
@@ -399,6 +412,15 @@ class MailboxActivities:
                     account_id=replying.ticket.account_id,
                     ticket_reference=replying.ticket.reference,
                 )
+        if mailbox.creates == "complaints":
+            answered = await self._complaint_answered(mail, row)
+            if answered is not None:
+                return await done(
+                    "reply",
+                    f"added to complaint {answered.reference} as the complainant's letter",
+                    account_id=answered.account_id,
+                    complaint_reference=answered.reference,
+                )
         if hold and await self._too_many(row):
             limit = self._deps.settings.inbound_max_per_hour
             return await done(
@@ -522,6 +544,42 @@ class MailboxActivities:
             result_type=TicketView,
         )
         await self._attach(row, mail, target.ticket.reference)
+
+    async def _complaint_answered(self, mail: InboundMail, row: ReceivedMail) -> Complaint | None:
+        """The complaint this mail writes back about, its words added to the complaint's
+        history: named by the reference in the subject ("Re: [C-…] …", as our letters' mails
+        are titled), from the complainant or a contact of the complaint's account. None when
+        it names none, is from someone else, or the complaint can take no more (its time to
+        reopen is over): then it is a complaint of its own."""
+        reference = reference_in_subject(mail.subject, prefixes="C")
+        if reference is None:
+            return None
+        async with self._deps.session_factory() as session:
+            complaint = await session.scalar(
+                select(Complaint).where(Complaint.reference == reference)
+            )
+            if complaint is None:
+                return None
+            theirs = (complaint.complainant_email or "").lower() == row.sender
+            if not theirs and (
+                complaint.account_id is None
+                or await _contact_at(session, complaint.account_id, row.sender) is None
+            ):
+                return None
+        handle = activity.client().get_workflow_handle(f"complaint-{reference}")
+        body = mail.display_text or mail.text or "(The mail had no text.)"
+        try:
+            await handle.execute_update(
+                "correspond",
+                Correspondence(actor=mail.sender_name or row.sender, body=body[:20_000]),
+                id=f"mail-{row.id}-correspondence",
+                result_type=ComplaintView,
+            )
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:  # finished: past its time to reopen
+                return None
+            raise
+        return complaint
 
     # -- opening ------------------------------------------------------------------------
 

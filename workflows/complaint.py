@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ComplaintClockView,
         ComplaintStart,
         ComplaintView,
+        Correspondence,
         Extend,
         ExtensionView,
         LetterView,
@@ -410,6 +411,44 @@ class ComplaintWorkflow:
     @reopen.validator
     def _check_reopen(self, act: Act) -> None:
         self._dry_run(lambda c, now: c.reopen(now))
+
+    @workflow.update
+    async def correspond(self, said: Correspondence) -> ComplaintView:
+        """The complainant wrote again: kept in the history and the handler told. No deadline
+        moves; whether it reopens a closed complaint is the handler's decision."""
+
+        async def apply(now: datetime) -> None:
+            event = self._journal.add(
+                "correspondence", said.actor, f"{said.actor} wrote by e-mail", body=said.body
+            )
+            notice = ComplaintNotice(
+                event_id=event,
+                reference=self._opening.reference,
+                kind="correspondence",
+                clock="",
+                due=now,
+                handler_email=self._handler[1],
+                text=said.body,
+            )
+            self._side_jobs.start(
+                workflow.execute_activity_method(
+                    ComplaintActivities.notify_complaint,
+                    notice,
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    heartbeat_timeout=SEND_HEARTBEAT,
+                    retry_policy=SEND_RETRY,
+                ),
+                self._failures().on(
+                    f"{event}:notice",
+                    "notice",
+                    "the e-mail telling the handler the complainant wrote",
+                    "The e-mail telling the handler the complainant wrote could not be "
+                    "delivered; the team has been told",
+                    SEND_RETRY,
+                ),
+            )
+
+        return await self._act(apply)
 
     @workflow.update
     async def assign(self, assign: AssignHandler) -> ComplaintView:

@@ -264,6 +264,14 @@ class Reply(Act):
     body: str
 
 
+class Correspondence(BaseModel):
+    """The complainant wrote again (a reply to one of our letters, read from the complaints
+    mailbox): `actor` is who wrote, `body` their words as trimmed for reading."""
+
+    actor: str
+    body: str
+
+
 class AssignHandler(Act):
     name: str
     email: str | None = None

@@ -354,12 +354,13 @@ async def test_spam_in_the_inbox_is_discarded_unanswered_and_a_mailbox_keeps_it_
 
 
 async def test_the_complaints_mailbox_logs_a_complaint_received_that_day(
-    live: Live, imap_server: ImapServer, engine: AsyncEngine
+    live: Live, imap_server: ImapServer, engine: AsyncEngine, inbox: Inbox
 ) -> None:
     box, user, password = await a_mailbox(live, imap_server, creates="complaints")
     arrived = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    jane = f"jane-{secrets.token_hex(3)}@example.invalid"
     raw, message_id = mail(
-        f"jane-{secrets.token_hex(3)}@example.invalid",
+        jane,
         "Formal complaint",
         "Unsubscribed contacts still got the newsletter.",
         name="Jane Doe",
@@ -375,6 +376,38 @@ async def test_the_complaints_mailbox_logs_a_complaint_received_that_day(
     assert datetime.fromisoformat(complaint["received_at"]) == arrived
     assert complaint["channel"] == "email"
     assert complaint["complainant"]["name"] == "Jane Doe"
+
+    # Her answer to our letter is hers about the same complaint: in its history, the handler
+    # (here the complaints manager) told, no second complaint logged.
+    reference = row.complaint_reference
+    raw, answer_id = mail(
+        jane,
+        f"RE: [{reference}] Acknowledgement of your complaint",
+        "It happened again today.\n\nOn Monday, Pledge wrote:\n> We have received it.\n",
+        name="Jane Doe",
+    )
+    imap_server.append(user, password, raw)
+    answer = await outcome_of(engine, box["id"], answer_id)
+    assert answer.outcome == "reply", answer.outcome_note
+    assert answer.complaint_reference == reference
+    events = (
+        await live.http.get(f"/complaints/{reference}", headers=live.as_("complaints_handler"))
+    ).json()["events"]
+    [wrote] = [e for e in events if e["kind"] == "correspondence"]
+    assert wrote["actor"] == "Jane Doe" and wrote["data"]["body"] == "It happened again today."
+    [told] = await inbox.wait_for(lambda m: m["Subject"] == f"[{reference}] Jane Doe wrote again")
+    assert "complaints-manager@pledge.example.com" in told["X-Envelope-To"]
+    assert "It happened again today." in told.get_content()
+    # Someone else quoting her reference is a complaint of their own.
+    raw, other_id = mail(
+        f"sam-{secrets.token_hex(3)}@example.invalid",
+        f"Re: [{reference}] Acknowledgement of your complaint",
+        "Me too.",
+        name="Sam Else",
+    )
+    imap_server.append(user, password, raw)
+    other = await outcome_of(engine, box["id"], other_id)
+    assert other.outcome == "complaint" and other.complaint_reference != reference
 
 
 async def test_a_crash_between_reading_and_recording_loses_nothing(
