@@ -8,6 +8,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+# Test processes for `make test`: the suite waits on servers as much as it computes, so two
+# share this machine's two cores well. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 PIP := $(PY) -m pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
@@ -27,7 +30,7 @@ run: system-deps $(VENV)/.installed
 	@$(PY) run.py
 
 test: system-deps browser imap-server $(VENV)/.installed-dev postgres
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: system-deps imap-server $(VENV)/.installed-bench postgres
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
