@@ -325,8 +325,9 @@ class ComplaintActivities:
 
     @activity.defn
     async def notify_complaint(self, notice: ComplaintNotice) -> list[str]:
-        """A reminder goes to the handler (the complaints manager when there is none); a breach
-        to the complaints manager and the handler."""
+        """A reminder, or the complainant's words when they write again, goes to the handler
+        (the complaints manager when there is none); a breach to the complaints manager and the
+        handler."""
         manager = self._deps.settings.complaints_manager_email
         if notice.kind in ("reminder", "correspondence"):
             recipients = [notice.handler_email or manager]
