@@ -369,7 +369,9 @@ class MailboxActivities:
                         non_retryable=True,
                     )
                 contact = await _contact_at(session, account.id, row.sender)
-            reference = await self._open_ticket(row, mailbox, mail, account, contact)
+            reference = await self._open_ticket(
+                row, mailbox, mail, account, contact, opened_by=decision.actor
+            )
             await self._attach(row, mail, reference)
             return await self._done(
                 row,
@@ -457,7 +459,9 @@ class MailboxActivities:
             account = await session.get(Account, accounts[0])
         assert account is not None
         contact = next(c for c in known if c.account_id == account.id)
-        reference = await self._open_ticket(row, mailbox, mail, account, contact)
+        reference = await self._open_ticket(
+            row, mailbox, mail, account, contact, opened_by=decided_by
+        )
         await self._attach(row, mail, reference)
         return await done(
             "ticket",
@@ -590,6 +594,7 @@ class MailboxActivities:
         mail: InboundMail,
         account: Account,
         contact: Contact | None,
+        opened_by: str | None = None,
     ) -> str:
         """Start the mail's ticket on its account's policy, received when the mail arrived;
         its key is the mail's record, so a retry reaches the same ticket. It keeps the newest
@@ -621,7 +626,8 @@ class MailboxActivities:
             calendar=policy.opening_calendar("email", account.calendar),
             priority=priority,
             received_at=row.arrived_at,
-            opened_by=ACTOR,
+            # An agent who named the account or let a held mail through opened it, in effect.
+            opened_by=opened_by or ACTOR,
             fingerprint=fingerprint({"mail": row.id}),
             terms=sla.PolicySnapshot.of(policy),
             policy_version=terms_now.version,

@@ -255,6 +255,9 @@ async def test_a_reply_resumes_the_ticket_and_strangers_and_machines_do_not(
     assert assigned.json()["outcome"] == "assigned"
     new = await ticket_detail(live, assigned.json()["ticket_reference"])
     assert new["reference"] != reference and new["account_id"] == account["id"]
+    # Its history says who opened it: the agent who named the account.
+    [opened] = [e for e in new["events"] if e["kind"] == "opened"]
+    assert opened["actor"] == assigned.json()["decided_by"] != "Mail in"
     assert datetime.fromisoformat(new["received_at"]) == stranger.arrived_at
     again = await live.http.post(
         f"/inbox/{stranger.id}/assign",
@@ -304,9 +307,10 @@ async def test_a_sender_opening_too_many_is_held_until_released(
     released = await live.http.post(f"/inbox/{held.id}/release", headers=live.as_("agent"))
     assert released.status_code == 200, released.text
     assert released.json()["outcome"] == "ticket"
-    assert (await ticket_detail(live, released.json()["ticket_reference"]))["subject"] == (
-        f"Problem {MAX_PER_HOUR}"
-    )
+    let_through = await ticket_detail(live, released.json()["ticket_reference"])
+    assert let_through["subject"] == f"Problem {MAX_PER_HOUR}"
+    [opened] = [e for e in let_through["events"] if e["kind"] == "opened"]
+    assert opened["actor"] == released.json()["decided_by"] != "Mail in"
 
 
 async def test_spam_in_the_inbox_is_discarded_unanswered_and_a_mailbox_keeps_it_till_then(
