@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -77,9 +78,10 @@ def test_a_ticket_logged_late_was_reported_when_it_was_received() -> None:
         [Opened()], contact="Jordan Lee", priority_names={}, received_at=received
     )
     assert told.at == received and told.sentence == "Jordan Lee reported the problem by phone."
-    entry = _entry(Opened(), "America/Los_Angeles", Opened.at, received, {})
+    ticket = SimpleNamespace(received_at=received, description="")
+    entry = _entry(Opened(), "America/Los_Angeles", Opened.at, ticket, {})
     assert entry is not None and entry.when == "23:48 yesterday (US Pacific time)"
-    week_on = _entry(Opened(), "America/Los_Angeles", Opened.at + timedelta(days=7), received, {})
+    week_on = _entry(Opened(), "America/Los_Angeles", Opened.at + timedelta(days=7), ticket, {})
     assert week_on is not None and week_on.when == "23:48 on Sunday 29 November (US Pacific time)"
 
 
