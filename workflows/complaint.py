@@ -267,23 +267,27 @@ class ComplaintWorkflow:
         await self._save()
         for notice in notices:
             what = "acknowledgement" if notice.clock == "acknowledgement" else "full reply"
-            self._side_jobs.start(
-                workflow.execute_activity_method(
-                    ComplaintActivities.notify_complaint,
-                    notice,
-                    start_to_close_timeout=SEND_TIMEOUT,
-                    heartbeat_timeout=SEND_HEARTBEAT,
-                    retry_policy=SEND_RETRY,
-                ),
-                self._failures().on(
-                    f"{notice.event_id}:notice",
-                    "notice",
-                    f"the {notice.kind} e-mail about the {what}",
-                    f"The {notice.kind} e-mail about the {what} could not be delivered; "
-                    "the team has been told",
-                    SEND_RETRY,
-                ),
-            )
+            self._tell(notice, f"the {notice.kind} e-mail about the {what}")
+
+    def _tell(self, notice: ComplaintNotice, what: str) -> None:
+        """Send the handler's (or the manager's) e-mail beside the run; `what` names it in the
+        history and the failures should it never be delivered."""
+        self._side_jobs.start(
+            workflow.execute_activity_method(
+                ComplaintActivities.notify_complaint,
+                notice,
+                start_to_close_timeout=SEND_TIMEOUT,
+                heartbeat_timeout=SEND_HEARTBEAT,
+                retry_policy=SEND_RETRY,
+            ),
+            self._failures().on(
+                f"{notice.event_id}:notice",
+                "notice",
+                what,
+                f"{what[0].upper()}{what[1:]} could not be delivered; the team has been told",
+                SEND_RETRY,
+            ),
+        )
 
     # ------------------------------------------------------------------ messages
 
@@ -430,23 +434,7 @@ class ComplaintWorkflow:
                 handler_email=self._handler[1],
                 text=said.body,
             )
-            self._side_jobs.start(
-                workflow.execute_activity_method(
-                    ComplaintActivities.notify_complaint,
-                    notice,
-                    start_to_close_timeout=SEND_TIMEOUT,
-                    heartbeat_timeout=SEND_HEARTBEAT,
-                    retry_policy=SEND_RETRY,
-                ),
-                self._failures().on(
-                    f"{event}:notice",
-                    "notice",
-                    "the e-mail telling the handler the complainant wrote",
-                    "The e-mail telling the handler the complainant wrote could not be "
-                    "delivered; the team has been told",
-                    SEND_RETRY,
-                ),
-            )
+            self._tell(notice, "the e-mail telling the handler the complainant wrote")
 
         return await self._act(apply)
 
