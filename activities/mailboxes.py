@@ -81,8 +81,9 @@ log = logging.getLogger("pledge.mailboxes")
 
 ACTOR = "Mail in"
 SCOPE = "inbound"  # scopes the keys tickets and complaints from mail are opened under
-# Outcomes that count towards a sender's tickets in an hour (the hold for review).
-OPENING = ("ticket", "complaint", "unmatched", "assigned")
+# Outcomes that count towards a sender's tickets in an hour (the hold for review). Discarded
+# mail counts: a sender whose spam an agent threw away is still flooding the inbox.
+OPENING = ("ticket", "complaint", "unmatched", "assigned", "discarded")
 # How long one wait for the server's word lasts before the activity heartbeats.
 IDLE_SLICE_SECONDS = 5.0
 

@@ -352,6 +352,17 @@ async def test_spam_in_the_inbox_is_discarded_unanswered_and_a_mailbox_keeps_it_
             select(func.count()).select_from(Ticket).where(Ticket.subject == "Cheap watches")
         )
     assert opened == 0 and inbox.to(spammer) == []
+    # Thrown away, it still counts towards the sender's hour: the flood is held all the same.
+    more = []
+    for n in range(MAX_PER_HOUR):
+        raw, more_id = mail(spammer, f"Cheap watches {n}", "Buy now.", name="Best Offers")
+        imap_server.append(user, password, raw)
+        more.append(more_id)
+    rows = [await outcome_of(engine, box["id"], i) for i in more]
+    assert [r.outcome for r in rows] == ["unmatched"] * (MAX_PER_HOUR - 1) + ["held"]
+    for row in rows:
+        thrown = await live.http.post(f"/inbox/{row.id}/discard", headers=live.as_("agent"))
+        assert thrown.status_code == 200 and thrown.json()["outcome"] == "discarded"
     # Nothing waits now: the mailbox can go.
     gone = await live.http.delete(f"/mailboxes/{box['id']}", headers=live.as_("admin"))
     assert gone.status_code == 200, gone.text
