@@ -62,6 +62,28 @@ async def _inbox_page(
     )
 
 
+async def _refused(
+    session: Session,
+    viewer: Principal,
+    mail_id: str,
+    typed: dict[str, str],
+    exc: ValidationError | PledgeError,
+    words: dict[str, str],
+) -> HTMLResponse:
+    """The inbox again with the refusal beside the mail's form: the form's own fields in the
+    page's `words`, or the service's reason."""
+    if isinstance(exc, ValidationError):
+        errors = validation_errors(exc)
+        errors.update({name: said for name, said in words.items() if name in errors})
+        problem, status_code = "; ".join(errors.values()), 422
+    else:
+        errors, problem, status_code = problem_errors(exc), exc.detail, exc.status_code
+    return await _inbox_page(
+        session, viewer, mail_id=mail_id, typed=typed, errors=errors,
+        problem=problem, status_code=status_code,
+    )  # fmt: skip
+
+
 @router.get("/console/inbox", response_class=HTMLResponse)
 async def inbox_page(session: Session, viewer: Staff, done: str = "") -> HTMLResponse:
     return await _inbox_page(session, viewer, done=done)
@@ -77,22 +99,10 @@ async def assign_from_form(
             account_id=typed.get("account_id") or None,  # type: ignore[arg-type]
             add_contact=typed.get("add_contact") == "yes",
         )
-    except ValidationError as exc:
-        errors = validation_errors(exc)
-        if "account_id" in errors:
-            errors["account_id"] = "Choose the account this mail is from."
-        return await _inbox_page(
-            session, viewer, mail_id=mail_id, typed=typed, errors=errors,
-            problem="; ".join(errors.values()), status_code=422,
-        )  # fmt: skip
-    try:
         await mailboxes.assign(session, client, viewer, mail_id, body)
-    except PledgeError as exc:
-        errors = problem_errors(exc)
-        return await _inbox_page(
-            session, viewer, mail_id=mail_id, typed=typed, errors=errors,
-            problem=exc.detail, status_code=exc.status_code,
-        )  # fmt: skip
+    except (ValidationError, PledgeError) as exc:
+        words = {"account_id": "Choose the account this mail is from."}
+        return await _refused(session, viewer, mail_id, typed, exc, words)
     return RedirectResponse("/console/inbox?done=assigned", status_code=303)
 
 
@@ -117,17 +127,7 @@ async def discard_from_form(
     try:
         body = MailDiscard(reason=typed.get("reason") or None)
         await mailboxes.discard(session, client, viewer, mail_id, body)
-    except ValidationError as exc:
-        errors = validation_errors(exc)
-        if "reason" in errors:
-            errors["reason"] = "Keep the reason to 500 characters or fewer."
-        return await _inbox_page(
-            session, viewer, mail_id=mail_id, typed=typed, errors=errors,
-            problem="; ".join(errors.values()), status_code=422,
-        )  # fmt: skip
-    except PledgeError as exc:
-        return await _inbox_page(
-            session, viewer, mail_id=mail_id, typed=typed, errors=problem_errors(exc),
-            problem=exc.detail, status_code=exc.status_code,
-        )  # fmt: skip
+    except (ValidationError, PledgeError) as exc:
+        words = {"reason": "Keep the reason to 500 characters or fewer."}
+        return await _refused(session, viewer, mail_id, typed, exc, words)
     return RedirectResponse("/console/inbox?done=discarded", status_code=303)
