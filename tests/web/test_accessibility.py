@@ -321,6 +321,9 @@ async def test_every_console_page_passes_axe_and_fits_a_phone_and_a_wide_screen(
             assert answer is not None and answer.status == 200, path
             where = path.split("?")[0].replace(server.url, "") if path.startswith("http") else path
             problems += await _check(page, axe, where, viewport["width"])
+            if where in ("/console/inbox", f"/console/complaints/{made['complaint']}"):
+                # For people to look at: the inbox's forms and a complaint's history.
+                await screenshot(page, f"console-{where.split('/')[2]}-{viewport['width']}")
             if "/versions/2/move" in where or where.startswith("/console/calendars/"):
                 # For people to look at: the move's preview and a calendar, as the checks saw them.
                 name = "move" if "/move" in where else where.rsplit("/", 1)[-1]
